@@ -1,0 +1,1 @@
+/* certstore: being written */

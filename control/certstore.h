@@ -1,0 +1,112 @@
+/* The certificate store: candidates loaded from the store folder, checked
+ * against the trust folder, ranked, and the self-signed fallback.
+ * Pure with respect to time: every function takes `now`, so tests inject
+ * the clock. See design "Certificates", points 1 to 3 and 7. */
+#ifndef UMEDGE_CERTSTORE_H
+#define UMEDGE_CERTSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "umedge/modes.h"
+
+#define CERTSTORE_THUMB_HEX 41   /* SHA-1, 40 hex digits + NUL */
+#define CERTSTORE_REASON_MAX 160
+#define CERTSTORE_NAME_MAX 512   /* one-line RFC 2253 DN */
+#define CERTSTORE_SERIAL_MAX 80  /* hex of up to 20 bytes (RFC 5280), + slack */
+#define CERTSTORE_MAX_FILE (1u << 20) /* a store file larger than this is rejected */
+
+enum certstore_kind {
+	CERTSTORE_PKI = 0,         /* CA-issued: chains to the trust folder */
+	CERTSTORE_SELF_SIGNED,
+};
+
+/* One store file and what was found in it. Owns its OpenSSL objects. */
+struct certstore_candidate {
+	char path[1024];           /* certificate file */
+	char key_path[1024];       /* where the key was found ("" if none) */
+	X509 *cert;                /* leaf; NULL when the file could not be read */
+	STACK_OF(X509) *chain;     /* intermediates after the leaf, may be empty */
+	EVP_PKEY *key;             /* NULL when none was found */
+	char subject[CERTSTORE_NAME_MAX];
+	char issuer[CERTSTORE_NAME_MAX];
+	char serial[CERTSTORE_SERIAL_MAX];       /* upper-case hex, no separators */
+	char thumbprint[CERTSTORE_THUMB_HEX];    /* SHA-1 of DER, lower-case hex */
+	time_t not_before, not_after;
+	enum certstore_kind kind;
+	bool valid;
+	char reason[CERTSTORE_REASON_MAX];       /* why not valid; "" when valid */
+	bool expired_only;         /* invalid for no reason but being past not_after */
+	int rank;                  /* 1 = best valid; 0 = invalid */
+};
+
+struct certstore {
+	struct certstore_candidate *cands; /* sorted: valid by rank, then invalid by path */
+	size_t n;
+};
+
+/* Load every *.pem / *.crt file of store_dir (key in the same file or in
+ * STEM.key), validate each against the trust folder (roots and pinned
+ * certificates in *.pem / *.crt) at time now, and rank the valid ones:
+ * PKI before self-signed, then latest not_after first, then path.
+ * Files that fail are kept as invalid candidates with a reason.
+ * Returns 0, or -1 with err set when the store folder itself can't be read. */
+int certstore_scan(const char *store_dir, const char *trust_dir, time_t now,
+		   struct certstore **out, char *err, size_t errlen);
+
+void certstore_free(struct certstore *s);
+
+/* The rank-1 candidate, or NULL when none is valid. */
+const struct certstore_candidate *certstore_best(const struct certstore *s);
+
+/* Candidate with this thumbprint, or NULL. */
+const struct certstore_candidate *certstore_find(const struct certstore *s,
+						 const char *thumbprint);
+
+/* Generate a self-signed certificate for fqdn (subject CN and SAN dNSName),
+ * valid from now-1h for `days`, serverAuth+clientAuth EKU, and write it into
+ * store_dir as umedge-self-signed-YYYYmmddTHHMMSSZ.crt (0644) with the key
+ * beside it as .key (0600), both atomically. path_out gets the .crt path. */
+int certstore_generate_self_signed(const char *store_dir, const char *fqdn,
+				   enum umedge_key_type key_type, int days, time_t now,
+				   char *path_out, size_t path_len, char *err, size_t errlen);
+
+/* A cheap fingerprint of a folder's listing (names, sizes, mtimes, inodes of
+ * *.pem, *.crt, *.key), to notice changes by polling. Returns 0 or -errno. */
+int certstore_dir_fingerprint(const char *dir, uint64_t *out);
+
+/* PEM (with chain when with_chain) or DER of the leaf, malloc'd. 0 or -1. */
+int certstore_export(const struct certstore_candidate *c, bool der,
+		     unsigned char **out, size_t *len);
+
+/* ISO 8601 UTC ("2026-11-26T12:00:00Z") of t into buf (>= 21 bytes). */
+void certstore_iso8601(time_t t, char *buf, size_t len);
+
+/* Selection (design point 5): what to put in use.
+ *  - a valid candidate exists: the best one;
+ *  - none, but the one in use (current_thumb) is still in the store and only
+ *    expired, and this is not start-up nor a store change: keep it;
+ *  - otherwise, at start-up or after a store change: generate self-signed;
+ *  - otherwise keep whatever is in use. */
+enum certstore_trigger {
+	CERTSTORE_TRIGGER_STARTUP = 0,
+	CERTSTORE_TRIGGER_STORE_CHANGED, /* store or trust folder changed, or `cert reload` */
+	CERTSTORE_TRIGGER_CLOCK,         /* periodic re-rank: time moved on */
+};
+
+enum certstore_action {
+	CERTSTORE_USE = 0,      /* use *chosen (may equal the current one) */
+	CERTSTORE_KEEP_CURRENT, /* nothing valid; keep what is in use (maybe expired) */
+	CERTSTORE_GENERATE,     /* nothing valid: generate self-signed, rescan, use */
+};
+
+enum certstore_action certstore_select(const struct certstore *s, const char *current_thumb,
+				       enum certstore_trigger trigger,
+				       const struct certstore_candidate **chosen);
+
+#endif

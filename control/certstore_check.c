@@ -1,0 +1,1 @@
+/* certstore_check: being written */

@@ -1,0 +1,1 @@
+/* certstore_gen: being written */

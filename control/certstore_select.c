@@ -1,0 +1,1 @@
+/* certstore_select: being written */

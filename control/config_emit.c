@@ -1,0 +1,1 @@
+/* config_emit: being written */

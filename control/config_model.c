@@ -1,0 +1,1 @@
+/* config_model: being written */

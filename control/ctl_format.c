@@ -1,0 +1,1 @@
+/* ctl_format: being written */

@@ -1,0 +1,1 @@
+/* jsonl: being written */

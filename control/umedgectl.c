@@ -1,0 +1,1 @@
+/* umedgectl: being written */

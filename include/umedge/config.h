@@ -1,0 +1,146 @@
+/* The configuration model: parsed and validated once, in control, into plain
+ * structs (style habit 8). The dataplane reads its own section from the same
+ * file through this module too. Ownership: a struct config and everything it
+ * points to is owned by whoever holds the pointer and freed by config_free. */
+#ifndef UMEDGE_CONFIG_H
+#define UMEDGE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include "umedge/modes.h"
+
+#define CONFIG_NAME_MAX 64    /* dial plan, gateway names incl. NUL */
+#define CONFIG_FQDN_MAX 254   /* RFC 1035 name incl. NUL */
+#define CONFIG_PATH_MAX 1024
+#define CONFIG_PILOT_MAX 33   /* digits, '+', '*', '#' */
+#define CONFIG_ERR_MAX 512    /* size of an error buffer: "file:line: what" */
+#define CONFIG_EAL_ARGS_MAX 64
+
+struct config_dial_plan {
+	char name[CONFIG_NAME_MAX];
+	enum umedge_security security;
+	/* Offer order as configured; defaults to all suites when none given. */
+	enum umedge_srtp_suite suites[UMEDGE_SRTP_SUITE_COUNT];
+	int n_suites;
+	int line; /* 0 when it did not come from a file */
+};
+
+struct config_gateway {
+	char name[CONFIG_NAME_MAX];
+	char address[INET_ADDRSTRLEN];
+	struct in_addr addr;
+	uint16_t port; /* 0: the mode's default (5060 / 5061) */
+	char fqdn[CONFIG_FQDN_MAX];
+	int line;
+};
+
+struct config_hunt_group {
+	char gateway[CONFIG_NAME_MAX];
+	char pilot[CONFIG_PILOT_MAX];
+	char dial_plan[CONFIG_NAME_MAX];
+	int line;
+};
+
+struct config_application {
+	char address[INET_ADDRSTRLEN];
+	struct in_addr addr;
+	uint16_t port;
+	enum umedge_transport transport;
+	bool present;
+};
+
+struct config_server {
+	char fqdn[CONFIG_FQDN_MAX];
+	char state_dir[CONFIG_PATH_MAX];
+	char control_socket[108]; /* sizeof(sun_path) */
+	int start_secured;        /* 0 or 1 */
+	char (*dial_plans)[CONFIG_NAME_MAX]; /* associated dial plans */
+	size_t n_dial_plans;
+	int dial_plans_line;
+};
+
+struct config_certificates {
+	char store[CONFIG_PATH_MAX];
+	char trust[CONFIG_PATH_MAX];
+	enum umedge_key_type self_signed_key;
+	int self_signed_days;
+	int expiry_warning_days;
+};
+
+struct config_port_range {
+	uint16_t first, last; /* inclusive */
+};
+
+struct config_interface {
+	uint16_t port_id;       /* DPDK port id */
+	char address[INET_ADDRSTRLEN];
+	struct in_addr addr;
+	uint8_t prefix_len;
+	struct in_addr gateway; /* INADDR_ANY: none */
+	bool has_gateway;
+};
+
+enum config_idle {
+	CONFIG_IDLE_BACKOFF = 0, /* sleep when idle: shared hosts and tests */
+	CONFIG_IDLE_BUSY,        /* pure polling: production */
+};
+
+struct config_dataplane {
+	bool present;
+	char *eal[CONFIG_EAL_ARGS_MAX]; /* owned strings */
+	int n_eal;
+	int workers;               /* >= 1 */
+	enum config_idle idle;
+	struct config_interface external, internal;
+	struct config_port_range media_external, media_internal;
+	uint16_t udp_echo_port;    /* 0: off (diagnostic RFC 862 service) */
+	uint16_t tcp_echo_port;    /* 0: off */
+};
+
+struct config {
+	char path[CONFIG_PATH_MAX]; /* file it was loaded from, "" if none */
+	struct config_server server;
+	struct config_certificates certificates;
+	struct config_dial_plan *dial_plans;
+	size_t n_dial_plans;
+	struct config_gateway *gateways;
+	size_t n_gateways;
+	struct config_hunt_group *hunt_groups;
+	size_t n_hunt_groups;
+	struct config_application application;
+	struct config_dataplane dataplane;
+};
+
+/* Parse and validate a YAML file. On error returns -1 and writes
+ * "file:line: what is wrong" into err; *out is untouched. */
+int config_load(const char *path, struct config **out, char *err, size_t errlen);
+
+/* Same, from memory; name is used in error messages. */
+int config_parse(const char *name, const char *buf, size_t len,
+		 struct config **out, char *err, size_t errlen);
+
+/* Semantic checks (duplicates, dangling references, ranges). Used after a
+ * change made through the CLI; messages carry "file:line: " when the
+ * offending item came from a file. Returns 0 or -1. */
+int config_validate(const struct config *c, char *err, size_t errlen);
+
+/* YAML text of c (malloc'd, caller frees) that config_parse accepts back. */
+char *config_emit(const struct config *c);
+
+/* Emit and write atomically (temp file, fsync, rename, fsync dir). */
+int config_save(const struct config *c, const char *path, char *err, size_t errlen);
+
+/* Deep copy, or NULL on allocation failure. */
+struct config *config_dup(const struct config *c);
+
+void config_free(struct config *c);
+
+/* Lookups; NULL when absent. */
+struct config_dial_plan *config_find_dial_plan(const struct config *c, const char *name);
+struct config_gateway *config_find_gateway(const struct config *c, const char *name);
+bool config_dial_plan_associated(const struct config *c, const char *name);
+
+#endif

@@ -1,0 +1,1 @@
+/* certfactory: being written */

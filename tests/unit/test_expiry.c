@@ -1,0 +1,1 @@
+/* test_expiry: being written */
