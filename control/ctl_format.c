@@ -1,1 +1,186 @@
-/* ctl_format: being written */
+#include "ctl_format.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *str(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "-";
+}
+
+/* Scalars as text; arrays of strings joined by commas. */
+static void value_text(const json_t *v, char *buf, size_t len)
+{
+	size_t i, off = 0;
+	json_t *e;
+
+	buf[0] = '\0';
+	if (json_is_string(v)) {
+		snprintf(buf, len, "%s", json_string_value(v));
+	} else if (json_is_integer(v)) {
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	} else if (json_is_boolean(v)) {
+		snprintf(buf, len, "%s", json_is_true(v) ? "yes" : "no");
+	} else if (json_is_null(v) || !v) {
+		snprintf(buf, len, "-");
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e) {
+			char one[256];
+			value_text(e, one, sizeof(one));
+			off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s",
+						i ? "," : "", one);
+		}
+		if (json_array_size(v) == 0)
+			snprintf(buf, len, "-");
+	} else {
+		char *s = json_dumps(v, JSON_COMPACT);
+		snprintf(buf, len, "%s", s ? s : "?");
+		free(s);
+	}
+}
+
+/* A table with the given columns over an array of objects. */
+static void table(FILE *f, const json_t *arr, const char *const *cols, const char *const *heads,
+		  int ncols)
+{
+	size_t widths[16] = { 0 };
+	size_t i;
+	json_t *row;
+	char buf[1024];
+
+	for (int c = 0; c < ncols; c++)
+		widths[c] = strlen(heads[c]);
+	json_array_foreach(arr, i, row) {
+		for (int c = 0; c < ncols; c++) {
+			value_text(json_object_get(row, cols[c]), buf, sizeof(buf));
+			if (strlen(buf) > widths[c])
+				widths[c] = strlen(buf);
+		}
+	}
+	for (int c = 0; c < ncols; c++)
+		fprintf(f, "%-*s%s", (int)widths[c], heads[c], c + 1 < ncols ? "  " : "\n");
+	json_array_foreach(arr, i, row) {
+		for (int c = 0; c < ncols; c++) {
+			value_text(json_object_get(row, cols[c]), buf, sizeof(buf));
+			fprintf(f, "%-*s%s", (int)widths[c], buf, c + 1 < ncols ? "  " : "\n");
+		}
+	}
+	if (json_array_size(arr) == 0)
+		fprintf(f, "(none)\n");
+}
+
+/* "key: value" lines for an object, in its order. */
+static void block(FILE *f, const json_t *obj, const char *indent)
+{
+	const char *k;
+	json_t *v;
+	char buf[2048];
+
+	json_object_foreach((json_t *)obj, k, v) {
+		if (json_is_object(v)) {
+			fprintf(f, "%s%s:\n", indent, k);
+			block(f, v, "  ");
+			continue;
+		}
+		value_text(v, buf, sizeof(buf));
+		fprintf(f, "%s%-16s %s\n", indent, k, buf);
+	}
+}
+
+static void status(FILE *f, const json_t *r)
+{
+	static const char *const lcols[] = { "transport", "port", "dial_plans" };
+	static const char *const lheads[] = { "TRANSPORT", "PORT", "DIAL PLANS" };
+	static const char *const dcols[] = { "name", "voip_security", "associated", "srtp_suites" };
+	static const char *const dheads[] = { "DIAL PLAN", "VOIP SECURITY", "ASSOCIATED",
+					      "SRTP SUITES" };
+	const json_t *cert = json_object_get(r, "certificate");
+	const json_t *dp = json_object_get(r, "dataplane");
+
+	fprintf(f, "server        %s (start_secured %d)\n", str(r, "fqdn"),
+		(int)json_integer_value(json_object_get(r, "start_secured")));
+	fprintf(f, "config        %s\n", str(r, "config"));
+	if (json_is_object(cert))
+		fprintf(f, "certificate   %s  %s  %s, expires %s\n", str(cert, "thumbprint_sha1"),
+			str(cert, "subject"), str(cert, "kind"), str(cert, "not_after"));
+	else
+		fprintf(f, "certificate   none\n");
+	fprintf(f, "dataplane     %s\n",
+		json_is_true(json_object_get(dp, "connected")) ? "connected" : "not connected");
+	fprintf(f, "snapshot      v%" JSON_INTEGER_FORMAT "\n\n",
+		json_integer_value(json_object_get(r, "snapshot_version")));
+	table(f, json_object_get(r, "listeners"), lcols, lheads, 3);
+	fprintf(f, "\n");
+	table(f, json_object_get(r, "dial_plans"), dcols, dheads, 4);
+	if (json_is_array(json_object_get(dp, "ports"))) {
+		static const char *const pcols[] = { "id", "name", "link", "rx_packets",
+						     "tx_packets", "rx_dropped" };
+		static const char *const pheads[] = { "PORT", "NAME", "LINK", "RX", "TX",
+						      "RX DROPPED" };
+		const char *k;
+		json_t *v;
+
+		fprintf(f, "\n");
+		table(f, json_object_get(dp, "ports"), pcols, pheads, 6);
+		if (json_object_size(json_object_get(dp, "drops"))) {
+			fprintf(f, "\ndrops:");
+			json_object_foreach(json_object_get(dp, "drops"), k, v)
+				fprintf(f, " %s=%" JSON_INTEGER_FORMAT, k, json_integer_value(v));
+			fprintf(f, "\n");
+		}
+	}
+}
+
+void ctl_format_event(FILE *f, const json_t *ev)
+{
+	const char *k;
+	json_t *v;
+	char buf[1024];
+
+	fprintf(f, "%s %-7s %s", str(ev, "time"), str(ev, "severity"), str(ev, "id"));
+	json_object_foreach(json_object_get(ev, "fields"), k, v) {
+		value_text(v, buf, sizeof(buf));
+		fprintf(f, " %s=%s%s%s", k, strchr(buf, ' ') ? "\"" : "", buf,
+			strchr(buf, ' ') ? "\"" : "");
+	}
+	fprintf(f, "\n");
+}
+
+void ctl_format_result(FILE *f, const char *cmd, const json_t *r)
+{
+	if (strcmp(cmd, "status") == 0) {
+		status(f, r);
+	} else if (strcmp(cmd, "dialplan.list") == 0) {
+		static const char *const c[] = { "name", "voip_security", "associated",
+						 "srtp_suites" };
+		static const char *const h[] = { "NAME", "VOIP SECURITY", "ASSOCIATED",
+						 "SRTP SUITES" };
+		table(f, r, c, h, 4);
+	} else if (strcmp(cmd, "gateway.list") == 0) {
+		static const char *const c[] = { "name", "address", "port", "fqdn" };
+		static const char *const h[] = { "NAME", "ADDRESS", "PORT", "FQDN" };
+		table(f, r, c, h, 4);
+	} else if (strcmp(cmd, "huntgroup.list") == 0) {
+		static const char *const c[] = { "gateway", "pilot", "dial_plan" };
+		static const char *const h[] = { "GATEWAY", "PILOT", "DIAL PLAN" };
+		table(f, r, c, h, 3);
+	} else if (strcmp(cmd, "cert.list") == 0) {
+		static const char *const c[] = { "rank", "kind", "valid", "not_after",
+						 "thumbprint_sha1", "path", "reason" };
+		static const char *const h[] = { "RANK", "KIND", "VALID", "NOT AFTER",
+						 "SHA-1", "PATH", "REASON" };
+		table(f, r, c, h, 7);
+	} else if (strcmp(cmd, "events") == 0) {
+		size_t i;
+		json_t *ev;
+		json_array_foreach(r, i, ev)
+			ctl_format_event(f, ev);
+	} else if (json_is_object(r)) {
+		block(f, r, "");
+	} else if (json_is_array(r)) {
+		char *s = json_dumps(r, JSON_INDENT(2));
+		fprintf(f, "%s\n", s ? s : "");
+		free(s);
+	}
+}

@@ -1,1 +1,364 @@
-/* server: being written */
+#include "server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "fsutil.h"
+#include "jsonl.h"
+#include "umedge/ctlproto.h"
+
+#define SERVER_MAX_CLIENTS 64
+#define SERVER_MAX_BACKLOG (16u << 20) /* unsent bytes before a slow peer is dropped */
+#define SERVER_REQUEST_MAX (1u << 20)  /* CLI requests are small */
+
+enum client_kind { CLIENT_CLI = 0, CLIENT_FOLLOWER, CLIENT_DATAPLANE };
+
+struct client {
+	bool used;
+	enum client_kind kind;
+	struct jsonl_conn io;
+};
+
+struct server {
+	struct control *ctl;
+	int lfd, sfd;
+	struct client clients[SERVER_MAX_CLIENTS];
+	bool stop;
+};
+
+static void client_close(struct server *srv, struct client *c)
+{
+	if (c->kind == CLIENT_DATAPLANE) {
+		srv->ctl->dp_connected = false;
+		events_emitf(&srv->ctl->ev, UMEDGE_EV_DataplaneDisconnected, "{s:I}",
+			     "snapshot_version", (json_int_t)srv->ctl->snapshot_version);
+	}
+	close(c->io.fd);
+	jsonl_release(&c->io);
+	memset(c, 0, sizeof(*c));
+}
+
+static void client_send(struct server *srv, struct client *c, const json_t *msg)
+{
+	if (jsonl_queue(&c->io, msg) < 0 || c->io.wlen > SERVER_MAX_BACKLOG) {
+		client_close(srv, c);
+		return;
+	}
+	if (jsonl_flush(&c->io) < 0)
+		client_close(srv, c);
+}
+
+static void push_snapshot(struct server *srv, struct client *c)
+{
+	json_t *snap = control_snapshot_json(srv->ctl);
+	json_t *msg;
+
+	if (!snap)
+		return;
+	msg = json_pack("{s:s, s:I, s:o}", "push", "snapshot", "version",
+			(json_int_t)srv->ctl->snapshot_version, "snapshot", snap);
+	if (msg)
+		client_send(srv, c, msg);
+	json_decref(msg);
+}
+
+static void on_change(struct control *ctl, void *ctx)
+{
+	struct server *srv = ctx;
+
+	for (int i = 0; i < SERVER_MAX_CLIENTS; i++)
+		if (srv->clients[i].used && srv->clients[i].kind == CLIENT_DATAPLANE)
+			push_snapshot(srv, &srv->clients[i]);
+}
+
+static void on_event(const json_t *ev, void *ctx)
+{
+	struct server *srv = ctx;
+	json_t *msg = json_pack("{s:O}", "event", (json_t *)ev);
+
+	if (!msg)
+		return;
+	for (int i = 0; i < SERVER_MAX_CLIENTS; i++)
+		if (srv->clients[i].used && srv->clients[i].kind == CLIENT_FOLLOWER)
+			client_send(srv, &srv->clients[i], msg);
+	json_decref(msg);
+}
+
+static void handle_hello(struct server *srv, struct client *c)
+{
+	json_t *ok = json_pack("{s:b, s:{s:i}}", "ok", 1, "result", "proto", CTLPROTO_VERSION);
+
+	/* One dataplane at a time: a newcomer replaces a stale connection. */
+	for (int i = 0; i < SERVER_MAX_CLIENTS; i++)
+		if (srv->clients[i].used && srv->clients[i].kind == CLIENT_DATAPLANE &&
+		    &srv->clients[i] != c)
+			client_close(srv, &srv->clients[i]);
+	c->kind = CLIENT_DATAPLANE;
+	c->io.max_line = CTLPROTO_LINE_MAX;
+	srv->ctl->dp_connected = true;
+	events_emitf(&srv->ctl->ev, UMEDGE_EV_DataplaneConnected, "{s:I}", "snapshot_version",
+		     (json_int_t)srv->ctl->snapshot_version);
+	client_send(srv, c, ok);
+	json_decref(ok);
+	if (c->used)
+		push_snapshot(srv, c);
+}
+
+static void handle_message(struct server *srv, struct client *c, json_t *msg)
+{
+	const char *cmd = json_string_value(json_object_get(msg, "cmd"));
+	const char *notify = json_string_value(json_object_get(msg, "notify"));
+	json_t *answer;
+
+	if (notify) {
+		if (c->kind == CLIENT_DATAPLANE && strcmp(notify, "stats") == 0) {
+			json_t *stats = json_object_get(msg, "stats");
+			if (json_is_object(stats)) {
+				json_decref(srv->ctl->dp_stats);
+				srv->ctl->dp_stats = json_incref(stats);
+			}
+		}
+		return;
+	}
+	if (cmd && strcmp(cmd, "dataplane.hello") == 0) {
+		handle_hello(srv, c);
+		return;
+	}
+	answer = commands_dispatch(srv->ctl, msg);
+	if (!answer)
+		answer = json_pack("{s:b, s:s}", "ok", 0, "error", "out of memory");
+	client_send(srv, c, answer);
+	json_decref(answer);
+	if (c->used && cmd && strcmp(cmd, "events") == 0 &&
+	    json_is_true(json_object_get(json_object_get(msg, "args"), "follow")))
+		c->kind = CLIENT_FOLLOWER;
+}
+
+static void client_readable(struct server *srv, struct client *c)
+{
+	char err[256];
+	json_t *msg;
+	int rc = jsonl_fill(&c->io);
+
+	for (;;) {
+		int r = jsonl_next(&c->io, &msg, err, sizeof(err));
+
+		if (r == 1)
+			break;
+		if (r < 0) {
+			json_t *e = json_pack("{s:b, s:s}", "ok", 0, "error", err);
+			client_send(srv, c, e);
+			json_decref(e);
+		} else {
+			handle_message(srv, c, msg);
+			json_decref(msg);
+		}
+		if (!c->used)
+			return;
+	}
+	if (rc == -EMSGSIZE) {
+		json_t *e = json_pack("{s:b, s:s}", "ok", 0, "error", "request line too long");
+		client_send(srv, c, e);
+		json_decref(e);
+	}
+	if (rc != 0 && c->used)
+		client_close(srv, c);
+}
+
+static void accept_client(struct server *srv)
+{
+	int fd = accept4(srv->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	for (int i = 0; i < SERVER_MAX_CLIENTS; i++) {
+		struct client *c = &srv->clients[i];
+		if (c->used)
+			continue;
+		c->used = true;
+		c->kind = CLIENT_CLI;
+		jsonl_init(&c->io, fd, SERVER_REQUEST_MAX);
+		return;
+	}
+	/* Full: say so rather than leave the caller hanging. */
+	(void)!write(fd, "{\"ok\":false,\"error\":\"control server busy\"}\n", 43);
+	close(fd);
+}
+
+static int open_socket(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[sizeof(sa.sun_path)];
+	char *slash;
+	struct stat st;
+	int fd = -1, probe;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "%s: socket path too long", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (fsutil_mkdir_p(dir, 0755) < 0) {
+			snprintf(err, errlen, "%s: cannot create folder: %s", dir, strerror(errno));
+			return -1;
+		}
+	}
+	probe = jsonl_connect(path);
+	if (probe >= 0) {
+		close(probe);
+		snprintf(err, errlen, "%s: another umedge-control is already serving it", path);
+		return -1;
+	}
+	/* A stale socket of a daemon that died; never remove anything else. */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "%s: exists and is not a socket", path);
+			return -1;
+		}
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0660) < 0 ||
+	    listen(fd, 16) < 0)
+		goto fail;
+	return fd;
+fail:
+	snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+static int open_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static void handle_signal(struct server *srv)
+{
+	struct signalfd_siginfo si;
+	char err[CONFIG_ERR_MAX];
+
+	while (read(srv->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			if (control_reload(srv->ctl, err, sizeof(err)) < 0)
+				fprintf(stderr, "umedge-control: reload rejected: %s\n", err);
+		} else {
+			srv->stop = true;
+		}
+	}
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int server_run(struct control *ctl, const char *path, char *err, size_t errlen)
+{
+	struct server srv = { .ctl = ctl, .lfd = -1, .sfd = -1 };
+	struct pollfd pfds[SERVER_MAX_CLIENTS + 2];
+	struct client *who[SERVER_MAX_CLIENTS + 2];
+	long long next_tick = mono_ms() + 1000;
+	int rc = -1;
+
+	srv.lfd = open_socket(path, err, errlen);
+	if (srv.lfd < 0)
+		goto out;
+	srv.sfd = open_signals();
+	if (srv.sfd < 0) {
+		snprintf(err, errlen, "signalfd: %s", strerror(errno));
+		goto out;
+	}
+	ctl->on_change = on_change;
+	ctl->on_change_ctx = &srv;
+	ctl->ev.sink = on_event;
+	ctl->ev.sink_ctx = &srv;
+	fprintf(stderr, "umedge-control: serving %s\n", path);
+	while (!srv.stop) {
+		int n = 0, timeout;
+		long long now;
+
+		pfds[n] = (struct pollfd){ .fd = srv.lfd, .events = POLLIN };
+		who[n++] = NULL;
+		pfds[n] = (struct pollfd){ .fd = srv.sfd, .events = POLLIN };
+		who[n++] = NULL;
+		for (int i = 0; i < SERVER_MAX_CLIENTS; i++) {
+			struct client *c = &srv.clients[i];
+			if (!c->used)
+				continue;
+			pfds[n] = (struct pollfd){ .fd = c->io.fd,
+						   .events = POLLIN | (c->io.wlen ? POLLOUT : 0) };
+			who[n++] = c;
+		}
+		now = mono_ms();
+		timeout = next_tick > now ? (int)(next_tick - now) : 0;
+		if (poll(pfds, (nfds_t)n, timeout) < 0 && errno != EINTR) {
+			snprintf(err, errlen, "poll: %s", strerror(errno));
+			goto out;
+		}
+		if (pfds[0].revents & POLLIN)
+			accept_client(&srv);
+		if (pfds[1].revents & POLLIN)
+			handle_signal(&srv);
+		for (int i = 2; i < n; i++) {
+			struct client *c = who[i];
+			if (!c->used || !pfds[i].revents)
+				continue;
+			if (pfds[i].revents & POLLOUT && jsonl_flush(&c->io) < 0) {
+				client_close(&srv, c);
+				continue;
+			}
+			if (pfds[i].revents & (POLLIN | POLLHUP | POLLERR))
+				client_readable(&srv, c);
+		}
+		if (mono_ms() >= next_tick) {
+			control_tick(ctl);
+			next_tick = mono_ms() + 1000;
+		}
+	}
+	rc = 0;
+out:
+	for (int i = 0; i < SERVER_MAX_CLIENTS; i++)
+		if (srv.clients[i].used)
+			client_close(&srv, &srv.clients[i]);
+	ctl->on_change = NULL;
+	ctl->ev.sink = NULL;
+	if (srv.lfd >= 0) {
+		close(srv.lfd);
+		unlink(path);
+	}
+	if (srv.sfd >= 0)
+		close(srv.sfd);
+	return rc;
+}
