@@ -18,6 +18,20 @@
 #define CONFIG_PILOT_MAX 33   /* digits, '+', '*', '#' */
 #define CONFIG_ERR_MAX 512    /* size of an error buffer: "file:line: what" */
 #define CONFIG_EAL_ARGS_MAX 64
+#define CONFIG_EAL_ARG_MAX 4096      /* one EAL argument, incl. NUL */
+#define CONFIG_FILE_MAX (1024 * 1024) /* input cap: a config is never this big */
+#define CONFIG_DEPTH_MAX 16          /* nesting cap; the schema needs 4 */
+#define CONFIG_LIST_MAX 10000        /* items per list (dial plans, ...) */
+
+/* Defaults for keys left out of the file (docs/configuration.md). */
+#define CONFIG_DEFAULT_CONTROL_SOCKET "/run/umedge/control.sock"
+#define CONFIG_DEFAULT_SELF_SIGNED_DAYS 365
+#define CONFIG_DEFAULT_EXPIRY_WARNING_DAYS 30
+#define CONFIG_DEFAULT_WORKERS 1
+#define CONFIG_DEFAULT_MEDIA_EXTERNAL_FIRST 20000
+#define CONFIG_DEFAULT_MEDIA_EXTERNAL_LAST 29999
+#define CONFIG_DEFAULT_MEDIA_INTERNAL_FIRST 30000
+#define CONFIG_DEFAULT_MEDIA_INTERNAL_LAST 39999
 
 struct config_dial_plan {
 	char name[CONFIG_NAME_MAX];
@@ -76,9 +90,9 @@ struct config_port_range {
 
 struct config_interface {
 	uint16_t port_id;       /* DPDK port id */
-	char address[INET_ADDRSTRLEN];
+	char address[INET_ADDRSTRLEN]; /* dotted quad, without the /len */
 	struct in_addr addr;
-	uint8_t prefix_len;
+	uint8_t prefix_len;            /* 1..32 */
 	struct in_addr gateway; /* INADDR_ANY: none */
 	bool has_gateway;
 };
@@ -98,6 +112,7 @@ struct config_dataplane {
 	struct config_port_range media_external, media_internal;
 	uint16_t udp_echo_port;    /* 0: off (diagnostic RFC 862 service) */
 	uint16_t tcp_echo_port;    /* 0: off */
+	int line;                  /* of the dataplane: section, 0 if none */
 };
 
 struct config {
@@ -114,11 +129,16 @@ struct config {
 	struct config_dataplane dataplane;
 };
 
+/* Fill c with the documented defaults (everything zero except what has a
+ * non-zero default); c->path is left empty. */
+void config_defaults(struct config *c);
+
 /* Parse and validate a YAML file. On error returns -1 and writes
  * "file:line: what is wrong" into err; *out is untouched. */
 int config_load(const char *path, struct config **out, char *err, size_t errlen);
 
-/* Same, from memory; name is used in error messages. */
+/* Same, from memory; name is used in error messages and copied into
+ * (*out)->path. */
 int config_parse(const char *name, const char *buf, size_t len,
 		 struct config **out, char *err, size_t errlen);
 
@@ -136,7 +156,10 @@ int config_save(const struct config *c, const char *path, char *err, size_t errl
 /* Deep copy, or NULL on allocation failure. */
 struct config *config_dup(const struct config *c);
 
-void config_free(struct config *c);
+void config_free(struct config *c); /* NULL-safe */
+
+/* Same model, ignoring where it came from (path, line numbers). */
+bool config_equal(const struct config *a, const struct config *b);
 
 /* Lookups; NULL when absent. */
 struct config_dial_plan *config_find_dial_plan(const struct config *c, const char *name);
