@@ -55,6 +55,9 @@ struct certstore {
  * certificates in *.pem / *.crt) at time now, and rank the valid ones:
  * PKI before self-signed, then latest not_after first, then path.
  * Files that fail are kept as invalid candidates with a reason.
+ * A missing store folder is an empty store (start-up then generates); a
+ * missing or unreadable trust folder trusts nothing (PKI candidates fail).
+ * Dot files and non-regular files are ignored.
  * Returns 0, or -1 with err set when the store folder itself can't be read. */
 int certstore_scan(const char *store_dir, const char *trust_dir, time_t now,
 		   struct certstore **out, char *err, size_t errlen);
@@ -80,9 +83,15 @@ int certstore_generate_self_signed(const char *store_dir, const char *fqdn,
  * *.pem, *.crt, *.key), to notice changes by polling. Returns 0 or -errno. */
 int certstore_dir_fingerprint(const char *dir, uint64_t *out);
 
-/* PEM (with chain when with_chain) or DER of the leaf, malloc'd. 0 or -1. */
+/* PEM or DER of the leaf alone (no key, no chain: what a gateway pins or
+ * imports), malloc'd, free() it. 0 or -1. */
 int certstore_export(const struct certstore_candidate *c, bool der,
 		     unsigned char **out, size_t *len);
+
+/* As certstore_export; with_chain appends the intermediates (PEM only:
+ * DER holds one certificate, so der && with_chain fails). */
+int certstore_export_ex(const struct certstore_candidate *c, bool der, bool with_chain,
+			unsigned char **out, size_t *len);
 
 /* ISO 8601 UTC ("2026-11-26T12:00:00Z") of t into buf (>= 21 bytes). */
 void certstore_iso8601(time_t t, char *buf, size_t len);
@@ -92,7 +101,9 @@ void certstore_iso8601(time_t t, char *buf, size_t len);
  *  - none, but the one in use (current_thumb) is still in the store and only
  *    expired, and this is not start-up nor a store change: keep it;
  *  - otherwise, at start-up or after a store change: generate self-signed;
- *  - otherwise keep whatever is in use. */
+ *  - otherwise keep whatever is in use.
+ * *chosen: the candidate to use (USE), the one in use when it is still in
+ * the store (KEEP_CURRENT, else NULL), NULL for GENERATE. */
 enum certstore_trigger {
 	CERTSTORE_TRIGGER_STARTUP = 0,
 	CERTSTORE_TRIGGER_STORE_CHANGED, /* store or trust folder changed, or `cert reload` */
@@ -108,5 +119,27 @@ enum certstore_action {
 enum certstore_action certstore_select(const struct certstore *s, const char *current_thumb,
 				       enum certstore_trigger trigger,
 				       const struct certstore_candidate **chosen);
+
+/* --- Between the module's files (certstore.c, certstore_check.c) and tests --- */
+
+/* Load every certificate of the *.pem / *.crt files of trust_dir into a new
+ * store (roots, and pinned certificates accepted as partial-chain anchors).
+ * A missing or NULL folder gives an empty store. NULL only on allocation
+ * failure. Caller frees with X509_STORE_free. */
+X509_STORE *certstore_trust_load(const char *trust_dir);
+
+/* Decide kind, valid, reason and expired_only of a loaded candidate at now
+ * (design point 1). c->cert may be NULL (then it stays invalid with the
+ * reason the loader gave). Does not touch rank. */
+void certstore_check_candidate(struct certstore_candidate *c, X509_STORE *trust, time_t now);
+
+/* Full paths of the regular *.pem / *.crt files of dir (dot files skipped),
+ * sorted, malloc'd; free with certstore_list_free. 0 or -errno. */
+int certstore_list_dir(const char *dir, char ***paths, size_t *n);
+void certstore_list_free(char **paths, size_t n);
+
+/* qsort order of the store: valid ones by ranking (PKI first, later
+ * not_after first, then path), then invalid ones by path. */
+int certstore_rank_compare(const void *a, const void *b);
 
 #endif
