@@ -21,12 +21,17 @@ enum expiry_event {
 	EXPIRY_EXPIRED, /* *days: whole days since expiry (0 on the day it expired) */
 };
 
-/* Whether an event is due at `now` for the certificate in use; updates st
- * (resetting it when the thumbprint changed) when one is. */
+/* Whether an event is due at `now` for the certificate in use. st is reset
+ * whenever thumbprint differs from st->thumbprint, and st->last_day is set
+ * to today's UTC day when an event is returned (the caller then saves st).
+ * SOON when 0 < not_after - now <= warning_days days; EXPIRED from
+ * not_after on. At most one event per UTC day per certificate. */
 enum expiry_event expiry_check(struct expiry_state *st, const char *thumbprint,
 			       time_t not_after, time_t now, int warning_days, int *days);
 
-/* Load state from path (missing file: empty state). 0 or -errno. */
+/* Load state from path. A missing, oversize or corrupt file gives the empty
+ * state and 0 (costs at most one repeated event); -errno only when the file
+ * exists but cannot be read, and st is then empty too. */
 int expiry_state_load(const char *path, struct expiry_state *st);
 /* Save atomically. 0 or -errno. */
 int expiry_state_save(const char *path, const struct expiry_state *st);
