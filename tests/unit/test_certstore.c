@@ -466,6 +466,94 @@ Test(certstore, ignores_other_files_and_handles_missing_folders)
 	free(missing);
 }
 
+/* Hostile or unusual store files: each is a clear invalid candidate, or
+ * skipped, or (for the legitimate odd layouts) valid. */
+Test(certstore, hostile_and_odd_files)
+{
+	EVP_PKEY *k = cf_key(CF_KEY_EC);
+	X509 *x = cf_leaf(pki.root, pki.root_key, k, "edge", NOW - DAY, NOW + DAY, CF_EKU_BOTH);
+	static const char legacy_enc[] =
+		"-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n"
+		"DEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\nAAAA\n"
+		"-----END EC PRIVATE KEY-----\n";
+	static const char bad_key[] =
+		"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+	unsigned char *der = NULL, *pem = NULL, rnd[65536];
+	size_t pemlen = 0;
+	int derlen;
+	char *p;
+	BIO *bio;
+	char *data;
+	long n;
+
+	/* cert PEM as bytes, to cut and append to */
+	bio = BIO_new(BIO_s_mem());
+	cr_assert(PEM_write_bio_X509(bio, x));
+	n = BIO_get_mem_data(bio, &data);
+	pem = malloc((size_t)n + sizeof(legacy_enc));
+	memcpy(pem, data, (size_t)n);
+	pemlen = (size_t)n;
+	BIO_free(bio);
+
+	p = cf_path(store_dir, "trunc.pem");
+	cr_assert_eq(cf_write_bytes(p, pem, pemlen / 2), 0);
+	free(p);
+	p = cf_path(store_dir, "legacyenc.pem");
+	memcpy(pem + pemlen, legacy_enc, sizeof(legacy_enc) - 1);
+	cr_assert_eq(cf_write_bytes(p, pem, pemlen + sizeof(legacy_enc) - 1), 0);
+	free(p);
+	p = cf_path(store_dir, "badkey.pem");
+	memcpy(pem + pemlen, bad_key, sizeof(bad_key) - 1);
+	cr_assert_eq(cf_write_bytes(p, pem, pemlen + sizeof(bad_key) - 1), 0);
+	free(p);
+	p = cf_path(store_dir, "keyonly.pem");
+	cr_assert_eq(cf_write_key(p, k, NULL), 0);
+	free(p);
+	p = cf_path(store_dir, "random.crt");
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		rnd[i] = (unsigned char)(i * 2654435761u >> 13);
+	cr_assert_eq(cf_write_bytes(p, rnd, sizeof(rnd)), 0);
+	free(p);
+	p = cf_path(store_dir, "folder.pem");
+	cr_assert_eq(mkdir(p, 0700), 0);
+	free(p);
+	p = cf_path(store_dir, "dangling.pem");
+	cr_assert_eq(symlink("/nonexistent/umedge.pem", p), 0);
+	free(p);
+	/* Legitimate: a DER .crt with its key beside, and a traditional key. */
+	derlen = i2d_X509(x, &der);
+	cr_assert_gt(derlen, 0);
+	p = cf_path(store_dir, "der.crt");
+	cr_assert_eq(cf_write_bytes(p, der, (size_t)derlen), 0);
+	free(p);
+	p = cf_path(store_dir, "der.key");
+	cr_assert_eq(cf_write_key(p, k, NULL), 0);
+	free(p);
+	p = cf_path(store_dir, "trad.pem");
+	bio = BIO_new(BIO_s_mem());
+	cr_assert(PEM_write_bio_X509(bio, x));
+	cr_assert(PEM_write_bio_PrivateKey_traditional(bio, k, NULL, NULL, 0, NULL, NULL));
+	n = BIO_get_mem_data(bio, &data);
+	cr_assert(strstr(data, "BEGIN EC PRIVATE KEY"));
+	cr_assert_eq(cf_write_bytes(p, data, (size_t)n), 0);
+	BIO_free(bio);
+	free(p);
+
+	scan_at(NOW);
+	cr_assert_eq(cs->n, 7, "folder and dangling link are skipped");
+	assert_invalid("trunc.pem", "no certificate found");
+	assert_invalid("legacyenc.pem", "private key is encrypted");
+	assert_invalid("badkey.pem", "private key does not decode");
+	assert_invalid("keyonly.pem", "no certificate found");
+	assert_invalid("random.crt", "no certificate found");
+	cr_assert(cand("der.crt")->valid, "reason: %s", cand("der.crt")->reason);
+	cr_assert(cand("trad.pem")->valid, "reason: %s", cand("trad.pem")->reason);
+	OPENSSL_free(der);
+	free(pem);
+	X509_free(x);
+	EVP_PKEY_free(k);
+}
+
 /* ---- ranking ---- */
 
 Test(certstore, ranking_order)
