@@ -10,6 +10,9 @@
 #define EVENTS_DEFAULT_LIMIT 50
 #define EVENTS_MAX_LIMIT 10000
 
+/* Commands that change the configuration: a refusal is a ConfigRejected. */
+#define CMD_MUTATES 1
+
 typedef json_t *(*command_fn)(struct control *ctl, const json_t *args, char *err, size_t errlen);
 
 /* String argument or NULL. */
@@ -599,27 +602,28 @@ static json_t *cmd_config_reload(struct control *ctl, const json_t *args, char *
 static const struct {
 	const char *name;
 	command_fn fn;
+	int flags;
 } commands[] = {
-	{ "status", cmd_status },
-	{ "dialplan.list", cmd_dialplan_list },
-	{ "dialplan.show", cmd_dialplan_show },
-	{ "dialplan.add", cmd_dialplan_add },
-	{ "dialplan.set", cmd_dialplan_set },
-	{ "dialplan.remove", cmd_dialplan_remove },
-	{ "server.associate", cmd_server_associate },
-	{ "server.dissociate", cmd_server_dissociate },
-	{ "gateway.list", cmd_gateway_list },
-	{ "gateway.add", cmd_gateway_add },
-	{ "gateway.remove", cmd_gateway_remove },
-	{ "huntgroup.list", cmd_huntgroup_list },
-	{ "huntgroup.add", cmd_huntgroup_add },
-	{ "huntgroup.remove", cmd_huntgroup_remove },
-	{ "cert.show", cmd_cert_show },
-	{ "cert.list", cmd_cert_list },
-	{ "cert.export", cmd_cert_export },
-	{ "cert.reload", cmd_cert_reload },
-	{ "events", cmd_events },
-	{ "config.reload", cmd_config_reload },
+	{ "status", cmd_status, 0 },
+	{ "dialplan.list", cmd_dialplan_list, 0 },
+	{ "dialplan.show", cmd_dialplan_show, 0 },
+	{ "dialplan.add", cmd_dialplan_add, CMD_MUTATES },
+	{ "dialplan.set", cmd_dialplan_set, CMD_MUTATES },
+	{ "dialplan.remove", cmd_dialplan_remove, CMD_MUTATES },
+	{ "server.associate", cmd_server_associate, CMD_MUTATES },
+	{ "server.dissociate", cmd_server_dissociate, CMD_MUTATES },
+	{ "gateway.list", cmd_gateway_list, 0 },
+	{ "gateway.add", cmd_gateway_add, CMD_MUTATES },
+	{ "gateway.remove", cmd_gateway_remove, CMD_MUTATES },
+	{ "huntgroup.list", cmd_huntgroup_list, 0 },
+	{ "huntgroup.add", cmd_huntgroup_add, CMD_MUTATES },
+	{ "huntgroup.remove", cmd_huntgroup_remove, CMD_MUTATES },
+	{ "cert.show", cmd_cert_show, 0 },
+	{ "cert.list", cmd_cert_list, 0 },
+	{ "cert.export", cmd_cert_export, 0 },
+	{ "cert.reload", cmd_cert_reload, 0 },
+	{ "events", cmd_events, 0 },
+	{ "config.reload", cmd_config_reload, 0 },
 };
 
 json_t *commands_dispatch(struct control *ctl, const json_t *request)
@@ -636,7 +640,14 @@ json_t *commands_dispatch(struct control *ctl, const json_t *request)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(commands[i].name, cmd) != 0)
 			continue;
+		uint64_t rejected = ctl->n_rejected;
+
 		result = commands[i].fn(ctl, args, err, sizeof(err));
+		/* Refused before validation ran: still an event, so a
+		 * misconfiguration is diagnosable from the log alone. */
+		if (!result && (commands[i].flags & CMD_MUTATES) && ctl->n_rejected == rejected)
+			events_emitf(&ctl->ev, UMEDGE_EV_ConfigRejected, "{s:s, s:s}", "origin",
+				     cmd, "reason", err[0] ? err : "failed");
 		if (!result)
 			return json_pack("{s:b, s:s}", "ok", 0, "error",
 					 err[0] ? err : "failed");

@@ -112,6 +112,7 @@ int control_apply(struct control *ctl, struct config *next, const char *origin, 
 	notify_change(ctl);
 	return 0;
 reject:
+	ctl->n_rejected++;
 	events_emitf(&ctl->ev, UMEDGE_EV_ConfigRejected, "{s:s, s:s}", "origin", origin,
 		     "reason", err);
 	config_free(next);
@@ -123,6 +124,7 @@ int control_reload(struct control *ctl, char *err, size_t errlen)
 	struct config *next = NULL;
 
 	if (config_load(ctl->config_path, &next, err, errlen) < 0) {
+		ctl->n_rejected++;
 		events_emitf(&ctl->ev, UMEDGE_EV_ConfigRejected, "{s:s, s:s}", "origin",
 			     "config reload", "reason", err);
 		return -1;

@@ -58,6 +58,7 @@ struct control {
 	/* Last stats the dataplane notified (owned), and whether it is there. */
 	json_t *dp_stats;
 	bool dp_connected;
+	uint64_t n_rejected; /* ConfigRejected events emitted so far */
 };
 
 /* Load the configuration, open the event log, select the certificate

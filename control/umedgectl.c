@@ -327,8 +327,8 @@ int main(int argc, char **argv)
 	}
 	jsonl_init(&io, fd, CTLPROTO_LINE_MAX);
 	/* `out` is where the CLI writes, not something control needs. */
-	req = json_pack("{s:s, s:O}", "cmd", v->cmd, "args", args);
-	if (strcmp(v->cmd, "cert.export") == 0)
+	req = json_pack("{s:s, s:o}", "cmd", v->cmd, "args", json_deep_copy(args));
+	if (req && strcmp(v->cmd, "cert.export") == 0)
 		json_object_del(json_object_get(req, "args"), "out");
 	if (!req || jsonl_queue(&io, req) < 0 || jsonl_flush(&io) != 0) {
 		fprintf(stderr, "umedgectl: cannot send the request to %s\n", sock);
@@ -353,7 +353,18 @@ int main(int argc, char **argv)
 				  json_is_true(json_object_get(args, "der")));
 		goto out;
 	}
-	if (as_json) {
+	if (as_json && strcmp(v->cmd, "events") == 0 &&
+	    json_is_true(json_object_get(args, "follow"))) {
+		/* A follower is a stream: JSON lines from the first event on. */
+		size_t k;
+		json_t *ev;
+
+		json_array_foreach(json_object_get(ans, "result"), k, ev) {
+			char *s = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			printf("%s\n", s ? s : "{}");
+			free(s);
+		}
+	} else if (as_json) {
 		char *s = json_dumps(json_object_get(ans, "result"),
 				     JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
 		printf("%s\n", s ? s : "null");
