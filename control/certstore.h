@@ -38,10 +38,16 @@ struct certstore_candidate {
 	char serial[CERTSTORE_SERIAL_MAX];       /* upper-case hex, no separators */
 	char thumbprint[CERTSTORE_THUMB_HEX];    /* SHA-1 of DER, lower-case hex */
 	time_t not_before, not_after;
-	enum certstore_kind kind;
+	enum certstore_kind kind;  /* self-signed: issued by itself and its own key verifies it */
 	bool valid;
-	char reason[CERTSTORE_REASON_MAX];       /* why not valid; "" when valid */
-	bool expired_only;         /* invalid for no reason but being past not_after */
+	/* Why not valid; "" when valid. Date problems lead ("expired",
+	 * "not yet valid", then "; " and any other problem), e.g.
+	 * "untrusted issuer: <OpenSSL verify error>",
+	 * "EKU lacks serverAuth/clientAuth", "private key is encrypted". */
+	char reason[CERTSTORE_REASON_MAX];
+	/* Invalid for no reason but being past not_after (now >= not_after,
+	 * the same boundary expiry.c uses). */
+	bool expired_only;
 	int rank;                  /* 1 = best valid; 0 = invalid */
 };
 

@@ -40,8 +40,9 @@ enum expiry_event expiry_check(struct expiry_state *st, const char *thumbprint,
 
 	if (!thumbprint)
 		thumbprint = "";
-	/* Another certificate: its countdown starts afresh. */
-	if (strcmp(st->thumbprint, thumbprint) != 0)
+	/* Another certificate: its countdown starts afresh. Compare only what
+	 * st can hold, so an over-long id can't reset (and repeat) every call. */
+	if (strncmp(st->thumbprint, thumbprint, sizeof(st->thumbprint) - 1) != 0)
 		state_reset(st, thumbprint);
 	if (left <= 0) {
 		ev = EXPIRY_EXPIRED;

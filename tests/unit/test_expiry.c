@@ -150,6 +150,17 @@ Test(expiry, thumbprint_change_resets)
 	cr_assert_eq(st.last_day, -1);
 }
 
+Test(expiry, overlong_thumbprint_does_not_repeat)
+{
+	struct expiry_state st = empty_state();
+	const char *longid = THUMB_A "ffff";
+	int days;
+
+	cr_assert_eq(expiry_check(&st, longid, NOT_AFTER, NOT_AFTER - DAY, WARN, &days), EXPIRY_SOON);
+	cr_assert_eq(expiry_check(&st, longid, NOT_AFTER, NOT_AFTER - DAY + 60, WARN, &days),
+		     EXPIRY_NONE);
+}
+
 Test(expiry, warning_days_zero_means_only_expired)
 {
 	struct expiry_state st = empty_state();
