@@ -1,0 +1,68 @@
+/* Ethernet: classify received frames, frame outgoing IPv4 packets. */
+#include "net.h"
+
+#include <rte_byteorder.h>
+
+static bool eth_for_us(const struct net_ctx *ctx, const struct rte_ether_hdr *eh,
+		       unsigned iface)
+{
+	if (rte_is_broadcast_ether_addr(&eh->dst_addr))
+		return true;
+	return rte_is_same_ether_addr(&eh->dst_addr, &ctx->ifaces[iface].mac);
+}
+
+void eth_input(struct net_ctx *ctx, struct rte_mbuf *m)
+{
+	int iface = m->port < NET_MAX_PORTS ? ctx->port_iface[m->port] : -1;
+
+	ctx->cnt.rx_packets++;
+	if (m->port < NET_MAX_PORTS)
+		ctx->cnt.port_rx[m->port]++;
+	if (iface < 0) {
+		net_drop(ctx, m, NET_DROP_OTHER_MAC);
+		return;
+	}
+	if (rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr)) {
+		net_drop(ctx, m, NET_DROP_TRUNCATED);
+		return;
+	}
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	if (!eth_for_us(ctx, eh, (unsigned)iface)) {
+		net_drop(ctx, m, NET_DROP_OTHER_MAC);
+		return;
+	}
+	m->l2_len = sizeof(struct rte_ether_hdr);
+	switch (eh->ether_type) {
+	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
+		ipv4_input(ctx, m, (unsigned)iface);
+		break;
+	case RTE_BE16(RTE_ETHER_TYPE_ARP):
+		arp_input(ctx, m, (unsigned)iface, true);
+		break;
+	default:
+		net_drop(ctx, m, NET_DROP_ETHERTYPE);
+		break;
+	}
+}
+
+void eth_output_ip(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface,
+		   uint32_t next_hop)
+{
+	const struct arp_entry *e = arp_lookup(ctx, next_hop);
+
+	if (e == NULL || e->state != ARP_REACHABLE || e->expires < ctx->now) {
+		arp_resolve_and_send(ctx, m, iface, next_hop);
+		return;
+	}
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)
+		rte_pktmbuf_prepend(m, sizeof(*eh));
+	if (eh == NULL) {
+		net_drop(ctx, m, NET_DROP_NO_MBUF);
+		return;
+	}
+	eh->dst_addr = e->mac;
+	eh->src_addr = ctx->ifaces[iface].mac;
+	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	m->l2_len = sizeof(*eh);
+	eth_tx(ctx, m, iface);
+}
