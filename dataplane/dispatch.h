@@ -1,0 +1,39 @@
+/* Flow ownership: which worker handles a packet. Media is keyed by our local
+ * port (a remote that latches a new port stays on its worker), TCP by its
+ * 4-tuple, other UDP and ICMP by the remote address. ARP goes to every
+ * worker (one answers, all learn). */
+#ifndef UMEDGE_DP_DISPATCH_H
+#define UMEDGE_DP_DISPATCH_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "net/net.h"
+
+struct worker;
+
+#define DISPATCH_ALL UINT32_MAX      /* ARP: every worker */
+
+/* The flow key of an IPv4 packet starting at ip (len bytes available in the
+ * first segment). Fragments are keyed by remote address (their ports are
+ * not known until reassembly). */
+uint32_t dispatch_ip_key(const void *ip, uint32_t len, const struct net_udp_conf *udp);
+
+/* The key of an Ethernet frame: DISPATCH_ALL for ARP; malformed frames get
+ * key 0 (their first handler counts the drop). */
+uint32_t dispatch_eth_key(const struct rte_mbuf *m, const struct net_udp_conf *udp);
+
+static inline unsigned dispatch_owner(uint32_t key, unsigned n_workers)
+{
+	return (unsigned)(((uint64_t)key * n_workers) >> 32);
+}
+
+/* Process or hand off a burst received from a port (Ethernet frames). */
+void dispatch_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n);
+/* Enqueue what dispatch_burst buffered for other workers. */
+void dispatch_flush(struct worker *w);
+/* net_ctx steer hook: hand a reassembled datagram to its owner. */
+bool dispatch_steer(struct net_ctx *ctx, struct rte_mbuf *m, void *arg);
+
+#endif

@@ -1,0 +1,36 @@
+/* Counters: kept per worker, summed on read (main lcore, telemetry). */
+#ifndef UMEDGE_DP_STATS_H
+#define UMEDGE_DP_STATS_H
+
+#include <jansson.h>
+
+#include "dp.h"
+
+struct stats_port {
+	uint16_t id;
+	char name[RTE_DEV_NAME_MAX_LEN];
+	bool link;
+	uint64_t rx_packets, tx_packets, rx_dropped;
+	uint64_t stack_rx, stack_tx;     /* as seen by the workers */
+};
+
+struct stats_worker {
+	unsigned lcore;
+	uint64_t rx_packets, tx_packets, idle_sleeps;
+};
+
+struct stats_sum {
+	unsigned n_ports, n_workers;
+	struct stats_port ports[NET_N_IFACES];
+	struct stats_worker workers[DP_MAX_WORKERS];
+	uint64_t drops[NET_DROP_MAX];
+	uint64_t arp_replies, icmp_echo, udp_echo, reassembled, fragmented;
+	unsigned mbuf_in_use, mbuf_total;
+	uint64_t snapshot_version;
+};
+
+void stats_collect(const struct dp *dp, struct stats_sum *s);
+/* The stats object of the control protocol (ctlproto.h). */
+json_t *stats_to_json(const struct stats_sum *s);
+
+#endif
