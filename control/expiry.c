@@ -51,9 +51,12 @@ enum expiry_event expiry_check(struct expiry_state *st, const char *thumbprint,
 		ev = EXPIRY_SOON;
 		d = left / EXPIRY_DAY;
 	}
-	if (ev == EXPIRY_NONE || st->last_day == today)
+	if (ev == EXPIRY_NONE)
+		return EXPIRY_NONE;
+	if (st->last_day == today && !(ev == EXPIRY_EXPIRED && st->last_event == EXPIRY_SOON))
 		return EXPIRY_NONE;
 	st->last_day = today;
+	st->last_event = (int)ev;
 	if (days)
 		*days = d > INT32_MAX ? INT32_MAX : (int)d;
 	return ev;
@@ -75,7 +78,7 @@ int expiry_state_load(const char *path, struct expiry_state *st)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	json_t *root = NULL, *jt, *jd;
+	json_t *root = NULL, *jt, *jd, *je;
 	int rc;
 
 	state_reset(st, NULL);
@@ -102,6 +105,11 @@ int expiry_state_load(const char *path, struct expiry_state *st)
 		goto out;
 	state_reset(st, json_string_value(jt));
 	st->last_day = (int64_t)json_integer_value(jd);
+	/* Older state files have no last_event: assume the stricter EXPIRED. */
+	je = json_object_get(root, "last_event");
+	st->last_event = json_is_string(je) && strcmp(json_string_value(je), "soon") == 0
+				 ? EXPIRY_SOON
+				 : EXPIRY_EXPIRED;
 out:
 	json_decref(root);
 	free(buf);
@@ -115,8 +123,9 @@ int expiry_state_save(const char *path, const struct expiry_state *st)
 	size_t len;
 	int rc = -ENOMEM;
 
-	root = json_pack("{s:s, s:I}", "thumbprint_sha1", st->thumbprint, "last_day",
-			 (json_int_t)st->last_day);
+	root = json_pack("{s:s, s:I, s:s}", "thumbprint_sha1", st->thumbprint, "last_day",
+			 (json_int_t)st->last_day, "last_event",
+			 st->last_event == EXPIRY_SOON ? "soon" : "expired");
 	if (!root)
 		goto out;
 	text = json_dumps(root, JSON_COMPACT);

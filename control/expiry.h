@@ -13,6 +13,7 @@
 struct expiry_state {
 	char thumbprint[CERTSTORE_THUMB_HEX]; /* certificate the state is about */
 	int64_t last_day;                     /* UTC day number (t / 86400) of the last event, -1 none */
+	int last_event;                       /* enum expiry_event of that event */
 };
 
 enum expiry_event {
@@ -25,7 +26,10 @@ enum expiry_event {
  * whenever thumbprint differs from st->thumbprint, and st->last_day is set
  * to today's UTC day when an event is returned (the caller then saves st).
  * SOON when 0 < not_after - now <= warning_days days; EXPIRED from
- * not_after on. At most one event per UTC day per certificate. */
+ * not_after on. At most one event per UTC day per certificate, except that
+ * the day a certificate expires may carry both its last SOON and the
+ * EXPIRED of the moment it expired: an operator must hear of the expiry
+ * when it happens, not the next day. */
 enum expiry_event expiry_check(struct expiry_state *st, const char *thumbprint,
 			       time_t not_after, time_t now, int warning_days, int *days);
 

@@ -118,8 +118,10 @@ Test(expiry, expired_daily_from_expiry_day)
 
 	cr_assert_eq(at(&st, NOT_AFTER - 3600, &days), EXPIRY_SOON);
 	cr_assert_eq(days, 0);
-	/* Same UTC day: the SOON already went out today. */
-	cr_assert_eq(at(&st, NOT_AFTER, &days), EXPIRY_NONE);
+	/* Same UTC day, but the expiry itself must be heard when it happens. */
+	cr_assert_eq(at(&st, NOT_AFTER, &days), EXPIRY_EXPIRED);
+	cr_assert_eq(days, 0);
+	cr_assert_eq(at(&st, NOT_AFTER + 60, &days), EXPIRY_NONE, "and only once");
 
 	st = empty_state();
 	cr_assert_eq(at(&st, NOT_AFTER, &days), EXPIRY_EXPIRED);
@@ -203,7 +205,7 @@ Test(expiry, state_round_trip)
 	size_t len = 0;
 
 	cr_assert_eq(fsutil_read_file(state_path, 4096, &text, &len), 0);
-	cr_assert_str_eq(text, "{\"thumbprint_sha1\":\"" THUMB_A "\",\"last_day\":20876}\n");
+	cr_assert_str_eq(text, "{\"thumbprint_sha1\":\"" THUMB_A "\",\"last_day\":20876,\"last_event\":\"expired\"}\n");
 	free(text);
 }
 
@@ -293,4 +295,19 @@ Test(expiry, save_into_missing_folder_fails_cleanly)
 	struct expiry_state st = empty_state();
 
 	cr_assert_lt(expiry_state_save("/nonexistent/umedge/expiry.json", &st), 0);
+}
+
+Test(expiry, expired_after_soon_survives_restart)
+{
+	struct expiry_state st = empty_state(), back;
+	int days;
+
+	cr_assert_eq(at(&st, NOT_AFTER - 3600, &days), EXPIRY_SOON);
+	cr_assert_eq(expiry_state_save(state_path, &st), 0);
+	cr_assert_eq(expiry_state_load(state_path, &back), 0);
+	cr_assert_eq(back.last_event, EXPIRY_SOON);
+	cr_assert_eq(at(&back, NOT_AFTER + 10, &days), EXPIRY_EXPIRED);
+	cr_assert_eq(expiry_state_save(state_path, &back), 0);
+	cr_assert_eq(expiry_state_load(state_path, &st), 0);
+	cr_assert_eq(at(&st, NOT_AFTER + 20, &days), EXPIRY_NONE, "no repeat after a restart");
 }
