@@ -221,7 +221,7 @@ static int parse_hunt_group(struct config_yctx *y, const struct config_ynode *n,
 	if (config_yrequire(y, n, where, "pilot", &v) < 0 ||
 	    config_ystr(y, v, where, "pilot", hg->pilot, sizeof(hg->pilot)) < 0)
 		return -1;
-	if (strspn(hg->pilot, "0123456789+*#") != strlen(hg->pilot))
+	if (!config_pilot_valid(hg->pilot))
 		return config_yerr(y, v->line,
 				   "%s.pilot: '%s' is not a pilot number (digits, '+', '*', '#')",
 				   where, hg->pilot);

@@ -31,6 +31,11 @@ int config_yerr(struct config_yctx *y, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Messages quote the input and end up on terminals and in logs: no
+	 * control characters (escape sequences, fake extra lines). */
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	if (!y->err || y->errlen == 0)
 		return -1;
 	if (line > 0)
@@ -417,38 +422,11 @@ int config_yname(struct config_yctx *y, const struct config_ynode *v,
 {
 	if (config_ystr(y, v, where, key, dst, size) < 0)
 		return -1;
-	if (strspn(dst, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			"0123456789_.-") != strlen(dst))
+	if (!config_name_valid(dst))
 		return config_yerr(y, v->line,
 				   "%s.%s: '%s' is not a valid name (letters, digits, '_', '.', '-')",
 				   where, key, dst);
 	return 0;
-}
-
-/* RFC 1035/1123 host name: dot-separated labels of 1..63 letters, digits
- * and inner hyphens, 253 characters at most, no trailing dot. */
-static bool valid_fqdn(const char *s)
-{
-	size_t label = 0, total = strlen(s);
-
-	if (total == 0 || total > 253)
-		return false;
-	for (const char *p = s; ; p++) {
-		if (*p == '.' || *p == '\0') {
-			if (label == 0 || label > 63 || p[-1] == '-')
-				return false;
-			if (*p == '\0')
-				return true;
-			label = 0;
-			continue;
-		}
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '-'))
-			return false;
-		if (label == 0 && *p == '-')
-			return false;
-		label++;
-	}
 }
 
 int config_yfqdn(struct config_yctx *y, const struct config_ynode *v,
@@ -456,7 +434,7 @@ int config_yfqdn(struct config_yctx *y, const struct config_ynode *v,
 {
 	if (config_ystr(y, v, where, key, dst, size) < 0)
 		return -1;
-	if (!valid_fqdn(dst))
+	if (!config_fqdn_valid(dst))
 		return config_yerr(y, v->line, "%s.%s: '%s' is not a valid DNS name",
 				   where, key, dst);
 	return 0;

@@ -4,9 +4,59 @@
  * and get "file:line: "; items made by the CLI (line 0) get a plain message. */
 #include "umedge/config.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+bool config_name_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len >= 1 && len < CONFIG_NAME_MAX &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			 "0123456789_.-") == len;
+}
+
+/* RFC 1035/1123 host name. */
+bool config_fqdn_valid(const char *s)
+{
+	size_t label = 0, total = strlen(s);
+
+	if (total == 0 || total > 253)
+		return false;
+	for (const char *p = s; ; p++) {
+		if (*p == '.' || *p == '\0') {
+			if (label == 0 || label > 63 || p[-1] == '-')
+				return false;
+			if (*p == '\0')
+				return true;
+			label = 0;
+			continue;
+		}
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-'))
+			return false;
+		if (label == 0 && *p == '-')
+			return false;
+		label++;
+	}
+}
+
+bool config_pilot_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len >= 1 && len < CONFIG_PILOT_MAX && strspn(s, "0123456789+*#") == len;
+}
+
+/* The text and the binary address agree (the CLI may set either). */
+static bool address_ok(const char *text, struct in_addr addr)
+{
+	struct in_addr parsed;
+
+	return inet_pton(AF_INET, text, &parsed) == 1 && parsed.s_addr == addr.s_addr;
+}
 
 static int verr(const struct config *c, char *err, size_t errlen, int line,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -33,6 +83,11 @@ static int check_required(const struct config *c, char *err, size_t errlen)
 {
 	if (!c->server.fqdn[0])
 		return verr(c, err, errlen, 0, "server.fqdn is required");
+	if (!config_fqdn_valid(c->server.fqdn))
+		return verr(c, err, errlen, 0, "server.fqdn '%s' is not a valid DNS name",
+			    c->server.fqdn);
+	if (!c->server.control_socket[0])
+		return verr(c, err, errlen, 0, "server.control_socket is required");
 	if (!c->server.state_dir[0])
 		return verr(c, err, errlen, 0, "server.state_dir is required");
 	if (!c->certificates.store[0])
@@ -58,8 +113,9 @@ static int check_dial_plans(const struct config *c, char *err, size_t errlen)
 	for (size_t i = 0; i < c->n_dial_plans; i++) {
 		const struct config_dial_plan *dp = &c->dial_plans[i];
 
-		if (!dp->name[0])
-			return verr(c, err, errlen, dp->line, "dial plan without a name");
+		if (!config_name_valid(dp->name))
+			return verr(c, err, errlen, dp->line, "dial plan name '%s' is not valid",
+				    dp->name);
 		if ((unsigned)dp->security >= UMEDGE_SEC_COUNT)
 			return verr(c, err, errlen, dp->line,
 				    "dial plan '%s' has an unknown voip_security", dp->name);
@@ -68,6 +124,16 @@ static int check_dial_plans(const struct config *c, char *err, size_t errlen)
 			return verr(c, err, errlen, dp->line,
 				    "dial plan '%s' is secured but offers no SRTP suite",
 				    dp->name);
+		for (int k = 0; k < dp->n_suites; k++) {
+			if ((unsigned)dp->suites[k] >= UMEDGE_SRTP_SUITE_COUNT)
+				return verr(c, err, errlen, dp->line,
+					    "dial plan '%s' has an unknown SRTP suite", dp->name);
+			for (int l = 0; l < k; l++)
+				if (dp->suites[l] == dp->suites[k])
+					return verr(c, err, errlen, dp->line,
+						    "dial plan '%s' lists SRTP suite %s twice",
+						    dp->name, umedge_srtp_suite_name(dp->suites[k]));
+		}
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(c->dial_plans[j].name, dp->name) == 0)
 				return verr(c, err, errlen, dp->line,
@@ -100,8 +166,16 @@ static int check_gateways(const struct config *c, char *err, size_t errlen)
 	for (size_t i = 0; i < c->n_gateways; i++) {
 		const struct config_gateway *gw = &c->gateways[i];
 
-		if (!gw->name[0])
-			return verr(c, err, errlen, gw->line, "IP gateway without a name");
+		if (!config_name_valid(gw->name))
+			return verr(c, err, errlen, gw->line, "IP gateway name '%s' is not valid",
+				    gw->name);
+		if (!address_ok(gw->address, gw->addr))
+			return verr(c, err, errlen, gw->line,
+				    "IP gateway '%s' has no valid IPv4 address", gw->name);
+		if (gw->fqdn[0] && !config_fqdn_valid(gw->fqdn))
+			return verr(c, err, errlen, gw->line,
+				    "IP gateway '%s': fqdn '%s' is not a valid DNS name",
+				    gw->name, gw->fqdn);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(c->gateways[j].name, gw->name) == 0)
 				return verr(c, err, errlen, gw->line,
@@ -124,8 +198,9 @@ static int check_hunt_groups(const struct config *c, char *err, size_t errlen)
 			return verr(c, err, errlen, hg->line,
 				    "hunt group %s names unknown dial plan '%s'",
 				    hg->pilot, hg->dial_plan);
-		if (!hg->pilot[0])
-			return verr(c, err, errlen, hg->line, "hunt group without a pilot");
+		if (!config_pilot_valid(hg->pilot))
+			return verr(c, err, errlen, hg->line,
+				    "hunt group pilot '%s' is not valid", hg->pilot);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(c->hunt_groups[j].gateway, hg->gateway) == 0 &&
 			    strcmp(c->hunt_groups[j].pilot, hg->pilot) == 0)
@@ -135,6 +210,26 @@ static int check_hunt_groups(const struct config *c, char *err, size_t errlen)
 					    c->hunt_groups[j].line);
 	}
 	return 0;
+}
+
+static int check_application(const struct config *c, char *err, size_t errlen)
+{
+	const struct config_application *a = &c->application;
+
+	if (!a->present)
+		return 0;
+	if (!address_ok(a->address, a->addr))
+		return verr(c, err, errlen, 0, "application.address is not a valid IPv4 address");
+	if (a->port == 0)
+		return verr(c, err, errlen, 0, "application.port must be 1..65535");
+	if ((unsigned)a->transport >= UMEDGE_TRANSPORT_COUNT)
+		return verr(c, err, errlen, 0, "application.transport is unknown");
+	return 0;
+}
+
+static bool iface_ok(const struct config_interface *i)
+{
+	return address_ok(i->address, i->addr) && i->prefix_len >= 1 && i->prefix_len <= 32;
 }
 
 static bool range_ok(const struct config_port_range *r)
@@ -153,6 +248,14 @@ static int check_dataplane(const struct config *c, char *err, size_t errlen)
 		return verr(c, err, errlen, dp->line, "dataplane.workers must be 1..64");
 	if (dp->n_eal < 0 || dp->n_eal > CONFIG_EAL_ARGS_MAX)
 		return verr(c, err, errlen, dp->line, "dataplane.eal has too many arguments");
+	for (int i = 0; i < dp->n_eal; i++)
+		if (!dp->eal[i] || !dp->eal[i][0] || strlen(dp->eal[i]) >= CONFIG_EAL_ARG_MAX)
+			return verr(c, err, errlen, dp->line,
+				    "dataplane.eal[%d] is empty or too long", i);
+	if (!iface_ok(&dp->external) || !iface_ok(&dp->internal))
+		return verr(c, err, errlen, dp->line,
+			    "dataplane.external and dataplane.internal need an IPv4 "
+			    "address and a prefix length 1..32");
 	if (dp->external.port_id == dp->internal.port_id)
 		return verr(c, err, errlen, dp->line,
 			    "dataplane.external and dataplane.internal both use port %u",
@@ -178,6 +281,7 @@ int config_validate(const struct config *c, char *err, size_t errlen)
 	    check_association(c, err, errlen) < 0 ||
 	    check_gateways(c, err, errlen) < 0 ||
 	    check_hunt_groups(c, err, errlen) < 0 ||
+	    check_application(c, err, errlen) < 0 ||
 	    check_dataplane(c, err, errlen) < 0)
 		goto out;
 	rc = 0;

@@ -161,6 +161,14 @@ void config_free(struct config *c); /* NULL-safe */
 /* Same model, ignoring where it came from (path, line numbers). */
 bool config_equal(const struct config *a, const struct config *b);
 
+/* The value rules of docs/configuration.md, for callers (the CLI) that
+ * build values themselves: a name is 1..63 of [A-Za-z0-9_.-]; an FQDN is a
+ * DNS name of <= 253 characters, labels 1..63, no trailing dot; a pilot is
+ * 1..32 of digits, '+', '*', '#'. */
+bool config_name_valid(const char *s);
+bool config_fqdn_valid(const char *s);
+bool config_pilot_valid(const char *s);
+
 /* Lookups; NULL when absent. */
 struct config_dial_plan *config_find_dial_plan(const struct config *c, const char *name);
 struct config_gateway *config_find_gateway(const struct config *c, const char *name);

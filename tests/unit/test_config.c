@@ -870,3 +870,116 @@ Test(config, defaults_function)
 	cr_expect_eq(c.dataplane.idle, CONFIG_IDLE_BACKOFF);
 	cr_expect_eq(c.application.port, 5060);
 }
+
+Test(config, value_predicates)
+{
+	cr_expect(config_name_valid("contoso"));
+	cr_expect(config_name_valid("a.b-c_9"));
+	cr_expect_not(config_name_valid(""));
+	cr_expect_not(config_name_valid("a b"));
+	cr_expect_not(config_name_valid("ü"));
+	cr_expect(config_name_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+	cr_expect_not(config_name_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+
+	cr_expect(config_fqdn_valid("um1.example.test"));
+	cr_expect(config_fqdn_valid("localhost"));
+	cr_expect(config_fqdn_valid("a-b.c"));
+	cr_expect_not(config_fqdn_valid(""));
+	cr_expect_not(config_fqdn_valid("a."));
+	cr_expect_not(config_fqdn_valid(".a"));
+	cr_expect_not(config_fqdn_valid("a-.b"));
+	cr_expect_not(config_fqdn_valid("a_b.c"));
+	cr_expect_not(config_fqdn_valid(
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.b"));
+
+	cr_expect(config_pilot_valid("5000"));
+	cr_expect(config_pilot_valid("+1*2#"));
+	cr_expect_not(config_pilot_valid(""));
+	cr_expect_not(config_pilot_valid("12a"));
+	cr_expect_not(config_pilot_valid("123456789012345678901234567890123"));
+}
+
+Test(config, messages_carry_no_control_characters)
+{
+	const char *yaml = MINIMAL "\"evil\\e[31m\\nkey\": 1\n";
+	char err[CONFIG_ERR_MAX] = "";
+	struct config *c = NULL;
+
+	cr_expect_eq(config_parse("t.yaml", yaml, strlen(yaml), &c, err, sizeof(err)), -1);
+	cr_expect_str_eq(err, "t.yaml:7: unknown key 'evil?[31m?key' at the top level");
+}
+
+/* What the CLI builds must be loadable after config_save: validate refuses
+ * anything config_parse would refuse. */
+Test(config, validate_refuses_what_parse_would)
+{
+	char err[CONFIG_ERR_MAX] = "";
+	struct config *c = parse_ok(EXAMPLE_CORE EXAMPLE_DATAPLANE);
+
+	c->path[0] = '\0';
+	strcpy(c->dial_plans[2].name, "north wind");
+	cr_expect_eq(config_validate(c, err, sizeof(err)), -1);
+	cr_expect_str_eq(err, "dial plan name 'north wind' is not valid");
+	strcpy(c->dial_plans[2].name, "northwind");
+
+	strcpy(c->gateways[0].address, "192.0.2.11"); /* text and addr disagree */
+	cr_expect_eq(config_validate(c, err, sizeof(err)), -1);
+	cr_expect_str_eq(err, "IP gateway 'gw1' has no valid IPv4 address");
+	strcpy(c->gateways[0].address, "192.0.2.10");
+
+	strcpy(c->hunt_groups[0].pilot, "50 00");
+	cr_expect_eq(config_validate(c, err, sizeof(err)), -1);
+	cr_expect_str_eq(err, "hunt group pilot '50 00' is not valid");
+	strcpy(c->hunt_groups[0].pilot, "5000");
+
+	c->application.port = 0;
+	cr_expect_eq(config_validate(c, err, sizeof(err)), -1);
+	cr_expect_str_eq(err, "application.port must be 1..65535");
+	c->application.port = 5060;
+
+	c->dataplane.internal.prefix_len = 0;
+	cr_expect_eq(config_validate(c, err, sizeof(err)), -1);
+	cr_expect_str_eq(err, "dataplane.external and dataplane.internal need an IPv4 "
+			 "address and a prefix length 1..32");
+	c->dataplane.internal.prefix_len = 24;
+
+	c->dial_plans[0].suites[1] = c->dial_plans[0].suites[0];
+	cr_expect_eq(config_validate(c, err, sizeof(err)), -1);
+	cr_expect_str_eq(err, "dial plan 'contoso' lists SRTP suite AES_CM_128_HMAC_SHA1_80 twice");
+	c->dial_plans[0].suites[1] = UMEDGE_SRTP_AEAD_AES_128_GCM;
+
+	cr_expect_eq(config_validate(c, err, sizeof(err)), 0, "%s", err);
+	config_free(c);
+}
+
+/* A model built in memory (no file) emits a file that loads back. */
+Test(config, built_in_memory_round_trips)
+{
+	char err[CONFIG_ERR_MAX] = "";
+	struct config *c = calloc(1, sizeof(*c)), *back = NULL;
+	char *text;
+
+	cr_assert_not_null(c);
+	config_defaults(c);
+	strcpy(c->server.fqdn, "edge.example.test");
+	strcpy(c->server.state_dir, "/tmp/state");
+	strcpy(c->certificates.store, "/tmp/store");
+	strcpy(c->certificates.trust, "/tmp/trust");
+	c->dial_plans = calloc(1, sizeof(*c->dial_plans));
+	cr_assert_not_null(c->dial_plans);
+	strcpy(c->dial_plans[0].name, "only");
+	c->dial_plans[0].security = UMEDGE_SEC_SECURED;
+	c->dial_plans[0].suites[0] = UMEDGE_SRTP_AEAD_AES_256_GCM;
+	c->dial_plans[0].n_suites = 1;
+	c->n_dial_plans = 1;
+	cr_assert_eq(config_validate(c, err, sizeof(err)), 0, "%s", err);
+
+	text = config_emit(c);
+	cr_assert_not_null(text);
+	cr_assert_eq(config_parse("mem.yaml", text, strlen(text), &back, err, sizeof(err)), 0,
+		     "%s\n%s", err, text);
+	cr_expect(config_equal(c, back), "%s", text);
+	free(text);
+	config_free(back);
+	config_free(c);
+}
