@@ -15,6 +15,7 @@
  * counter is incremented modulo 2^128 as in RFC 3711. */
 #include "srtp_backend.h"
 
+#include <endian.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,7 @@ struct icm_state {
 	EVP_CIPHER_CTX *ecb;
 	int key_octets;           /* 16, 24 or 32 */
 	uint8_t offset[ICM_BLOCK]; /* salt, last two octets zero */
-	uint8_t ctr[ICM_BLOCK];    /* next counter block to encrypt */
+	uint64_t ctr_hi, ctr_lo;   /* next counter block, as two host integers */
 	uint8_t ks[ICM_BLOCK];     /* keystream left over from a partial block */
 	unsigned int ks_left;      /* unused octets at the end of ks */
 };
@@ -126,7 +127,8 @@ static srtp_err_status_t icm_init(void *sv, const uint8_t *key)
 		return srtp_err_status_init_fail;
 	memset(st->offset, 0, sizeof(st->offset));
 	memcpy(st->offset, key + st->key_octets, ICM_SALT_LEN);
-	memcpy(st->ctr, st->offset, ICM_BLOCK);
+	st->ctr_hi = 0;
+	st->ctr_lo = 0;
 	st->ks_left = 0;
 	return srtp_err_status_ok;
 }
@@ -134,35 +136,49 @@ static srtp_err_status_t icm_init(void *sv, const uint8_t *key)
 static srtp_err_status_t icm_set_iv(void *sv, uint8_t *iv, srtp_cipher_direction_t dir)
 {
 	struct icm_state *st = sv;
+	uint8_t ctr[ICM_BLOCK];
+	uint64_t v;
 
 	(void)dir; /* counter mode: the same operation both ways */
 	if (st == NULL || iv == NULL)
 		return srtp_err_status_bad_param;
 	for (int i = 0; i < ICM_BLOCK; i++)
-		st->ctr[i] = st->offset[i] ^ iv[i];
+		ctr[i] = st->offset[i] ^ iv[i];
+	memcpy(&v, ctr, 8);
+	st->ctr_hi = be64toh(v);
+	memcpy(&v, ctr + 8, 8);
+	st->ctr_lo = be64toh(v);
 	st->ks_left = 0;
 	return srtp_err_status_ok;
 }
 
-/* Big-endian increment of the 128-bit counter block. */
-static inline void icm_ctr_next(uint8_t ctr[ICM_BLOCK])
+/* Write n successive counter blocks (big-endian, modulo 2^128) to out. */
+static inline void icm_counters(struct icm_state *st, uint8_t *out, size_t n)
 {
-	for (int i = ICM_BLOCK - 1; i >= 0; i--)
-		if (++ctr[i] != 0)
-			break;
+	uint64_t hi = htobe64(st->ctr_hi);
+
+	for (size_t b = 0; b < n; b++) {
+		uint64_t lo = htobe64(st->ctr_lo);
+
+		memcpy(out + b * ICM_BLOCK, &hi, 8);
+		memcpy(out + b * ICM_BLOCK + 8, &lo, 8);
+		if (++st->ctr_lo == 0)
+			hi = htobe64(++st->ctr_hi);
+	}
 }
 
 static inline void icm_xor(uint8_t *dst, const uint8_t *ks, size_t n)
 {
 	size_t i = 0;
 
-	for (; i + 8 <= n; i += 8) {
-		uint64_t a, b;
+	for (; i + 16 <= n; i += 16) {
+		uint64_t a[2], b[2];
 
-		memcpy(&a, dst + i, 8);
-		memcpy(&b, ks + i, 8);
-		a ^= b;
-		memcpy(dst + i, &a, 8);
+		memcpy(a, dst + i, 16);
+		memcpy(b, ks + i, 16);
+		a[0] ^= b[0];
+		a[1] ^= b[1];
+		memcpy(dst + i, a, 16);
 	}
 	for (; i < n; i++)
 		dst[i] ^= ks[i];
@@ -193,10 +209,7 @@ static srtp_err_status_t icm_encrypt(void *sv, uint8_t *buf, unsigned int *octet
 		if (blocks > ICM_CHUNK_BLOCKS)
 			blocks = ICM_CHUNK_BLOCKS;
 		bytes = blocks * ICM_BLOCK;
-		for (size_t b = 0; b < blocks; b++) {
-			memcpy(ks + b * ICM_BLOCK, st->ctr, ICM_BLOCK);
-			icm_ctr_next(st->ctr);
-		}
+		icm_counters(st, ks, blocks);
 		if (EVP_EncryptUpdate(st->ecb, ks, &outl, ks, (int)bytes) != 1 ||
 		    (size_t)outl != bytes)
 			return srtp_err_status_cipher_fail;
