@@ -85,6 +85,36 @@ Test(srtp_vectors, rfc3711_b2_keystream)
 	free(ks2);
 }
 
+/* The counter is 128 bits wide (RFC 3711 4.1.1: "IV + i mod 2^128"): check
+ * the carry out of the low 64 bits and the wrap at 2^128 against OpenSSL's
+ * own AES-128-CTR. */
+Test(srtp_vectors, icm_counter_carry)
+{
+	static const char *const starts[] = {
+		"00112233445566778899aabbccddfffe", "0011223344556677fffffffffffffffd",
+		"fffffffffffffffffffffffffffffffe",
+	};
+	uint8_t key[30] = { 0 }, iv[16], ks[80], want[80] = { 0 };
+
+	for (int i = 0; i < 16; i++)
+		key[i] = (uint8_t)(0xa0 + i); /* salt left zero: counter = iv */
+	for (size_t k = 0; k < sizeof(starts) / sizeof(starts[0]); k++) {
+		EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+		srtp_cipher_t *c = cipher_new(&srtp_backend_aes_icm_128, 30, 0, key);
+		int outl;
+
+		unhex(starts[k], iv, 16);
+		cr_assert(ctx);
+		memset(want, 0, sizeof(want));
+		cr_assert_eq(EVP_EncryptInit_ex(ctx, EVP_aes_128_ctr(), NULL, key, iv), 1);
+		cr_assert_eq(EVP_EncryptUpdate(ctx, want, &outl, want, sizeof(want)), 1);
+		EVP_CIPHER_CTX_free(ctx);
+		icm_keystream(c, iv, ks, sizeof(ks), 23);
+		cr_assert(memcmp(ks, want, sizeof(ks)) == 0, "start %s", starts[k]);
+		cr_assert_eq(srtp_cipher_dealloc(c), srtp_err_status_ok);
+	}
+}
+
 /* RFC 3711 B.3: key derivation, done the way libsrtp2's KDF drives the
  * cipher (master key || master salt, label in octet 7 of the IV). */
 Test(srtp_vectors, rfc3711_b3_key_derivation)
