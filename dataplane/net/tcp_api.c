@@ -201,7 +201,7 @@ int tcp_close(struct tcp_conn *c)
 	case TCP_SYN_SENT:
 	case TCP_SYN_RECEIVED:
 		/* nothing sent yet worth a FIN: give up the attempt */
-		(void)tcp_send_ctl(c, TCP_RST | TCP_ACK, c->snd_nxt);
+		(void)tcp_send_ctl(c, TCP_RST | TCP_ACK, c->snd_max);
 		tcp_conn_finish(c, 0);
 		break;
 	case TCP_ESTABLISHED:
@@ -229,7 +229,7 @@ void tcp_abort(struct tcp_conn *c)
 		return;
 	api_enter(st);
 	if (c->state != TCP_SYN_SENT && c->state != TCP_TIME_WAIT)
-		(void)tcp_send_ctl(c, TCP_RST | TCP_ACK, c->snd_nxt);
+		(void)tcp_send_ctl(c, TCP_RST | TCP_ACK, c->snd_max);
 	c->flags &= ~TCP_F_USER;	/* the caller asked: no callback */
 	st->stats.conns_aborted++;
 	tcp_conn_release(c);

@@ -150,8 +150,10 @@ static void listen_cookie_ack(struct tcp_stack *st, struct tcp_listener *l, stru
 		return;
 	}
 	c = tcp_conn_alloc(st, seg->daddr, seg->dport, seg->saddr, seg->sport);
-	if (c == NULL)
+	if (c == NULL) {
+		reply_rst(st, seg);	/* full since the cookie went out */
 		return;
+	}
 	st->stats.syn_cookies_ok++;
 	st->stats.conns_passive_open++;
 	seg->seq--;			/* as if it were the SYN */
@@ -185,6 +187,17 @@ static void listen_input(struct tcp_stack *st, struct tcp_listener *l, struct tc
 	}
 	if (!(seg->flags & TCP_SYN)) {
 		st->stats.drop_bad_flags++;
+		return;
+	}
+	/* limits first: a cookie for a connection that cannot exist would
+	 * leave the peer believing it is connected */
+	if (st->free_list == NULL) {
+		st->stats.drop_conn_limit++;
+		return;
+	}
+	if (st->cfg.max_per_source != 0 &&
+	    tcp_conn_src_count(st, seg->saddr) >= st->cfg.max_per_source) {
+		st->stats.drop_source_limit++;
 		return;
 	}
 	if (st->half_open >= st->cfg.max_half_open) {

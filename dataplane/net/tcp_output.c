@@ -226,7 +226,10 @@ int tcp_send_probe(struct tcp_conn *c)
 
 void tcp_send_ack(struct tcp_conn *c)
 {
-	(void)send_seg(c, c->snd_nxt, 0, TCP_ACK, NULL);
+	/* snd_max, not snd_nxt: while going back after a timeout snd_nxt is
+	 * behind what the peer already has, and it would find the ACK out of
+	 * its window */
+	(void)send_seg(c, c->snd_max, 0, TCP_ACK, NULL);
 }
 
 int tcp_send_syn(struct tcp_conn *c)

@@ -101,7 +101,7 @@ static bool syn_received_ack(struct tcp_conn *c, const struct tcp_seg *seg)
 		    c->cb->on_accept(c, c->listener->ctx) < 0) {
 			c->flags &= ~TCP_F_USER;
 			st->stats.drop_refused++;
-			(void)tcp_send_ctl(c, TCP_RST | TCP_ACK, c->snd_nxt);
+			(void)tcp_send_ctl(c, TCP_RST | TCP_ACK, c->snd_max);
 			tcp_conn_finish(c, -ECONNREFUSED);
 			return false;
 		}
@@ -292,10 +292,12 @@ void tcp_recv_deliver(struct tcp_conn *c)
 		if (c->flags & TCP_F_DEAD)
 			return;
 	}
-	/* receiver SWS avoidance: announce a window that opened by at least
-	 * min(buffer / 2, MSS) beyond what the peer knows */
+	/* a pure window update only when the window the peer knows is at most
+	 * half of what we could offer now, and by at least min(buffer / 2,
+	 * MSS) (receiver SWS avoidance); otherwise the next ACK carries it */
 	thresh = c->rcvq.size / 2 < c->smss ? c->rcvq.size / 2 : c->smss;
-	if (tcp_rcv_window(c) > before && tcp_rcv_window(c) >= adv_window(c) + thresh)
+	if (tcp_rcv_window(c) > before && tcp_rcv_window(c) >= 2 * adv_window(c) &&
+	    tcp_rcv_window(c) >= adv_window(c) + thresh)
 		c->flags |= TCP_F_ACK_NOW;
 	maybe_closed(c);
 }

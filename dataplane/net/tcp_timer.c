@@ -69,7 +69,7 @@ static void on_retx(struct tcp_conn *c)
 	if (c->snd_una == c->snd_max)
 		return;		/* everything acked meanwhile */
 	if (c->retries > cfg->max_retries) {
-		(void)tcp_send_ctl(c, TCP_RST | TCP_ACK, c->snd_nxt);
+		(void)tcp_send_ctl(c, TCP_RST | TCP_ACK, c->snd_max);
 		tcp_conn_finish(c, -ETIMEDOUT);
 		return;
 	}
@@ -114,7 +114,7 @@ static void on_keepalive(struct tcp_conn *c)
 		return;
 	}
 	if (c->ka_sent >= cfg->keepalive_probes) {
-		(void)tcp_send_ctl(c, TCP_RST | TCP_ACK, c->snd_nxt);
+		(void)tcp_send_ctl(c, TCP_RST | TCP_ACK, c->snd_max);
 		tcp_conn_finish(c, -ETIMEDOUT);
 		return;
 	}
@@ -130,7 +130,7 @@ static void on_2msl(struct tcp_conn *c)
 	if (c->state == TCP_TIME_WAIT) {
 		tcp_conn_release(c);
 	} else if (c->state == TCP_FIN_WAIT_2) {
-		(void)tcp_send_ctl(c, TCP_RST | TCP_ACK, c->snd_nxt);
+		(void)tcp_send_ctl(c, TCP_RST | TCP_ACK, c->snd_max);
 		tcp_conn_finish(c, -ETIMEDOUT);
 	}
 }

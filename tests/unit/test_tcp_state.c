@@ -1,0 +1,613 @@
+/*
+ * State machine tests: two stacks back to back (test_tcp_harness.c).
+ * Stack 0 is the client at 192.0.2.1, stack 1 the server at
+ * 198.51.100.1:5061.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <rte_mbuf.h>
+
+#include "test_tcp_harness.h"
+
+#define PORT 5061
+
+static struct pair P;
+static struct server S;
+static struct app A;
+
+static void setup(void)
+{
+	test_eal_init();
+}
+
+TestSuite(tcp_state, .init = setup);
+
+static void start(struct tcp_config *ca, struct tcp_config *cb)
+{
+	struct tcp_config a, b;
+
+	if (ca == NULL) {
+		test_config(&a, &P, 0);
+		ca = &a;
+	}
+	if (cb == NULL) {
+		test_config(&b, &P, 1);
+		cb = &b;
+	}
+	pair_init(&P, ca, cb);
+	server_init(&S, 8, 1 << 20);
+	app_init(&A, 1 << 20);
+	cr_assert_eq(tcp_listen(P.s[1], PORT, &server_cb, &S), 0);
+}
+
+static void connect_a(void)
+{
+	struct tcp_conn *c = NULL;
+
+	cr_assert_eq(tcp_connect(P.s[0], ADDR_B, PORT, ADDR_A, &app_cb, &A, &c), 0);
+	A.c = c;
+	cr_assert(pair_run_until(&P, &A.connected, 5000));
+	cr_assert_eq(S.n, 1);
+}
+
+static const char *state_of(struct tcp_conn *c)
+{
+	struct tcp_conn_info i;
+
+	tcp_conn_get_info(c, &i);
+	return i.state;
+}
+
+static bool even_port(uint16_t port, void *ctx)
+{
+	(void)ctx;
+	return (port & 1) == 0;
+}
+
+Test(tcp_state, handshake)
+{
+	struct tcp_config a;
+
+	test_config(&a, &P, 0);
+	a.port_ok = even_port;
+	start(&a, NULL);
+	connect_a();
+	cr_assert(S.apps[0].accepted);
+	cr_assert_str_eq(state_of(A.c), "ESTABLISHED");
+	cr_assert_str_eq(state_of(S.apps[0].c), "ESTABLISHED");
+	struct tcp_conn_info i;
+	tcp_conn_get_info(A.c, &i);
+	cr_assert_eq(i.local_port % 2, 0, "port %u not from the predicate", i.local_port);
+	cr_assert_eq(i.remote_port, PORT);
+	/* options negotiated: MSS and window scale */
+	cr_assert_eq(A.c->smss, 1460);
+	cr_assert(A.c->flags & TCP_F_WSCALE);
+	cr_assert_eq(P.s[1]->half_open, 0);
+	cr_assert_eq(tcp_stack_stats(P.s[1])->conns_established, 1);
+	pair_fini(&P);
+}
+
+Test(tcp_state, refused_without_listener)
+{
+	struct tcp_conn *c;
+
+	start(NULL, NULL);
+	cr_assert_eq(tcp_connect(P.s[0], ADDR_B, 9, ADDR_A, &app_cb, &A, &c), 0);
+	cr_assert(pair_run_until(&P, &A.closed, 1000));
+	cr_assert_eq(A.err, -ECONNREFUSED);
+	cr_assert_eq(tcp_stack_stats(P.s[1])->drop_no_listener, 1);
+	cr_assert_eq(tcp_stack_stats(P.s[1])->rst_sent, 1);
+	pair_fini(&P);
+}
+
+static bool drop_all(struct pair *p, int to, struct rte_mbuf *m, uint32_t s, uint32_t d, void *ctx)
+{
+	int *only = ctx;
+
+	return only == NULL || *only == to;
+}
+
+Test(tcp_state, connect_timeout)
+{
+	struct tcp_config a;
+	struct tcp_conn *c;
+
+	test_config(&a, &P, 0);
+	a.syn_retries = 2;
+	start(&a, NULL);
+	P.filter = drop_all;
+	cr_assert_eq(tcp_connect(P.s[0], ADDR_B, PORT, ADDR_A, &app_cb, &A, &c), 0);
+	/* 1 s + 2 s + 4 s */
+	cr_assert(pair_run_until(&P, &A.closed, 10000));
+	cr_assert_eq(A.err, -ETIMEDOUT);
+	cr_assert_eq(tcp_stack_stats(P.s[0])->retransmits, 2);
+	cr_assert_eq(P.s[0]->nconns, 0);
+	pair_fini(&P);
+}
+
+Test(tcp_state, lost_syn_ack_retransmitted)
+{
+	int to_a = 0;
+
+	start(NULL, NULL);
+	P.filter = drop_all;
+	P.filter_ctx = &to_a;
+	struct tcp_conn *c;
+	cr_assert_eq(tcp_connect(P.s[0], ADDR_B, PORT, ADDR_A, &app_cb, &A, &c), 0);
+	pair_run(&P, 500);
+	cr_assert_eq(P.s[1]->half_open, 1);
+	P.filter = NULL;
+	cr_assert(pair_run_until(&P, &A.connected, 5000));
+	pair_run(&P, 10);
+	cr_assert_eq(S.n, 1);
+	cr_assert_eq(P.s[1]->half_open, 0);
+	pair_fini(&P);
+}
+
+Test(tcp_state, data_and_graceful_close)
+{
+	start(NULL, NULL);
+	connect_a();
+	A.tx = (const uint8_t *)"hello, world";
+	A.tx_len = 12;
+	A.close_when_sent = true;
+	S.apps[0].close_on_fin = true;
+	app_send_more(&A);
+	cr_assert(pair_run_until(&P, &A.closed, 5000));
+	cr_assert_eq(A.err, 0);
+	cr_assert(S.apps[0].closed);
+	cr_assert_eq(S.apps[0].err, 0);
+	cr_assert_eq(S.apps[0].rx_len, 12);
+	cr_assert_eq(memcmp(S.apps[0].rx, "hello, world", 12), 0);
+	/* the active closer keeps TIME_WAIT for 2 MSL, then forgets */
+	cr_assert_eq(P.s[0]->per_state[TCP_TIME_WAIT], 1);
+	cr_assert_eq(P.s[1]->nconns, 0);
+	pair_run(&P, 1900);
+	cr_assert_eq(P.s[0]->per_state[TCP_TIME_WAIT], 1);
+	pair_run(&P, 200);
+	cr_assert_eq(P.s[0]->per_state[TCP_TIME_WAIT], 0);
+	cr_assert_eq(P.s[0]->nconns, 0);
+	pair_fini(&P);
+}
+
+Test(tcp_state, half_close)
+{
+	static uint8_t big[100000];
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7 + 3);
+	start(NULL, NULL);
+	connect_a();
+	/* A: send a little, then close its direction */
+	A.tx = (const uint8_t *)"request";
+	A.tx_len = 7;
+	A.close_when_sent = true;
+	app_send_more(&A);
+	cr_assert(pair_run_until(&P, &S.apps[0].peer_fin, 2000));
+	cr_assert_str_eq(state_of(A.c), "FIN_WAIT_2");
+	cr_assert_str_eq(state_of(S.apps[0].c), "CLOSE_WAIT");
+	/* B still sends a lot after the FIN, then closes */
+	S.apps[0].tx = big;
+	S.apps[0].tx_len = sizeof(big);
+	S.apps[0].close_when_sent = true;
+	app_send_more(&S.apps[0]);
+	cr_assert(pair_run_until(&P, &A.closed, 10000));
+	cr_assert_eq(A.err, 0);
+	cr_assert_eq(A.rx_len, sizeof(big));
+	cr_assert_eq(memcmp(A.rx, big, sizeof(big)), 0);
+	cr_assert(pair_run_until(&P, &S.apps[0].closed, 2000));
+	cr_assert_eq(S.apps[0].err, 0);
+	pair_fini(&P);
+}
+
+Test(tcp_state, simultaneous_close)
+{
+	start(NULL, NULL);
+	connect_a();
+	pair_run(&P, 100);
+	/* both FINs cross on the wire */
+	cr_assert_eq(tcp_close(A.c), 0);
+	cr_assert_eq(tcp_close(S.apps[0].c), 0);
+	cr_assert_str_eq(state_of(A.c), "FIN_WAIT_1");
+	cr_assert_str_eq(state_of(S.apps[0].c), "FIN_WAIT_1");
+	pair_run(&P, 1);
+	cr_assert(A.closed);
+	cr_assert(S.apps[0].closed);
+	cr_assert_eq(A.err, 0);
+	cr_assert_eq(S.apps[0].err, 0);
+	/* CLOSING then TIME_WAIT on both sides */
+	cr_assert_eq(P.s[0]->per_state[TCP_TIME_WAIT], 1);
+	cr_assert_eq(P.s[1]->per_state[TCP_TIME_WAIT], 1);
+	pair_run(&P, 2100);
+	cr_assert_eq(P.s[0]->nconns, 0);
+	cr_assert_eq(P.s[1]->nconns, 0);
+	pair_fini(&P);
+}
+
+Test(tcp_state, time_wait_acks_retransmitted_fin)
+{
+	struct tcp_conn *tw;
+	struct rte_mbuf *m;
+	uint32_t seq, ack;
+	uint8_t fl;
+	int to;
+
+	start(NULL, NULL);
+	connect_a();
+	A.close_when_sent = true;
+	S.apps[0].close_on_fin = true;
+	app_send_more(&A);
+	cr_assert(pair_run_until(&P, &A.closed, 2000));
+	tw = find_conn(&P, 0, 0);
+	cr_assert_not_null(tw);
+	cr_assert_str_eq(state_of(tw), "TIME_WAIT");
+	/* the peer's FIN again (its ACK was "lost") */
+	m = make_seg(ADDR_B, ADDR_A, PORT, tw->lport, tw->rcv_nxt - 1, tw->snd_nxt,
+		     TCP_FIN | TCP_ACK, 1000, NULL, 0, NULL, 0);
+	pair_inject(&P, 0, m, ADDR_B, ADDR_A);
+	m = pair_pop(&P, &to);
+	cr_assert_not_null(m);
+	seg_hdr(m, &seq, &ack, &fl, NULL, NULL);
+	rte_pktmbuf_free(m);
+	cr_assert_eq(to, 1);
+	cr_assert_eq(fl, TCP_ACK);
+	cr_assert_eq(ack, tw->rcv_nxt);
+	cr_assert_str_eq(state_of(tw), "TIME_WAIT");
+	pair_fini(&P);
+}
+
+/* RFC 5961 3.2: only an exact RST resets; in-window gets a challenge ACK */
+Test(tcp_state, rst_exact_resets)
+{
+	struct tcp_conn *b;
+	struct rte_mbuf *m;
+
+	start(NULL, NULL);
+	connect_a();
+	b = S.apps[0].c;
+	m = make_seg(ADDR_A, ADDR_B, A.c->lport, PORT, b->rcv_nxt, 0, TCP_RST, 0, NULL, 0, NULL, 0);
+	pair_inject(&P, 1, m, ADDR_A, ADDR_B);
+	cr_assert(S.apps[0].closed);
+	cr_assert_eq(S.apps[0].err, -ECONNRESET);
+	pair_fini(&P);
+}
+
+Test(tcp_state, rst_in_window_challenged)
+{
+	struct tcp_conn *b;
+	struct rte_mbuf *m;
+	uint32_t ack;
+	uint8_t fl;
+	int to;
+
+	start(NULL, NULL);
+	connect_a();
+	b = S.apps[0].c;
+	m = make_seg(ADDR_A, ADDR_B, A.c->lport, PORT, b->rcv_nxt + 100, 0, TCP_RST, 0,
+		     NULL, 0, NULL, 0);
+	pair_inject(&P, 1, m, ADDR_A, ADDR_B);
+	cr_assert(!S.apps[0].closed);
+	cr_assert_eq(tcp_stack_stats(P.s[1])->drop_rst_challenged, 1);
+	cr_assert_eq(tcp_stack_stats(P.s[1])->challenge_acks, 1);
+	m = pair_pop(&P, &to);
+	cr_assert_not_null(m);
+	seg_hdr(m, NULL, &ack, &fl, NULL, NULL);
+	cr_assert_eq(to, 0);
+	cr_assert_eq(fl, TCP_ACK);
+	cr_assert_eq(ack, b->rcv_nxt);
+	/* the real peer, on a challenge ACK, would answer with an exact RST;
+	 * here the ACK is simply accepted and nothing breaks */
+	pair_inject(&P, 0, m, ADDR_B, ADDR_A);
+	/* out of the window entirely: dropped silently */
+	m = make_seg(ADDR_A, ADDR_B, A.c->lport, PORT, b->rcv_nxt + 0x40000000u, 0, TCP_RST, 0,
+		     NULL, 0, NULL, 0);
+	pair_inject(&P, 1, m, ADDR_A, ADDR_B);
+	cr_assert_eq(tcp_stack_stats(P.s[1])->drop_rst_ignored, 1);
+	cr_assert_eq(P.head, P.tail);
+	pair_run(&P, 100);
+	cr_assert(!S.apps[0].closed);
+	cr_assert(!A.closed);
+	cr_assert_str_eq(state_of(b), "ESTABLISHED");
+	pair_fini(&P);
+}
+
+Test(tcp_state, syn_on_established_challenged)
+{
+	struct tcp_conn *b;
+	struct rte_mbuf *m;
+
+	start(NULL, NULL);
+	connect_a();
+	b = S.apps[0].c;
+	m = make_seg(ADDR_A, ADDR_B, A.c->lport, PORT, b->rcv_nxt + 5, 0, TCP_SYN, 1000,
+		     NULL, 0, NULL, 0);
+	pair_inject(&P, 1, m, ADDR_A, ADDR_B);
+	cr_assert_eq(tcp_stack_stats(P.s[1])->drop_syn_challenged, 1);
+	cr_assert_eq(tcp_stack_stats(P.s[1])->challenge_acks, 1);
+	pair_run(&P, 100);
+	cr_assert(!S.apps[0].closed);
+	cr_assert_str_eq(state_of(b), "ESTABLISHED");
+	pair_fini(&P);
+}
+
+Test(tcp_state, challenge_acks_rate_limited)
+{
+	struct tcp_config b;
+	struct tcp_conn *bc;
+
+	test_config(&b, &P, 1);
+	b.challenge_ack_per_s = 5;
+	start(NULL, &b);
+	connect_a();
+	bc = S.apps[0].c;
+	for (int i = 0; i < 20; i++) {
+		struct rte_mbuf *m = make_seg(ADDR_A, ADDR_B, A.c->lport, PORT,
+					      bc->rcv_nxt + 10 + (uint32_t)i, 0, TCP_RST, 0,
+					      NULL, 0, NULL, 0);
+		pair_inject(&P, 1, m, ADDR_A, ADDR_B);
+	}
+	cr_assert_eq(tcp_stack_stats(P.s[1])->drop_rst_challenged, 20);
+	cr_assert_eq(tcp_stack_stats(P.s[1])->challenge_acks, 5);
+	pair_fini(&P);
+}
+
+/* Fake sources fill the half-open table; their SYN-ACKs go nowhere. */
+static bool drop_fake(struct pair *p, int to, struct rte_mbuf *m, uint32_t s, uint32_t d, void *ctx)
+{
+	return d != ADDR_A && d != ADDR_B;
+}
+
+static void fill_half_open(unsigned n)
+{
+	static const uint8_t mss_opt[4] = { 2, 4, 0x05, 0xb4 };
+
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t src = 0xcb007100u + 10 + i;	/* 203.0.113.x */
+		struct rte_mbuf *m = make_seg(src, ADDR_B, 1000 + (uint16_t)i, PORT, 1000 * i, 0,
+					      TCP_SYN, 65535, mss_opt, 4, NULL, 0);
+		pair_inject(&P, 1, m, src, ADDR_B);
+	}
+}
+
+Test(tcp_state, syn_cookies_when_half_open_full)
+{
+	static uint8_t big[50000];
+	struct tcp_config b;
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 13 + 1);
+	test_config(&b, &P, 1);
+	b.max_half_open = 2;
+	start(NULL, &b);
+	P.filter = drop_fake;
+	fill_half_open(2);
+	pair_pump(&P);
+	cr_assert_eq(P.s[1]->half_open, 2);
+	connect_a();
+	const struct tcp_stats *st = tcp_stack_stats(P.s[1]);
+	cr_assert_eq(st->syn_cookies_sent, 1);
+	cr_assert_eq(st->syn_cookies_ok, 1);
+	cr_assert_eq(P.s[1]->half_open, 2);
+	/* the cookie carried MSS and window scale: bulk data works */
+	cr_assert(S.apps[0].c->flags & TCP_F_WSCALE);
+	A.tx = big;
+	A.tx_len = sizeof(big);
+	app_send_more(&A);
+	pair_run(&P, 2000);
+	cr_assert_eq(S.apps[0].rx_len, sizeof(big));
+	cr_assert_eq(memcmp(S.apps[0].rx, big, sizeof(big)), 0);
+	pair_fini(&P);
+}
+
+Test(tcp_state, syn_cookie_forged_ack)
+{
+	struct tcp_config b;
+	struct rte_mbuf *m;
+
+	test_config(&b, &P, 1);
+	b.max_half_open = 1;
+	start(NULL, &b);
+	P.filter = drop_fake;
+	fill_half_open(2);	/* the second one got a cookie */
+	pair_pump(&P);
+	cr_assert_eq(tcp_stack_stats(P.s[1])->syn_cookies_sent, 1);
+	/* a guessed ACK for the cookie SYN-ACK */
+	m = make_seg(0xcb007100u + 11, ADDR_B, 1001, PORT, 1001, 0x12345678, TCP_ACK, 1000,
+		     NULL, 0, NULL, 0);
+	pair_inject(&P, 1, m, 0xcb007100u + 11, ADDR_B);
+	cr_assert_eq(tcp_stack_stats(P.s[1])->drop_syn_cookie_fail, 1);
+	cr_assert_eq(P.s[1]->nconns, 1);
+	pair_fini(&P);
+}
+
+Test(tcp_state, half_open_expire)
+{
+	struct tcp_config b;
+
+	test_config(&b, &P, 1);
+	b.syn_retries = 1;
+	start(NULL, &b);
+	P.filter = drop_fake;
+	fill_half_open(3);
+	pair_pump(&P);
+	cr_assert_eq(P.s[1]->half_open, 3);
+	pair_run(&P, 4000);	/* 1 s + 2 s */
+	cr_assert_eq(P.s[1]->half_open, 0);
+	cr_assert_eq(P.s[1]->nconns, 0);
+	pair_fini(&P);
+}
+
+Test(tcp_state, zero_window_and_probe)
+{
+	static uint8_t big[200000];
+	struct tcp_conn *b;
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i ^ (i >> 8));
+	start(NULL, NULL);
+	connect_a();
+	b = S.apps[0].c;
+	S.apps[0].block_rx = true;
+	A.tx = big;
+	A.tx_len = sizeof(big);
+	app_send_more(&A);
+	pair_run(&P, 5000);
+	/* the receiver's buffer is full and its window closed */
+	cr_assert_eq(b->rcvq.len, b->rcvq.size);
+	cr_assert_eq(A.c->snd_wnd, 0);
+	cr_assert_gt(tcp_stack_stats(P.s[0])->zero_window_probes, 0);
+	cr_assert(!A.closed);
+	/* the app reads again: the window opens and everything arrives */
+	S.apps[0].block_rx = false;
+	tcp_recv_resume(b);
+	pair_run(&P, 5000);
+	cr_assert_eq(S.apps[0].rx_len, sizeof(big));
+	cr_assert_eq(memcmp(S.apps[0].rx, big, sizeof(big)), 0);
+	cr_assert_eq(A.tx_off, sizeof(big));
+	cr_assert_gt(A.writable_calls, 0);
+	pair_fini(&P);
+}
+
+Test(tcp_state, keepalive_probes_then_timeout)
+{
+	struct tcp_config a;
+	int to_a = 0;
+
+	test_config(&a, &P, 0);
+	a.keepalive_idle_ms = 1000;
+	a.keepalive_intvl_ms = 500;
+	a.keepalive_probes = 3;
+	start(&a, NULL);
+	connect_a();
+	/* an answering peer keeps the connection */
+	pair_run(&P, 5000);
+	cr_assert_geq(tcp_stack_stats(P.s[0])->keepalive_probes, 4);
+	cr_assert(!A.closed);
+	/* a silent peer: idle, three probes, then the connection dies */
+	P.filter = drop_all;
+	P.filter_ctx = &to_a;
+	cr_assert(pair_run_until(&P, &A.closed, 5000));
+	cr_assert_eq(A.err, -ETIMEDOUT);
+	pair_fini(&P);
+}
+
+Test(tcp_state, connection_limit)
+{
+	struct tcp_config a, b;
+	struct app extra[6];
+	struct tcp_conn *c;
+
+	test_config(&a, &P, 0);
+	a.syn_retries = 1;
+	test_config(&b, &P, 1);
+	b.max_conns = 4;
+	start(&a, &b);
+	for (int i = 0; i < 6; i++) {
+		app_init(&extra[i], 0);
+		cr_assert_eq(tcp_connect(P.s[0], ADDR_B, PORT, ADDR_A, &app_cb, &extra[i], &c), 0);
+	}
+	pair_run(&P, 5000);
+	int ok = 0, failed = 0;
+	for (int i = 0; i < 6; i++) {
+		ok += extra[i].connected && !extra[i].closed;
+		failed += extra[i].closed && extra[i].err == -ETIMEDOUT;
+	}
+	cr_assert_eq(ok, 4);
+	cr_assert_eq(failed, 2);
+	cr_assert_gt(tcp_stack_stats(P.s[1])->drop_conn_limit, 0);
+	cr_assert_eq(P.s[1]->nconns, 4);
+	pair_fini(&P);
+}
+
+Test(tcp_state, per_source_limit)
+{
+	struct tcp_config a, b;
+	struct app extra[3];
+	struct tcp_conn *c;
+
+	test_config(&a, &P, 0);
+	a.syn_retries = 1;
+	test_config(&b, &P, 1);
+	b.max_per_source = 2;
+	start(&a, &b);
+	for (int i = 0; i < 3; i++) {
+		app_init(&extra[i], 0);
+		cr_assert_eq(tcp_connect(P.s[0], ADDR_B, PORT, ADDR_A, &app_cb, &extra[i], &c), 0);
+	}
+	pair_run(&P, 5000);
+	cr_assert_eq(S.n, 2);
+	cr_assert_gt(tcp_stack_stats(P.s[1])->drop_source_limit, 0);
+	cr_assert_eq(tcp_conn_src_count(P.s[1], ADDR_A), 2);
+	pair_fini(&P);
+}
+
+Test(tcp_state, abort_sends_rst)
+{
+	start(NULL, NULL);
+	connect_a();
+	tcp_abort(A.c);
+	cr_assert(!A.closed);	/* no callback for the caller's own abort */
+	pair_pump(&P);
+	cr_assert(S.apps[0].closed);
+	cr_assert_eq(S.apps[0].err, -ECONNRESET);
+	cr_assert_eq(P.s[0]->nconns, 0);
+	cr_assert_eq(P.s[1]->nconns, 0);
+	pair_fini(&P);
+}
+
+Test(tcp_state, accept_refused)
+{
+	start(NULL, NULL);
+	S.refuse = true;
+	struct tcp_conn *c;
+	cr_assert_eq(tcp_connect(P.s[0], ADDR_B, PORT, ADDR_A, &app_cb, &A, &c), 0);
+	cr_assert(pair_run_until(&P, &A.closed, 2000));
+	cr_assert_eq(A.err, -ECONNRESET);
+	cr_assert_eq(P.s[1]->nconns, 0);
+	pair_fini(&P);
+}
+
+Test(tcp_state, echo_service)
+{
+	static uint8_t data[100000];
+	struct tcp_conn *c;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 31 + (i >> 9));
+	start(NULL, NULL);
+	cr_assert_eq(tcp_echo_listen(P.s[1], 7), 0);
+	cr_assert_eq(tcp_echo_listen(P.s[1], 7), -EEXIST);
+	cr_assert_eq(tcp_connect(P.s[0], ADDR_B, 7, ADDR_A, &app_cb, &A, &c), 0);
+	A.tx = data;
+	A.tx_len = sizeof(data);
+	A.close_when_sent = true;
+	cr_assert(pair_run_until(&P, &A.closed, 20000));
+	cr_assert_eq(A.err, 0);
+	cr_assert(A.peer_fin);
+	cr_assert_eq(A.rx_len, sizeof(data));
+	cr_assert_eq(memcmp(A.rx, data, sizeof(data)), 0);
+	pair_fini(&P);
+}
+
+Test(tcp_state, stats_json)
+{
+	json_t *j;
+
+	start(NULL, NULL);
+	connect_a();
+	j = tcp_stack_json(P.s[1]);
+	cr_assert_not_null(j);
+	cr_assert_eq(json_integer_value(json_object_get(j, "conns")), 1);
+	cr_assert_not_null(json_object_get(json_object_get(json_object_get(j, "stats"), "drops"),
+					   "bad_checksum"));
+	json_decref(j);
+	j = tcp_conn_json(A.c);
+	cr_assert_not_null(j);
+	cr_assert_str_eq(json_string_value(json_object_get(j, "state")), "ESTABLISHED");
+	json_decref(j);
+	pair_fini(&P);
+}

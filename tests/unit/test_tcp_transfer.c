@@ -1,0 +1,293 @@
+/*
+ * Bulk transfer between two stacks: 1 MiB both ways, with 2% loss and
+ * reordering injected by the stacks' own fault setting, across sequence
+ * wrap-around, many connections through the echo service, delayed ACKs
+ * and RTO back-off.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <rte_mbuf.h>
+
+#include "test_tcp_harness.h"
+
+#define PORT 5061
+#define MIB (1u << 20)
+
+static struct pair P;
+static struct server S;
+static struct app A;
+
+TestSuite(tcp_transfer, .init = test_eal_init);
+
+static uint8_t *random_bytes(size_t n, uint64_t seed)
+{
+	uint8_t *b = malloc(n);
+
+	cr_assert_not_null(b);
+	for (size_t i = 0; i < n; i++)
+		b[i] = (uint8_t)(xorshift(&seed) >> 24);
+	return b;
+}
+
+static void faults(struct tcp_config *c, uint32_t ppm, uint64_t seed)
+{
+	c->fault.rx_drop_ppm = ppm / 2;
+	c->fault.tx_drop_ppm = ppm / 2;
+	c->fault.rx_reorder_ppm = ppm / 2;
+	c->fault.tx_reorder_ppm = ppm / 2;
+	c->fault.seed = seed;
+}
+
+static void dump_and_fail(const char *what)
+{
+	for (int side = 0; side < 2; side++) {
+		json_t *j = tcp_stack_json(P.s[side]);
+		char *t = json_dumps(j, JSON_COMPACT);
+
+		cr_log_error("stack %d: %s", side, t);
+		free(t);
+		json_decref(j);
+		for (uint32_t i = 0; i < P.s[side]->cfg.max_conns; i++) {
+			struct tcp_conn *c = &P.s[side]->conns[i];
+
+			if (c->state == TCP_CLOSED)
+				continue;
+			j = tcp_conn_json(c);
+			t = json_dumps(j, JSON_COMPACT);
+			cr_log_error("  conn: %s una %u nxt %u max %u rcv_nxt %u flags %x tdl %lu/%lu/%lu",
+				     t, c->snd_una, c->snd_nxt, c->snd_max, c->rcv_nxt, c->flags,
+				     (unsigned long)c->tdl[0], (unsigned long)c->tdl[1],
+				     (unsigned long)c->tdl[2]);
+			free(t);
+			json_decref(j);
+		}
+	}
+	cr_assert_fail("%s (rx %zu/%zu)", what, A.rx_len, S.apps[0].rx_len);
+}
+
+/* ppm of the segments crossing between the stacks are lost, as many
+ * reordered: half on the sender's way out, half on the receiver's way in */
+
+/* 1 MiB each way on one connection, both closing when done. */
+static void exchange(struct tcp_config *ca, struct tcp_config *cb, unsigned max_ms,
+		     void (*before_connect)(void))
+{
+	uint8_t *up = random_bytes(MIB, 1), *down = random_bytes(MIB, 2);
+	struct tcp_conn *c;
+
+	pair_init(&P, ca, cb);
+	server_init(&S, 1, MIB);
+	app_init(&A, MIB);
+	cr_assert_eq(tcp_listen(P.s[1], PORT, &server_cb, &S), 0);
+	if (before_connect != NULL)
+		before_connect();
+	A.tx = up;
+	A.tx_len = MIB;
+	A.close_when_sent = true;
+	S.apps[0].tx = down;
+	S.apps[0].tx_len = MIB;
+	S.apps[0].close_when_sent = true;
+	cr_assert_eq(tcp_connect(P.s[0], ADDR_B, PORT, ADDR_A, &app_cb, &A, &c), 0);
+	if (!pair_run_until(&P, &A.closed, max_ms))
+		dump_and_fail("client not closed");
+	if (!pair_run_until(&P, &S.apps[0].closed, max_ms))
+		dump_and_fail("server not closed");
+	cr_assert_eq(A.err, 0);
+	cr_assert_eq(S.apps[0].err, 0);
+	cr_assert_eq(S.apps[0].rx_len, MIB);
+	cr_assert_eq(A.rx_len, MIB);
+	cr_assert_eq(memcmp(S.apps[0].rx, up, MIB), 0);
+	cr_assert_eq(memcmp(A.rx, down, MIB), 0);
+	free(up);
+	free(down);
+}
+
+Test(tcp_transfer, one_mib_both_ways)
+{
+	struct tcp_config a, b;
+
+	test_config(&a, &P, 0);
+	test_config(&b, &P, 1);
+	exchange(&a, &b, 20000, NULL);
+	cr_assert_eq(tcp_stack_stats(P.s[0])->retransmits, 0);
+	cr_assert_eq(tcp_stack_stats(P.s[1])->retransmits, 0);
+	pair_fini(&P);
+}
+
+Test(tcp_transfer, loss_and_reorder_2pct)
+{
+	struct tcp_config a, b;
+	const struct tcp_stats *sa, *sb;
+
+	test_config(&a, &P, 0);
+	test_config(&b, &P, 1);
+	faults(&a, 20000, 7);
+	faults(&b, 20000, 8);
+	exchange(&a, &b, 300000, NULL);
+	sa = tcp_stack_stats(P.s[0]);
+	sb = tcp_stack_stats(P.s[1]);
+	cr_log_info("client: segs %lu retx %lu fast %lu rto %lu dropped %lu reordered %lu",
+		    (unsigned long)sa->segs_out, (unsigned long)sa->retransmits,
+		    (unsigned long)sa->fast_retransmits, (unsigned long)sa->rto_events,
+		    (unsigned long)(sa->fault_rx_dropped + sa->fault_tx_dropped),
+		    (unsigned long)(sa->fault_rx_reordered + sa->fault_tx_reordered));
+	cr_log_info("server: segs %lu retx %lu fast %lu rto %lu; synthetic time %lu ms",
+		    (unsigned long)sb->segs_out, (unsigned long)sb->retransmits,
+		    (unsigned long)sb->fast_retransmits, (unsigned long)sb->rto_events,
+		    (unsigned long)(P.now / MS - 1000));
+	cr_assert_gt(sa->fault_rx_dropped + sa->fault_tx_dropped, 0);
+	cr_assert_gt(sa->fault_rx_reordered + sa->fault_tx_reordered, 0);
+	cr_assert_gt(sa->retransmits, 0);
+	cr_assert_gt(sb->retransmits, 0);
+	cr_assert_gt(sa->fast_retransmits + sb->fast_retransmits, 0);
+	pair_fini(&P);
+}
+
+static void push_iss_to_wrap(void)
+{
+	/* choose the clock so the client's ISS lands 100000 below 2^32 */
+	uint16_t port = P.s[0]->next_port;
+	uint32_t iss = tcp_new_isn(P.s[0], ADDR_A, port, ADDR_B, PORT);
+	uint32_t delta = (0u - 100000u) - iss;
+
+	P.now += (uint64_t)delta * 4000;
+	tcp_stack_poll(P.s[0], P.now);
+	tcp_stack_poll(P.s[1], P.now);
+	cr_assert_eq(tcp_new_isn(P.s[0], ADDR_A, port, ADDR_B, PORT), 0u - 100000u);
+}
+
+Test(tcp_transfer, sequence_wrap)
+{
+	struct tcp_config a, b;
+
+	test_config(&a, &P, 0);
+	test_config(&b, &P, 1);
+	faults(&a, 5000, 3);
+	exchange(&a, &b, 300000, push_iss_to_wrap);
+	pair_fini(&P);
+}
+
+Test(tcp_transfer, many_echo_connections_with_loss)
+{
+	enum { N = 20, LEN = 64 * 1024 };
+	struct tcp_config a, b;
+	struct app apps[N];
+	uint8_t *data[N];
+	bool all = false;
+
+	test_config(&a, &P, 0);
+	test_config(&b, &P, 1);
+	faults(&a, 20000, 11);
+	faults(&b, 20000, 12);
+	pair_init(&P, &a, &b);
+	cr_assert_eq(tcp_echo_listen(P.s[1], 7), 0);
+	for (int i = 0; i < N; i++) {
+		struct tcp_conn *c;
+
+		data[i] = random_bytes(LEN, 100 + (uint64_t)i);
+		app_init(&apps[i], LEN);
+		apps[i].tx = data[i];
+		apps[i].tx_len = LEN;
+		apps[i].close_when_sent = true;
+		cr_assert_eq(tcp_connect(P.s[0], ADDR_B, 7, ADDR_A, &app_cb, &apps[i], &c), 0);
+	}
+	for (unsigned t = 0; t < 300000 && !all; t += 100) {
+		pair_run(&P, 100);
+		all = true;
+		for (int i = 0; i < N; i++)
+			all = all && apps[i].closed;
+	}
+	cr_assert(all);
+	for (int i = 0; i < N; i++) {
+		cr_assert_eq(apps[i].err, 0, "conn %d err %d", i, apps[i].err);
+		cr_assert_eq(apps[i].rx_len, LEN, "conn %d got %zu", i, apps[i].rx_len);
+		cr_assert_eq(memcmp(apps[i].rx, data[i], LEN), 0);
+		app_free(&apps[i]);
+		free(data[i]);
+	}
+	pair_fini(&P);
+}
+
+static void start_pair(struct tcp_config *a, struct tcp_config *b)
+{
+	struct tcp_conn *c;
+
+	pair_init(&P, a, b);
+	server_init(&S, 1, MIB);
+	app_init(&A, MIB);
+	cr_assert_eq(tcp_listen(P.s[1], PORT, &server_cb, &S), 0);
+	cr_assert_eq(tcp_connect(P.s[0], ADDR_B, PORT, ADDR_A, &app_cb, &A, &c), 0);
+	cr_assert(pair_run_until(&P, &A.connected, 2000));
+	pair_run(&P, 100);
+}
+
+Test(tcp_transfer, delayed_ack)
+{
+	struct tcp_config a, b;
+
+	test_config(&a, &P, 0);
+	test_config(&b, &P, 1);
+	start_pair(&a, &b);
+	cr_assert_eq(tcp_send(A.c, "ping", 4), 4);
+	cr_assert_eq(P.tail - P.head, 1);
+	pair_pump(&P);
+	/* one segment: the ACK waits for the delayed-ACK timer */
+	cr_assert_eq(P.tail, P.head);
+	pair_run(&P, 39);
+	cr_assert_eq(tcp_stack_stats(P.s[1])->delayed_acks, 0);
+	pair_run(&P, 2);
+	cr_assert_eq(tcp_stack_stats(P.s[1])->delayed_acks, 1);
+	cr_assert_eq(A.c->snd_una, A.c->snd_max);
+	/* two full segments are ACKed at once */
+	static uint8_t two[2920];
+	uint64_t before = tcp_stack_stats(P.s[1])->segs_out;
+	cr_assert_eq(tcp_send(A.c, two, sizeof(two)), (int)sizeof(two));
+	pair_pump(&P);
+	cr_assert_eq(tcp_stack_stats(P.s[1])->segs_out, before + 1);
+	cr_assert_eq(A.c->snd_una, A.c->snd_max);
+	pair_fini(&P);
+}
+
+static uint64_t drop_times[16];
+static unsigned ndrops;
+
+static bool drop_to_b(struct pair *p, int to, struct rte_mbuf *m, uint32_t s, uint32_t d, void *ctx)
+{
+	if (to != 1)
+		return false;
+	if (ndrops < 16)
+		drop_times[ndrops] = p->now;
+	ndrops++;
+	return true;
+}
+
+Test(tcp_transfer, rto_backoff_and_give_up)
+{
+	struct tcp_config a, b;
+
+	test_config(&a, &P, 0);
+	a.max_retries = 4;
+	test_config(&b, &P, 1);
+	start_pair(&a, &b);
+	uint32_t rto = tcp_rto_get(&A.c->rto);
+	ndrops = 0;
+	P.filter = drop_to_b;
+	cr_assert_eq(tcp_send(A.c, "data", 4), 4);
+	cr_assert(pair_run_until(&P, &A.closed, 60000));
+	cr_assert_eq(A.err, -ETIMEDOUT);
+	/* original + 4 retransmissions, then RST (also dropped) */
+	cr_assert_eq(ndrops, 6);
+	for (unsigned i = 1; i < 5; i++) {
+		uint64_t gap = (drop_times[i] - drop_times[i - 1]) / MS;
+		uint64_t want = (uint64_t)rto << (i - 1);
+
+		cr_assert(gap >= want && gap <= want + 1, "gap %u: %lu ms, want %lu", i,
+			  (unsigned long)gap, (unsigned long)want);
+	}
+	cr_assert_eq(tcp_stack_stats(P.s[0])->rto_events, 4);
+	pair_fini(&P);
+}
