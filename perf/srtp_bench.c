@@ -17,7 +17,9 @@
  * asks it for one measurement at a time over a pipe, so that measurements
  * never overlap and stock, umedge and raw of one case run back to back.
  *
- * Each figure is the median over --rounds rounds of --batch packets; each
+ * Each figure is the median over --sweeps sweeps (all cases measured once
+ * per sweep, so a burst of load on a shared machine hits one sweep) of the
+ * median over --rounds rounds of --batch packets; each
  * packet is copied from a template into the work buffer first (all
  * implementations pay that copy). Unprotect rounds decrypt packets the
  * matching sender protected just before, untimed. */
@@ -58,8 +60,11 @@ static const int payloads[] = { 80, 172, 1200 };
 struct opts {
 	int rounds;
 	int batch;
+	int sweeps;
 	int cpu; /* -1: not pinned */
 };
+
+#define SWEEPS_MAX 15
 
 struct pkt {
 	int len;
@@ -411,8 +416,8 @@ static int bench_raw(enum umedge_srtp_suite suite, int payload, enum op op, int 
 		     const struct opts *o, double *ns)
 {
 	double *samples = calloc((size_t)o->rounds, sizeof(double));
+	struct pkt *batch = NULL, work;
 	uint8_t tmpl[PKT_MAX];
-	struct pkt work, prot;
 	uint16_t seq = 1;
 	struct raw r;
 	int len, ret = -1;
@@ -422,11 +427,20 @@ static int bench_raw(enum umedge_srtp_suite suite, int payload, enum op op, int 
 	if (raw_init(&r, suite, evp) != 0)
 		goto out;
 	len = make_rtp(tmpl, payload);
-	/* One protected packet, unprotected over and over: no replay state. */
-	memcpy(prot.buf, tmpl, (size_t)len);
-	prot.len = len;
-	if (raw_protect(&r, prot.buf, &prot.len) != 0)
-		goto out;
+	if (op == OP_UNPROTECT) {
+		/* As many distinct protected packets as libsrtp2's rounds read
+		 * (same memory footprint); no replay state, so reused. */
+		batch = malloc((size_t)o->batch * sizeof(*batch));
+		if (batch == NULL)
+			goto out;
+		for (int i = 0; i < o->batch; i++) {
+			memcpy(batch[i].buf, tmpl, (size_t)len);
+			set_seq(batch[i].buf, seq++);
+			batch[i].len = len;
+			if (raw_protect(&r, batch[i].buf, &batch[i].len) != 0)
+				goto out;
+		}
+	}
 	for (int rd = -1; rd < o->rounds; rd++) {
 		double t0 = now_ns(), t1;
 
@@ -438,8 +452,8 @@ static int bench_raw(enum umedge_srtp_suite suite, int payload, enum op op, int 
 				if (raw_protect(&r, work.buf, &work.len) != 0)
 					goto out;
 			} else {
-				memcpy(work.buf, prot.buf, (size_t)prot.len);
-				work.len = prot.len;
+				memcpy(work.buf, batch[i].buf, (size_t)batch[i].len);
+				work.len = batch[i].len;
 				if (raw_unprotect(&r, work.buf, &work.len) != 0)
 					goto out;
 			}
@@ -452,6 +466,7 @@ static int bench_raw(enum umedge_srtp_suite suite, int payload, enum op op, int 
 	ret = 0;
 out:
 	raw_free(&r);
+	free(batch);
 	free(samples);
 	return ret;
 }
@@ -513,6 +528,43 @@ static void stock_server(int req_fd, int resp_fd, const struct opts *o)
 	_exit(0);
 }
 
+/* One sweep: every case, stock (asked of the child), umedge, raw, raw-evp
+ * back to back. */
+static int measure_sweep(const struct opts *o, int req_fd, int resp_fd,
+			 double r[UMEDGE_SRTP_SUITE_COUNT][N_PAYLOADS][OP_COUNT][IMPL_COUNT])
+{
+	for (int s = 0; s < UMEDGE_SRTP_SUITE_COUNT; s++) {
+		enum umedge_srtp_suite suite = (enum umedge_srtp_suite)s;
+		int gcm = s == UMEDGE_SRTP_AEAD_AES_128_GCM || s == UMEDGE_SRTP_AEAD_AES_256_GCM;
+
+		for (int p = 0; p < N_PAYLOADS; p++) {
+			for (int op = 0; op < OP_COUNT; op++) {
+				struct stock_req q = { s, payloads[p], op };
+				double *v = r[s][p][op];
+
+				if (write_all(req_fd, &q, sizeof(q)) != 0 ||
+				    read_all(resp_fd, &v[IMPL_STOCK], sizeof(double)) != 0 ||
+				    v[IMPL_STOCK] < 0) {
+					fprintf(stderr, "stock measurement failed\n");
+					return -1;
+				}
+				if (bench_libsrtp(suite, payloads[p], (enum op)op, o, &v[IMPL_UMEDGE]) != 0 ||
+				    bench_raw(suite, payloads[p], (enum op)op, 0, o, &v[IMPL_RAW]) != 0) {
+					fprintf(stderr, "measurement failed\n");
+					return -1;
+				}
+				v[IMPL_RAW_EVP] = -1.0; /* GCM: raw is already the EVP path */
+				if (!gcm && bench_raw(suite, payloads[p], (enum op)op, 1, o,
+						      &v[IMPL_RAW_EVP]) != 0) {
+					fprintf(stderr, "measurement failed\n");
+					return -1;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
 /* ---- machine description ---- */
 
 static void print_machine(FILE *f, const struct opts *o)
@@ -563,18 +615,21 @@ static void print_machine(FILE *f, const struct opts *o)
 	fprintf(f, "libsrtp2   %s (stock: Debian build, NSS primitives)\n",
 		srtp_get_version_string());
 	fprintf(f, "loadavg    %s\n", load);
-	fprintf(f, "method     one thread%s; median of %d rounds x %d packets; RTP header 12 octets\n",
-		o->cpu >= 0 ? " pinned" : " (not pinned)", o->rounds, o->batch);
+	fprintf(f, "method     one thread%s; median of %d sweeps, each the median of %d rounds x %d"
+		" packets; RTP header 12 octets\n",
+		o->cpu >= 0 ? " pinned" : " (not pinned)", o->sweeps, o->rounds, o->batch);
 }
 
 static void usage(const char *argv0)
 {
-	fprintf(stderr, "usage: %s [--rounds N] [--batch N] [--cpu N]\n", argv0);
+	fprintf(stderr, "usage: %s [--rounds N] [--batch N] [--sweeps N (<= %d)] [--cpu N]\n",
+		argv0, SWEEPS_MAX);
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .rounds = 15, .batch = 2000, .cpu = -1 };
+	struct opts o = { .rounds = 15, .batch = 2000, .sweeps = 3, .cpu = -1 };
+	static double all[SWEEPS_MAX][UMEDGE_SRTP_SUITE_COUNT][N_PAYLOADS][OP_COUNT][IMPL_COUNT];
 	static double res[UMEDGE_SRTP_SUITE_COUNT][N_PAYLOADS][OP_COUNT][IMPL_COUNT];
 	int req[2], resp[2], status = 0, rc;
 	pid_t child;
@@ -584,6 +639,8 @@ int main(int argc, char **argv)
 			o.rounds = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc)
 			o.batch = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--sweeps") == 0 && i + 1 < argc)
+			o.sweeps = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--cpu") == 0 && i + 1 < argc)
 			o.cpu = atoi(argv[++i]);
 		else {
@@ -591,7 +648,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (o.rounds < 1 || o.batch < 1) {
+	if (o.rounds < 1 || o.batch < 1 || o.sweeps < 1 || o.sweeps > SWEEPS_MAX) {
 		usage(argv[0]);
 		return 2;
 	}
@@ -634,41 +691,27 @@ int main(int argc, char **argv)
 	print_machine(stdout, &o);
 	fflush(stdout);
 
-	for (int s = 0; s < UMEDGE_SRTP_SUITE_COUNT; s++) {
-		int gcm = s == UMEDGE_SRTP_AEAD_AES_128_GCM || s == UMEDGE_SRTP_AEAD_AES_256_GCM;
-
-		for (int p = 0; p < N_PAYLOADS; p++) {
-			for (int op = 0; op < OP_COUNT; op++) {
-				struct stock_req q = { s, payloads[p], op };
-				double *r = res[s][p][op];
-
-				if (write_all(req[1], &q, sizeof(q)) != 0 ||
-				    read_all(resp[0], &r[IMPL_STOCK], sizeof(double)) != 0 ||
-				    r[IMPL_STOCK] < 0) {
-					fprintf(stderr, "stock measurement failed\n");
-					return 1;
-				}
-				if (bench_libsrtp((enum umedge_srtp_suite)s, payloads[p], (enum op)op, &o,
-						  &r[IMPL_UMEDGE]) != 0 ||
-				    bench_raw((enum umedge_srtp_suite)s, payloads[p], (enum op)op, 0, &o,
-					      &r[IMPL_RAW]) != 0) {
-					fprintf(stderr, "measurement failed\n");
-					return 1;
-				}
-				if (gcm)
-					r[IMPL_RAW_EVP] = -1.0; /* raw is already the EVP path */
-				else if (bench_raw((enum umedge_srtp_suite)s, payloads[p], (enum op)op, 1,
-						   &o, &r[IMPL_RAW_EVP]) != 0) {
-					fprintf(stderr, "measurement failed\n");
-					return 1;
-				}
-			}
+	for (int w = 0; w < o.sweeps; w++)
+		if (measure_sweep(&o, req[1], resp[0], all[w]) != 0) {
+			kill(child, SIGTERM);
+			return 1;
 		}
-	}
 	close(req[1]);
 	close(resp[0]);
 	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		fprintf(stderr, "stock child exited abnormally\n");
+
+	/* Each figure: the median over the sweeps of each sweep's median. */
+	for (int s = 0; s < UMEDGE_SRTP_SUITE_COUNT; s++)
+		for (int p = 0; p < N_PAYLOADS; p++)
+			for (int op = 0; op < OP_COUNT; op++)
+				for (int i = 0; i < IMPL_COUNT; i++) {
+					double v[SWEEPS_MAX];
+
+					for (int w = 0; w < o.sweeps; w++)
+						v[w] = all[w][s][p][op][i];
+					res[s][p][op][i] = median(v, o.sweeps);
+				}
 
 	printf("\nns/packet (lower is better); x = stock/umedge speed-up; /raw = umedge over raw\n");
 	printf("%-24s %5s %-9s %9s %9s %9s %9s %7s %6s\n", "suite", "bytes", "op", "stock",
@@ -716,6 +759,13 @@ int main(int argc, char **argv)
 		printf("  %-9s %.1fx stock (%s), %.2fx raw (%s), %.2fx raw-evp\n", op_names[op], x,
 		       x >= TARGET_SPEEDUP ? "met" : "MISSED", q,
 		       q <= TARGET_RAW_RATIO ? "met" : "MISSED", qe);
+		printf("            per sweep (stock/umedge/raw ns):");
+		for (int w = 0; w < o.sweeps; w++) {
+			const double *a = all[w][UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80][1][op];
+
+			printf(" %.0f/%.0f/%.0f", a[IMPL_STOCK], a[IMPL_UMEDGE], a[IMPL_RAW]);
+		}
+		printf("\n");
 	}
 	{
 		char load[128] = "?";
