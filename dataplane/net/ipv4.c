@@ -6,7 +6,7 @@
 
 #define IPV4_TTL 64
 
-int ipv4_check(struct rte_mbuf *m)
+static enum net_drop ipv4_check_reason(struct rte_mbuf *m)
 {
 	if (rte_pktmbuf_data_len(m) < sizeof(struct rte_ipv4_hdr))
 		return NET_DROP_TRUNCATED;
@@ -27,7 +27,13 @@ int ipv4_check(struct rte_mbuf *m)
 	    rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - tot)) != 0)
 		return NET_DROP_BAD_IP_HEADER; /* padding spread over segments */
 	m->l3_len = (uint16_t)ihl;
-	return 0;
+	return NET_DROP_MAX;
+}
+
+int ipv4_check(struct rte_mbuf *m, enum net_drop *why)
+{
+	*why = ipv4_check_reason(m);
+	return *why == NET_DROP_MAX ? 0 : -1;
 }
 
 static bool ipv4_martian(const struct net_ctx *ctx, uint32_t src)
@@ -72,9 +78,9 @@ void ipv4_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface)
 	rte_pktmbuf_adj(m, (uint16_t)m->l2_len);
 	m->l2_len = 0;
 
-	int why = ipv4_check(m);
-	if (why != 0) {
-		net_drop(ctx, m, (enum net_drop)why);
+	enum net_drop why;
+	if (ipv4_check(m, &why) != 0) {
+		net_drop(ctx, m, why);
 		return;
 	}
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);

@@ -176,9 +176,9 @@ void ipv4_output(struct net_ctx *ctx, struct rte_mbuf *m);
 /* Which iface and next hop reach dst; -1 when no route. */
 int ipv4_route(const struct net_ctx *ctx, uint32_t dst, uint32_t *next_hop);
 /* Check an IPv4 header at the start of m (IPv4 at offset 0): version, IHL,
- * lengths against the mbuf, checksum. Returns 0 or the drop reason. Trims
- * Ethernet padding beyond total_length. */
-int ipv4_check(struct rte_mbuf *m);
+ * lengths against the mbuf, checksum. Returns 0, or -1 with the drop reason
+ * in *why. Trims Ethernet padding beyond total_length, sets m->l3_len. */
+int ipv4_check(struct rte_mbuf *m, enum net_drop *why);
 
 /* Fragments (frag.c) */
 struct rte_mbuf *frag_reassemble(struct net_ctx *ctx, struct rte_mbuf *m);
