@@ -1,0 +1,101 @@
+/* Flow keys: media by local port, TCP by 4-tuple, other UDP and ICMP by
+ * remote address, ARP to everyone. */
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "dispatch.h"
+#include "test_net_harness.h"
+
+TestSuite(dispatch, .init = h_setup, .fini = h_teardown);
+
+static uint32_t key_udp(const char *src, uint16_t sport, uint16_t dport)
+{
+	uint8_t l4[64], pkt[128];
+	uint16_t l4len = h_udp(l4, h_ip(src), h_ip(H_EXT_ADDR), sport, dport, "x", 1);
+	uint16_t len = h_ipv4(pkt, h_ip(src), h_ip(H_EXT_ADDR), IPPROTO_UDP, l4, l4len, 0, 1);
+	return dispatch_ip_key(pkt, len, &h_ctx.udp);
+}
+
+static uint32_t key_tcp(const char *src, uint16_t sport, uint16_t dport)
+{
+	struct rte_tcp_hdr th;
+	uint8_t pkt[128];
+
+	memset(&th, 0, sizeof(th));
+	th.src_port = rte_cpu_to_be_16(sport);
+	th.dst_port = rte_cpu_to_be_16(dport);
+	uint16_t len = h_ipv4(pkt, h_ip(src), h_ip(H_EXT_ADDR), IPPROTO_TCP, &th, sizeof(th), 0, 1);
+	return dispatch_ip_key(pkt, len, &h_ctx.udp);
+}
+
+Test(dispatch, media_is_keyed_by_our_port)
+{
+	uint32_t k = key_udp("192.0.2.10", 4000, 20002);
+
+	cr_assert_eq(key_udp("192.0.2.10", 4002, 20002), k, "remote port latched");
+	cr_assert_eq(key_udp("192.0.2.11", 9000, 20002), k, "remote address changed");
+	cr_assert_eq(key_udp("198.51.100.20", 9000, 20002), k);
+	cr_assert_neq(key_udp("192.0.2.10", 4000, 20004), k);
+}
+
+Test(dispatch, other_udp_by_remote_address)
+{
+	uint32_t k = key_udp("192.0.2.10", 5060, 5060);
+
+	cr_assert_eq(key_udp("192.0.2.10", 6000, 7), k);
+	cr_assert_neq(key_udp("192.0.2.11", 5060, 5060), k);
+}
+
+Test(dispatch, tcp_by_four_tuple)
+{
+	uint32_t k = key_tcp("192.0.2.10", 40000, 5061);
+
+	cr_assert_eq(key_tcp("192.0.2.10", 40000, 5061), k);
+	cr_assert_neq(key_tcp("192.0.2.10", 40001, 5061), k);
+	cr_assert_neq(key_tcp("192.0.2.11", 40000, 5061), k);
+	cr_assert_neq(key_tcp("192.0.2.10", 40000, 5060), k);
+}
+
+Test(dispatch, fragments_and_garbage)
+{
+	uint8_t l4[64], pkt[128];
+	uint16_t l4len = h_udp(l4, h_ip("192.0.2.10"), h_ip(H_EXT_ADDR), 4000, 20002, "x", 1);
+	uint16_t len = h_ipv4(pkt, h_ip("192.0.2.10"), h_ip(H_EXT_ADDR), IPPROTO_UDP, l4, l4len,
+			      RTE_IPV4_HDR_MF_FLAG, 1);
+
+	/* a first fragment is keyed like the rest of its datagram: by source */
+	cr_assert_eq(dispatch_ip_key(pkt, len, &h_ctx.udp), key_udp("192.0.2.10", 1, 2));
+	cr_assert_eq(dispatch_ip_key(pkt, 10, &h_ctx.udp), 0);
+	/* UDP header cut off: still a key, no read past the end */
+	len = h_ipv4(pkt, h_ip("192.0.2.10"), h_ip(H_EXT_ADDR), IPPROTO_UDP, l4, 4, 0, 1);
+	cr_assert_eq(dispatch_ip_key(pkt, len, &h_ctx.udp), key_udp("192.0.2.10", 1, 2));
+}
+
+Test(dispatch, arp_goes_everywhere)
+{
+	uint8_t buf[64];
+	struct rte_ether_addr z = { { 0 } };
+	uint16_t len = h_arp(buf, 1, &h_peer_mac, h_ip(H_GW_ADDR), &z, h_ip(H_EXT_ADDR));
+	struct rte_mbuf *m = h_frame(NET_IFACE_EXTERNAL, buf, len, RTE_ETHER_TYPE_ARP);
+
+	cr_assert_eq(dispatch_eth_key(m, &h_ctx.udp), DISPATCH_ALL);
+	rte_pktmbuf_trim(m, (uint16_t)(len + 4));
+	cr_assert_eq(dispatch_eth_key(m, &h_ctx.udp), 0, "10-byte frame");
+	rte_pktmbuf_free(m);
+}
+
+Test(dispatch, owners_cover_all_workers)
+{
+	unsigned seen[4] = { 0 };
+
+	for (uint16_t p = 20000; p < 20400; p += 2)
+		seen[dispatch_owner(key_udp("192.0.2.10", 1, p), 4)]++;
+	for (unsigned w = 0; w < 4; w++)
+		cr_assert_gt(seen[w], 20, "worker %u got %u of 200 media ports", w, seen[w]);
+	cr_assert_eq(dispatch_owner(UINT32_MAX - 1, 3), 2);
+	cr_assert_eq(dispatch_owner(0, 3), 0);
+}
