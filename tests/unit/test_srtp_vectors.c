@@ -3,6 +3,7 @@
  * SRTP packet built by hand from the RFC 3711 B.3 session keys, and
  * against the stock libsrtp2 (NSS) types on random inputs. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -575,4 +576,34 @@ Test(srtp_vs_stock, hmac_sha1)
 		srtp_auth_dealloc(as);
 		srtp_auth_dealloc(ao);
 	}
+}
+
+/* The SDES suite table: key lengths, tag lengths, SRTCP keeps 80 bits for
+ * the _32 suite (RFC 4568 6.2.1). */
+Test(srtp_suites, table)
+{
+	static const struct {
+		enum umedge_srtp_suite suite;
+		int master, rtp_tag, rtcp_tag;
+		srtp_cipher_type_id_t cipher;
+	} want[] = {
+		{ UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80, 30, 10, 10, SRTP_AES_ICM_128 },
+		{ UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_32, 30, 4, 10, SRTP_AES_ICM_128 },
+		{ UMEDGE_SRTP_AES_256_CM_HMAC_SHA1_80, 46, 10, 10, SRTP_AES_ICM_256 },
+		{ UMEDGE_SRTP_AEAD_AES_128_GCM, 28, 16, 16, SRTP_AES_GCM_128 },
+		{ UMEDGE_SRTP_AEAD_AES_256_GCM, 44, 16, 16, SRTP_AES_GCM_256 },
+	};
+	srtp_crypto_policy_t rtp, rtcp;
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		cr_assert_eq(srtp_backend_suite_master_len(want[i].suite), want[i].master);
+		cr_assert_eq(srtp_backend_suite_policy(want[i].suite, &rtp, &rtcp), 0);
+		cr_assert_eq(rtp.cipher_type, want[i].cipher);
+		cr_assert_eq(rtp.cipher_key_len, want[i].master);
+		cr_assert_eq(rtp.auth_tag_len, want[i].rtp_tag);
+		cr_assert_eq(rtcp.auth_tag_len, want[i].rtcp_tag);
+		cr_assert_eq(rtp.sec_serv, sec_serv_conf_and_auth);
+	}
+	cr_assert_eq(srtp_backend_suite_master_len(UMEDGE_SRTP_SUITE_COUNT), -EINVAL);
+	cr_assert_eq(srtp_backend_suite_policy(UMEDGE_SRTP_SUITE_COUNT, &rtp, &rtcp), -EINVAL);
 }
