@@ -373,8 +373,9 @@ int config_save(const struct config *c, const char *path, char *err, size_t errl
 	int rc = -1, w;
 
 	if (!text) {
-		snprintf(err, errlen, "%s: cannot format the configuration (out of memory)",
-			 path);
+		/* libyaml refuses only invalid UTF-8; otherwise memory ran out. */
+		snprintf(err, errlen, "%s: cannot write the configuration as YAML "
+			 "(out of memory, or a string that is not UTF-8)", path);
 		goto out;
 	}
 	w = fsutil_write_atomic(path, text, strlen(text), 0640);

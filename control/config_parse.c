@@ -386,6 +386,11 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
 		rc = -1;
 		goto out;
 	}
+	if (rc == -EINVAL) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		rc = -1;
+		goto out;
+	}
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		rc = -1;

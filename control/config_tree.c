@@ -327,9 +327,9 @@ int config_ymap_check(struct config_yctx *y, const struct config_ynode *n,
 		for (size_t j = 0; j < i; j += 2)
 			if (strcmp(n->kids[j]->text, k->text) == 0)
 				return config_yerr(y, k->line,
-						   "duplicate key '%s' in %s (first at line %d)",
-						   k->text, *where ? where : "the top level",
-						   n->kids[j]->line);
+						   "duplicate key '%s' %s%s (first at line %d)",
+						   k->text, *where ? "in " : "at the top level",
+						   where, n->kids[j]->line);
 	}
 	return 0;
 }

@@ -383,7 +383,7 @@ static const struct bad bad_inputs[] = {
 	{ "duplicate key", "server:\n  fqdn: a.example\n  fqdn: b.example\n",
 	  "t.yaml:3: duplicate key 'fqdn' in server (first at line 2)" },
 	{ "duplicate section", MINIMAL "server: {}\n",
-	  "t.yaml:7: duplicate key 'server' in the top level (first at line 1)" },
+	  "t.yaml:7: duplicate key 'server' at the top level (first at line 1)" },
 	{ "duplicate key in flow item", MINIMAL "dial_plans:\n  - { name: a, name: b, voip_security: secured }\n",
 	  "t.yaml:8: duplicate key 'name' in dial_plans[0] (first at line 8)" },
 
@@ -981,5 +981,29 @@ Test(config, built_in_memory_round_trips)
 	cr_expect(config_equal(c, back), "%s", text);
 	free(text);
 	config_free(back);
+	config_free(c);
+}
+
+Test(config, load_refuses_a_directory)
+{
+	char err[CONFIG_ERR_MAX] = "";
+	struct config *c = NULL;
+
+	cr_expect_eq(config_load("/tmp", &c, err, sizeof(err)), -1);
+	cr_expect_str_eq(err, "/tmp: not a regular file");
+	cr_expect_null(c);
+}
+
+Test(config, emit_refuses_invalid_utf8)
+{
+	char err[CONFIG_ERR_MAX] = "";
+	struct config *c = parse_ok(MINIMAL);
+
+	strcpy(c->server.state_dir, "/var/\xff");
+	cr_expect_null(config_emit(c));
+	cr_expect_eq(config_save(c, "/tmp/never-written.yaml", err, sizeof(err)), -1);
+	cr_expect_str_eq(err, "/tmp/never-written.yaml: cannot write the configuration as "
+			 "YAML (out of memory, or a string that is not UTF-8)");
+	cr_expect_neq(access("/tmp/never-written.yaml", F_OK), 0);
 	config_free(c);
 }
