@@ -291,6 +291,14 @@ void tcp_input_segment(struct tcp_stack *st, struct tcp_seg *seg)
 	struct tcp_listener *l;
 
 	c = tcp_conn_lookup(st, seg->daddr, seg->dport, seg->saddr, seg->sport);
+	if (c != NULL && c->state == TCP_TIME_WAIT &&
+	    (seg->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
+	    tcp_seq_gt(seg->seq, c->rcv_nxt)) {
+		/* a new incarnation above the old sequence space may take over
+		 * the 4-tuple before 2MSL ends (RFC 9293 3.6.1, RFC 6191) */
+		tcp_conn_release(c);
+		c = NULL;
+	}
 	if (c != NULL) {
 		c->stats.segs_in++;
 		if (c->state == TCP_SYN_SENT)

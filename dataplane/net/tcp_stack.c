@@ -83,6 +83,7 @@ struct tcp_stack *tcp_stack_new(const struct tcp_config *cfg, uint64_t now)
 {
 	struct tcp_stack *st = NULL;
 	uint64_t k[4];
+	uint32_t room;
 
 	if (check_config(cfg) != 0)
 		goto fail;
@@ -94,6 +95,14 @@ struct tcp_stack *tcp_stack_new(const struct tcp_config *cfg, uint64_t now)
 	st->cfg.rcv_buf = pow2_ceil(cfg->rcv_buf);
 	if (st->cfg.max_half_open == 0 || st->cfg.max_half_open > st->cfg.max_conns)
 		st->cfg.max_half_open = st->cfg.max_conns;
+	/* a segment is one mbuf: cap the MSS by its data room (60 bytes of
+	 * TCP header at most) */
+	room = rte_pktmbuf_data_room_size(cfg->pool);
+	room = room > RTE_PKTMBUF_HEADROOM + 60 ? room - RTE_PKTMBUF_HEADROOM - 60 : 0;
+	if (room < 64)
+		goto fail;
+	if (st->cfg.mss > room)
+		st->cfg.mss = (uint16_t)room;
 	/* smallest shift that lets the 16-bit field describe the whole buffer */
 	while (st->rcv_wscale < TCP_MAX_WSCALE && (st->cfg.rcv_buf >> st->rcv_wscale) > 65535)
 		st->rcv_wscale++;

@@ -87,6 +87,10 @@ void pair_fini(struct pair *p)
 		rte_pktmbuf_free(p->q[p->head++ % QCAP].m);
 	tcp_stack_free(p->s[0]);
 	tcp_stack_free(p->s[1]);
+	/* every segment built or received went back to the pool exactly once */
+	cr_assert_eq(rte_mempool_avail_count(test_pool), test_pool->size,
+		     "mbufs leaked: %u of %u available",
+		     rte_mempool_avail_count(test_pool), test_pool->size);
 }
 
 unsigned pair_pump(struct pair *p)

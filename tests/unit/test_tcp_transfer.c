@@ -291,3 +291,57 @@ Test(tcp_transfer, rto_backoff_and_give_up)
 	cr_assert_eq(tcp_stack_stats(P.s[0])->rto_events, 4);
 	pair_fini(&P);
 }
+
+/* Many seeds, heavier loss, small buffers (ring wrap, window closing):
+ * every run must deliver everything intact. */
+Test(tcp_transfer, loss_many_seeds_small_buffers)
+{
+	enum { LEN = 256 * 1024 };
+	uint8_t *up = random_bytes(LEN, 5), *down = random_bytes(LEN, 6);
+
+	for (uint64_t seed = 1; seed <= 16; seed++) {
+		struct tcp_config a, b;
+		struct tcp_conn *c;
+
+		test_config(&a, &P, 0);
+		test_config(&b, &P, 1);
+		a.snd_buf = b.snd_buf = 8192 << (seed % 3);
+		a.rcv_buf = b.rcv_buf = 4096 << (seed % 4);
+		a.mss = b.mss = (uint16_t)(536 + 300 * (seed % 4));
+		faults(&a, 40000, seed * 2);
+		faults(&b, 40000, seed * 2 + 1);
+		pair_init(&P, &a, &b);
+		server_init(&S, 1, LEN);
+		app_init(&A, LEN);
+		cr_assert_eq(tcp_listen(P.s[1], PORT, &server_cb, &S), 0);
+		A.tx = up;
+		A.tx_len = LEN;
+		A.close_when_sent = true;
+		S.apps[0].tx = down;
+		S.apps[0].tx_len = LEN;
+		S.apps[0].close_when_sent = true;
+		cr_assert_eq(tcp_connect(P.s[0], ADDR_B, PORT, ADDR_A, &app_cb, &A, &c), 0);
+		if (!pair_run_until(&P, &A.closed, 600000) ||
+		    !pair_run_until(&P, &S.apps[0].closed, 600000)) {
+			cr_log_error("seed %lu", (unsigned long)seed);
+			dump_and_fail("not closed");
+		}
+		cr_log_info("seed %lu: retx %lu/%lu rto %lu/%lu, %lu ms", (unsigned long)seed,
+			    (unsigned long)tcp_stack_stats(P.s[0])->retransmits,
+			    (unsigned long)tcp_stack_stats(P.s[1])->retransmits,
+			    (unsigned long)tcp_stack_stats(P.s[0])->rto_events,
+			    (unsigned long)tcp_stack_stats(P.s[1])->rto_events,
+			    (unsigned long)(P.now / MS - 1000));
+		cr_assert_eq(A.err, 0, "seed %lu", (unsigned long)seed);
+		cr_assert_eq(S.apps[0].err, 0, "seed %lu", (unsigned long)seed);
+		cr_assert_eq(S.apps[0].rx_len, LEN, "seed %lu", (unsigned long)seed);
+		cr_assert_eq(A.rx_len, LEN, "seed %lu", (unsigned long)seed);
+		cr_assert_eq(memcmp(S.apps[0].rx, up, LEN), 0, "seed %lu", (unsigned long)seed);
+		cr_assert_eq(memcmp(A.rx, down, LEN), 0, "seed %lu", (unsigned long)seed);
+		app_free(&A);
+		server_free(&S);
+		pair_fini(&P);
+	}
+	free(up);
+	free(down);
+}
