@@ -182,10 +182,10 @@ struct tcp_stats {
 	uint64_t drop_bad_checksum, drop_truncated, drop_bad_offset;
 	uint64_t drop_bad_options, drop_bad_flags, drop_no_listener;
 	uint64_t drop_out_of_window, drop_bad_ack, drop_syn_cookie_fail;
-	uint64_t drop_conn_limit, drop_source_limit, drop_half_open_limit;
+	uint64_t drop_conn_limit, drop_source_limit;
 	uint64_t drop_rst_challenged, drop_rst_ignored, drop_syn_challenged;
 	uint64_t drop_ooo_full, drop_no_mbuf, drop_output;
-	uint64_t drop_closed, drop_refused;
+	uint64_t drop_refused;
 };
 
 struct tcp_conn_stats {

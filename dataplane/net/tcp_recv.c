@@ -313,6 +313,18 @@ void tcp_recv_synchronized(struct tcp_conn *c, struct tcp_seg *seg)
 	c->last_rx_ms = st->now_ms;
 	c->ka_sent = 0;
 
+	if (c->state == TCP_SYN_RECEIVED && (seg->flags & TCP_SYN) && seg->seq == c->irs) {
+		if (!(seg->flags & TCP_ACK)) {
+			(void)tcp_send_syn(c);	/* the peer lost our SYN-ACK */
+			return;
+		}
+		/* simultaneous open: the peer's SYN-ACK; its SYN is old news,
+		 * its ACK completes our side */
+		seg->flags &= (uint8_t)~TCP_SYN;
+		seg->seq++;
+		seglen--;
+	}
+
 	/* 1. sequence number */
 	ok = tcp_seq_acceptable(seg->seq, seglen, c->rcv_nxt, wnd);
 	if (!ok && wnd == 0 && seg->seq == c->rcv_nxt && seg->len == 0)
@@ -320,11 +332,6 @@ void tcp_recv_synchronized(struct tcp_conn *c, struct tcp_seg *seg)
 	if (!ok) {
 		if (seg->flags & TCP_RST) {
 			st->stats.drop_rst_ignored++;
-			return;
-		}
-		if (c->state == TCP_SYN_RECEIVED && (seg->flags & TCP_SYN) &&
-		    seg->seq == c->irs) {
-			(void)tcp_send_syn(c);	/* our SYN-ACK was lost */
 			return;
 		}
 		st->stats.drop_out_of_window++;

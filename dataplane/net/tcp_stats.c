@@ -18,8 +18,8 @@
 #define DROPS(X) \
 	X(bad_checksum) X(truncated) X(bad_offset) X(bad_options) X(bad_flags) \
 	X(no_listener) X(out_of_window) X(bad_ack) X(syn_cookie_fail) X(conn_limit) \
-	X(source_limit) X(half_open_limit) X(rst_challenged) X(rst_ignored) \
-	X(syn_challenged) X(ooo_full) X(no_mbuf) X(output) X(closed) X(refused)
+	X(source_limit) X(rst_challenged) X(rst_ignored) \
+	X(syn_challenged) X(ooo_full) X(no_mbuf) X(output) X(refused)
 
 #define CONN_FIELDS(X) \
 	X(segs_in) X(segs_out) X(bytes_in) X(bytes_out) X(retransmits) X(rto_events) \

@@ -638,3 +638,31 @@ Test(tcp_state, time_wait_reused_by_higher_syn)
 	/* an old-space SYN would only get a challenge ACK (checked elsewhere) */
 	pair_fini(&P);
 }
+
+Test(tcp_state, simultaneous_open)
+{
+	struct tcp_config a, b;
+	struct app B;
+	struct tcp_conn *ca, *cb;
+
+	test_config(&a, &P, 0);
+	test_config(&b, &P, 1);
+	a.ephemeral_lo = a.ephemeral_hi = 40000;
+	b.ephemeral_lo = b.ephemeral_hi = 40001;
+	pair_init(&P, &a, &b);
+	app_init(&A, 1024);
+	app_init(&B, 1024);
+	/* both SYNs are queued before either arrives */
+	cr_assert_eq(tcp_connect(P.s[0], ADDR_B, 40001, ADDR_A, &app_cb, &A, &ca), 0);
+	cr_assert_eq(tcp_connect(P.s[1], ADDR_A, 40000, ADDR_B, &app_cb, &B, &cb), 0);
+	cr_assert(pair_run_until(&P, &A.connected, 1000));
+	cr_assert(pair_run_until(&P, &B.connected, 1000));
+	cr_assert_str_eq(state_of(ca), "ESTABLISHED");
+	cr_assert_str_eq(state_of(cb), "ESTABLISHED");
+	cr_assert_eq(tcp_send(ca, "abc", 3), 3);
+	pair_run(&P, 100);
+	cr_assert_eq(B.rx_len, 3);
+	cr_assert_lt(P.delivered, 20, "segments ping-pong: %u", P.delivered);
+	app_free(&B);
+	pair_fini(&P);
+}
