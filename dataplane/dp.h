@@ -26,7 +26,7 @@ struct worker {
 	unsigned idx;                /* 0..n_workers-1, also the RCU thread id */
 	unsigned lcore;
 	bool polls_ports;            /* RX core (dispatch) or RSS queue owner */
-	uint16_t rx_queue;
+	uint16_t rx_queue;           /* RSS: its queue; the RX core polls all */
 	struct rte_ring *ring;       /* packets whose flow this worker owns */
 	struct rte_ring *learn;      /* ARP copies: learn, never answer */
 	struct dp *dp;

@@ -38,6 +38,10 @@ int port_start(struct dp *dp, unsigned iface, uint16_t port_id, uint16_t n_rxq)
 	rc = rte_eth_dev_info_get(port_id, &info);
 	if (rc != 0)
 		return rc;
+	/* net_tap wants as many RX as TX queues; the kernel spreads packets
+	 * over them, so the RX core polls them all */
+	if (strcmp(info.driver_name, "net_tap") == 0 && n_rxq < n_txq)
+		n_rxq = n_txq;
 	if (info.max_tx_queues < n_txq || info.max_rx_queues < n_rxq) {
 		RTE_LOG(ERR, USER1, "port %u: %u TX / %u RX queues needed, %u / %u available\n",
 			port_id, n_txq, n_rxq, info.max_tx_queues, info.max_rx_queues);

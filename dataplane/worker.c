@@ -115,12 +115,17 @@ unsigned worker_poll(struct worker *w)
 		for (unsigned i = 0; i < NET_N_IFACES; i++) {
 			if (!dp->ports[i].used)
 				continue;
-			struct rte_mbuf *pkts[NET_BURST];
-			uint16_t n = rte_eth_rx_burst(dp->ports[i].id, w->rx_queue, pkts, NET_BURST);
-			if (n == 0)
-				continue;
-			total += n;
-			dispatch_burst(w, pkts, n);
+			/* RSS: this worker's queue; dispatch: every queue */
+			uint16_t q = dp->rss ? w->rx_queue : 0;
+			uint16_t q_end = dp->rss ? (uint16_t)(q + 1) : dp->ports[i].n_rxq;
+			for (; q < q_end; q++) {
+				struct rte_mbuf *pkts[NET_BURST];
+				uint16_t n = rte_eth_rx_burst(dp->ports[i].id, q, pkts, NET_BURST);
+				if (n == 0)
+					continue;
+				total += n;
+				dispatch_burst(w, pkts, n);
+			}
 		}
 	}
 	total += worker_inbox(w);
