@@ -36,7 +36,7 @@ static void parsed_free(struct parsed *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -17,7 +17,7 @@
 
 #include "fsutil.h"
 
-static void gen_err(char *err, size_t errlen, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void gen_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 	size_t n;
