@@ -387,3 +387,126 @@ Test(tcp_linux, active_open_to_linux)
 	tcp_stack_free(st);
 	free(pattern);
 }
+
+Test(tcp_linux, closed_port_refused)
+{
+	struct pollfd pfd = { .fd = tun_fd, .events = POLLIN };
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(9) };
+	int fd, err = 0;
+	socklen_t el = sizeof(err);
+	uint64_t deadline;
+
+	st = make_stack(0, 0);
+	cr_assert_not_null(st);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	a.sin_addr.s_addr = htonl(OUR_IP);
+	cr_assert(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 || errno == EINPROGRESS);
+	deadline = now_ns() + 5ull * 1000000000ull;
+	while (now_ns() < deadline) {
+		turn(&pfd, 1, false);
+		cr_assert_eq(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el), 0);
+		if (err != 0)
+			break;
+	}
+	cr_assert_eq(err, ECONNREFUSED, "got %s", strerror(err));
+	cr_assert_eq(tcp_stack_stats(st)->drop_no_listener, 1);
+	close(fd);
+	tcp_stack_free(st);
+}
+
+Test(tcp_linux, linux_abort_resets)
+{
+	struct pollfd pfd = { .fd = tun_fd, .events = POLLIN };
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	static struct server srv;
+	uint64_t deadline;
+	int fd;
+
+	st = make_stack(0, 0);
+	cr_assert_not_null(st);
+	server_init(&srv, 1, 4096);
+	cr_assert_eq(tcp_listen(st, 5060, &server_cb, &srv), 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(5060) };
+	a.sin_addr.s_addr = htonl(OUR_IP);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	cr_assert(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 || errno == EINPROGRESS);
+	deadline = now_ns() + 5ull * 1000000000ull;
+	while (srv.n == 0 && now_ns() < deadline)
+		turn(&pfd, 1, false);
+	cr_assert_eq(srv.n, 1);
+	cr_assert_eq(send(fd, "INVITE", 6, 0), 6);
+	while (srv.apps[0].rx_len < 6 && now_ns() < deadline)
+		turn(&pfd, 1, false);
+	cr_assert_eq(srv.apps[0].rx_len, 6);
+	/* close with linger 0: Linux sends RST, exactly at our rcv_nxt */
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+	while (!srv.apps[0].closed && now_ns() < deadline)
+		turn(&pfd, 1, false);
+	cr_assert(srv.apps[0].closed);
+	cr_assert_eq(srv.apps[0].err, -ECONNRESET);
+	cr_assert_eq(st->nconns, 0);
+	server_free(&srv);
+	tcp_stack_free(st);
+}
+
+Test(tcp_linux, zero_window_against_slow_linux_reader)
+{
+	enum { LEN = 8 << 20 };
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(9001) };
+	struct pollfd pfd = { .fd = tun_fd, .events = POLLIN };
+	int ls, one = 1, peer = -1, small = 4096;
+	struct app app;
+	struct tcp_conn *c;
+	static uint8_t buf[65536];
+	size_t got = 0;
+	uint64_t deadline, start;
+
+	st = make_stack(0, 0);
+	cr_assert_not_null(st);
+	ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* a small receive buffer so the window closes soon */
+	setsockopt(ls, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	a.sin_addr.s_addr = htonl(LINUX_IP);
+	cr_assert_eq(bind(ls, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(listen(ls, 4), 0);
+	make_pattern(LEN);
+	app_init(&app, 0);
+	app.tx = pattern;
+	app.tx_len = LEN;
+	app.close_when_sent = true;
+	cr_assert_eq(tcp_connect(st, LINUX_IP, 9001, OUR_IP, &app_cb, &app, &c), 0);
+	start = now_ns();
+	deadline = start + 120ull * 1000000000ull;
+	/* the reader sleeps for 3 s: our sender must sit on a zero window */
+	while (now_ns() < start + 3ull * 1000000000ull) {
+		if (peer < 0)
+			peer = accept4(ls, NULL, NULL, SOCK_NONBLOCK);
+		turn(&pfd, 1, false);
+	}
+	cr_assert_geq(peer, 0);
+	cr_assert_eq(c->snd_wnd, 0, "window %u", c->snd_wnd);
+	cr_assert_gt(tcp_stack_stats(st)->zero_window_probes, 0);
+	while (got < LEN && now_ns() < deadline) {
+		ssize_t n = recv(peer, buf, sizeof(buf), 0);
+		bool busy = false;
+
+		if (n > 0) {
+			cr_assert_eq(memcmp(buf, pattern + got, (size_t)n), 0, "differs at %zu", got);
+			got += (size_t)n;
+			busy = true;
+		}
+		turn(&pfd, 1, busy);
+	}
+	cr_assert_eq(got, LEN);
+	close(peer);	/* everything read: a FIN, not a RST */
+	while (!app.closed && now_ns() < deadline)
+		turn(&pfd, 1, false);
+	cr_assert(app.closed);
+	cr_assert_eq(app.err, 0);
+	close(ls);
+	app_free(&app);
+	tcp_stack_free(st);
+	free(pattern);
+}
