@@ -8,23 +8,23 @@
 
 #include "tcp_internal.h"
 
-static const char *const state_names[TCP_NSTATES] = {
-	[TCP_CLOSED] = "CLOSED",
-	[TCP_LISTEN] = "LISTEN",
-	[TCP_SYN_SENT] = "SYN_SENT",
-	[TCP_SYN_RECEIVED] = "SYN_RECEIVED",
-	[TCP_ESTABLISHED] = "ESTABLISHED",
-	[TCP_FIN_WAIT_1] = "FIN_WAIT_1",
-	[TCP_FIN_WAIT_2] = "FIN_WAIT_2",
-	[TCP_CLOSE_WAIT] = "CLOSE_WAIT",
-	[TCP_CLOSING] = "CLOSING",
-	[TCP_LAST_ACK] = "LAST_ACK",
-	[TCP_TIME_WAIT] = "TIME_WAIT",
+static const char *const state_names[TCP_S_NSTATES] = {
+	[TCP_S_CLOSED] = "CLOSED",
+	[TCP_S_LISTEN] = "LISTEN",
+	[TCP_S_SYN_SENT] = "SYN_SENT",
+	[TCP_S_SYN_RECEIVED] = "SYN_RECEIVED",
+	[TCP_S_ESTABLISHED] = "ESTABLISHED",
+	[TCP_S_FIN_WAIT_1] = "FIN_WAIT_1",
+	[TCP_S_FIN_WAIT_2] = "FIN_WAIT_2",
+	[TCP_S_CLOSE_WAIT] = "CLOSE_WAIT",
+	[TCP_S_CLOSING] = "CLOSING",
+	[TCP_S_LAST_ACK] = "LAST_ACK",
+	[TCP_S_TIME_WAIT] = "TIME_WAIT",
 };
 
 const char *tcp_state_name(int state)
 {
-	if (state < 0 || state >= TCP_NSTATES)
+	if (state < 0 || state >= TCP_S_NSTATES)
 		return "?";
 	return state_names[state];
 }
@@ -70,7 +70,7 @@ int tcp_unlisten(struct tcp_stack *st, uint16_t port)
 	for (uint32_t i = 0; i < st->cfg.max_conns; i++) {
 		struct tcp_conn *c = &st->conns[i];
 
-		if (c->listener == l && !(c->flags & TCP_F_DEAD) && c->state == TCP_SYN_RECEIVED) {
+		if (c->listener == l && !(c->flags & TCP_F_DEAD) && c->state == TCP_S_SYN_RECEIVED) {
 			api_enter(st);
 			tcp_conn_release(c);
 			tcp_stack_leave(st);
@@ -132,7 +132,7 @@ int tcp_connect(struct tcp_stack *st, uint32_t dst_ip, uint16_t dst_port, uint32
 	c->snd_una = c->iss;
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	c->smss = st->cfg.mss;
-	tcp_conn_set_state(c, TCP_SYN_SENT);
+	tcp_conn_set_state(c, TCP_S_SYN_SENT);
 	c->flags |= TCP_F_RTT;
 	c->rtt_start_us = st->now_us;
 	rc = tcp_send_syn(c);
@@ -155,7 +155,7 @@ int tcp_send(struct tcp_conn *c, const void *buf, size_t len)
 
 	if (c->flags & TCP_F_DEAD)
 		return -ENOTCONN;
-	if (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT)
+	if (c->state != TCP_S_ESTABLISHED && c->state != TCP_S_CLOSE_WAIT)
 		return (c->flags & TCP_F_CLOSE_REQ) ? -EPIPE : -ENOTCONN;
 	if (c->flags & TCP_F_CLOSE_REQ)
 		return -EPIPE;
@@ -198,20 +198,20 @@ int tcp_close(struct tcp_conn *c)
 		return -ENOTCONN;
 	api_enter(st);
 	switch (c->state) {
-	case TCP_SYN_SENT:
-	case TCP_SYN_RECEIVED:
+	case TCP_S_SYN_SENT:
+	case TCP_S_SYN_RECEIVED:
 		/* nothing sent yet worth a FIN: give up the attempt */
 		(void)tcp_send_ctl(c, TCP_RST | TCP_ACK, c->snd_max);
 		tcp_conn_finish(c, 0);
 		break;
-	case TCP_ESTABLISHED:
+	case TCP_S_ESTABLISHED:
 		c->flags |= TCP_F_CLOSE_REQ;
-		tcp_conn_set_state(c, TCP_FIN_WAIT_1);
+		tcp_conn_set_state(c, TCP_S_FIN_WAIT_1);
 		tcp_output(c);
 		break;
-	case TCP_CLOSE_WAIT:
+	case TCP_S_CLOSE_WAIT:
 		c->flags |= TCP_F_CLOSE_REQ;
-		tcp_conn_set_state(c, TCP_LAST_ACK);
+		tcp_conn_set_state(c, TCP_S_LAST_ACK);
 		tcp_output(c);
 		break;
 	default:
@@ -228,7 +228,7 @@ void tcp_abort(struct tcp_conn *c)
 	if (c->flags & TCP_F_DEAD)
 		return;
 	api_enter(st);
-	if (c->state != TCP_SYN_SENT && c->state != TCP_TIME_WAIT)
+	if (c->state != TCP_S_SYN_SENT && c->state != TCP_S_TIME_WAIT)
 		(void)tcp_send_ctl(c, TCP_RST | TCP_ACK, c->snd_max);
 	c->flags &= ~TCP_F_USER;	/* the caller asked: no callback */
 	st->stats.conns_aborted++;

@@ -155,8 +155,8 @@ struct tcp_conn *tcp_conn_alloc(struct tcp_stack *st, uint32_t laddr, uint16_t l
 	c->raddr = raddr;
 	c->lport = lport;
 	c->rport = rport;
-	c->state = TCP_CLOSED;
-	st->per_state[TCP_CLOSED]++;
+	c->state = TCP_S_CLOSED;
+	st->per_state[TCP_S_CLOSED]++;
 	mem = st->bufmem + (size_t)idx * ((size_t)cfg->snd_buf + cfg->rcv_buf);
 	tcp_ring_init(&c->sndq, mem, cfg->snd_buf);
 	tcp_ring_init(&c->rcvq, mem + cfg->snd_buf, cfg->rcv_buf);
@@ -179,13 +179,13 @@ void tcp_conn_set_state(struct tcp_conn *c, int state)
 {
 	struct tcp_stack *st = c->st;
 
-	if (c->state == TCP_SYN_RECEIVED && (c->flags & TCP_F_HALF_OPEN)) {
+	if (c->state == TCP_S_SYN_RECEIVED && (c->flags & TCP_F_HALF_OPEN)) {
 		c->flags &= ~TCP_F_HALF_OPEN;
 		st->half_open--;
 	}
 	st->per_state[c->state]--;
 	st->per_state[state]++;
-	if (state == TCP_ESTABLISHED && c->state < TCP_ESTABLISHED)
+	if (state == TCP_S_ESTABLISHED && c->state < TCP_S_ESTABLISHED)
 		st->stats.conns_established++;
 	c->state = (uint8_t)state;
 }
@@ -197,7 +197,7 @@ void tcp_conn_release(struct tcp_conn *c)
 
 	if (c->flags & TCP_F_DEAD)
 		return;
-	tcp_conn_set_state(c, TCP_CLOSED);
+	tcp_conn_set_state(c, TCP_S_CLOSED);
 	c->flags |= TCP_F_DEAD;
 	tcp_timer_clear_all(c);
 	pp = &st->buckets[tuple_hash(st, c->laddr, c->lport, c->raddr, c->rport) &
@@ -219,7 +219,7 @@ void tcp_conn_reap(struct tcp_stack *st)
 
 	while ((c = st->reap) != NULL) {
 		st->reap = c->fnext;
-		st->per_state[TCP_CLOSED]--;
+		st->per_state[TCP_S_CLOSED]--;
 		st->nconns--;
 		c->flags = 0;
 		c->fnext = st->free_list;

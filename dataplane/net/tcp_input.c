@@ -164,7 +164,7 @@ static void listen_cookie_ack(struct tcp_stack *st, struct tcp_listener *l, stru
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	apply_syn_opts(c, mss, ws, true);
 	c->rcv_adv = c->rcv_nxt + syn_window(st);
-	tcp_conn_set_state(c, TCP_SYN_RECEIVED);
+	tcp_conn_set_state(c, TCP_S_SYN_RECEIVED);
 	tcp_recv_synchronized(c, seg);
 }
 
@@ -214,7 +214,7 @@ static void listen_input(struct tcp_stack *st, struct tcp_listener *l, struct tc
 	c->iss = tcp_new_isn(st, c->laddr, c->lport, c->raddr, c->rport);
 	c->snd_una = c->iss;
 	c->snd_nxt = c->snd_max = c->iss + 1;
-	tcp_conn_set_state(c, TCP_SYN_RECEIVED);
+	tcp_conn_set_state(c, TCP_S_SYN_RECEIVED);
 	c->flags |= TCP_F_HALF_OPEN;
 	st->half_open++;
 	/* payload on a SYN is not kept: the peer sends it again */
@@ -257,7 +257,7 @@ void tcp_recv_syn_sent(struct tcp_conn *c, struct tcp_seg *seg)
 	c->snd_wl2 = seg->ack;
 	if (!ack_ok) {
 		/* simultaneous open: answer with SYN-ACK from our ISS */
-		tcp_conn_set_state(c, TCP_SYN_RECEIVED);
+		tcp_conn_set_state(c, TCP_S_SYN_RECEIVED);
 		(void)tcp_send_syn(c);
 		return;
 	}
@@ -268,7 +268,7 @@ void tcp_recv_syn_sent(struct tcp_conn *c, struct tcp_seg *seg)
 	c->retries = 0;
 	tcp_timer_clear(c, TCP_T_RETX);
 	tcp_cc_init(c);
-	tcp_conn_set_state(c, TCP_ESTABLISHED);
+	tcp_conn_set_state(c, TCP_S_ESTABLISHED);
 	if (st->cfg.keepalive_idle_ms != 0)
 		tcp_timer_set(c, TCP_T_KEEPALIVE, st->cfg.keepalive_idle_ms);
 	c->flags |= TCP_F_ACK_NOW;
@@ -291,7 +291,7 @@ void tcp_input_segment(struct tcp_stack *st, struct tcp_seg *seg)
 	struct tcp_listener *l;
 
 	c = tcp_conn_lookup(st, seg->daddr, seg->dport, seg->saddr, seg->sport);
-	if (c != NULL && c->state == TCP_TIME_WAIT &&
+	if (c != NULL && c->state == TCP_S_TIME_WAIT &&
 	    (seg->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
 	    tcp_seq_gt(seg->seq, c->rcv_nxt)) {
 		/* a new incarnation above the old sequence space may take over
@@ -301,7 +301,7 @@ void tcp_input_segment(struct tcp_stack *st, struct tcp_seg *seg)
 	}
 	if (c != NULL) {
 		c->stats.segs_in++;
-		if (c->state == TCP_SYN_SENT)
+		if (c->state == TCP_S_SYN_SENT)
 			tcp_recv_syn_sent(c, seg);
 		else
 			tcp_recv_synchronized(c, seg);

@@ -16,18 +16,18 @@
 struct rte_mbuf;
 
 enum tcp_state {
-	TCP_CLOSED,
-	TCP_LISTEN,
-	TCP_SYN_SENT,
-	TCP_SYN_RECEIVED,
-	TCP_ESTABLISHED,
-	TCP_FIN_WAIT_1,
-	TCP_FIN_WAIT_2,
-	TCP_CLOSE_WAIT,
-	TCP_CLOSING,
-	TCP_LAST_ACK,
-	TCP_TIME_WAIT,
-	TCP_NSTATES
+	TCP_S_CLOSED,
+	TCP_S_LISTEN,
+	TCP_S_SYN_SENT,
+	TCP_S_SYN_RECEIVED,
+	TCP_S_ESTABLISHED,
+	TCP_S_FIN_WAIT_1,
+	TCP_S_FIN_WAIT_2,
+	TCP_S_CLOSE_WAIT,
+	TCP_S_CLOSING,
+	TCP_S_LAST_ACK,
+	TCP_S_TIME_WAIT,
+	TCP_S_NSTATES
 };
 
 const char *tcp_state_name(int state);
@@ -232,7 +232,7 @@ struct tcp_stack {
 	struct tcp_conn *free_list;
 	uint32_t nconns;		/* in use, incl. TIME_WAIT */
 	uint32_t half_open;
-	uint32_t per_state[TCP_NSTATES];
+	uint32_t per_state[TCP_S_NSTATES];
 	struct tcp_conn **buckets;
 	uint32_t bucket_mask;
 	struct tcp_src_entry *src;

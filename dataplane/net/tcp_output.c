@@ -236,7 +236,7 @@ int tcp_send_syn(struct tcp_conn *c)
 {
 	struct tcp_seg_opts o = { .mss = c->st->cfg.mss, .wscale = -1 };
 
-	if (c->state == TCP_SYN_SENT) {
+	if (c->state == TCP_S_SYN_SENT) {
 		o.wscale = c->st->rcv_wscale;
 		return send_seg(c, c->iss, 0, TCP_SYN, &o);
 	}
@@ -286,11 +286,11 @@ void tcp_retransmit_first(struct tcp_conn *c)
 static bool can_send_data(const struct tcp_conn *c)
 {
 	switch (c->state) {
-	case TCP_ESTABLISHED:
-	case TCP_CLOSE_WAIT:
-	case TCP_FIN_WAIT_1:
-	case TCP_CLOSING:
-	case TCP_LAST_ACK:
+	case TCP_S_ESTABLISHED:
+	case TCP_S_CLOSE_WAIT:
+	case TCP_S_FIN_WAIT_1:
+	case TCP_S_CLOSING:
+	case TCP_S_LAST_ACK:
 		return true;
 	default:
 		return false;

@@ -57,7 +57,7 @@ static void copy_payload(struct tcp_ring *r, uint32_t roff, const struct rte_mbu
 
 static void enter_time_wait(struct tcp_conn *c)
 {
-	tcp_conn_set_state(c, TCP_TIME_WAIT);
+	tcp_conn_set_state(c, TCP_S_TIME_WAIT);
 	tcp_timer_clear_all(c);
 	tcp_timer_set(c, TCP_T_2MSL, c->st->cfg.time_wait_ms);
 }
@@ -66,7 +66,7 @@ static void established(struct tcp_conn *c)
 {
 	struct tcp_stack *st = c->st;
 
-	tcp_conn_set_state(c, TCP_ESTABLISHED);
+	tcp_conn_set_state(c, TCP_S_ESTABLISHED);
 	c->retries = 0;
 	tcp_timer_clear(c, TCP_T_RETX);
 	tcp_cc_init(c);
@@ -239,15 +239,15 @@ static void process_fin(struct tcp_conn *c)
 	c->flags |= TCP_F_FIN_RCVD | TCP_F_ACK_NOW;
 	c->flags &= ~TCP_F_FIN_OOO;
 	switch (c->state) {
-	case TCP_SYN_RECEIVED:
-	case TCP_ESTABLISHED:
-		tcp_conn_set_state(c, TCP_CLOSE_WAIT);
+	case TCP_S_SYN_RECEIVED:
+	case TCP_S_ESTABLISHED:
+		tcp_conn_set_state(c, TCP_S_CLOSE_WAIT);
 		break;
-	case TCP_FIN_WAIT_1:
+	case TCP_S_FIN_WAIT_1:
 		/* our FIN not acknowledged yet: simultaneous close */
-		tcp_conn_set_state(c, TCP_CLOSING);
+		tcp_conn_set_state(c, TCP_S_CLOSING);
 		break;
-	case TCP_FIN_WAIT_2:
+	case TCP_S_FIN_WAIT_2:
 		enter_time_wait(c);
 		break;
 	default:
@@ -258,7 +258,7 @@ static void process_fin(struct tcp_conn *c)
 /* Report the end of a connection in TIME_WAIT once the app has read all. */
 static void maybe_closed(struct tcp_conn *c)
 {
-	if ((c->flags & TCP_F_USER) && c->state == TCP_TIME_WAIT && c->rcvq.len == 0)
+	if ((c->flags & TCP_F_USER) && c->state == TCP_S_TIME_WAIT && c->rcvq.len == 0)
 		tcp_conn_notify(c, 0);
 }
 
@@ -313,7 +313,7 @@ void tcp_recv_synchronized(struct tcp_conn *c, struct tcp_seg *seg)
 	c->last_rx_ms = st->now_ms;
 	c->ka_sent = 0;
 
-	if (c->state == TCP_SYN_RECEIVED && (seg->flags & TCP_SYN) && seg->seq == c->irs) {
+	if (c->state == TCP_S_SYN_RECEIVED && (seg->flags & TCP_SYN) && seg->seq == c->irs) {
 		if (!(seg->flags & TCP_ACK)) {
 			(void)tcp_send_syn(c);	/* the peer lost our SYN-ACK */
 			return;
@@ -345,9 +345,9 @@ void tcp_recv_synchronized(struct tcp_conn *c, struct tcp_seg *seg)
 			challenge_ack(c);
 			return;
 		}
-		if (c->state == TCP_TIME_WAIT)
+		if (c->state == TCP_S_TIME_WAIT)
 			tcp_conn_release(c);
-		else if (c->state == TCP_SYN_RECEIVED)
+		else if (c->state == TCP_S_SYN_RECEIVED)
 			tcp_conn_finish(c, -ECONNREFUSED);
 		else
 			tcp_conn_finish(c, -ECONNRESET);
@@ -364,21 +364,21 @@ void tcp_recv_synchronized(struct tcp_conn *c, struct tcp_seg *seg)
 		st->stats.drop_bad_flags++;
 		return;
 	}
-	if (c->state == TCP_SYN_RECEIVED && !syn_received_ack(c, seg))
+	if (c->state == TCP_S_SYN_RECEIVED && !syn_received_ack(c, seg))
 		return;
 	if (!process_ack(c, seg, &writable, &fin_acked))
 		goto out;
 	if (fin_acked) {
 		switch (c->state) {
-		case TCP_FIN_WAIT_1:
-			tcp_conn_set_state(c, TCP_FIN_WAIT_2);
+		case TCP_S_FIN_WAIT_1:
+			tcp_conn_set_state(c, TCP_S_FIN_WAIT_2);
 			if (st->cfg.fin_wait2_ms != 0)
 				tcp_timer_set(c, TCP_T_2MSL, st->cfg.fin_wait2_ms);
 			break;
-		case TCP_CLOSING:
+		case TCP_S_CLOSING:
 			enter_time_wait(c);
 			break;
-		case TCP_LAST_ACK:
+		case TCP_S_LAST_ACK:
 			tcp_conn_finish(c, 0);
 			return;
 		default:
@@ -387,8 +387,8 @@ void tcp_recv_synchronized(struct tcp_conn *c, struct tcp_seg *seg)
 	}
 	/* 6. payload */
 	if (seg->len > 0) {
-		if (c->state == TCP_ESTABLISHED || c->state == TCP_FIN_WAIT_1 ||
-		    c->state == TCP_FIN_WAIT_2)
+		if (c->state == TCP_S_ESTABLISHED || c->state == TCP_S_FIN_WAIT_1 ||
+		    c->state == TCP_S_FIN_WAIT_2)
 			process_data(c, seg);
 		else
 			c->flags |= TCP_F_ACK_NOW;	/* data after the peer's FIN */
@@ -397,7 +397,7 @@ void tcp_recv_synchronized(struct tcp_conn *c, struct tcp_seg *seg)
 	if (seg->flags & TCP_FIN) {
 		uint32_t fseq = seg->seq + seg->len;
 
-		if (c->state == TCP_TIME_WAIT) {
+		if (c->state == TCP_S_TIME_WAIT) {
 			/* the peer lost our ACK of its FIN: ACK, restart 2MSL */
 			c->flags |= TCP_F_ACK_NOW;
 			tcp_timer_set(c, TCP_T_2MSL, st->cfg.time_wait_ms);

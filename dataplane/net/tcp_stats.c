@@ -102,8 +102,8 @@ json_t *tcp_stack_json(const struct tcp_stack *st)
 
 	if (o == NULL || states == NULL || stats == NULL)
 		goto fail;
-	for (int i = 0; i < TCP_NSTATES; i++)
-		if (i != TCP_LISTEN)
+	for (int i = 0; i < TCP_S_NSTATES; i++)
+		if (i != TCP_S_LISTEN)
 			rc |= put(states, tcp_state_name(i), st->per_state[i]);
 	rc |= put(o, "conns", st->nconns);
 	rc |= put(o, "max_conns", st->cfg.max_conns);

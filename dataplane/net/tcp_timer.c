@@ -54,7 +54,7 @@ static void on_retx(struct tcp_conn *c)
 	const struct tcp_config *cfg = &c->st->cfg;
 
 	c->retries++;
-	if (c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED) {
+	if (c->state == TCP_S_SYN_SENT || c->state == TCP_S_SYN_RECEIVED) {
 		if (c->retries > cfg->syn_retries) {
 			tcp_conn_finish(c, -ETIMEDOUT);
 			return;
@@ -106,8 +106,8 @@ static void on_keepalive(struct tcp_conn *c)
 	const struct tcp_config *cfg = &c->st->cfg;
 	uint64_t idle = c->st->now_ms - c->last_rx_ms;
 
-	if (cfg->keepalive_idle_ms == 0 || c->state < TCP_ESTABLISHED ||
-	    c->state == TCP_TIME_WAIT)
+	if (cfg->keepalive_idle_ms == 0 || c->state < TCP_S_ESTABLISHED ||
+	    c->state == TCP_S_TIME_WAIT)
 		return;
 	if (c->ka_sent == 0 && idle < cfg->keepalive_idle_ms) {
 		tcp_timer_set(c, TCP_T_KEEPALIVE, (uint32_t)(cfg->keepalive_idle_ms - idle));
@@ -127,9 +127,9 @@ static void on_keepalive(struct tcp_conn *c)
 
 static void on_2msl(struct tcp_conn *c)
 {
-	if (c->state == TCP_TIME_WAIT) {
+	if (c->state == TCP_S_TIME_WAIT) {
 		tcp_conn_release(c);
-	} else if (c->state == TCP_FIN_WAIT_2) {
+	} else if (c->state == TCP_S_FIN_WAIT_2) {
 		(void)tcp_send_ctl(c, TCP_RST | TCP_ACK, c->snd_max);
 		tcp_conn_finish(c, -ETIMEDOUT);
 	}

@@ -136,7 +136,7 @@ struct tcp_conn *find_conn(struct pair *p, int side, uint16_t lport)
 	for (uint32_t i = 0; i < st->cfg.max_conns; i++) {
 		struct tcp_conn *c = &st->conns[i];
 
-		if (c->state != TCP_CLOSED && !(c->flags & TCP_F_DEAD) &&
+		if (c->state != TCP_S_CLOSED && !(c->flags & TCP_F_DEAD) &&
 		    (lport == 0 || c->lport == lport))
 			return c;
 	}

@@ -164,12 +164,12 @@ Test(tcp_state, data_and_graceful_close)
 	cr_assert_eq(S.apps[0].rx_len, 12);
 	cr_assert_eq(memcmp(S.apps[0].rx, "hello, world", 12), 0);
 	/* the active closer keeps TIME_WAIT for 2 MSL, then forgets */
-	cr_assert_eq(P.s[0]->per_state[TCP_TIME_WAIT], 1);
+	cr_assert_eq(P.s[0]->per_state[TCP_S_TIME_WAIT], 1);
 	cr_assert_eq(P.s[1]->nconns, 0);
 	pair_run(&P, 1900);
-	cr_assert_eq(P.s[0]->per_state[TCP_TIME_WAIT], 1);
+	cr_assert_eq(P.s[0]->per_state[TCP_S_TIME_WAIT], 1);
 	pair_run(&P, 200);
-	cr_assert_eq(P.s[0]->per_state[TCP_TIME_WAIT], 0);
+	cr_assert_eq(P.s[0]->per_state[TCP_S_TIME_WAIT], 0);
 	cr_assert_eq(P.s[0]->nconns, 0);
 	pair_fini(&P);
 }
@@ -220,8 +220,8 @@ Test(tcp_state, simultaneous_close)
 	cr_assert_eq(A.err, 0);
 	cr_assert_eq(S.apps[0].err, 0);
 	/* CLOSING then TIME_WAIT on both sides */
-	cr_assert_eq(P.s[0]->per_state[TCP_TIME_WAIT], 1);
-	cr_assert_eq(P.s[1]->per_state[TCP_TIME_WAIT], 1);
+	cr_assert_eq(P.s[0]->per_state[TCP_S_TIME_WAIT], 1);
+	cr_assert_eq(P.s[1]->per_state[TCP_S_TIME_WAIT], 1);
 	pair_run(&P, 2100);
 	cr_assert_eq(P.s[0]->nconns, 0);
 	cr_assert_eq(P.s[1]->nconns, 0);
@@ -634,7 +634,7 @@ Test(tcp_state, time_wait_reused_by_higher_syn)
 	pair_inject(&P, 1, make_seg(ADDR_A, ADDR_B, port, PORT, old_nxt + 100000, 0, TCP_SYN,
 				    65535, NULL, 0, NULL, 0), ADDR_A, ADDR_B);
 	cr_assert_eq(P.s[1]->half_open, 1);
-	cr_assert_eq(P.s[1]->per_state[TCP_TIME_WAIT], 0);
+	cr_assert_eq(P.s[1]->per_state[TCP_S_TIME_WAIT], 0);
 	/* an old-space SYN would only get a challenge ACK (checked elsewhere) */
 	pair_fini(&P);
 }

@@ -54,7 +54,7 @@ static void dump_and_fail(const char *what)
 		for (uint32_t i = 0; i < P.s[side]->cfg.max_conns; i++) {
 			struct tcp_conn *c = &P.s[side]->conns[i];
 
-			if (c->state == TCP_CLOSED)
+			if (c->state == TCP_S_CLOSED)
 				continue;
 			j = tcp_conn_json(c);
 			t = json_dumps(j, JSON_COMPACT);
