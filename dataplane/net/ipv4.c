@@ -4,6 +4,8 @@
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 
+#include "cksum.h"
+
 #define IPV4_TTL 64
 
 static enum net_drop ipv4_check_reason(struct rte_mbuf *m)
@@ -21,7 +23,7 @@ static enum net_drop ipv4_check_reason(struct rte_mbuf *m)
 		return NET_DROP_BAD_IP_HEADER;
 	if (tot > rte_pktmbuf_pkt_len(m))
 		return NET_DROP_TRUNCATED;
-	if (rte_raw_cksum(ip, ihl) != 0xffff)
+	if (cksum_fold(cksum_add(ip, ihl, 0)) != 0xffff)
 		return NET_DROP_BAD_CHECKSUM;
 	if (tot < rte_pktmbuf_pkt_len(m) &&
 	    rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - tot)) != 0)
@@ -138,7 +140,7 @@ void ipv4_output(struct net_ctx *ctx, struct rte_mbuf *m)
 	ip->time_to_live = IPV4_TTL;
 	ip->packet_id = rte_cpu_to_be_16(ctx->ip_id++);
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = (uint16_t)~cksum_fold(cksum_add(ip, rte_ipv4_hdr_len(ip), 0));
 	m->l3_len = (uint16_t)rte_ipv4_hdr_len(ip);
 
 	if (rte_pktmbuf_pkt_len(m) > ctx->ifaces[iface].mtu) {

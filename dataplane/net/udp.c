@@ -5,6 +5,8 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include "cksum.h"
+
 #include "../snapshot.h"
 
 #define ICMP_PORT_UNREACH 3
@@ -14,6 +16,16 @@ static bool udp_port_open(const struct net_ctx *ctx, unsigned iface, uint16_t po
 	if (port >= ctx->udp.media_first[iface] && port <= ctx->udp.media_last[iface])
 		return true;
 	return ctx->snap != NULL && snapshot_port_open(ctx->snap->udp_open, port);
+}
+
+static bool udp_cksum_bad(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
+			  const struct rte_udp_hdr *uh, uint16_t ulen)
+{
+	if (m->nb_segs != 1) /* reassembled: the generic walk over segments */
+		return rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, m->l3_len) != 0;
+	uint64_t sum = (uint64_t)ip->src_addr + ip->dst_addr +
+		       rte_cpu_to_be_16(IPPROTO_UDP) + uh->dgram_len;
+	return cksum_fold(cksum_add(uh, ulen, sum)) != 0xffff;
 }
 
 void udp_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface)
@@ -37,7 +49,7 @@ void udp_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface)
 	}
 	if (uh->dgram_cksum != 0 &&
 	    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
-		if (rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, m->l3_len) != 0) {
+		if (udp_cksum_bad(m, ip, uh, ulen)) {
 			net_drop(ctx, m, NET_DROP_BAD_UDP_CHECKSUM);
 			return;
 		}
