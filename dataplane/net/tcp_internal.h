@@ -156,6 +156,7 @@ enum tcp_timer_kind {
 #define TCP_F_RTT		0x0800
 #define TCP_F_FIN_DELIVERED	0x1000
 #define TCP_F_FIN_OOO		0x2000	/* peer FIN seen beyond rcv_nxt */
+#define TCP_F_FW2_PROBED	0x4000	/* FIN_WAIT_2 silence: ACK re-sent */
 
 struct tcp_listener {
 	uint16_t port;

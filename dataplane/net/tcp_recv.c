@@ -164,15 +164,25 @@ static bool process_ack(struct tcp_conn *c, const struct tcp_seg *seg, bool *wri
 	/* send window update (RFC 9293 3.10.7.4, SND.WL1/WL2 rule) */
 	if (tcp_seq_lt(c->snd_wl1, seg->seq) ||
 	    (c->snd_wl1 == seg->seq && tcp_seq_le(c->snd_wl2, ack))) {
+		uint32_t old = c->snd_wnd;
+
 		c->snd_wnd = wnd;
 		c->snd_wl1 = seg->seq;
 		c->snd_wl2 = ack;
 		if (wnd > c->max_snd_wnd)
 			c->max_snd_wnd = wnd;
-		if (wnd > 0 && tcp_timer_armed(c, TCP_T_PERSIST)) {
+		if (wnd > 0 && old == 0) {
+			/* the window reopened: whatever went past it was
+			 * dropped, and the back-off came from probing a live
+			 * peer, not from congestion */
 			tcp_timer_clear(c, TCP_T_PERSIST);
-			if (c->snd_una != c->snd_max)
-				tcp_timer_arm_retx(c);
+			c->retries = 0;
+			c->rto.backoff = 0;
+			if (c->snd_una != c->snd_max) {
+				c->snd_nxt = c->snd_una;
+				c->flags &= ~TCP_F_RTT;
+				tcp_timer_set(c, TCP_T_RETX, tcp_rto_get(&c->rto));
+			}
 		}
 	}
 	return true;
@@ -337,6 +347,12 @@ void tcp_recv_synchronized(struct tcp_conn *c, struct tcp_seg *seg)
 		st->stats.drop_out_of_window++;
 		tcp_send_ack(c);
 		return;
+	}
+	/* FIN_WAIT_2 is bounded by silence, not by age: after a half-close
+	 * the peer may go on sending for as long as it likes */
+	if (c->state == TCP_S_FIN_WAIT_2 && st->cfg.fin_wait2_ms != 0) {
+		c->flags &= ~TCP_F_FW2_PROBED;
+		tcp_timer_set(c, TCP_T_2MSL, st->cfg.fin_wait2_ms);
 	}
 	/* 2. RST: only the exact next sequence resets (RFC 5961 3.2) */
 	if (seg->flags & TCP_RST) {

@@ -93,6 +93,10 @@ struct tcp_stack *tcp_stack_new(const struct tcp_config *cfg, uint64_t now)
 	st->cfg = *cfg;
 	st->cfg.snd_buf = pow2_ceil(cfg->snd_buf);
 	st->cfg.rcv_buf = pow2_ceil(cfg->rcv_buf);
+	/* a peer backing off its retransmissions is silent for up to
+	 * rto_max: FIN_WAIT_2's silence limit must not be shorter */
+	if (st->cfg.fin_wait2_ms != 0 && st->cfg.fin_wait2_ms < st->cfg.rto_max_ms)
+		st->cfg.fin_wait2_ms = st->cfg.rto_max_ms;
 	if (st->cfg.max_half_open == 0 || st->cfg.max_half_open > st->cfg.max_conns)
 		st->cfg.max_half_open = st->cfg.max_conns;
 	/* a segment is one mbuf: cap the MSS by its data room (60 bytes of

@@ -68,6 +68,9 @@ static void on_retx(struct tcp_conn *c)
 	}
 	if (c->snd_una == c->snd_max)
 		return;		/* everything acked meanwhile */
+	if (c->snd_wnd == 0 && c->st->now_ms - c->last_rx_ms < cfg->rto_max_ms)
+		c->retries--;	/* the peer answers with a closed window: a
+				 * slow reader, not a dead peer; these are probes */
 	if (c->retries > cfg->max_retries) {
 		(void)tcp_send_ctl(c, TCP_RST | TCP_ACK, c->snd_max);
 		tcp_conn_finish(c, -ETIMEDOUT);
@@ -129,6 +132,12 @@ static void on_2msl(struct tcp_conn *c)
 {
 	if (c->state == TCP_S_TIME_WAIT) {
 		tcp_conn_release(c);
+	} else if (c->state == TCP_S_FIN_WAIT_2 && !(c->flags & TCP_F_FW2_PROBED)) {
+		/* the peer may be waiting for a window update we sent and it
+		 * lost: say it again before giving up */
+		c->flags |= TCP_F_FW2_PROBED;
+		tcp_send_ack(c);
+		tcp_timer_set(c, TCP_T_2MSL, c->st->cfg.fin_wait2_ms);
 	} else if (c->state == TCP_S_FIN_WAIT_2) {
 		(void)tcp_send_ctl(c, TCP_RST | TCP_ACK, c->snd_max);
 		tcp_conn_finish(c, -ETIMEDOUT);

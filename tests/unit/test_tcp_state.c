@@ -666,3 +666,37 @@ Test(tcp_state, simultaneous_open)
 	app_free(&B);
 	pair_fini(&P);
 }
+
+/* A reader that stops for minutes is not a dead peer: retransmissions
+ * into its closed window do not count towards max_retries. */
+Test(tcp_state, long_zero_window_survives)
+{
+	static uint8_t big[300000];
+	struct tcp_config a;
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 3 + (i >> 10));
+	test_config(&a, &P, 0);
+	a.max_retries = 3;
+	start(&a, NULL);
+	connect_a();
+	S.apps[0].block_rx = true;
+	A.tx = big;
+	A.tx_len = sizeof(big);
+	app_send_more(&A);
+	pair_run(&P, 300000);
+	cr_assert(!A.closed, "closed with %d", A.err);
+	cr_assert_eq(A.c->snd_wnd, 0);
+	S.apps[0].block_rx = false;
+	tcp_recv_resume(S.apps[0].c);
+	pair_run(&P, 130000);	/* the sender's probe interval is at most rto_max */
+	cr_assert(!A.closed, "closed with %d after resume, got %zu", A.err, S.apps[0].rx_len);
+	cr_assert_eq(S.apps[0].rx_len, sizeof(big), "got %zu, A sent %zu, una %u nxt %u max %u wnd %u "
+		     "retx %lu persist %lu tdl %lu/%lu now %lu", S.apps[0].rx_len, A.tx_off,
+		     A.c->snd_una, A.c->snd_nxt, A.c->snd_max, A.c->snd_wnd,
+		     (unsigned long)tcp_stack_stats(P.s[0])->retransmits,
+		     (unsigned long)tcp_stack_stats(P.s[0])->zero_window_probes,
+		     (unsigned long)A.c->tdl[0], (unsigned long)A.c->tdl[1], (unsigned long)(P.now / MS));
+	cr_assert_eq(memcmp(S.apps[0].rx, big, sizeof(big)), 0);
+	pair_fini(&P);
+}

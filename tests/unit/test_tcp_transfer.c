@@ -5,6 +5,7 @@
  * and RTO back-off.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -344,4 +345,117 @@ Test(tcp_transfer, loss_many_seeds_small_buffers)
 	}
 	free(up);
 	free(down);
+}
+
+/* Duplicates, loss, reordering and an application that stalls its reads
+ * at random: the window closes and opens under loss, probes get lost. */
+struct chaos {
+	uint64_t s;
+	unsigned dups;
+};
+
+static bool chaos_filter(struct pair *p, int to, struct rte_mbuf *m, uint32_t s, uint32_t d,
+			 void *ctx)
+{
+	struct chaos *ch = ctx;
+	uint64_t r = xorshift(&ch->s) % 1000;
+
+	if (r < 20)
+		return true;			/* 2% lost */
+	if (r < 40 && p->tail - p->head < QCAP - 2) {
+		/* 2% duplicated, the copy arrives later */
+		struct rte_mbuf *c = rte_pktmbuf_copy(m, test_pool, 0, UINT32_MAX);
+
+		if (c != NULL) {
+			p->q[p->tail % QCAP] = (struct qitem){ c, s, d, to };
+			p->tail++;
+			ch->dups++;
+		}
+	}
+	return false;
+}
+
+static void chaos_run(uint64_t seed)
+{
+	enum { LEN = 256 * 1024 };
+	uint8_t *up = random_bytes(LEN, 21 + seed), *down = random_bytes(LEN, 22 + seed);
+	struct chaos ch = { .s = 5 + seed };
+	struct tcp_config a, b;
+	struct tcp_conn *c;
+	uint64_t rs = 9 + seed;
+
+	test_config(&a, &P, 0);
+	test_config(&b, &P, 1);
+	a.rcv_buf = b.rcv_buf = 8192;
+	faults(&a, 10000, 31 * seed);
+	faults(&b, 10000, 32 * seed);
+	pair_init(&P, &a, &b);
+	server_init(&S, 1, LEN);
+	app_init(&A, LEN);
+	cr_assert_eq(tcp_listen(P.s[1], PORT, &server_cb, &S), 0);
+	P.filter = chaos_filter;
+	P.filter_ctx = &ch;
+	A.tx = up;
+	A.tx_len = LEN;
+	A.close_when_sent = true;
+	S.apps[0].tx = down;
+	S.apps[0].tx_len = LEN;
+	S.apps[0].close_when_sent = true;
+	cr_assert_eq(tcp_connect(P.s[0], ADDR_B, PORT, ADDR_A, &app_cb, &A, &c), 0);
+	for (unsigned t = 0; t < 600000 && !(A.closed && S.apps[0].closed); t += 10) {
+		/* each reader stalls now and then, for a while */
+		struct app *r[2] = { &A, &S.apps[0] };
+
+		for (int i = 0; i < 2; i++) {
+			bool was = r[i]->block_rx;
+
+			if (xorshift(&rs) % 100 < 2)
+				r[i]->block_rx = !r[i]->block_rx;
+			if (was && !r[i]->block_rx && r[i]->c != NULL)
+				tcp_recv_resume(r[i]->c);
+		}
+		if (getenv("TCP_CHAOS_TRACE") != NULL && A.c != NULL && S.apps[0].c != NULL) {
+			struct tcp_conn *x = A.c, *y = S.apps[0].c;
+
+			fprintf(stderr, "t=%lu A %s una %u max %u nxt %u rcv %u rq %u blk %d r %u tdl %lu/%lu/%lu | "
+				"B %s una %u nxt %u max %u wnd %u rq %u blk %d r %u tdl %lu/%lu/%lu\n",
+				(unsigned long)(P.now / MS), tcp_state_name(x->state), x->snd_una, x->snd_max,
+				x->snd_nxt, x->rcv_nxt, x->rcvq.len, A.block_rx, x->retries,
+				(unsigned long)x->tdl[0], (unsigned long)x->tdl[1], (unsigned long)x->tdl[4],
+				tcp_state_name(y->state), y->snd_una, y->snd_nxt, y->snd_max, y->snd_wnd,
+				y->rcvq.len, S.apps[0].block_rx, y->retries, (unsigned long)y->tdl[0],
+				(unsigned long)y->tdl[1], (unsigned long)y->tdl[4]);
+		}
+		pair_run(&P, 10);
+	}
+	if (!A.closed || !S.apps[0].closed) {
+		A.block_rx = S.apps[0].block_rx = false;
+		dump_and_fail("not closed");
+	}
+	cr_log_info("chaos seed %lu: errs %d/%d rx %zu/%zu", (unsigned long)seed, A.err, S.apps[0].err, A.rx_len, S.apps[0].rx_len);
+	cr_log_info("chaos: %u duplicates, retx %lu/%lu, probes %lu/%lu",
+		    ch.dups, (unsigned long)tcp_stack_stats(P.s[0])->retransmits,
+		    (unsigned long)tcp_stack_stats(P.s[1])->retransmits,
+		    (unsigned long)tcp_stack_stats(P.s[0])->zero_window_probes,
+		    (unsigned long)tcp_stack_stats(P.s[1])->zero_window_probes);
+	cr_assert_eq(A.err, 0);
+	cr_assert_eq(S.apps[0].err, 0);
+	cr_assert_eq(S.apps[0].rx_len, LEN);
+	cr_assert_eq(A.rx_len, LEN);
+	cr_assert_eq(memcmp(S.apps[0].rx, up, LEN), 0);
+	cr_assert_eq(memcmp(A.rx, down, LEN), 0);
+	free(up);
+	free(down);
+	app_free(&A);
+	server_free(&S);
+	pair_fini(&P);
+}
+
+Test(tcp_transfer, chaos_with_stalling_reader)
+{
+	const char *only = getenv("TCP_CHAOS_SEED");
+
+	for (uint64_t seed = 1; seed <= 8; seed++)
+		if (only == NULL || strtoull(only, NULL, 10) == seed)
+			chaos_run(seed);
 }
