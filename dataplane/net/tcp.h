@@ -99,6 +99,15 @@ void tcp_input(struct tcp_stack *st, struct rte_mbuf *m, uint32_t src_ip,
  * iteration. Cheap when no millisecond has passed. */
 void tcp_stack_poll(struct tcp_stack *st, uint64_t now);
 
+/* Seams with the IPv4 layer (addresses in its network order are read from
+ * the header). tcp_input_ipv4: m starts at a checked IPv4 header; strips it
+ * and link padding, then tcp_input. Takes ownership of m. */
+void tcp_input_ipv4(struct tcp_stack *st, struct rte_mbuf *m, uint64_t now);
+/* Prepend a 20-byte IPv4 header (DF, TTL 64, id 0) to a segment from the
+ * output callback, with its checksum (or RTE_MBUF_F_TX_IP_CKSUM when the
+ * segment asks for TCP checksum offload); sets l3_len. 0 or -ENOSPC. */
+int tcp_ipv4_prepend(struct rte_mbuf *m, uint32_t src_ip, uint32_t dst_ip);
+
 /* ---- upper-layer API ---- */
 
 /* Reasons given to on_closed. */
