@@ -30,6 +30,14 @@ static bool is_media_port(const struct net_udp_conf *udp, uint16_t port)
 	return false;
 }
 
+uint32_t dispatch_tcp_key(uint32_t remote, uint16_t remote_port, uint32_t local,
+			  uint16_t local_port)
+{
+	uint32_t ports = ((uint32_t)remote_port << 16) | local_port;
+
+	return mix32(mix32(remote ^ 0x7f4a7c15u) ^ local ^ mix32(ports));
+}
+
 uint32_t dispatch_ip_key(const void *p, uint32_t len, const struct net_udp_conf *udp)
 {
 	const struct rte_ipv4_hdr *ip = p;
@@ -55,10 +63,9 @@ uint32_t dispatch_ip_key(const void *p, uint32_t len, const struct net_udp_conf 
 		if (len < ihl + sizeof(struct rte_tcp_hdr))
 			return mix32(src);
 		const struct rte_tcp_hdr *th = (const void *)((const uint8_t *)ip + ihl);
-		uint32_t ports = ((uint32_t)rte_be_to_cpu_16(th->src_port) << 16) |
-				 rte_be_to_cpu_16(th->dst_port);
-		uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
-		return mix32(mix32(src ^ 0x7f4a7c15u) ^ dst ^ mix32(ports));
+		return dispatch_tcp_key(src, rte_be_to_cpu_16(th->src_port),
+					rte_be_to_cpu_32(ip->dst_addr),
+					rte_be_to_cpu_16(th->dst_port));
 	}
 	default:
 		return mix32(src);

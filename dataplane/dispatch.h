@@ -20,6 +20,13 @@ struct worker;
  * not known until reassembly). */
 uint32_t dispatch_ip_key(const void *ip, uint32_t len, const struct net_udp_conf *udp);
 
+/* The key of a TCP connection, as its received segments will carry it (all
+ * host byte order). The TCP stack's port_ok can pick, for an active open, a
+ * local port whose key lands on the calling worker:
+ *   dispatch_owner(dispatch_tcp_key(...), n_workers) == worker index. */
+uint32_t dispatch_tcp_key(uint32_t remote, uint16_t remote_port, uint32_t local,
+			  uint16_t local_port);
+
 /* The key of an Ethernet frame: DISPATCH_ALL for ARP; malformed frames get
  * key 0 (their first handler counts the drop). */
 uint32_t dispatch_eth_key(const struct rte_mbuf *m, const struct net_udp_conf *udp);

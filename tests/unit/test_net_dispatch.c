@@ -60,6 +60,14 @@ Test(dispatch, tcp_by_four_tuple)
 	cr_assert_neq(key_tcp("192.0.2.10", 40000, 5060), k);
 }
 
+Test(dispatch, tcp_key_for_active_opens)
+{
+	/* what a worker computes before connecting equals what the RX core
+	 * computes on the answers */
+	cr_assert_eq(dispatch_tcp_key(0xc000020a, 5061, 0xc0000201, 40000),
+		     key_tcp("192.0.2.10", 5061, 40000));
+}
+
 Test(dispatch, fragments_and_garbage)
 {
 	uint8_t l4[64], pkt[128];
