@@ -31,9 +31,11 @@ struct tcp_conn;
 typedef int (*tcp_output_fn)(void *ctx, struct rte_mbuf *m, uint32_t src_ip,
 			     uint32_t dst_ip);
 
-/* Ephemeral port filter: true if the reply flow to this local port would be
- * dispatched back to this worker. */
-typedef bool (*tcp_port_ok_fn)(uint16_t port, void *ctx);
+/* Ephemeral port filter for active opens: true if segments of the
+ * connection (remote -> local:port) would be dispatched to this worker.
+ * The whole 4-tuple is given because dispatch hashes it (host order). */
+typedef bool (*tcp_port_ok_fn)(uint16_t local_port, uint32_t local_ip, uint32_t remote_ip,
+			       uint16_t remote_port, void *ctx);
 
 /* Fault injection for tests, all off (0) by default. Fractions are in parts
  * per million of segments; decisions come from a PRNG seeded with seed. */

@@ -94,7 +94,8 @@ static int pick_port(struct tcp_stack *st, uint32_t laddr, uint32_t raddr, uint1
 	for (uint32_t i = 0; i < range; i++) {
 		if (p < cfg->ephemeral_lo || p > cfg->ephemeral_hi)
 			p = cfg->ephemeral_lo;
-		if ((cfg->port_ok == NULL || cfg->port_ok(p, cfg->port_ok_ctx)) &&
+		if ((cfg->port_ok == NULL ||
+		     cfg->port_ok(p, laddr, raddr, rport, cfg->port_ok_ctx)) &&
 		    tcp_listener_find(st, p) == NULL &&
 		    tcp_conn_lookup(st, laddr, p, raddr, rport) == NULL) {
 			*out = p;

@@ -62,9 +62,12 @@ static const char *state_of(struct tcp_conn *c)
 	return i.state;
 }
 
-static bool even_port(uint16_t port, void *ctx)
+static bool even_port(uint16_t port, uint32_t laddr, uint32_t raddr, uint16_t rport, void *ctx)
 {
 	(void)ctx;
+	cr_assert_eq(laddr, ADDR_A);
+	cr_assert_eq(raddr, ADDR_B);
+	cr_assert_eq(rport, PORT);
 	return (port & 1) == 0;
 }
 
