@@ -2,7 +2,6 @@
 #include "ctl.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,7 +110,9 @@ static void ctl_connect(struct ctl *c)
 	int fd;
 
 	c->next_connect_ms = now_ms() + CTL_RETRY_MS;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* non-blocking from the start: a Unix connect completes at once or
+	 * fails (EAGAIN when control's backlog is full): never wait on control */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", c->path);
@@ -120,10 +121,6 @@ static void ctl_connect(struct ctl *c)
 			RTE_LOG(WARNING, USER1, "ctl: cannot reach control at %s (%s); retrying every %d ms\n",
 				c->path, strerror(errno), CTL_RETRY_MS);
 		c->logged_down = true;
-		close(fd);
-		return;
-	}
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
 		close(fd);
 		return;
 	}
