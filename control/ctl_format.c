@@ -171,6 +171,12 @@ void ctl_format_result(FILE *f, const char *cmd, const json_t *r)
 		static const char *const h[] = { "RANK", "KIND", "VALID", "NOT AFTER",
 						 "SHA-1", "PATH", "REASON" };
 		table(f, r, c, h, 7);
+	} else if (strcmp(cmd, "media.list") == 0) {
+		static const char *const c[] = { "id", "security", "suite", "ext_local", "ext_remote",
+						 "int_local", "int_remote" };
+		static const char *const h[] = { "ID", "SECURITY", "SUITE", "EXT LOCAL", "EXT REMOTE",
+						 "INT LOCAL", "INT REMOTE" };
+		table(f, r, c, h, 7);
 	} else if (strcmp(cmd, "events") == 0) {
 		size_t i;
 		json_t *ev;

@@ -17,37 +17,180 @@
 #include "commands.h"
 #include "fsutil.h"
 #include "jsonl.h"
+#include "media_args.h"
 #include "umedge/ctlproto.h"
 
 #define SERVER_MAX_CLIENTS 64
 #define SERVER_MAX_BACKLOG (16u << 20) /* unsent bytes before a slow peer is dropped */
 #define SERVER_REQUEST_MAX (1u << 20)  /* CLI requests are small */
+#define SERVER_MAX_PENDING 64          /* CLI requests waiting on the dataplane */
 
 enum client_kind { CLIENT_CLI = 0, CLIENT_FOLLOWER, CLIENT_DATAPLANE };
 
 struct client {
 	bool used;
 	enum client_kind kind;
+	uint64_t gen; /* bumped on close, so a late reply finds no stale client */
 	struct jsonl_conn io;
+};
+
+/* A CLI request relayed to the dataplane, waiting for its reply. */
+struct pending {
+	bool used;
+	uint64_t id;
+	int client;         /* slot of the CLI client */
+	uint64_t gen;       /* its generation when the request came */
+	long long deadline; /* monotonic ms */
 };
 
 struct server {
 	struct control *ctl;
 	int lfd, sfd;
 	struct client clients[SERVER_MAX_CLIENTS];
+	struct pending pending[SERVER_MAX_PENDING];
+	uint64_t next_req_id;
 	bool stop;
 };
 
+static long long mono_ms(void);
+static void client_send(struct server *srv, struct client *c, const json_t *msg);
+
+static void pending_finish(struct server *srv, struct pending *p, json_t *answer)
+{
+	struct client *c = &srv->clients[p->client];
+
+	if (c->used && c->gen == p->gen)
+		client_send(srv, c, answer);
+	p->used = false;
+}
+
+static void pending_fail_all(struct server *srv, const char *why)
+{
+	json_t *e = json_pack("{s:b, s:s}", "ok", 0, "error", why);
+
+	for (int i = 0; i < SERVER_MAX_PENDING; i++)
+		if (srv->pending[i].used)
+			pending_finish(srv, &srv->pending[i], e);
+	json_decref(e);
+}
+
 static void client_close(struct server *srv, struct client *c)
 {
-	if (c->kind == CLIENT_DATAPLANE) {
-		srv->ctl->dp_connected = false;
-		events_emitf(&srv->ctl->ev, UMEDGE_EV_DataplaneDisconnected, "{s:I}",
-			     "snapshot_version", (json_int_t)srv->ctl->snapshot_version);
-	}
+	uint64_t gen = c->gen + 1;
+	bool was_dp = c->kind == CLIENT_DATAPLANE;
+
 	close(c->io.fd);
 	jsonl_release(&c->io);
 	memset(c, 0, sizeof(*c));
+	c->gen = gen;
+	if (was_dp) {
+		srv->ctl->dp_connected = false;
+		events_emitf(&srv->ctl->ev, UMEDGE_EV_DataplaneDisconnected, "{s:I}",
+			     "snapshot_version", (json_int_t)srv->ctl->snapshot_version);
+		pending_fail_all(srv, "the dataplane disconnected before answering");
+	}
+}
+
+static struct client *dataplane_client(struct server *srv)
+{
+	for (int i = 0; i < SERVER_MAX_CLIENTS; i++)
+		if (srv->clients[i].used && srv->clients[i].kind == CLIENT_DATAPLANE)
+			return &srv->clients[i];
+	return NULL;
+}
+
+/* Relay a CLI request the dataplane answers (media sessions). Arguments are
+ * checked and completed here, so the dataplane gets finished data. */
+static void forward_to_dataplane(struct server *srv, struct client *c, const char *cmd,
+				 const json_t *args)
+{
+	struct client *dp = dataplane_client(srv);
+	char err[CONFIG_ERR_MAX] = "";
+	json_t *fwd_args = NULL, *req = NULL, *e;
+	struct pending *p = NULL;
+
+	if (strcmp(cmd, "media.add") == 0)
+		fwd_args = media_args_add(args, err, sizeof(err));
+	else if ((strcmp(cmd, "media.show") == 0 || strcmp(cmd, "media.remove") == 0) &&
+		 media_args_id(args, err, sizeof(err)) < 0)
+		fwd_args = NULL;
+	else
+		fwd_args = json_deep_copy(args ? args : json_object());
+	if (!fwd_args)
+		goto fail;
+	if (!dp) {
+		snprintf(err, sizeof(err), "the dataplane is not connected");
+		goto fail;
+	}
+	for (int i = 0; i < SERVER_MAX_PENDING && !p; i++)
+		if (!srv->pending[i].used)
+			p = &srv->pending[i];
+	if (!p) {
+		snprintf(err, sizeof(err), "too many requests waiting on the dataplane");
+		goto fail;
+	}
+	*p = (struct pending){ .used = true, .id = ++srv->next_req_id,
+			       .client = (int)(c - srv->clients), .gen = c->gen,
+			       .deadline = mono_ms() + CTLPROTO_REQUEST_TIMEOUT_MS };
+	req = json_pack("{s:s, s:I, s:O}", "req", cmd, "id", (json_int_t)p->id, "args", fwd_args);
+	if (!req) {
+		p->used = false;
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	client_send(srv, dp, req);
+	json_decref(req);
+	json_decref(fwd_args);
+	return;
+fail:
+	json_decref(fwd_args);
+	e = json_pack("{s:b, s:s}", "ok", 0, "error", err[0] ? err : "failed");
+	client_send(srv, c, e);
+	json_decref(e);
+}
+
+static void handle_reply(struct server *srv, json_t *msg)
+{
+	json_int_t id = json_integer_value(json_object_get(msg, "reply"));
+	json_t *ans;
+
+	for (int i = 0; i < SERVER_MAX_PENDING; i++) {
+		struct pending *p = &srv->pending[i];
+
+		if (!p->used || (json_int_t)p->id != id)
+			continue;
+		if (json_is_true(json_object_get(msg, "ok")))
+			ans = json_pack("{s:b, s:O}", "ok", 1, "result",
+					json_object_get(msg, "result") ? json_object_get(msg, "result")
+								       : json_null());
+		else
+			ans = json_pack("{s:b, s:s}", "ok", 0, "error",
+					json_string_value(json_object_get(msg, "error"))
+						? json_string_value(json_object_get(msg, "error"))
+						: "the dataplane refused");
+		if (ans)
+			pending_finish(srv, p, ans);
+		else
+			p->used = false;
+		json_decref(ans);
+		return;
+	}
+}
+
+static void pending_expire(struct server *srv)
+{
+	long long now = mono_ms();
+	json_t *e = NULL;
+
+	for (int i = 0; i < SERVER_MAX_PENDING; i++) {
+		if (!srv->pending[i].used || srv->pending[i].deadline > now)
+			continue;
+		if (!e)
+			e = json_pack("{s:b, s:s}", "ok", 0, "error",
+				      "the dataplane did not answer in time");
+		pending_finish(srv, &srv->pending[i], e);
+	}
+	json_decref(e);
 }
 
 static void client_send(struct server *srv, struct client *c, const json_t *msg)
@@ -132,8 +275,24 @@ static void handle_message(struct server *srv, struct client *c, json_t *msg)
 		}
 		return;
 	}
+	if (c->kind == CLIENT_DATAPLANE && json_object_get(msg, "reply")) {
+		handle_reply(srv, msg);
+		return;
+	}
 	if (cmd && strcmp(cmd, "dataplane.hello") == 0) {
 		handle_hello(srv, c);
+		return;
+	}
+	if (cmd && strncmp(cmd, "media.", 6) == 0) {
+		const json_t *args = json_object_get(msg, "args");
+
+		if (args && !json_is_object(args)) {
+			answer = json_pack("{s:b, s:s}", "ok", 0, "error", "\"args\" must be an object");
+			client_send(srv, c, answer);
+			json_decref(answer);
+			return;
+		}
+		forward_to_dataplane(srv, c, cmd, args);
 		return;
 	}
 	answer = commands_dispatch(srv->ctl, msg);
@@ -342,6 +501,7 @@ int server_run(struct control *ctl, const char *path, char *err, size_t errlen)
 			if (pfds[i].revents & (POLLIN | POLLHUP | POLLERR))
 				client_readable(&srv, c);
 		}
+		pending_expire(&srv);
 		if (mono_ms() >= next_tick) {
 			control_tick(ctl);
 			next_tick = mono_ms() + 1000;

@@ -37,6 +37,9 @@ static const char usage_text[] =
 	"  cert export [--der] --out FILE\n"
 	"  events [--follow] [--limit N]\n"
 	"  config reload\n"
+	"  media add --ext-remote IP:PORT --int-remote IP:PORT --security srtp|rtp\n"
+	"            [--suite SUITE] [--ext-rx-key B64] [--ext-tx-key B64] [--rtcp-mux]\n"
+	"  media list | show ID | remove ID\n"
 	"\n"
 	"MODE: unsecured, sip_secured, secured. LIST: comma-separated SRTP suites.\n"
 	"The socket is --socket, else $UMEDGE_SOCKET, else server.control_socket of\n"
@@ -46,8 +49,8 @@ static const char usage_text[] =
 struct verb {
 	const char *words;     /* "dialplan add" */
 	const char *cmd;       /* protocol command */
-	const char *positional; /* args key of the one positional, or NULL */
-	const char *opts[5];   /* "--security=voip_security", "--follow!" (flag) */
+	const char *positional; /* args key of the one positional ("id#": a number), or NULL */
+	const char *opts[8];   /* "--security=voip_security", "--port=port#" (number), "--follow!" (flag) */
 	const char *required[4];
 };
 
@@ -80,6 +83,13 @@ static const struct verb verbs[] = {
 	{ "cert reload", "cert.reload", NULL, { NULL }, { NULL } },
 	{ "events", "events", NULL, { "--follow!", "--limit=limit#" }, { NULL } },
 	{ "config reload", "config.reload", NULL, { NULL }, { NULL } },
+	{ "media add", "media.add", NULL,
+	  { "--ext-remote=ext_remote", "--int-remote=int_remote", "--security=security",
+	    "--suite=suite", "--ext-rx-key=ext_rx_key", "--ext-tx-key=ext_tx_key", "--rtcp-mux!" },
+	  { "ext_remote", "int_remote", "security" } },
+	{ "media list", "media.list", NULL, { NULL }, { NULL } },
+	{ "media show", "media.show", "id#", { NULL }, { "id" } },
+	{ "media remove", "media.remove", "id#", { NULL }, { "id" } },
 };
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
@@ -128,13 +138,28 @@ static int build_args(const struct verb *v, int argc, char **argv, json_t *args)
 		bool known = false;
 
 		if (strncmp(a, "--", 2) != 0) {
+			size_t plen;
+
 			if (!v->positional || have_pos)
 				return usage_error("unexpected argument '%s'", a);
-			json_object_set_new(args, v->positional, json_string(a));
+			plen = strcspn(v->positional, "#");
+			if (v->positional[plen] == '#') {
+				char key[32], *end;
+				long n;
+
+				snprintf(key, sizeof(key), "%.*s", (int)plen, v->positional);
+				errno = 0;
+				n = strtol(a, &end, 10);
+				if (errno || *end || end == a)
+					return usage_error("'%s' is not a number", a);
+				json_object_set_new(args, key, json_integer(n));
+			} else {
+				json_object_set_new(args, v->positional, json_string(a));
+			}
 			have_pos = true;
 			continue;
 		}
-		for (int o = 0; o < 5 && v->opts[o]; o++) {
+		for (int o = 0; o < 8 && v->opts[o]; o++) {
 			const char *spec = v->opts[o];
 			size_t nlen = strcspn(spec, "=!");
 			char key[64];
@@ -176,7 +201,7 @@ static int build_args(const struct verb *v, int argc, char **argv, json_t *args)
 			char what[80];
 			const char *k = v->required[r];
 
-			if (v->positional && strcmp(k, v->positional) == 0)
+			if (v->positional && strncmp(k, v->positional, strcspn(v->positional, "#")) == 0)
 				snprintf(what, sizeof(what), "%s", k);
 			else
 				snprintf(what, sizeof(what), "an option for '%s'", k);

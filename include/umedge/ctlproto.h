@@ -19,6 +19,16 @@
  *   The dataplane notifies its counters about once a second:
  *     {"notify": "stats", "stats": {...}}   (no answer)
  *
+ * Control -> dataplane requests (CLI verbs the dataplane answers, e.g.
+ * media sessions), relayed by control from the CLI:
+ *     {"req": "media.add", "id": N, "args": {...}}
+ *   the dataplane answers each with exactly one line:
+ *     {"reply": N, "ok": true, "result": ...}  or
+ *     {"reply": N, "ok": false, "error": "what is wrong"}
+ *   Control answers the CLI with that result (without "reply"), or with an
+ *   error when no dataplane is connected or it does not answer within
+ *   CTLPROTO_REQUEST_TIMEOUT_MS.
+ *
  * Snapshot object (everything the dataplane needs; immutable once built):
  *   "version": V (strictly increasing within one control process),
  *   "fqdn": "um1.example.test",
@@ -46,6 +56,7 @@
 
 #define CTLPROTO_VERSION 1
 #define CTLPROTO_LINE_MAX (8u << 20)
+#define CTLPROTO_REQUEST_TIMEOUT_MS 5000
 #define CTLPROTO_DEFAULT_SOCKET "/run/umedge/control.sock"
 #define CTLPROTO_SOCKET_ENV "UMEDGE_SOCKET"
 
