@@ -186,7 +186,7 @@ struct tcp_stats {
 	uint64_t keepalive_probes, delayed_acks, challenge_acks, rst_sent;
 	uint64_t conns_active_open, conns_passive_open, conns_established;
 	uint64_t conns_closed, conns_reset, conns_timeout, conns_aborted;
-	uint64_t syn_cookies_sent, syn_cookies_ok;
+	uint64_t syn_cookies_sent, syn_cookies_ok, time_wait_recycled;
 	uint64_t fault_rx_dropped, fault_tx_dropped;
 	uint64_t fault_rx_reordered, fault_tx_reordered;
 	/* drops by reason */

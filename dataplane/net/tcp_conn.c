@@ -129,6 +129,61 @@ static void src_dec(struct tcp_stack *st, uint32_t addr)
 	}
 }
 
+static void tw_unlink(struct tcp_stack *st, struct tcp_conn *c)
+{
+	if (c->tw_prev != NULL)
+		c->tw_prev->tw_next = c->tw_next;
+	else if (st->tw_head == c)
+		st->tw_head = c->tw_next;
+	else
+		return;		/* not on the list */
+	if (c->tw_next != NULL)
+		c->tw_next->tw_prev = c->tw_prev;
+	else
+		st->tw_tail = c->tw_prev;
+	c->tw_next = c->tw_prev = NULL;
+}
+
+static void tw_append(struct tcp_stack *st, struct tcp_conn *c)
+{
+	c->tw_next = NULL;
+	c->tw_prev = st->tw_tail;
+	if (st->tw_tail != NULL)
+		st->tw_tail->tw_next = c;
+	else
+		st->tw_head = c;
+	st->tw_tail = c;
+}
+
+/* Pool empty: the oldest TIME_WAIT entry makes room. It has no user and no
+ * stack frame refers to it (only its own segment or timer would), so it
+ * goes straight back to the free list. */
+static void recycle_time_wait(struct tcp_stack *st)
+{
+	struct tcp_conn *c = st->tw_head;
+
+	if (c == NULL)
+		return;
+	tcp_conn_release(c);		/* leaves it at the head of the reap list */
+	if (st->reap != c)
+		return;
+	st->reap = c->fnext;
+	st->per_state[TCP_S_CLOSED]--;
+	st->nconns--;
+	c->flags = 0;
+	c->fnext = st->free_list;
+	st->free_list = c;
+	st->stats.time_wait_recycled++;
+}
+
+static void src_uncount(struct tcp_conn *c)
+{
+	if (c->flags & TCP_F_SRC_COUNTED) {
+		c->flags &= ~TCP_F_SRC_COUNTED;
+		src_dec(c->st, c->raddr);
+	}
+}
+
 struct tcp_conn *tcp_conn_alloc(struct tcp_stack *st, uint32_t laddr, uint16_t lport,
 				uint32_t raddr, uint16_t rport)
 {
@@ -137,6 +192,8 @@ struct tcp_conn *tcp_conn_alloc(struct tcp_stack *st, uint32_t laddr, uint16_t l
 	uint32_t b, s, idx;
 	uint8_t *mem;
 
+	if (st->free_list == NULL)
+		recycle_time_wait(st);
 	c = st->free_list;
 	if (c == NULL) {
 		st->stats.drop_conn_limit++;
@@ -168,6 +225,7 @@ struct tcp_conn *tcp_conn_alloc(struct tcp_stack *st, uint32_t laddr, uint16_t l
 
 	st->src[s].addr = raddr;
 	st->src[s].count++;
+	c->flags |= TCP_F_SRC_COUNTED;
 	b = tuple_hash(st, laddr, lport, raddr, rport) & st->bucket_mask;
 	c->hnext = st->buckets[b];
 	st->buckets[b] = c;
@@ -182,6 +240,14 @@ void tcp_conn_set_state(struct tcp_conn *c, int state)
 	if (c->state == TCP_S_SYN_RECEIVED && (c->flags & TCP_F_HALF_OPEN)) {
 		c->flags &= ~TCP_F_HALF_OPEN;
 		st->half_open--;
+	}
+	if (c->state == TCP_S_TIME_WAIT && state != TCP_S_TIME_WAIT) {
+		tw_unlink(st, c);
+	} else if (state == TCP_S_TIME_WAIT && c->state != TCP_S_TIME_WAIT) {
+		tw_append(st, c);
+		/* a TIME_WAIT entry is ours to keep, not the peer's: it does
+		 * not count against its source limit */
+		src_uncount(c);
 	}
 	st->per_state[c->state]--;
 	st->per_state[state]++;
@@ -207,7 +273,7 @@ void tcp_conn_release(struct tcp_conn *c)
 	if (*pp == c)
 		*pp = c->hnext;
 	c->hnext = NULL;
-	src_dec(st, c->raddr);
+	src_uncount(c);
 	/* the memory stays valid until the outermost entry point returns */
 	c->fnext = st->reap;
 	st->reap = c;

@@ -191,7 +191,7 @@ static void listen_input(struct tcp_stack *st, struct tcp_listener *l, struct tc
 	}
 	/* limits first: a cookie for a connection that cannot exist would
 	 * leave the peer believing it is connected */
-	if (st->free_list == NULL) {
+	if (st->free_list == NULL && st->tw_head == NULL) {
 		st->stats.drop_conn_limit++;
 		return;
 	}

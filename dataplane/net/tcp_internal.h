@@ -157,6 +157,7 @@ enum tcp_timer_kind {
 #define TCP_F_FIN_DELIVERED	0x1000
 #define TCP_F_FIN_OOO		0x2000	/* peer FIN seen beyond rcv_nxt */
 #define TCP_F_FW2_PROBED	0x4000	/* FIN_WAIT_2 silence: ACK re-sent */
+#define TCP_F_SRC_COUNTED	0x8000	/* counted for its source address */
 
 struct tcp_listener {
 	uint16_t port;
@@ -168,6 +169,7 @@ struct tcp_listener {
 struct tcp_conn {
 	struct tcp_conn *hnext;		/* hash chain */
 	struct tcp_conn *fnext;		/* free or reap list */
+	struct tcp_conn *tw_next, *tw_prev;	/* TIME_WAIT list, oldest first */
 	struct tcp_stack *st;
 	struct tcp_tnode tnode;
 	uint64_t tdl[TCP_T_N];		/* deadlines in ms, 0 = off */
@@ -231,6 +233,7 @@ struct tcp_stack {
 	struct tcp_conn *conns;
 	uint8_t *bufmem;
 	struct tcp_conn *free_list;
+	struct tcp_conn *tw_head, *tw_tail;	/* recycled when the pool is empty */
 	uint32_t nconns;		/* in use, incl. TIME_WAIT */
 	uint32_t half_open;
 	uint32_t per_state[TCP_S_NSTATES];

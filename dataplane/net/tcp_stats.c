@@ -12,7 +12,7 @@
 	X(keepalive_probes) X(delayed_acks) X(challenge_acks) X(rst_sent) \
 	X(conns_active_open) X(conns_passive_open) X(conns_established) \
 	X(conns_closed) X(conns_reset) X(conns_timeout) X(conns_aborted) \
-	X(syn_cookies_sent) X(syn_cookies_ok) \
+	X(syn_cookies_sent) X(syn_cookies_ok) X(time_wait_recycled) \
 	X(fault_rx_dropped) X(fault_tx_dropped) X(fault_rx_reordered) X(fault_tx_reordered)
 
 #define DROPS(X) \

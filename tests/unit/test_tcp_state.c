@@ -703,3 +703,42 @@ Test(tcp_state, long_zero_window_survives)
 	cr_assert_eq(memcmp(S.apps[0].rx, big, sizeof(big)), 0);
 	pair_fini(&P);
 }
+
+/* A full pool whose connections wait in TIME_WAIT gives the oldest up for a
+ * new connection instead of refusing it. */
+Test(tcp_state, time_wait_recycled_when_pool_full)
+{
+	struct tcp_config a;
+	struct app apps[5];
+	struct tcp_conn *c;
+
+	test_config(&a, &P, 0);
+	a.max_conns = 4;
+	a.time_wait_ms = 60000;
+	start(&a, NULL);
+	S.apps[0].close_on_fin = true;
+	for (int i = 0; i < 4; i++) {
+		app_init(&apps[i], 0);
+		apps[i].close_when_sent = true;
+		S.apps[i].close_on_fin = true;
+		cr_assert_eq(tcp_connect(P.s[0], ADDR_B, PORT, ADDR_A, &app_cb, &apps[i], &c), 0);
+		cr_assert(pair_run_until(&P, &apps[i].closed, 2000));
+		cr_assert_eq(apps[i].err, 0);
+	}
+	cr_assert_eq(P.s[0]->per_state[TCP_S_TIME_WAIT], 4);
+	cr_assert_eq(P.s[0]->nconns, 4);
+	/* TIME_WAIT entries do not count against the peer's source limit */
+	cr_assert_eq(tcp_conn_src_count(P.s[0], ADDR_B), 0);
+	app_init(&apps[4], 16);
+	cr_assert_eq(tcp_connect(P.s[0], ADDR_B, PORT, ADDR_A, &app_cb, &apps[4], &c), 0);
+	cr_assert(pair_run_until(&P, &apps[4].connected, 2000));
+	cr_assert_eq(tcp_stack_stats(P.s[0])->time_wait_recycled, 1);
+	cr_assert_eq(P.s[0]->per_state[TCP_S_TIME_WAIT], 3);
+	cr_assert_eq(tcp_send(c, "x", 1), 1);
+	pair_run(&P, 100);
+	cr_assert_eq(S.apps[4].rx_len, 1);
+	/* the rest expire as usual */
+	pair_run(&P, 61000);
+	cr_assert_eq(P.s[0]->per_state[TCP_S_TIME_WAIT], 0);
+	pair_fini(&P);
+}
