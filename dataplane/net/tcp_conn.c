@@ -162,7 +162,11 @@ static void recycle_time_wait(struct tcp_stack *st)
 {
 	struct tcp_conn *c = st->tw_head;
 
-	if (c == NULL)
+	/* skip the few the app has not finished reading (it still holds
+	 * them); a short look is enough, they are rare */
+	for (int i = 0; i < 16 && c != NULL && (c->flags & TCP_F_USER); i++)
+		c = c->tw_next;
+	if (c == NULL || (c->flags & TCP_F_USER))
 		return;
 	tcp_conn_release(c);		/* leaves it at the head of the reap list */
 	if (st->reap != c)
