@@ -31,8 +31,7 @@ struct rte_mbuf *frag_reassemble(struct net_ctx *ctx, struct rte_mbuf *m)
 		return NULL;
 	}
 	ip->fragment_offset = 0;
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = ipv4_cksum(ip);
 	r->l3_len = (uint16_t)rte_ipv4_hdr_len(ip);
 	ctx->cnt.reassembled++;
 	return r;
@@ -53,8 +52,7 @@ void frag_output(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface,
 	ctx->cnt.fragmented++;
 	for (int32_t i = 0; i < n; i++) {
 		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(out[i], struct rte_ipv4_hdr *);
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		ip->hdr_checksum = ipv4_cksum(ip);
 		out[i]->l3_len = (uint16_t)rte_ipv4_hdr_len(ip);
 		eth_output_ip(ctx, out[i], iface, next_hop);
 	}

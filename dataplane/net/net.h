@@ -11,6 +11,7 @@
 
 #include <rte_common.h>
 #include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_ip_frag.h>
 #include <rte_mbuf.h>
 
@@ -173,6 +174,8 @@ void ipv4_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface);
 /* Route and send m (starting at its IPv4 header); fills TTL, id when 0 and
  * the header checksum, fragments to the MTU. Takes ownership. */
 void ipv4_output(struct net_ctx *ctx, struct rte_mbuf *m);
+/* Header checksum of ip (its checksum field is ignored), network order. */
+uint16_t ipv4_cksum(const struct rte_ipv4_hdr *ip);
 /* Which iface and next hop reach dst; -1 when no route. */
 int ipv4_route(const struct net_ctx *ctx, uint32_t dst, uint32_t *next_hop);
 /* Check an IPv4 header at the start of m (IPv4 at offset 0): version, IHL,
