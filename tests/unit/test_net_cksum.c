@@ -6,6 +6,7 @@
 #include <rte_ip.h>
 
 #include "net/cksum.h"
+#include "net/net.h"
 
 Test(cksum, agrees_with_rte_raw_cksum)
 {
@@ -42,5 +43,23 @@ Test(cksum, incremental_update)
 		uint16_t upd = cksum_adjust16(hc, old, new_);
 		words[3] = upd;
 		cr_assert_eq(rte_raw_cksum(words, sizeof(words)), 0xffff, "round %u", t);
+	}
+}
+
+Test(cksum, ipv4_header_field_by_field)
+{
+	uint8_t hdr[60];
+
+	srand(791);
+	for (unsigned t = 0; t < 2000; t++) {
+		for (unsigned i = 0; i < sizeof(hdr); i++)
+			hdr[i] = (uint8_t)rand();
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)hdr;
+		ip->version_ihl = (uint8_t)(0x45 + t % 11); /* IHL 5..15: with options */
+		uint16_t mine = ipv4_cksum(ip);
+		ip->hdr_checksum = 0;
+		cr_assert_eq(mine, rte_ipv4_cksum(ip), "round %u ihl %u", t, ip->version_ihl & 15);
+		ip->hdr_checksum = mine;
+		cr_assert_eq(rte_raw_cksum(ip, rte_ipv4_hdr_len(ip)), 0xffff);
 	}
 }
