@@ -259,6 +259,25 @@ static void handle_hello(struct server *srv, struct client *c)
 		push_snapshot(srv, c);
 }
 
+/* Only the ids the dataplane owns: it can't impersonate control's events. */
+static void dataplane_event(struct server *srv, const json_t *msg)
+{
+	static const enum umedge_event_id allowed[] = { UMEDGE_EV_TlsPeerRejected,
+							UMEDGE_EV_MediaSessionIdle };
+	const char *id = json_string_value(json_object_get(msg, "id"));
+	json_t *fields = json_object_get(msg, "fields");
+
+	if (!id || (fields && !json_is_object(fields)))
+		return;
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+		if (strcmp(events_name(allowed[i]), id) == 0) {
+			events_emit(&srv->ctl->ev, allowed[i],
+				    fields ? json_deep_copy(fields) : json_object());
+			return;
+		}
+	}
+}
+
 static void handle_message(struct server *srv, struct client *c, json_t *msg)
 {
 	const char *cmd = json_string_value(json_object_get(msg, "cmd"));
@@ -272,6 +291,8 @@ static void handle_message(struct server *srv, struct client *c, json_t *msg)
 				json_decref(srv->ctl->dp_stats);
 				srv->ctl->dp_stats = json_incref(stats);
 			}
+		} else if (c->kind == CLIENT_DATAPLANE && strcmp(notify, "event") == 0) {
+			dataplane_event(srv, msg);
 		}
 		return;
 	}

@@ -18,6 +18,10 @@
  *     {"push": "snapshot", "version": V, "snapshot": {...}}
  *   The dataplane notifies its counters about once a second:
  *     {"notify": "stats", "stats": {...}}   (no answer)
+ *   and raises events (ids of include/umedge/events.h that the dataplane
+ *   owns: TlsPeerRejected, MediaSessionIdle), which control writes to the
+ *   event log like its own (at control rates: the dataplane rate-limits):
+ *     {"notify": "event", "id": "TlsPeerRejected", "fields": {...}}
  *
  * Control -> dataplane requests (CLI verbs the dataplane answers, e.g.
  * media sessions), relayed by control from the CLI:

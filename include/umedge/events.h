@@ -16,7 +16,10 @@
 	X(ConfigRejected, "error")                   \
 	X(ControlStarted, "info")                    \
 	X(DataplaneConnected, "info")                \
-	X(DataplaneDisconnected, "warning")
+	X(DataplaneDisconnected, "warning")          \
+	/* raised by the dataplane, written by control */ \
+	X(TlsPeerRejected, "warning")                \
+	X(MediaSessionIdle, "warning")
 
 enum umedge_event_id {
 #define UMEDGE_EVENT_ENUM(name, sev) UMEDGE_EV_##name,
