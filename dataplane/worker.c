@@ -129,6 +129,8 @@ unsigned worker_poll(struct worker *w)
 		}
 	}
 	total += worker_inbox(w);
+	if (w->net.poll_hook != NULL)
+		w->net.poll_hook(&w->net, w->net.poll_arg);
 	dispatch_flush(w);
 	net_flush(&w->net);
 	net_timer(&w->net);

@@ -102,6 +102,10 @@ struct net_ctx {
 	void *tcp_arg;
 	net_l4_hook udp_input;               /* ports open but not served here */
 	void *udp_arg;
+	/* called once per worker loop, after the bursts and before the TX
+	 * flush (timers of a higher layer, e.g. tcp_stack_poll); NULL: none */
+	void (*poll_hook)(struct net_ctx *ctx, void *arg);
+	void *poll_arg;
 	/* a reassembled datagram: returns true when it took m (e.g. handed to
 	 * the worker owning the flow); NULL: always handled here */
 	bool (*steer)(struct net_ctx *ctx, struct rte_mbuf *m, void *arg);
