@@ -196,12 +196,26 @@ void arp_resolve_and_send(struct net_ctx *ctx, struct rte_mbuf *m, unsigned ifac
 	}
 }
 
+void arp_refresh(struct net_ctx *ctx, struct arp_entry *e)
+{
+	uint64_t retry = ctx->hz / 1000 * NET_ARP_RETRY_MS;
+
+	if (ctx->now - e->last_request >= retry && e->tries < NET_ARP_TRIES)
+		arp_send_request(ctx, e);
+}
+
 void arp_timer(struct net_ctx *ctx)
 {
 	uint64_t retry = ctx->hz / 1000 * NET_ARP_RETRY_MS;
 
 	for (unsigned i = 0; i < NET_ARP_SLOTS; i++) {
 		struct arp_entry *e = &ctx->arp[i];
+		/* expired and unanswered refreshes: forget it */
+		if (e->state == ARP_REACHABLE && e->expires < ctx->now &&
+		    e->tries >= NET_ARP_TRIES && ctx->now - e->last_request >= retry) {
+			e->state = ARP_FREE;
+			continue;
+		}
 		if (e->state != ARP_INCOMPLETE || ctx->now - e->last_request < retry)
 			continue;
 		if (e->tries < NET_ARP_TRIES) {

@@ -48,12 +48,16 @@ void eth_input(struct net_ctx *ctx, struct rte_mbuf *m)
 void eth_output_ip(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface,
 		   uint32_t next_hop)
 {
-	const struct arp_entry *e = arp_lookup(ctx, next_hop);
+	struct arp_entry *e = (struct arp_entry *)(uintptr_t)arp_lookup(ctx, next_hop);
 
-	if (e == NULL || e->state != ARP_REACHABLE || e->expires < ctx->now) {
+	if (e == NULL || e->state != ARP_REACHABLE) {
 		arp_resolve_and_send(ctx, m, iface, next_hop);
 		return;
 	}
+	/* expired: keep sending to the known MAC while asking again, so a
+	 * media stream never waits on ARP (arp_timer forgets it unanswered) */
+	if (e->expires < ctx->now)
+		arp_refresh(ctx, e);
 	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)
 		rte_pktmbuf_prepend(m, sizeof(*eh));
 	if (eh == NULL) {

@@ -169,6 +169,8 @@ void net_timer(struct net_ctx *ctx);
 void arp_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface, bool answer);
 void arp_resolve_and_send(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface,
 			  uint32_t next_hop);
+/* e is resolved but expired: ask again (at most once a second, 3 times). */
+void arp_refresh(struct net_ctx *ctx, struct arp_entry *e);
 void arp_timer(struct net_ctx *ctx);
 void arp_flush_pending(struct net_ctx *ctx);
 const struct arp_entry *arp_lookup(const struct net_ctx *ctx, uint32_t ip);

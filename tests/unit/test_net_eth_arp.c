@@ -197,3 +197,46 @@ Test(eth_arp, learn_only_copies_do_not_answer)
 	cr_assert_not_null(arp_lookup(&h_ctx, h_ip(H_GW_ADDR)));
 	cr_assert_eq(h_drops(), 0);
 }
+
+Test(eth_arp, expired_entries_are_refreshed_without_stalling)
+{
+	struct rte_mbuf *out[8];
+	unsigned n;
+
+	h_learn(NET_IFACE_EXTERNAL, h_ip(H_GW_ADDR));
+	h_ctx.now += (uint64_t)(NET_ARP_TTL_S + 1) * rte_get_tsc_hz();
+	net_timer(&h_ctx);
+	/* the answer goes out at once to the known MAC, with a new request */
+	eth_input(&h_ctx, echo_request_from(NET_IFACE_EXTERNAL, h_ip(H_GW_ADDR), h_ip(H_EXT_ADDR)));
+	n = h_sent(NET_IFACE_EXTERNAL, out, 8);
+	cr_assert_eq(n, 2);
+	unsigned ip = 0, arp = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(out[i], const struct rte_ether_hdr *);
+		if (eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
+			ip++;
+			cr_assert(rte_is_same_ether_addr(&eh->dst_addr, &h_peer_mac));
+		} else {
+			arp++;
+		}
+	}
+	cr_assert(ip == 1 && arp == 1);
+	h_free(out, n);
+	cr_assert_eq(h_ctx.n_pending, 0);
+
+	/* nobody answers: after three requests the entry is forgotten */
+	for (unsigned s = 0; s < 5; s++) {
+		h_ctx.now += rte_get_tsc_hz();
+		net_timer(&h_ctx);
+		eth_input(&h_ctx, echo_request_from(NET_IFACE_EXTERNAL, h_ip(H_GW_ADDR),
+						    h_ip(H_EXT_ADDR)));
+		while ((n = h_sent(NET_IFACE_EXTERNAL, out, 8)) > 0)
+			h_free(out, n);
+	}
+	const struct arp_entry *e = arp_lookup(&h_ctx, h_ip(H_GW_ADDR));
+	cr_assert(e == NULL || e->state != ARP_REACHABLE);
+	/* an answer makes it fresh again */
+	h_learn(NET_IFACE_EXTERNAL, h_ip(H_GW_ADDR));
+	e = arp_lookup(&h_ctx, h_ip(H_GW_ADDR));
+	cr_assert(e != NULL && e->state == ARP_REACHABLE && e->expires > h_ctx.now);
+}
