@@ -51,6 +51,32 @@ static json_t *commit(struct control *ctl, struct config *next, const char *orig
 	return json_pack("{s:I}", "snapshot_version", (json_int_t)ctl->snapshot_version);
 }
 
+/* Append one element to a config array (*arr of *n, elements of size). */
+static int array_push(void *arr_p, size_t *n, size_t size, const void *item, char *err,
+		      size_t errlen)
+{
+	void **arr = arr_p;
+	char *grown = realloc(*arr, (*n + 1) * size);
+
+	if (!grown) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(grown + *n * size, item, size);
+	*arr = grown;
+	(*n)++;
+	return 0;
+}
+
+/* Remove element idx of a config array, keeping the order. */
+static void array_remove(void *arr, size_t *n, size_t size, size_t idx)
+{
+	char *a = arr;
+
+	memmove(a + idx * size, a + (idx + 1) * size, (*n - idx - 1) * size);
+	(*n)--;
+}
+
 static struct config *dup_running(struct control *ctl, char *err, size_t errlen)
 {
 	struct config *c = config_dup(ctl->cfg);
@@ -188,7 +214,7 @@ static json_t *cmd_dialplan_add(struct control *ctl, const json_t *args, char *e
 	const char *name = need_str(args, "name", err, errlen);
 	const char *mode = arg_str(args, "voip_security");
 	const json_t *suites = json_object_get(args, "srtp_suites");
-	struct config_dial_plan dp = { 0 }, *arr;
+	struct config_dial_plan dp = { 0 };
 	struct config *next;
 
 	if (!name)
@@ -210,14 +236,10 @@ static json_t *cmd_dialplan_add(struct control *ctl, const json_t *args, char *e
 	next = dup_running(ctl, err, errlen);
 	if (!next)
 		return NULL;
-	arr = realloc(next->dial_plans, (next->n_dial_plans + 1) * sizeof(*arr));
-	if (!arr) {
+	if (array_push(&next->dial_plans, &next->n_dial_plans, sizeof(dp), &dp, err, errlen) < 0) {
 		config_free(next);
-		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	next->dial_plans = arr;
-	arr[next->n_dial_plans++] = dp;
 	return commit(ctl, next, "dialplan add", err, errlen);
 }
 
@@ -286,9 +308,7 @@ static json_t *cmd_dialplan_remove(struct control *ctl, const json_t *args, char
 	for (i = 0; i < next->n_dial_plans; i++)
 		if (strcmp(next->dial_plans[i].name, name) == 0)
 			break;
-	memmove(&next->dial_plans[i], &next->dial_plans[i + 1],
-		(next->n_dial_plans - i - 1) * sizeof(next->dial_plans[0]));
-	next->n_dial_plans--;
+	array_remove(next->dial_plans, &next->n_dial_plans, sizeof(next->dial_plans[0]), i);
 	return commit(ctl, next, "dialplan remove", err, errlen);
 }
 
@@ -299,7 +319,7 @@ static json_t *cmd_server_associate(struct control *ctl, const json_t *args, cha
 {
 	const char *name = need_str(args, "dial_plan", err, errlen);
 	struct config *next;
-	char(*arr)[CONFIG_NAME_MAX];
+	char plan[CONFIG_NAME_MAX];
 
 	if (!name)
 		return NULL;
@@ -314,14 +334,12 @@ static json_t *cmd_server_associate(struct control *ctl, const json_t *args, cha
 	next = dup_running(ctl, err, errlen);
 	if (!next)
 		return NULL;
-	arr = realloc(next->server.dial_plans, (next->server.n_dial_plans + 1) * sizeof(*arr));
-	if (!arr) {
+	snprintf(plan, sizeof(plan), "%s", name);
+	if (array_push(&next->server.dial_plans, &next->server.n_dial_plans, sizeof(plan), plan, err,
+		       errlen) < 0) {
 		config_free(next);
-		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	next->server.dial_plans = arr;
-	snprintf(arr[next->server.n_dial_plans++], CONFIG_NAME_MAX, "%s", name);
 	return commit(ctl, next, "server associate", err, errlen);
 }
 
@@ -344,9 +362,8 @@ static json_t *cmd_server_dissociate(struct control *ctl, const json_t *args, ch
 	for (i = 0; i < next->server.n_dial_plans; i++)
 		if (strcmp(next->server.dial_plans[i], name) == 0)
 			break;
-	memmove(&next->server.dial_plans[i], &next->server.dial_plans[i + 1],
-		(next->server.n_dial_plans - i - 1) * sizeof(next->server.dial_plans[0]));
-	next->server.n_dial_plans--;
+	array_remove(next->server.dial_plans, &next->server.n_dial_plans,
+		     sizeof(next->server.dial_plans[0]), i);
 	return commit(ctl, next, "server dissociate", err, errlen);
 }
 
@@ -375,7 +392,7 @@ static json_t *cmd_gateway_add(struct control *ctl, const json_t *args, char *er
 	const char *addr = name ? need_str(args, "address", err, errlen) : NULL;
 	const char *fqdn = addr ? need_str(args, "fqdn", err, errlen) : NULL;
 	json_t *port = json_object_get(args, "port");
-	struct config_gateway g = { 0 }, *arr;
+	struct config_gateway g = { 0 };
 	struct config *next;
 
 	if (!fqdn)
@@ -403,14 +420,10 @@ static json_t *cmd_gateway_add(struct control *ctl, const json_t *args, char *er
 	next = dup_running(ctl, err, errlen);
 	if (!next)
 		return NULL;
-	arr = realloc(next->gateways, (next->n_gateways + 1) * sizeof(*arr));
-	if (!arr) {
+	if (array_push(&next->gateways, &next->n_gateways, sizeof(g), &g, err, errlen) < 0) {
 		config_free(next);
-		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	next->gateways = arr;
-	arr[next->n_gateways++] = g;
 	return commit(ctl, next, "gateway add", err, errlen);
 }
 
@@ -440,9 +453,7 @@ static json_t *cmd_gateway_remove(struct control *ctl, const json_t *args, char 
 	for (i = 0; i < next->n_gateways; i++)
 		if (strcmp(next->gateways[i].name, name) == 0)
 			break;
-	memmove(&next->gateways[i], &next->gateways[i + 1],
-		(next->n_gateways - i - 1) * sizeof(next->gateways[0]));
-	next->n_gateways--;
+	array_remove(next->gateways, &next->n_gateways, sizeof(next->gateways[0]), i);
 	return commit(ctl, next, "gateway remove", err, errlen);
 }
 
@@ -476,7 +487,7 @@ static json_t *cmd_huntgroup_add(struct control *ctl, const json_t *args, char *
 	const char *gw = need_str(args, "gateway", err, errlen);
 	const char *pilot = gw ? need_str(args, "pilot", err, errlen) : NULL;
 	const char *plan = pilot ? need_str(args, "dial_plan", err, errlen) : NULL;
-	struct config_hunt_group h = { 0 }, *arr;
+	struct config_hunt_group h = { 0 };
 	struct config *next;
 
 	if (!plan)
@@ -500,14 +511,10 @@ static json_t *cmd_huntgroup_add(struct control *ctl, const json_t *args, char *
 	next = dup_running(ctl, err, errlen);
 	if (!next)
 		return NULL;
-	arr = realloc(next->hunt_groups, (next->n_hunt_groups + 1) * sizeof(*arr));
-	if (!arr) {
+	if (array_push(&next->hunt_groups, &next->n_hunt_groups, sizeof(h), &h, err, errlen) < 0) {
 		config_free(next);
-		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	next->hunt_groups = arr;
-	arr[next->n_hunt_groups++] = h;
 	return commit(ctl, next, "huntgroup add", err, errlen);
 }
 
@@ -529,9 +536,8 @@ static json_t *cmd_huntgroup_remove(struct control *ctl, const json_t *args, cha
 	if (!next)
 		return NULL;
 	i = find_hunt_group(next, gw, pilot);
-	memmove(&next->hunt_groups[i], &next->hunt_groups[i + 1],
-		(next->n_hunt_groups - (size_t)i - 1) * sizeof(next->hunt_groups[0]));
-	next->n_hunt_groups--;
+	array_remove(next->hunt_groups, &next->n_hunt_groups, sizeof(next->hunt_groups[0]),
+		     (size_t)i);
 	return commit(ctl, next, "huntgroup remove", err, errlen);
 }
 
