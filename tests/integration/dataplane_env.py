@@ -154,6 +154,7 @@ class Env:
             self.stop_control()
             for ns in (self.ns_gw, self.ns_app):
                 subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+            shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)
             if os.environ.get("UMEDGE_KEEP_TEST_DIR") != "1":
                 shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -2,6 +2,8 @@
 #include "test_net_harness.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -88,10 +90,34 @@ void h_setup(void)
 	cr_assert_eq(net_ctx_init(&h_ctx, ifs, &udp, 0, h_pool, h_indirect), 0);
 }
 
+/* The EAL leaves its runtime folder (/var/run/dpdk/<prefix>) behind: one
+ * per test process here, so remove it. */
+static void remove_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < (int)sizeof(path))
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
 void h_teardown(void)
 {
+	char dir[PATH_MAX];
+
 	net_ctx_fini(&h_ctx);
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	remove_dir(dir);
 }
 
 struct rte_mbuf *h_frame(unsigned iface, const void *l3, uint16_t len, uint16_t ethertype)
