@@ -161,6 +161,14 @@ int worker_main(void *arg)
 
 	rte_rcu_qsbr_thread_register(qs, w->idx);
 	rte_rcu_qsbr_thread_online(qs, w->idx);
+	/* worker 0 tells the neighbours where our addresses are now */
+	if (w->idx == 0) {
+		w->net.now = rte_rdtsc();
+		for (unsigned i = 0; i < NET_N_IFACES; i++)
+			if (w->net.ifaces[i].up)
+				arp_announce(&w->net, i);
+		net_flush(&w->net);
+	}
 	while (!w->dp->quit) {
 		rte_rcu_qsbr_quiescent(qs, w->idx);
 		if (worker_poll(w) > 0)

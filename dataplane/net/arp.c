@@ -76,6 +76,15 @@ static struct rte_mbuf *arp_build(struct net_ctx *ctx, unsigned iface, uint16_t 
 	return m;
 }
 
+void arp_announce(struct net_ctx *ctx, unsigned iface)
+{
+	/* gratuitous ARP (RFC 5227 announcement): sender and target are us */
+	struct rte_mbuf *m = arp_build(ctx, iface, RTE_ARP_OP_REQUEST, NULL,
+				       ctx->ifaces[iface].addr);
+	if (m != NULL)
+		eth_tx(ctx, m, iface);
+}
+
 static void arp_send_request(struct net_ctx *ctx, struct arp_entry *e)
 {
 	struct rte_mbuf *m = arp_build(ctx, e->iface, RTE_ARP_OP_REQUEST, NULL, e->ip);

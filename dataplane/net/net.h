@@ -169,6 +169,9 @@ void net_timer(struct net_ctx *ctx);
 void arp_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface, bool answer);
 void arp_resolve_and_send(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface,
 			  uint32_t next_hop);
+/* Announce our address on iface (gratuitous ARP): neighbours that knew a
+ * previous MAC of ours update their caches. */
+void arp_announce(struct net_ctx *ctx, unsigned iface);
 /* e is resolved but expired: ask again (at most once a second, 3 times). */
 void arp_refresh(struct net_ctx *ctx, struct arp_entry *e);
 void arp_timer(struct net_ctx *ctx);

@@ -240,3 +240,20 @@ Test(eth_arp, expired_entries_are_refreshed_without_stalling)
 	e = arp_lookup(&h_ctx, h_ip(H_GW_ADDR));
 	cr_assert(e != NULL && e->state == ARP_REACHABLE && e->expires > h_ctx.now);
 }
+
+Test(eth_arp, announcement)
+{
+	struct rte_mbuf *out[4];
+
+	arp_announce(&h_ctx, NET_IFACE_INTERNAL);
+	cr_assert_eq(h_sent(NET_IFACE_INTERNAL, out, 4), 1);
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(out[0], const struct rte_ether_hdr *);
+	const struct rte_arp_hdr *ah = (const struct rte_arp_hdr *)(eh + 1);
+	cr_assert(rte_is_broadcast_ether_addr(&eh->dst_addr));
+	cr_assert_eq(rte_be_to_cpu_16(ah->arp_opcode), RTE_ARP_OP_REQUEST);
+	cr_assert_eq(ah->arp_data.arp_sip, h_ip(H_INT_ADDR));
+	cr_assert_eq(ah->arp_data.arp_tip, h_ip(H_INT_ADDR));
+	cr_assert(rte_is_same_ether_addr(&ah->arp_data.arp_sha,
+					 &h_ctx.ifaces[NET_IFACE_INTERNAL].mac));
+	h_free(out, 1);
+}
