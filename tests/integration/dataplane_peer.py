@@ -76,7 +76,9 @@ def storm(iface, mac, src, dst, rounds):
         "bad_udp": lambda: e / IP(src=src, dst=dst) / UDP(dport=7, len=100) / b"z",
         "bad_icmp": lambda: e / IP(src=src, dst=dst) / ICMP(chksum=1),
         "icmp_other": lambda: e / IP(src=src, dst=dst) / ICMP(type=13),
-        "no_tcp": lambda: e / IP(src=src, dst=dst) / TCP(dport=5060, flags="S"),
+        # a bad checksum: no TCP stack answers it (and without one: no_tcp)
+        "tcp_bad_checksum": lambda: e / IP(src=src, dst=dst) / TCP(dport=5060, flags="S",
+                                                                   chksum=0x1234),
         "ip_proto": lambda: e / IP(src=src, dst=dst, proto=47) / b"gre?",
         "ethertype": lambda: Ether(src=me, dst=mac, type=0x86dd) /
         Raw(bytes(rnd.getrandbits(8) for _ in range(40))),
