@@ -300,6 +300,42 @@ static void emit_range(struct emit *m, const char *key, const struct config_port
 	kv_word(m, key, b);
 }
 
+/* dataplane.tcp always (limits an operator looks for), tcp_fault and
+ * tcp_dial only when set. */
+static void emit_tcp(struct emit *m, const struct config_dataplane *dp)
+{
+	const struct config_tcp *t = &dp->tcp;
+	char b[32];
+
+	word(m, "tcp");
+	map_start(m, true);
+	kv_num(m, "max_connections", (long)t->max_connections);
+	kv_num(m, "max_per_source", (long)t->max_per_source);
+	kv_num(m, "half_open", (long)t->half_open);
+	kv_num(m, "buffer_kib", (long)t->buffer_kib);
+	map_end(m);
+	if (dp->tcp_fault.drop_ppm || dp->tcp_fault.reorder_ppm) {
+		word(m, "tcp_fault");
+		map_start(m, true);
+		snprintf(b, sizeof(b), "%.6g", dp->tcp_fault.drop_ppm / 1e6);
+		kv_word(m, "drop", b);
+		snprintf(b, sizeof(b), "%.6g", dp->tcp_fault.reorder_ppm / 1e6);
+		kv_word(m, "reorder", b);
+		map_end(m);
+	}
+	if (dp->tcp_dial.on) {
+		word(m, "tcp_dial");
+		map_start(m, true);
+		if (!inet_ntop(AF_INET, &dp->tcp_dial.addr, b, sizeof(b)))
+			m->failed = true;
+		kv_word(m, "address", b);
+		kv_num(m, "port", dp->tcp_dial.port);
+		kv_num(m, "connections", (long)dp->tcp_dial.connections);
+		kv_num(m, "bytes", (long)dp->tcp_dial.bytes);
+		map_end(m);
+	}
+}
+
 static void emit_dataplane(struct emit *m, const struct config_dataplane *dp)
 {
 	if (!dp->present)
@@ -326,6 +362,7 @@ static void emit_dataplane(struct emit *m, const struct config_dataplane *dp)
 		kv_num(m, "udp_echo_port", dp->udp_echo_port);
 	if (dp->tcp_echo_port)
 		kv_num(m, "tcp_echo_port", dp->tcp_echo_port);
+	emit_tcp(m, dp);
 	map_end(m);
 }
 

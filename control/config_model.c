@@ -22,6 +22,10 @@ void config_defaults(struct config *c)
 	c->dataplane.media_external.last = CONFIG_DEFAULT_MEDIA_EXTERNAL_LAST;
 	c->dataplane.media_internal.first = CONFIG_DEFAULT_MEDIA_INTERNAL_FIRST;
 	c->dataplane.media_internal.last = CONFIG_DEFAULT_MEDIA_INTERNAL_LAST;
+	c->dataplane.tcp.max_connections = CONFIG_DEFAULT_TCP_MAX_CONNECTIONS;
+	c->dataplane.tcp.max_per_source = CONFIG_DEFAULT_TCP_MAX_PER_SOURCE;
+	c->dataplane.tcp.half_open = CONFIG_DEFAULT_TCP_HALF_OPEN;
+	c->dataplane.tcp.buffer_kib = CONFIG_DEFAULT_TCP_BUFFER_KIB;
 }
 
 void config_free(struct config *c)

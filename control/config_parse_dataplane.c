@@ -1,6 +1,7 @@
 /* config_parse_dataplane: the dataplane: section (EAL arguments, workers,
  * interfaces, media port ranges, diagnostic echo ports). */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,12 +169,115 @@ static int parse_echo(struct config_yctx *y, const struct config_ynode *n,
 	return 0;
 }
 
+/* dataplane.tcp: { max_connections, max_per_source, half_open, buffer_kib } */
+static int parse_tcp(struct config_yctx *y, const struct config_ynode *n,
+		     struct config_tcp *t)
+{
+	static const char *const keys[] = {
+		"max_connections", "max_per_source", "half_open", "buffer_kib", NULL
+	};
+	static const struct {
+		const char *key;
+		long min, max;
+		size_t off;
+	} f[] = {
+		{ "max_connections", 16, 65536, offsetof(struct config_tcp, max_connections) },
+		{ "max_per_source", 0, 65536, offsetof(struct config_tcp, max_per_source) },
+		{ "half_open", 1, 65536, offsetof(struct config_tcp, half_open) },
+		{ "buffer_kib", 4, 1024, offsetof(struct config_tcp, buffer_kib) },
+	};
+	long val;
+
+	if (config_ymap_check(y, n, "dataplane.tcp", keys) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		const struct config_ynode *v = config_ymap_get(n, f[i].key);
+		if (!v)
+			continue;
+		if (config_yint(y, v, "dataplane.tcp", f[i].key, f[i].min, f[i].max, &val) < 0)
+			return -1;
+		*(uint32_t *)((char *)t + f[i].off) = (uint32_t)val;
+	}
+	return 0;
+}
+
+/* A fraction 0..0.5 ("0.02") into parts per million. */
+static int parse_fraction(struct config_yctx *y, const struct config_ynode *v,
+			  const char *key, uint32_t *ppm)
+{
+	char buf[32];
+	char *end;
+	double d;
+
+	if (config_ystr(y, v, "dataplane.tcp_fault", key, buf, sizeof(buf)) < 0)
+		return -1;
+	d = strtod(buf, &end);
+	if (end == buf || *end != '\0' || !(d >= 0.0 && d <= 0.5))
+		return config_yerr(y, v->line,
+				   "dataplane.tcp_fault.%s: expected a fraction 0..0.5 like 0.02, "
+				   "got '%s'", key, buf);
+	*ppm = (uint32_t)(d * 1e6 + 0.5);
+	return 0;
+}
+
+static int parse_tcp_fault(struct config_yctx *y, const struct config_ynode *n,
+			   struct config_tcp_fault *f)
+{
+	static const char *const keys[] = { "drop", "reorder", NULL };
+	const struct config_ynode *v;
+
+	if (config_ymap_check(y, n, "dataplane.tcp_fault", keys) < 0)
+		return -1;
+	v = config_ymap_get(n, "drop");
+	if (v && parse_fraction(y, v, "drop", &f->drop_ppm) < 0)
+		return -1;
+	v = config_ymap_get(n, "reorder");
+	if (v && parse_fraction(y, v, "reorder", &f->reorder_ppm) < 0)
+		return -1;
+	return 0;
+}
+
+/* dataplane.tcp_dial: { address, port, connections, bytes } */
+static int parse_tcp_dial(struct config_yctx *y, const struct config_ynode *n,
+			  struct config_tcp_dial *d)
+{
+	static const char *const keys[] = { "address", "port", "connections", "bytes", NULL };
+	const struct config_ynode *v;
+	char addr[INET_ADDRSTRLEN];
+	long val;
+
+	if (config_ymap_check(y, n, "dataplane.tcp_dial", keys) < 0)
+		return -1;
+	if (config_yrequire(y, n, "dataplane.tcp_dial", "address", &v) < 0 ||
+	    config_yipv4(y, v, "dataplane.tcp_dial", "address", addr, &d->addr) < 0)
+		return -1;
+	if (config_yrequire(y, n, "dataplane.tcp_dial", "port", &v) < 0 ||
+	    config_yint(y, v, "dataplane.tcp_dial", "port", 1, 65535, &val) < 0)
+		return -1;
+	d->port = (uint16_t)val;
+	d->connections = 1;
+	v = config_ymap_get(n, "connections");
+	if (v) {
+		if (config_yint(y, v, "dataplane.tcp_dial", "connections", 1, 10000, &val) < 0)
+			return -1;
+		d->connections = (uint32_t)val;
+	}
+	v = config_ymap_get(n, "bytes");
+	if (v) {
+		if (config_yint(y, v, "dataplane.tcp_dial", "bytes", 0, 1L << 30, &val) < 0)
+			return -1;
+		d->bytes = (uint32_t)val;
+	}
+	d->on = true;
+	return 0;
+}
+
 int config_parse_dataplane(struct config_yctx *y, const struct config_ynode *n,
 			   int line, struct config_dataplane *dp)
 {
 	static const char *const keys[] = {
 		"eal", "workers", "idle", "external", "internal", "media_ports",
-		"udp_echo_port", "tcp_echo_port", NULL
+		"udp_echo_port", "tcp_echo_port", "tcp", "tcp_fault", "tcp_dial", NULL
 	};
 	const struct config_ynode *v;
 	long val;
@@ -208,6 +312,15 @@ int config_parse_dataplane(struct config_yctx *y, const struct config_ynode *n,
 		return -1;
 	if (parse_echo(y, n, "udp_echo_port", &dp->udp_echo_port) < 0 ||
 	    parse_echo(y, n, "tcp_echo_port", &dp->tcp_echo_port) < 0)
+		return -1;
+	v = config_ymap_get(n, "tcp");
+	if (v && parse_tcp(y, v, &dp->tcp) < 0)
+		return -1;
+	v = config_ymap_get(n, "tcp_fault");
+	if (v && parse_tcp_fault(y, v, &dp->tcp_fault) < 0)
+		return -1;
+	v = config_ymap_get(n, "tcp_dial");
+	if (v && parse_tcp_dial(y, v, &dp->tcp_dial) < 0)
 		return -1;
 	dp->present = true;
 	return 0;

@@ -32,6 +32,10 @@
 #define CONFIG_DEFAULT_MEDIA_EXTERNAL_LAST 29999
 #define CONFIG_DEFAULT_MEDIA_INTERNAL_FIRST 30000
 #define CONFIG_DEFAULT_MEDIA_INTERNAL_LAST 39999
+#define CONFIG_DEFAULT_TCP_MAX_CONNECTIONS 512  /* per worker, TIME_WAIT included */
+#define CONFIG_DEFAULT_TCP_MAX_PER_SOURCE 256
+#define CONFIG_DEFAULT_TCP_HALF_OPEN 128        /* then SYN cookies */
+#define CONFIG_DEFAULT_TCP_BUFFER_KIB 32        /* send and receive, each */
 
 struct config_dial_plan {
 	char name[CONFIG_NAME_MAX];
@@ -102,6 +106,32 @@ enum config_idle {
 	CONFIG_IDLE_BUSY,        /* pure polling: production */
 };
 
+/* dataplane.tcp: limits of each worker's TCP stack (memory is fixed at
+ * start: max_connections * 2 * buffer_kib per worker). */
+struct config_tcp {
+	uint32_t max_connections;  /* per worker, 16..65536 */
+	uint32_t max_per_source;   /* per remote address and worker, 0 = no limit */
+	uint32_t half_open;        /* SYN_RECEIVED entries before SYN cookies */
+	uint32_t buffer_kib;       /* 4..1024, rounded up to a power of two */
+};
+
+/* dataplane.tcp_fault (tests only): fractions of TCP segments dropped and
+ * reordered, in parts per million, both directions; 0 = off. */
+struct config_tcp_fault {
+	uint32_t drop_ppm, reorder_ppm;
+};
+
+/* dataplane.tcp_dial (diagnostic): at start-up the workers open
+ * `connections` connections to address:port, send `bytes` bytes of
+ * pseudo-random data on each and check that the same bytes come back. */
+struct config_tcp_dial {
+	bool on;
+	struct in_addr addr;
+	uint16_t port;
+	uint32_t connections;      /* 1..10000 */
+	uint32_t bytes;            /* per connection, 0..1 GiB */
+};
+
 struct config_dataplane {
 	bool present;
 	char *eal[CONFIG_EAL_ARGS_MAX]; /* owned strings */
@@ -112,6 +142,9 @@ struct config_dataplane {
 	struct config_port_range media_external, media_internal;
 	uint16_t udp_echo_port;    /* 0: off (diagnostic RFC 862 service) */
 	uint16_t tcp_echo_port;    /* 0: off */
+	struct config_tcp tcp;
+	struct config_tcp_fault tcp_fault;
+	struct config_tcp_dial tcp_dial;
 	int line;                  /* of the dataplane: section, 0 if none */
 };
 
