@@ -18,6 +18,7 @@
 #define DP_LEARN_RING_SIZE 64
 
 struct dp;
+struct worker_tcp;
 
 /* One worker lcore: its stack and its inboxes. Touched only by its lcore,
  * except the counters (read, summed, by the main lcore) and the rings. */
@@ -30,6 +31,7 @@ struct worker {
 	struct rte_ring *ring;       /* packets whose flow this worker owns */
 	struct rte_ring *learn;      /* ARP copies: learn, never answer */
 	struct dp *dp;
+	struct worker_tcp *tcp;      /* its TCP stack (worker_tcp.c) */
 	/* packets bound for other workers, enqueued at the end of a burst */
 	struct rte_mbuf *out[DP_MAX_WORKERS][NET_BURST];
 	uint16_t n_out[DP_MAX_WORKERS];

@@ -34,6 +34,7 @@ void stats_collect(const struct dp *dp, struct stats_sum *s)
 		s->udp_echo += rd(&c->udp_echo);
 		s->reassembled += rd(&c->reassembled);
 		s->fragmented += rd(&c->fragmented);
+		worker_tcp_collect(wk, &s->tcp);
 	}
 	for (unsigned i = 0; i < NET_N_IFACES; i++) {
 		const struct dp_port *p = &dp->ports[i];
@@ -100,6 +101,8 @@ json_t *stats_to_json(const struct stats_sum *s)
 	json_object_set_new(o, "mbufs", json_pack("{s:i, s:i}", "in_use", (int)s->mbuf_in_use,
 						  "total", (int)s->mbuf_total));
 	json_object_set_new(o, "snapshot_version", json_integer((json_int_t)s->snapshot_version));
+	if (s->tcp.n_stacks > 0)
+		json_object_set_new(o, "tcp", worker_tcp_sum_json(&s->tcp));
 	return o;
 fail:
 	json_decref(o);

@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "dp.h"
+#include "worker_tcp.h"
 
 struct stats_port {
 	uint16_t id;
@@ -27,6 +28,7 @@ struct stats_sum {
 	uint64_t arp_replies, icmp_echo, udp_echo, reassembled, fragmented;
 	unsigned mbuf_in_use, mbuf_total;
 	uint64_t snapshot_version;
+	struct worker_tcp_sum tcp;       /* summed over the workers' stacks */
 };
 
 void stats_collect(const struct dp *dp, struct stats_sum *s);

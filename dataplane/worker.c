@@ -13,6 +13,7 @@
 
 #include "dispatch.h"
 #include "snapshot.h"
+#include "worker_tcp.h"
 
 #define IDLE_SPIN 256          /* empty polls before the first sleep */
 #define IDLE_SLEEP_MIN_US 20
@@ -40,6 +41,8 @@ struct worker *worker_new(struct dp *dp, unsigned idx, unsigned lcore)
 		goto fail;
 	w->net.steer = dispatch_steer;
 	w->net.steer_arg = w;
+	if (worker_tcp_init(w) != 0)
+		goto fail;
 	if (dp->rss) {
 		w->polls_ports = true;
 		w->rx_queue = (uint16_t)idx;
@@ -72,6 +75,7 @@ void worker_free(struct worker *w)
 		rte_pktmbuf_free_bulk(w->out[t], w->n_out[t]);
 		w->n_out[t] = 0;
 	}
+	worker_tcp_fini(w);
 	net_ctx_fini(&w->net);
 	ring_drain(w->ring);
 	ring_drain(w->learn);

@@ -209,6 +209,15 @@ const struct tcp_stats *tcp_stack_stats(const struct tcp_stack *st);
 const struct tcp_conn_stats *tcp_conn_stats(const struct tcp_conn *c);
 void tcp_stats_add(struct tcp_stats *dst, const struct tcp_stats *src);
 
+/* Connection counts of a stack right now (read by another thread for
+ * status: each value is read once, the set is not atomic). */
+struct tcp_gauges {
+	uint32_t conns, max_conns;	/* in use (TIME_WAIT included), pool size */
+	uint32_t half_open, established, time_wait, closing;
+	uint32_t listeners;
+};
+void tcp_stack_gauges(const struct tcp_stack *st, struct tcp_gauges *g);
+
 /* New JSON objects for `umedgectl status` (NULL on allocation failure). */
 struct json_t *tcp_stats_json(const struct tcp_stats *s);
 struct json_t *tcp_conn_json(const struct tcp_conn *c);

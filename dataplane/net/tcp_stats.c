@@ -122,3 +122,26 @@ fail:
 	json_decref(stats);
 	return NULL;
 }
+
+static uint32_t rd32(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+void tcp_stack_gauges(const struct tcp_stack *st, struct tcp_gauges *g)
+{
+	g->conns = rd32(&st->nconns);
+	g->max_conns = st->cfg.max_conns;
+	g->half_open = rd32(&st->half_open);
+	g->established = rd32(&st->per_state[TCP_S_ESTABLISHED]);
+	g->time_wait = rd32(&st->per_state[TCP_S_TIME_WAIT]);
+	g->closing = rd32(&st->per_state[TCP_S_FIN_WAIT_1]) +
+		     rd32(&st->per_state[TCP_S_FIN_WAIT_2]) +
+		     rd32(&st->per_state[TCP_S_CLOSE_WAIT]) +
+		     rd32(&st->per_state[TCP_S_CLOSING]) +
+		     rd32(&st->per_state[TCP_S_LAST_ACK]);
+	g->listeners = 0;
+	for (uint32_t i = 0; i < st->cfg.max_listeners; i++)
+		if (__atomic_load_n(&st->listeners[i].used, __ATOMIC_RELAXED))
+			g->listeners++;
+}
