@@ -88,6 +88,39 @@ static void block(FILE *f, const json_t *obj, const char *indent)
 	}
 }
 
+static json_int_t jint(const json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+/* One line of the dataplane's TCP (summed over workers), then its drops. */
+static void print_tcp(FILE *f, const json_t *t)
+{
+	const char *k;
+	json_t *v;
+	int n = 0;
+
+	if (!json_is_object(t))
+		return;
+	fprintf(f, "\ntcp           %" JSON_INTEGER_FORMAT " established, %" JSON_INTEGER_FORMAT
+		" half-open, %" JSON_INTEGER_FORMAT " time-wait (of %" JSON_INTEGER_FORMAT
+		"); segments in %" JSON_INTEGER_FORMAT " out %" JSON_INTEGER_FORMAT
+		"; retransmits %" JSON_INTEGER_FORMAT ", rto %" JSON_INTEGER_FORMAT
+		", resets sent %" JSON_INTEGER_FORMAT ", syn cookies %" JSON_INTEGER_FORMAT "\n",
+		jint(t, "established"), jint(t, "half_open"), jint(t, "time_wait"),
+		jint(t, "max_conns"), jint(t, "segs_in"), jint(t, "segs_out"),
+		jint(t, "retransmits"), jint(t, "rto_events"), jint(t, "rst_sent"),
+		jint(t, "syn_cookies_sent"));
+	json_object_foreach(json_object_get(t, "drops"), k, v) {
+		if (json_integer_value(v) == 0)
+			continue;
+		fprintf(f, "%s %s=%" JSON_INTEGER_FORMAT, n++ ? "" : "tcp drops:", k,
+			json_integer_value(v));
+	}
+	if (n)
+		fprintf(f, "\n");
+}
+
 static void status(FILE *f, const json_t *r)
 {
 	static const char *const lcols[] = { "transport", "port", "dial_plans" };
@@ -123,6 +156,7 @@ static void status(FILE *f, const json_t *r)
 
 		fprintf(f, "\n");
 		table(f, json_object_get(dp, "ports"), pcols, pheads, 6);
+		print_tcp(f, json_object_get(dp, "tcp"));
 		if (json_object_size(json_object_get(dp, "drops"))) {
 			fprintf(f, "\ndrops:");
 			json_object_foreach(json_object_get(dp, "drops"), k, v)
