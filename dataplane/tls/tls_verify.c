@@ -1,0 +1,122 @@
+/*
+ * tls_verify.c: mutual authentication. The peer's chain must end at a
+ * trust-store certificate and its leaf must name the FQDN configured for
+ * the gateway at the peer's address (DNS SAN, or the CN when the
+ * certificate has no DNS SAN: X509_check_host's own rule). The callback
+ * records the first failure, the leaf's subject and thumbprint for the
+ * TlsPeerRejected event.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+
+#include "tls_internal.h"
+
+static int ex_index = -1;
+
+int tls_verify_index(void)
+{
+	/* first called on the main lcore, before any worker runs */
+	if (ex_index < 0)
+		ex_index = SSL_get_ex_new_index(0, (void *)"umedge tls_conn", NULL, NULL, NULL);
+	return ex_index;
+}
+
+void tls_cert_thumbprint(X509 *x, char *out, size_t outlen)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	size_t o = 0;
+
+	out[0] = '\0';
+	if (x == NULL || X509_digest(x, EVP_sha1(), md, &n) != 1)
+		return;
+	for (unsigned i = 0; i < n && o + 3 <= outlen; i++)
+		o += (size_t)snprintf(out + o, outlen - o, "%02X", md[i]);
+}
+
+void tls_cert_subject(X509 *x, char *out, size_t outlen)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p;
+	long n;
+
+	out[0] = '\0';
+	if (b == NULL || x == NULL)
+		goto out;
+	if (X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253) < 0)
+		goto out;
+	n = BIO_get_mem_data(b, &p);
+	if (n < 0)
+		goto out;
+	if ((size_t)n >= outlen)
+		n = (long)outlen - 1;
+	memcpy(out, p, (size_t)n);
+	out[n] = '\0';
+out:
+	BIO_free(b);
+}
+
+static int check_host(struct tls_conn *t, X509 *leaf)
+{
+	if (!t->has_expect_host)
+		return X509_V_ERR_APPLICATION_VERIFICATION;
+	if (X509_check_host(leaf, t->expect_host, 0, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+			    NULL) != 1)
+		return X509_V_ERR_HOSTNAME_MISMATCH;
+	return X509_V_OK;
+}
+
+int tls_verify_cb(int ok, X509_STORE_CTX *xs)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct tls_conn *t = ssl != NULL ? SSL_get_ex_data(ssl, tls_verify_index()) : NULL;
+	int depth = X509_STORE_CTX_get_error_depth(xs);
+
+	if (t == NULL)
+		return ok;
+	if (t->peer_thumbprint[0] == '\0') {
+		STACK_OF(X509) *chain = X509_STORE_CTX_get0_untrusted(xs);
+		X509 *leaf = X509_STORE_CTX_get0_cert(xs);
+
+		if (leaf == NULL && chain != NULL && sk_X509_num(chain) > 0)
+			leaf = sk_X509_value(chain, 0);
+		tls_cert_subject(leaf, t->peer_subject, sizeof(t->peer_subject));
+		tls_cert_thumbprint(leaf, t->peer_thumbprint, sizeof(t->peer_thumbprint));
+	}
+	if (!ok) {
+		if (t->verify_err == 0)
+			t->verify_err = X509_STORE_CTX_get_error(xs);
+		return 0;
+	}
+	if (depth == 0) {
+		int e = check_host(t, X509_STORE_CTX_get_current_cert(xs));
+
+		if (e != X509_V_OK) {
+			if (t->verify_err == 0)
+				t->verify_err = e;
+			X509_STORE_CTX_set_error(xs, e);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+int tls_verify_after(struct tls_conn *t)
+{
+	X509 *leaf = SSL_get0_peer_certificate(t->ssl);
+
+	if (leaf == NULL)
+		return X509_V_ERR_APPLICATION_VERIFICATION;
+	if (t->peer_thumbprint[0] == '\0') {
+		tls_cert_subject(leaf, t->peer_subject, sizeof(t->peer_subject));
+		tls_cert_thumbprint(leaf, t->peer_thumbprint, sizeof(t->peer_thumbprint));
+	}
+	if (SSL_get_verify_result(t->ssl) != X509_V_OK)
+		return (int)SSL_get_verify_result(t->ssl);
+	/* a resumed session was verified for the gateway that got the ticket;
+	 * the address may belong to another gateway now */
+	return check_host(t, leaf);
+}
