@@ -116,7 +116,14 @@ static bool dataplane_equal(const struct config_dataplane *a,
 	    a->media_external.last != b->media_external.last ||
 	    a->media_internal.first != b->media_internal.first ||
 	    a->media_internal.last != b->media_internal.last ||
-	    a->udp_echo_port != b->udp_echo_port || a->tcp_echo_port != b->tcp_echo_port)
+	    a->udp_echo_port != b->udp_echo_port || a->tcp_echo_port != b->tcp_echo_port ||
+	    memcmp(&a->tcp, &b->tcp, sizeof(a->tcp)) != 0 ||
+	    memcmp(&a->tcp_fault, &b->tcp_fault, sizeof(a->tcp_fault)) != 0 ||
+	    a->tcp_dial.on != b->tcp_dial.on ||
+	    (a->tcp_dial.on && (a->tcp_dial.addr.s_addr != b->tcp_dial.addr.s_addr ||
+				a->tcp_dial.port != b->tcp_dial.port ||
+				a->tcp_dial.connections != b->tcp_dial.connections ||
+				a->tcp_dial.bytes != b->tcp_dial.bytes)))
 		return false;
 	for (int i = 0; i < a->n_eal && i < CONFIG_EAL_ARGS_MAX; i++)
 		if (strcmp(a->eal[i], b->eal[i]) != 0)

@@ -269,14 +269,16 @@ static int check_dataplane(const struct config *c, char *err, size_t errlen)
 		return verr(c, err, errlen, dp->line,
 			    "dataplane.media_ports: external %u-%u overlaps internal %u-%u",
 			    e->first, e->last, n->first, n->last);
+	/* half_open and max_per_source above max_connections are harmless:
+	 * the pool is the limit then */
 	if (dp->tcp.max_connections < 16 || dp->tcp.max_connections > 65536 ||
-	    dp->tcp.half_open < 1 || dp->tcp.half_open > dp->tcp.max_connections ||
-	    dp->tcp.max_per_source > dp->tcp.max_connections ||
+	    dp->tcp.half_open < 1 || dp->tcp.half_open > 65536 ||
+	    dp->tcp.max_per_source > 65536 ||
 	    dp->tcp.buffer_kib < 4 || dp->tcp.buffer_kib > 1024)
 		return verr(c, err, errlen, dp->line,
 			    "dataplane.tcp: need 16 <= max_connections <= 65536, "
-			    "1 <= half_open <= max_connections, max_per_source <= "
-			    "max_connections, 4 <= buffer_kib <= 1024");
+			    "1 <= half_open <= 65536, max_per_source <= 65536, "
+			    "4 <= buffer_kib <= 1024");
 	return 0;
 }
 

@@ -265,7 +265,7 @@ int worker_tcp_init(struct worker *w)
 	cfg.port_ok_ctx = wt;
 	cfg.socket_id = socket;
 	cfg.max_conns = d->tcp.max_connections;
-	cfg.max_half_open = d->tcp.half_open;
+	cfg.max_half_open = RTE_MIN(d->tcp.half_open, d->tcp.max_connections);
 	cfg.max_per_source = d->tcp.max_per_source;
 	cfg.snd_buf = d->tcp.buffer_kib * 1024;
 	cfg.rcv_buf = d->tcp.buffer_kib * 1024;

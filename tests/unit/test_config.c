@@ -173,6 +173,44 @@ Test(config, example_with_dataplane_parses)
 	cr_expect_eq(dp->media_internal.last, 39999);
 	cr_expect_eq(dp->udp_echo_port, 7);
 	cr_expect_eq(dp->tcp_echo_port, 7);
+	cr_expect_eq(dp->tcp.max_connections, 512);
+	cr_expect_eq(dp->tcp.max_per_source, 256);
+	cr_expect_eq(dp->tcp.half_open, 128);
+	cr_expect_eq(dp->tcp.buffer_kib, 32);
+	cr_expect_eq(dp->tcp_fault.drop_ppm, 0);
+	cr_expect_eq(dp->tcp_fault.reorder_ppm, 0);
+	cr_expect(!dp->tcp_dial.on);
+	config_free(c);
+}
+
+Test(config, dataplane_tcp_settings)
+{
+	struct config *c = parse_ok(MINIMAL DP_MINIMAL
+		"  tcp: { max_connections: 2048, max_per_source: 0, half_open: 16, buffer_kib: 8 }\n"
+		"  tcp_fault: { drop: 0.02, reorder: 0.005 }\n"
+		"  tcp_dial: { address: 192.0.2.10, port: 9000, connections: 20, bytes: 1048576 }\n");
+	const struct config_dataplane *dp = &c->dataplane;
+	char *yaml = config_emit(c);
+	struct config *back = NULL;
+	char err[CONFIG_ERR_MAX] = "";
+
+	cr_expect_eq(dp->tcp.max_connections, 2048);
+	cr_expect_eq(dp->tcp.max_per_source, 0);
+	cr_expect_eq(dp->tcp.half_open, 16);
+	cr_expect_eq(dp->tcp.buffer_kib, 8);
+	cr_expect_eq(dp->tcp_fault.drop_ppm, 20000);
+	cr_expect_eq(dp->tcp_fault.reorder_ppm, 5000);
+	cr_expect(dp->tcp_dial.on);
+	cr_expect_eq(ntohl(dp->tcp_dial.addr.s_addr), 0xc000020a);
+	cr_expect_eq(dp->tcp_dial.port, 9000);
+	cr_expect_eq(dp->tcp_dial.connections, 20);
+	cr_expect_eq(dp->tcp_dial.bytes, 1048576);
+	cr_assert_not_null(yaml);
+	cr_assert_eq(config_parse("back.yaml", yaml, strlen(yaml), &back, err, sizeof(err)), 0,
+		     "%s\n%s", err, yaml);
+	cr_expect(config_equal(c, back), "%s", yaml);
+	free(yaml);
+	config_free(back);
 	config_free(c);
 }
 
@@ -499,6 +537,20 @@ static const struct bad bad_inputs[] = {
 	  "t.yaml:10: dataplane.workers: 65 is out of range (1..64)" },
 	{ "echo port 70000", MINIMAL DP_MINIMAL "  udp_echo_port: 70000\n",
 	  "t.yaml:10: dataplane.udp_echo_port: 70000 is out of range (0..65535)" },
+	{ "tcp max_connections 8", MINIMAL DP_MINIMAL "  tcp: { max_connections: 8 }\n",
+	  "t.yaml:10: dataplane.tcp.max_connections: 8 is out of range (16..65536)" },
+	{ "tcp unknown key", MINIMAL DP_MINIMAL "  tcp: { max_conns: 8 }\n",
+	  "t.yaml:10: unknown key 'max_conns' in dataplane.tcp" },
+	{ "tcp buffer_kib 2048", MINIMAL DP_MINIMAL "  tcp: { buffer_kib: 2048 }\n",
+	  "t.yaml:10: dataplane.tcp.buffer_kib: 2048 is out of range (4..1024)" },
+	{ "tcp_fault drop 0.9", MINIMAL DP_MINIMAL "  tcp_fault: { drop: 0.9 }\n",
+	  "t.yaml:10: dataplane.tcp_fault.drop: expected a fraction 0..0.5 like 0.02, got '0.9'" },
+	{ "tcp_fault reorder words", MINIMAL DP_MINIMAL "  tcp_fault: { reorder: lots }\n",
+	  "t.yaml:10: dataplane.tcp_fault.reorder: expected a fraction 0..0.5 like 0.02, got 'lots'" },
+	{ "tcp_dial without port", MINIMAL DP_MINIMAL "  tcp_dial: { address: 192.0.2.10 }\n",
+	  "t.yaml:10: missing required key 'port' in dataplane.tcp_dial" },
+	{ "tcp_dial port 0", MINIMAL DP_MINIMAL "  tcp_dial: { address: 192.0.2.10, port: 0 }\n",
+	  "t.yaml:10: dataplane.tcp_dial.port: 0 is out of range (1..65535)" },
 
 	/* wrong shapes */
 	{ "server is a list", "server: [a]\n", "t.yaml:1: server must be a mapping, not a list" },
