@@ -41,7 +41,7 @@ def wait(pred, secs, what, step=0.1):
 
 
 class Env:
-    def __init__(self, build, src, name, workers=1, eal_extra=None):
+    def __init__(self, build, src, name, workers=1, eal_extra=None, dataplane_extra=""):
         self.build, self.src = build, src
         tag = f"{os.getpid() % 100000}"
         self.ns_gw, self.ns_app = f"{name}{tag}g", f"{name}{tag}a"
@@ -52,6 +52,7 @@ class Env:
         self.config = os.path.join(self.dir, "umedge.yaml")
         self.workers = workers
         self.eal_extra = eal_extra or []
+        self.dataplane_extra = dataplane_extra  # YAML lines for the dataplane: section
         self.dp = self.control = None
         self.dp_out = os.path.join(self.dir, "dataplane.log")
         self.engine_mac = {}
@@ -88,6 +89,7 @@ class Env:
         text += f"  internal: {{ port: 1, address: {INT}/24 }}\n"
         text += "  media_ports: { external: 20000-29999, internal: 30000-39999 }\n"
         text += "  udp_echo_port: 7\n"
+        text += self.dataplane_extra
         with open(self.config, "w") as f:
             f.write(text)
 
