@@ -362,6 +362,10 @@ static void emit_dataplane(struct emit *m, const struct config_dataplane *dp)
 		kv_num(m, "udp_echo_port", dp->udp_echo_port);
 	if (dp->tcp_echo_port)
 		kv_num(m, "tcp_echo_port", dp->tcp_echo_port);
+	if (dp->tls_echo_port)
+		kv_num(m, "tls_echo_port", dp->tls_echo_port);
+	if (dp->crypto_lcores)
+		kv_num(m, "crypto_lcores", dp->crypto_lcores);
 	emit_tcp(m, dp);
 	map_end(m);
 }

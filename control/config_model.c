@@ -117,6 +117,7 @@ static bool dataplane_equal(const struct config_dataplane *a,
 	    a->media_internal.first != b->media_internal.first ||
 	    a->media_internal.last != b->media_internal.last ||
 	    a->udp_echo_port != b->udp_echo_port || a->tcp_echo_port != b->tcp_echo_port ||
+	    a->tls_echo_port != b->tls_echo_port || a->crypto_lcores != b->crypto_lcores ||
 	    memcmp(&a->tcp, &b->tcp, sizeof(a->tcp)) != 0 ||
 	    memcmp(&a->tcp_fault, &b->tcp_fault, sizeof(a->tcp_fault)) != 0 ||
 	    a->tcp_dial.on != b->tcp_dial.on ||

@@ -277,7 +277,8 @@ int config_parse_dataplane(struct config_yctx *y, const struct config_ynode *n,
 {
 	static const char *const keys[] = {
 		"eal", "workers", "idle", "external", "internal", "media_ports",
-		"udp_echo_port", "tcp_echo_port", "tcp", "tcp_fault", "tcp_dial", NULL
+		"udp_echo_port", "tcp_echo_port", "tcp", "tcp_fault", "tcp_dial",
+		"tls_echo_port", "crypto_lcores", NULL
 	};
 	const struct config_ynode *v;
 	long val;
@@ -311,8 +312,15 @@ int config_parse_dataplane(struct config_yctx *y, const struct config_ynode *n,
 	if (v && parse_media_ports(y, v, dp) < 0)
 		return -1;
 	if (parse_echo(y, n, "udp_echo_port", &dp->udp_echo_port) < 0 ||
-	    parse_echo(y, n, "tcp_echo_port", &dp->tcp_echo_port) < 0)
+	    parse_echo(y, n, "tcp_echo_port", &dp->tcp_echo_port) < 0 ||
+	    parse_echo(y, n, "tls_echo_port", &dp->tls_echo_port) < 0)
 		return -1;
+	v = config_ymap_get(n, "crypto_lcores");
+	if (v) {
+		if (config_yint(y, v, "dataplane", "crypto_lcores", 0, 8, &val) < 0)
+			return -1;
+		dp->crypto_lcores = (int)val;
+	}
 	v = config_ymap_get(n, "tcp");
 	if (v && parse_tcp(y, v, &dp->tcp) < 0)
 		return -1;

@@ -246,6 +246,8 @@ static int check_dataplane(const struct config *c, char *err, size_t errlen)
 		return 0;
 	if (dp->workers < 1 || dp->workers > 64)
 		return verr(c, err, errlen, dp->line, "dataplane.workers must be 1..64");
+	if (dp->crypto_lcores < 0 || dp->crypto_lcores > 8)
+		return verr(c, err, errlen, dp->line, "dataplane.crypto_lcores must be 0..8");
 	if (dp->n_eal < 0 || dp->n_eal > CONFIG_EAL_ARGS_MAX)
 		return verr(c, err, errlen, dp->line, "dataplane.eal has too many arguments");
 	for (int i = 0; i < dp->n_eal; i++)

@@ -142,6 +142,8 @@ struct config_dataplane {
 	struct config_port_range media_external, media_internal;
 	uint16_t udp_echo_port;    /* 0: off (diagnostic RFC 862 service) */
 	uint16_t tcp_echo_port;    /* 0: off */
+	uint16_t tls_echo_port;    /* 0: off (diagnostic TLS echo, mutual TLS) */
+	int crypto_lcores;         /* 0..8 private-key lcores, 0: inline */
 	struct config_tcp tcp;
 	struct config_tcp_fault tcp_fault;
 	struct config_tcp_dial tcp_dial;

@@ -246,6 +246,28 @@ Test(config, shipped_example_file_loads)
 	config_free(c);
 }
 
+Test(config, tls_keys)
+{
+	struct config *c = parse_ok(MINIMAL DP_MINIMAL "  tls_echo_port: 7007\n"
+				    "  crypto_lcores: 2\n");
+	char *y;
+	struct config *back;
+
+	cr_expect_eq(c->dataplane.tls_echo_port, 7007);
+	cr_expect_eq(c->dataplane.crypto_lcores, 2);
+	y = config_emit(c);
+	cr_assert_not_null(y);
+	back = parse_ok(y);
+	cr_expect(config_equal(c, back), "emit/parse round trip: %s", y);
+	free(y);
+	config_free(back);
+	config_free(c);
+	c = parse_ok(MINIMAL DP_MINIMAL);
+	cr_expect_eq(c->dataplane.tls_echo_port, 0);
+	cr_expect_eq(c->dataplane.crypto_lcores, 0);
+	config_free(c);
+}
+
 Test(config, defaults)
 {
 	struct config *c = parse_ok(MINIMAL);
@@ -535,6 +557,8 @@ static const struct bad bad_inputs[] = {
 	  "t.yaml:10: dataplane.workers: 0 is out of range (1..64)" },
 	{ "workers 65", MINIMAL DP_MINIMAL "  workers: 65\n",
 	  "t.yaml:10: dataplane.workers: 65 is out of range (1..64)" },
+	{ "crypto_lcores 9", MINIMAL DP_MINIMAL "  crypto_lcores: 9\n",
+	  "t.yaml:10: dataplane.crypto_lcores: 9 is out of range (0..8)" },
 	{ "echo port 70000", MINIMAL DP_MINIMAL "  udp_echo_port: 70000\n",
 	  "t.yaml:10: dataplane.udp_echo_port: 70000 is out of range (0..65535)" },
 	{ "tcp max_connections 8", MINIMAL DP_MINIMAL "  tcp: { max_connections: 8 }\n",
