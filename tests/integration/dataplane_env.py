@@ -41,7 +41,8 @@ def wait(pred, secs, what, step=0.1):
 
 
 class Env:
-    def __init__(self, build, src, name, workers=1, eal_extra=None, dataplane_extra=""):
+    def __init__(self, build, src, name, workers=1, eal_extra=None, dataplane_extra="",
+                 idle="backoff"):
         self.build, self.src = build, src
         tag = f"{os.getpid() % 100000}"
         self.ns_gw, self.ns_app = f"{name}{tag}g", f"{name}{tag}a"
@@ -53,6 +54,7 @@ class Env:
         self.workers = workers
         self.eal_extra = eal_extra or []
         self.dataplane_extra = dataplane_extra  # YAML lines for the dataplane: section
+        self.idle = idle
         self.dp = self.control = None
         self.dp_out = os.path.join(self.dir, "dataplane.log")
         self.engine_mac = {}
@@ -84,7 +86,7 @@ class Env:
                f"--file-prefix={self.prefix}", "--no-pci", "--lcores", lcores] + self.eal_extra
         text += "dataplane:\n"
         text += "  eal: [" + ", ".join(json.dumps(a) for a in eal) + "]\n"
-        text += f"  workers: {self.workers}\n  idle: backoff\n"
+        text += f"  workers: {self.workers}\n  idle: {self.idle}\n"
         text += f"  external: {{ port: 0, address: {EXT}/24, gateway: 192.0.2.254 }}\n"
         text += f"  internal: {{ port: 1, address: {INT}/24 }}\n"
         text += "  media_ports: { external: 20000-29999, internal: 30000-39999 }\n"
