@@ -2,6 +2,7 @@
 #include "ctl.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +28,24 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Lines carry key material (media.add): every buffer jansson frees is
+ * wiped first, as in control. */
+static void *wiping_malloc(size_t n)
+{
+	return malloc(n);
+}
+
+static void wiping_free(void *p)
+{
+	if (p != NULL) {
+		explicit_bzero(p, malloc_usable_size(p));
+		free(p);
+	}
+}
+
 void ctl_init(struct ctl *c, const char *path)
 {
+	json_set_alloc_funcs(wiping_malloc, wiping_free);
 	memset(c, 0, sizeof(*c));
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	c->fd = -1;
@@ -79,6 +96,7 @@ static int ctl_queue_json(struct ctl *c, json_t *msg)
 	if (s == NULL)
 		return -1;
 	rc = ctl_queue(c, s, strlen(s));
+	explicit_bzero(s, strlen(s));
 	free(s);
 	return rc;
 }
@@ -100,6 +118,7 @@ static int ctl_flush(struct ctl *c)
 	}
 	memmove(c->out, c->out + off, c->out_len - off);
 	c->out_len -= off;
+	explicit_bzero(c->out + c->out_len, off); /* no stale replies (keys) */
 	return 0;
 }
 
@@ -166,6 +185,55 @@ static int ctl_handle_push(struct ctl *c, json_t *msg)
 	return 0;
 }
 
+int ctl_on_request(struct ctl *c, const char *prefix, ctl_req_fn fn, void *arg)
+{
+	if (c->n_req == CTL_MAX_REQ_HANDLERS)
+		return -1;
+	c->req[c->n_req++] = (struct ctl_req_handler){ .prefix = prefix, .fn = fn, .arg = arg };
+	return 0;
+}
+
+/* {"req": NAME, "id": N, "args": {...}}: exactly one reply. */
+static void ctl_handle_req(struct ctl *c, const char *req, json_t *msg)
+{
+	json_t *id = json_object_get(msg, "id");
+	json_t *args = json_object_get(msg, "args");
+	json_t *res = NULL, *reply;
+	char err[256] = "";
+
+	if (!json_is_integer(id))
+		return; /* nothing to answer to */
+	for (unsigned i = 0; i < c->n_req && res == NULL && err[0] == '\0'; i++) {
+		if (strncmp(req, c->req[i].prefix, strlen(c->req[i].prefix)) != 0)
+			continue;
+		res = c->req[i].fn(c->req[i].arg, req, args, err, sizeof(err));
+		if (res == NULL && err[0] == '\0')
+			snprintf(err, sizeof(err), "%s failed", req);
+	}
+	if (res == NULL && err[0] == '\0')
+		snprintf(err, sizeof(err), "the dataplane does not serve %s", req);
+	if (res != NULL)
+		reply = json_pack("{s:O, s:b, s:o}", "reply", id, "ok", 1, "result", res);
+	else
+		reply = json_pack("{s:O, s:b, s:s}", "reply", id, "ok", 0, "error", err);
+	/* queued only: ctl_poll flushes after reading (we are inside ctl_read) */
+	if (reply == NULL || ctl_queue_json(c, reply) != 0)
+		RTE_LOG(ERR, USER1, "ctl: reply to %s not queued\n", req);
+	json_decref(reply);
+}
+
+void ctl_send_event(struct ctl *c, const char *id, json_t *fields)
+{
+	if (c->state != CTL_READY)
+		return;
+	json_t *msg = json_pack("{s:s, s:s, s:O}", "notify", "event", "id", id, "fields", fields);
+	if (msg == NULL)
+		return;
+	if (ctl_queue_json(c, msg) == 0 && ctl_flush(c) != 0)
+		ctl_close(c);
+	json_decref(msg);
+}
+
 int ctl_handle_line(struct ctl *c, const char *line, size_t len)
 {
 	json_error_t jerr;
@@ -178,9 +246,12 @@ int ctl_handle_line(struct ctl *c, const char *line, size_t len)
 		goto out;
 	}
 	const char *push = json_string_value(json_object_get(msg, "push"));
+	const char *req = json_string_value(json_object_get(msg, "req"));
 	json_t *ok = json_object_get(msg, "ok");
 	if (push != NULL && strcmp(push, "snapshot") == 0) {
 		rc = ctl_handle_push(c, msg);
+	} else if (req != NULL && c->state == CTL_READY) {
+		ctl_handle_req(c, req, msg);
 	} else if (ok != NULL && c->state == CTL_HELLO_SENT) {
 		if (!json_is_true(ok)) {
 			RTE_LOG(ERR, USER1, "ctl: control refused hello: %s\n",
@@ -236,6 +307,7 @@ static int ctl_read(struct ctl *c)
 		}
 		memmove(c->in, c->in + start, c->in_len - start);
 		c->in_len -= start;
+		explicit_bzero(c->in + c->in_len, start); /* no stale requests (keys) */
 		if (c->in_len > CTLPROTO_LINE_MAX) {
 			RTE_LOG(ERR, USER1, "ctl: line longer than %u bytes\n", CTLPROTO_LINE_MAX);
 			return -1;

@@ -30,6 +30,12 @@ static bool is_media_port(const struct net_udp_conf *udp, uint16_t port)
 	return false;
 }
 
+uint32_t dispatch_media_key(uint16_t local_port)
+{
+	/* RTP and RTCP (port, port + 1, the first even) share a worker */
+	return mix32(0x9e370000u ^ (uint32_t)(local_port & ~1u));
+}
+
 uint32_t dispatch_tcp_key(uint32_t remote, uint16_t remote_port, uint32_t local,
 			  uint16_t local_port)
 {
@@ -56,7 +62,7 @@ uint32_t dispatch_ip_key(const void *p, uint32_t len, const struct net_udp_conf 
 		const struct rte_udp_hdr *uh = (const void *)((const uint8_t *)ip + ihl);
 		uint16_t dport = rte_be_to_cpu_16(uh->dst_port);
 		if (is_media_port(udp, dport))
-			return mix32(0x9e370000u ^ dport); /* media: our local port */
+			return dispatch_media_key(dport); /* media: our local port */
 		return mix32(src);
 	}
 	case IPPROTO_TCP: {

@@ -27,6 +27,11 @@ uint32_t dispatch_ip_key(const void *ip, uint32_t len, const struct net_udp_conf
 uint32_t dispatch_tcp_key(uint32_t remote, uint16_t remote_port, uint32_t local,
 			  uint16_t local_port);
 
+/* The key of a UDP datagram to one of our media ports (host order): the
+ * port with its low bit cleared, so an RTP port (even) and its RTCP port
+ * (+1) belong to the same worker. */
+uint32_t dispatch_media_key(uint16_t local_port);
+
 /* The key of an Ethernet frame: DISPATCH_ALL for ARP; malformed frames get
  * key 0 (their first handler counts the drop). */
 uint32_t dispatch_eth_key(const struct rte_mbuf *m, const struct net_udp_conf *udp);

@@ -26,10 +26,12 @@
 #include "stats.h"
 #include "telemetry.h"
 #include "worker.h"
+#include "media/media_ctl.h"
 
 #define EAL_ARGV_MAX (CONFIG_EAL_ARGS_MAX + 16)
 #define MAIN_TICK_MS 100
 #define STATS_EVERY_MS 1000
+#define MEDIA_IDLE_TIMEOUT_S 60   /* MediaSessionIdle after this much silence */
 
 static volatile sig_atomic_t got_signal;
 
@@ -238,6 +240,45 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static json_t *media_request(void *arg, const char *req, json_t *args, char *err,
+			     size_t errlen)
+{
+	return media_ctl_request(arg, req, args, err, errlen);
+}
+
+static void media_notify(void *arg, const char *id, json_t *fields)
+{
+	ctl_send_event(arg, id, fields);
+}
+
+/* The media engine: per-worker state attached to each worker's stack, and
+ * media.* requests from control. */
+static struct media_engine *media_setup(struct dp *dp, struct ctl *ctl)
+{
+	struct media_engine_conf mc = {
+		.n_workers = dp->n_workers,
+		.socket = (int)rte_socket_id(),
+		.idle_timeout_s = MEDIA_IDLE_TIMEOUT_S,
+		.notify = media_notify,
+		.notify_arg = ctl,
+	};
+	for (unsigned i = 0; i < NET_N_IFACES; i++) {
+		mc.local_addr[i] = dp->ifaces[i].addr;
+		mc.first[i] = dp->udp.media_first[i];
+		mc.last[i] = dp->udp.media_last[i];
+	}
+	struct media_engine *e = media_engine_new(&mc);
+	if (e == NULL)
+		return NULL;
+	for (unsigned i = 0; i < dp->n_workers; i++)
+		media_worker_attach(media_engine_worker(e, i), &dp->workers[i]->net);
+	if (ctl_on_request(ctl, "media.", media_request, e) != 0) {
+		media_engine_free(e);
+		return NULL;
+	}
+	return e;
+}
+
 static void print_ready(const struct dp *dp)
 {
 	static const char *const names[NET_N_IFACES] = { "external", "internal" };
@@ -273,6 +314,7 @@ int main(int argc, char **argv)
 	struct config *cfg = NULL;
 	struct dp dp;
 	struct ctl ctl;
+	struct media_engine *media = NULL;
 	int opt, rc = 1;
 	bool eal_up = false;
 
@@ -321,6 +363,11 @@ int main(int argc, char **argv)
 	if (dp_setup(&dp, cfg) != 0)
 		goto teardown;
 	ctl_init(&ctl, dp.socket_path);
+	media = media_setup(&dp, &ctl);
+	if (media == NULL) {
+		RTE_LOG(ERR, USER1, "media engine: set-up failed\n");
+		goto teardown;
+	}
 	if (telemetry_register(&dp, &ctl) != 0)
 		RTE_LOG(WARNING, USER1, "telemetry commands not registered\n");
 	for (unsigned i = 0; i < dp.n_workers; i++)
@@ -331,12 +378,15 @@ int main(int argc, char **argv)
 	while (!got_signal) {
 		ctl_poll(&ctl, MAIN_TICK_MS);
 		snapshot_reclaim(false);
+		media_engine_tick(media, mono_ms());
 		if (mono_ms() >= next_stats) {
 			struct stats_sum s;
 			next_stats += STATS_EVERY_MS;
 			if (ctl_connected(&ctl)) {
 				stats_collect(&dp, &s);
 				json_t *j = stats_to_json(&s);
+				if (j != NULL)
+					json_object_set_new(j, "media", media_engine_stats(media));
 				ctl_send_stats(&ctl, j);
 				json_decref(j);
 			}
@@ -355,6 +405,7 @@ teardown:
 		dp.quit = true;
 		rte_eal_mp_wait_lcore();
 	}
+	media_engine_free(media); /* workers stopped: nobody holds a session */
 	dp_teardown(&dp);
 out:
 	if (eal_up)

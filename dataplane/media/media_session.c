@@ -1,0 +1,88 @@
+/* Sessions: built and freed on the main lcore (srtp_create allocates). */
+#include "media.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+
+#include "srtp_backend.h"
+
+static int make_ctx(srtp_t *ctx, enum umedge_srtp_suite suite, const uint8_t *key,
+		    srtp_ssrc_type_t type)
+{
+	srtp_policy_t pol;
+	uint8_t k[MEDIA_KEY_MAX];
+	int len = srtp_backend_suite_master_len(suite);
+	int rc = -EINVAL;
+
+	memset(&pol, 0, sizeof(pol));
+	if (len < 0 || srtp_backend_suite_policy(suite, &pol.rtp, &pol.rtcp) != 0)
+		goto out;
+	/* libsrtp2 reads the key through a non-const pointer: a private copy */
+	memcpy(k, key, (size_t)len);
+	pol.ssrc.type = type;
+	pol.key = k;
+	pol.window_size = 128;
+	pol.allow_repeat_tx = 0;
+	pol.next = NULL;
+	rc = srtp_create(ctx, &pol) == srtp_err_status_ok ? 0 : -EPROTO;
+out:
+	OPENSSL_cleanse(k, sizeof(k));
+	return rc;
+}
+
+int media_session_new(const struct media_session_params *p, uint32_t id,
+		      struct media_session **out)
+{
+	struct media_session *s = rte_zmalloc("media_session", sizeof(*s), RTE_CACHE_LINE_SIZE);
+	int rc = -ENOMEM;
+
+	*out = NULL;
+	if (s == NULL)
+		goto fail;
+	s->id = id;
+	s->srtp = p->srtp;
+	s->rtcp_mux = p->rtcp_mux;
+	s->suite = p->suite;
+	s->ext_local = p->ext_local;
+	s->int_local = p->int_local;
+	s->ext_remote_ip = p->ext_remote_ip;
+	s->ext_remote_port = p->ext_remote_port;
+	s->int_remote_ip = p->int_remote_ip;
+	s->int_remote_port = p->int_remote_port;
+	/* until the gateway is heard from: the address it was given as */
+	s->gw_ip[0] = s->gw_ip[1] = p->ext_remote_ip;
+	s->gw_port[0] = p->ext_remote_port;
+	s->gw_port[1] = p->rtcp_mux ? p->ext_remote_port : (uint16_t)(p->ext_remote_port + 1);
+	s->created_tsc = rte_rdtsc();
+	if (p->srtp) {
+		rc = make_ctx(&s->rx, p->suite, p->rx_key, ssrc_any_inbound);
+		if (rc != 0)
+			goto fail;
+		rc = make_ctx(&s->tx, p->suite, p->tx_key, ssrc_any_outbound);
+		if (rc != 0)
+			goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	media_session_free(s);
+	return rc;
+}
+
+void media_session_free(struct media_session *s)
+{
+	if (s == NULL)
+		return;
+	/* srtp_dealloc clears libsrtp2's session keys; the OpenSSL backend
+	 * cleanses its contexts (docs/media-crypto.md) */
+	if (s->rx != NULL)
+		srtp_dealloc(s->rx);
+	if (s->tx != NULL)
+		srtp_dealloc(s->tx);
+	OPENSSL_cleanse(s, sizeof(*s));
+	rte_free(s);
+}
