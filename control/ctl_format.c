@@ -58,12 +58,15 @@ static void table(FILE *f, const json_t *arr, const char *const *cols, const cha
 				widths[c] = strlen(buf);
 		}
 	}
+	/* The last column is not padded: no trailing blanks. */
 	for (int c = 0; c < ncols; c++)
-		fprintf(f, "%-*s%s", (int)widths[c], heads[c], c + 1 < ncols ? "  " : "\n");
+		fprintf(f, "%-*s%s", c + 1 < ncols ? (int)widths[c] : 0, heads[c],
+			c + 1 < ncols ? "  " : "\n");
 	json_array_foreach(arr, i, row) {
 		for (int c = 0; c < ncols; c++) {
 			value_text(json_object_get(row, cols[c]), buf, sizeof(buf));
-			fprintf(f, "%-*s%s", (int)widths[c], buf, c + 1 < ncols ? "  " : "\n");
+			fprintf(f, "%-*s%s", c + 1 < ncols ? (int)widths[c] : 0, buf,
+				c + 1 < ncols ? "  " : "\n");
 		}
 	}
 	if (json_array_size(arr) == 0)
