@@ -71,6 +71,21 @@ def main():
             st = f.read().rsplit(")", 1)[1].split()
         return (int(st[11]) + int(st[12])) / os.sysconf("SC_CLK_TCK")
 
+    def worker_cpu_s(pid):
+        """CPU seconds of the worker lcore thread (DPDK names it *worker*)."""
+        for t in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{t}/comm") as f:
+                if "worker" in f.read():
+                    return cpu_s(f"{pid}/task/{t}")
+        return float("nan")
+
+    def measure(env, fn):
+        c0, w0, t0 = cpu_s(env.dp.pid), worker_cpu_s(env.dp.pid), time.time()
+        r = fn()
+        c1, w1, t1 = cpu_s(env.dp.pid), worker_cpu_s(env.dp.pid), time.time()
+        return r, f"dataplane cpu {(c1 - c0) / (t1 - t0):.2f} cores, worker thread got " \
+            f"{(w1 - w0) / (t1 - t0):.2f} of its core"
+
     say("tcp_bench_dataplane: " + time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     say(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, "
         f"kernel {platform.release()}")
@@ -94,18 +109,14 @@ def main():
         time.sleep(1)
         r = run(env, "echo_clients", EXT, 7, 4, 65536, 30)  # warm up (ARP, caches)
         # engine
-        c0, t0 = cpu_s(env.dp.pid), time.time()
-        rate, fail = churn(env, EXT, 7)
-        c1, t1 = cpu_s(env.dp.pid), time.time()
-        say(f"engine  setups/s {rate:9.0f}  (failed {fail}; dataplane cpu "
-            f"{(c1 - c0) / (t1 - t0):.2f} cores)")
+        (rate, fail), cpu = measure(env, lambda: churn(env, EXT, 7))
+        say(f"engine  setups/s {rate:9.0f}  (failed {fail}; {cpu})")
         time.sleep(2)
-        c0, t0 = cpu_s(env.dp.pid), time.time()
-        r = run(env, "echo_clients", EXT, 7, a.conns, a.mib << 20, 300)
-        c1, t1 = cpu_s(env.dp.pid), time.time()
+        r, cpu = measure(env, lambda: run(env, "echo_clients", EXT, 7, a.conns,
+                                          a.mib << 20, 300))
         mbs = a.conns * (a.mib << 20) / 1e6 / r["secs"]
         say(f"engine  echo MB/s each way {mbs:8.1f}  ({r['good']}/{a.conns} verified, "
-            f"{r['secs']} s; dataplane cpu {(c1 - c0) / (t1 - t0):.2f} cores)")
+            f"{r['secs']} s; {cpu})")
         env.stop_dataplane()
         # kernel loopback in the same namespace, same clients
         server = subprocess.Popen(["ip", "netns", "exec", env.ns_gw, PY, peer, "echo_server",
