@@ -116,9 +116,13 @@ static uint64_t splitmix64(uint64_t x)
 /* Byte off of connection id's stream, so any slice can be rebuilt. */
 static void dial_fill(uint32_t id, uint64_t off, uint8_t *p, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
+	size_t i = 0;
+
+	while (i < len) {
 		uint64_t o = off + i;
-		p[i] = (uint8_t)(splitmix64(((uint64_t)id << 40) ^ (o >> 3)) >> ((o & 7) * 8));
+		uint64_t word = splitmix64(((uint64_t)id << 40) ^ (o >> 3));
+		for (unsigned b = (unsigned)(o & 7); b < 8 && i < len; b++, i++)
+			p[i] = (uint8_t)(word >> (b * 8));
 	}
 }
 
