@@ -1,0 +1,583 @@
+/* media_bench: the whole worker media path (RX burst, Ethernet, IPv4, UDP,
+ * session lookup, SRTP protect/unprotect in place, header rewrite, ARP
+ * lookup, TX burst) per worker core, with many sessions.
+ *
+ * In-process, one lcore, two net_ring ports (external 192.0.2.1/24,
+ * internal 198.51.100.1/24), one worker (worker_poll, the daemon's loop)
+ * with the media engine attached. A generator outside the timed region
+ * writes bursts of 32 packets into one port's RX ring, round robin over the
+ * sessions (each burst touches 32 different sessions, as many calls do):
+ *   RTP->SRTP: plain RTP from the application to int_local;
+ *   SRTP->RTP: SRTP from the gateway to ext_local, protected by a peer
+ *              context per session (the same backend, keyed like the
+ *              gateway).
+ * Only worker_poll is timed. Results are Mpps per worker core (median and
+ * best of ~0.1 s windows) and ns/packet, per suite, direction and session
+ * count.
+ *
+ * usage: media_bench [--seconds N] [--sessions N,N,...] [--all-suites] */
+#include <errno.h>
+#include <getopt.h>
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <rte_arp.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_ring.h>
+#include <rte_udp.h>
+#include <rte_version.h>
+
+#include "dp.h"
+#include "worker.h"
+#include "media/media.h"
+#include "media/srtp_backend.h"
+
+#define BURST NET_BURST
+#define PAYLOAD 160                   /* G.711, 20 ms */
+#define RTP_LEN (12 + PAYLOAD)
+#define PORT_BASE 2000
+#define MAX_SESSIONS 31000            /* even ports 2000..63998, both ifaces */
+#define WINDOWS_MAX 16384
+#define WINDOW_BURSTS 64              /* ~2 ms: most windows see no preemption */
+
+static struct rte_ring *rx_ring[NET_N_IFACES], *tx_ring[NET_N_IFACES];
+static uint16_t port_id[NET_N_IFACES];
+static const struct rte_ether_addr peer_mac[NET_N_IFACES] = {
+	{ { 0x02, 0, 0, 0, 0, 0x0a } }, { { 0x02, 0, 0, 0, 0, 0x14 } } };
+static struct rte_ether_addr our_mac[NET_N_IFACES];
+static uint32_t our_ip[NET_N_IFACES], peer_ip[NET_N_IFACES];
+
+struct bench_session {
+	struct media_session *s;
+	srtp_t peer;                  /* the gateway's sender context */
+	uint16_t seq_in, seq_out;
+	uint32_t ts;
+};
+
+static uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	return rte_cpu_to_be_32((uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | d);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int setup_port(unsigned iface, struct rte_mempool *pool)
+{
+	char name[32];
+	struct rte_eth_conf conf;
+	int p;
+
+	snprintf(name, sizeof(name), "mb_rx%u", iface);
+	rx_ring[iface] = rte_ring_create(name, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "mb_tx%u", iface);
+	tx_ring[iface] = rte_ring_create(name, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (rx_ring[iface] == NULL || tx_ring[iface] == NULL)
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "mb_port%u", iface);
+	p = rte_eth_from_rings(name, &rx_ring[iface], 1, &tx_ring[iface], 1, 0);
+	if (p < 0)
+		return -ENODEV;
+	memset(&conf, 0, sizeof(conf));
+	if (rte_eth_dev_configure((uint16_t)p, 1, 1, &conf) != 0 ||
+	    rte_eth_rx_queue_setup((uint16_t)p, 0, 1024, 0, NULL, pool) != 0 ||
+	    rte_eth_tx_queue_setup((uint16_t)p, 0, 1024, 0, NULL) != 0 ||
+	    rte_eth_dev_start((uint16_t)p) != 0)
+		return -EIO;
+	port_id[iface] = (uint16_t)p;
+	rte_eth_macaddr_get((uint16_t)p, &our_mac[iface]);
+	return 0;
+}
+
+/* Ethernet + IPv4 + UDP around an L4 payload already in place. */
+static void frame_headers(struct rte_mbuf *m, unsigned iface, uint16_t sport, uint16_t dport,
+			  uint16_t plen)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+
+	eh->dst_addr = our_mac[iface];
+	eh->src_addr = peer_mac[iface];
+	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*uh) + plen));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = peer_ip[iface];
+	ip->dst_addr = our_ip[iface];
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	uh->src_port = rte_cpu_to_be_16(sport);
+	uh->dst_port = rte_cpu_to_be_16(dport);
+	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*uh) + plen));
+	uh->dgram_cksum = 0;
+	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
+	m->data_len = m->pkt_len = (uint32_t)(sizeof(*eh) + sizeof(*ip) + sizeof(*uh) + plen);
+	m->port = port_id[iface];
+}
+
+static void arp_learn(struct worker *w, struct rte_mempool *pool, unsigned iface)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_ether_hdr *ae = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *ah = (struct rte_arp_hdr *)(ae + 1);
+
+	memset(&ae->dst_addr, 0xff, sizeof(ae->dst_addr));
+	ae->src_addr = peer_mac[iface];
+	ae->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
+	ah->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+	ah->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ah->arp_hlen = 6;
+	ah->arp_plen = 4;
+	ah->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
+	ah->arp_data.arp_sha = peer_mac[iface];
+	ah->arp_data.arp_sip = peer_ip[iface];
+	memset(&ah->arp_data.arp_tha, 0, 6);
+	ah->arp_data.arp_tip = our_ip[iface];
+	m->data_len = m->pkt_len = sizeof(*ae) + sizeof(*ah);
+	m->port = port_id[iface];
+	rte_ring_enqueue(rx_ring[iface], m);
+	worker_poll(w);
+}
+
+/* A burst of 32 packets for sessions next..next+31 into one RX ring:
+ * srtp_in: SRTP from the gateway; else RTP from the application. */
+static unsigned generate(struct rte_mempool *pool, struct bench_session *bs, unsigned n_sess,
+			 unsigned *next, bool srtp_in)
+{
+	struct rte_mbuf *m[BURST];
+	unsigned iface = srtp_in ? NET_IFACE_EXTERNAL : NET_IFACE_INTERNAL;
+	size_t hdr = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) +
+		     sizeof(struct rte_udp_hdr);
+
+	if (rte_pktmbuf_alloc_bulk(pool, m, BURST) != 0)
+		return 0;
+	for (unsigned i = 0; i < BURST; i++) {
+		struct bench_session *b = &bs[*next];
+		uint8_t *rtp = rte_pktmbuf_mtod_offset(m[i], uint8_t *, hdr);
+		uint16_t seq = srtp_in ? b->seq_in++ : b->seq_out++;
+		uint32_t ssrc = rte_cpu_to_be_32(0x10000u + *next + (srtp_in ? 0 : 0x100000u));
+		int len = RTP_LEN;
+
+		*next = (*next + 1) % n_sess;
+		rtp[0] = 0x80;
+		rtp[1] = 0;
+		rtp[2] = (uint8_t)(seq >> 8);
+		rtp[3] = (uint8_t)seq;
+		uint32_t ts = rte_cpu_to_be_32(b->ts += 160);
+		memcpy(rtp + 4, &ts, 4);
+		memcpy(rtp + 8, &ssrc, 4);
+		memset(rtp + 12, 0xd5, PAYLOAD);
+		if (srtp_in) {
+			if (srtp_protect(b->peer, rtp, &len) != srtp_err_status_ok)
+				len = RTP_LEN; /* the engine will count it */
+			frame_headers(m[i], iface, b->s->ext_remote_port, b->s->ext_local,
+				      (uint16_t)len);
+		} else {
+			frame_headers(m[i], iface, b->s->int_remote_port, b->s->int_local,
+				      (uint16_t)len);
+		}
+	}
+	unsigned k = rte_ring_enqueue_burst(rx_ring[iface], (void **)m, BURST, NULL);
+	if (k < BURST)
+		rte_pktmbuf_free_bulk(m + k, BURST - k);
+	return k;
+}
+
+static unsigned drain(void)
+{
+	struct rte_mbuf *m[BURST * 2];
+	unsigned total = 0, n;
+
+	for (unsigned i = 0; i < NET_N_IFACES; i++)
+		while ((n = rte_ring_dequeue_burst(tx_ring[i], (void **)m, BURST * 2, NULL)) > 0) {
+			rte_pktmbuf_free_bulk(m, n);
+			total += n;
+		}
+	return total;
+}
+
+struct result {
+	uint64_t packets, sent;
+	double ns[WINDOWS_MAX];       /* windows the thread kept its core through */
+	unsigned n_windows, n_preempted;
+};
+
+static long switches(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) != 0)
+		return -1;
+	return ru.ru_nivcsw + ru.ru_nvcsw;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static struct result run(struct worker *w, struct rte_mempool *pool, struct bench_session *bs,
+			 unsigned n_sess, bool srtp_in, double seconds)
+{
+	struct result r;
+	unsigned next = 0;
+	double t0 = now_s();
+
+	memset(&r, 0, sizeof(r));
+	while (now_s() - t0 < seconds) {
+		uint64_t wp = 0, wc = 0;
+		long sw0 = switches();
+		for (unsigned it = 0; it < WINDOW_BURSTS; it++) {
+			generate(pool, bs, n_sess, &next, srtp_in);
+			uint64_t c0 = rte_rdtsc_precise();
+			wp += worker_poll(w);
+			wc += rte_rdtsc_precise() - c0;
+			r.sent += drain();
+		}
+		r.packets += wp;
+		/* the machine is shared: a window in which another thread took
+		 * the core measures that thread, not the path */
+		if (switches() != sw0)
+			r.n_preempted++;
+		else if (wp > 0 && r.n_windows < WINDOWS_MAX)
+			r.ns[r.n_windows++] = (double)wc / (double)rte_get_tsc_hz() * 1e9 / (double)wp;
+	}
+	qsort(r.ns, r.n_windows, sizeof(r.ns[0]), cmp_double);
+	return r;
+}
+
+static void random_key(uint8_t *k, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		k[i] = (uint8_t)rand();
+}
+
+static int make_peer(srtp_t *ctx, enum umedge_srtp_suite suite, const uint8_t *key)
+{
+	srtp_policy_t pol;
+	uint8_t k[MEDIA_KEY_MAX];
+
+	memset(&pol, 0, sizeof(pol));
+	memcpy(k, key, sizeof(k));
+	srtp_backend_suite_policy(suite, &pol.rtp, &pol.rtcp);
+	pol.ssrc.type = ssrc_any_outbound;
+	pol.key = k;
+	pol.window_size = 128;
+	return srtp_create(ctx, &pol) == srtp_err_status_ok ? 0 : -1;
+}
+
+static int build_sessions(struct media_worker *mw, struct bench_session *bs, unsigned n,
+			  enum umedge_srtp_suite suite)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct media_session_params p;
+		memset(&p, 0, sizeof(p));
+		p.srtp = true;
+		p.suite = suite;
+		p.ext_local = p.int_local = (uint16_t)(PORT_BASE + 2 * i);
+		p.ext_remote_ip = peer_ip[NET_IFACE_EXTERNAL];
+		p.int_remote_ip = peer_ip[NET_IFACE_INTERNAL];
+		p.ext_remote_port = p.int_remote_port = (uint16_t)(PORT_BASE + 2 * i);
+		random_key(p.rx_key, sizeof(p.rx_key));
+		random_key(p.tx_key, sizeof(p.tx_key));
+		memset(&bs[i], 0, sizeof(bs[i]));
+		if (media_session_new(&p, i + 1, &bs[i].s) != 0 ||
+		    make_peer(&bs[i].peer, suite, p.rx_key) != 0)
+			return -1;
+		media_worker_install(mw, bs[i].s);
+	}
+	return 0;
+}
+
+static void free_sessions(struct media_worker *mw, struct bench_session *bs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (bs[i].s != NULL) {
+			media_worker_unlink(mw, bs[i].s);
+			media_session_free(bs[i].s);
+		}
+		if (bs[i].peer != NULL)
+			srtp_dealloc(bs[i].peer);
+	}
+}
+
+static void print_machine(void)
+{
+	struct utsname u;
+	char line[256], model[256] = "?";
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	if (f != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (strncmp(line, "model name", 10) == 0) {
+				char *p = strchr(line, ':');
+				snprintf(model, sizeof(model), "%s", p ? p + 2 : line);
+				model[strcspn(model, "\n")] = '\0';
+				break;
+			}
+		fclose(f);
+	}
+	uname(&u);
+	time_t t = time(NULL);
+	char when[64];
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	printf("media_bench  %s\n", when);
+	printf("machine: %s, %ld cores, %s %s, %s, %s, TSC %.2f GHz\n", model,
+	       sysconf(_SC_NPROCESSORS_ONLN), u.sysname, u.release, rte_version(),
+	       OpenSSL_version(OPENSSL_VERSION), (double)rte_get_tsc_hz() / 1e9);
+}
+
+static void remove_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < (int)sizeof(path))
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* One RTP->SRTP burst for session 0, decrypted by a stock-keyed inbound
+ * context: the path really produces SRTP the gateway accepts. */
+static bool check_output(struct worker *w, struct rte_mempool *pool, struct bench_session *bs,
+			 enum umedge_srtp_suite suite, const uint8_t *tx_key)
+{
+	srtp_policy_t pol;
+	srtp_t in;
+	uint8_t k[MEDIA_KEY_MAX];
+	unsigned next = 0;
+	struct rte_mbuf *m[BURST];
+	bool good = true;
+
+	memset(&pol, 0, sizeof(pol));
+	memcpy(k, tx_key, sizeof(k));
+	srtp_backend_suite_policy(suite, &pol.rtp, &pol.rtcp);
+	pol.ssrc.type = ssrc_any_inbound;
+	pol.key = k;
+	pol.window_size = 128;
+	if (srtp_create(&in, &pol) != srtp_err_status_ok)
+		return false;
+	generate(pool, bs, 1, &next, false);
+	worker_poll(w);
+	unsigned n = rte_ring_dequeue_burst(tx_ring[NET_IFACE_EXTERNAL], (void **)m, BURST, NULL);
+	good = n == BURST;
+	for (unsigned i = 0; i < n; i++) {
+		size_t off = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr);
+		struct rte_udp_hdr *uh = rte_pktmbuf_mtod_offset(m[i], struct rte_udp_hdr *, off);
+		int len = rte_be_to_cpu_16(uh->dgram_len) - 8;
+		good = good && srtp_unprotect(in, uh + 1, &len) == srtp_err_status_ok &&
+		       len == RTP_LEN;
+	}
+	rte_pktmbuf_free_bulk(m, n);
+	srtp_dealloc(in);
+	return good;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "seconds", required_argument, NULL, 's' },
+		{ "sessions", required_argument, NULL, 'n' },
+		{ "all-suites", no_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned counts[8] = { 1000, 10000, MAX_SESSIONS }, n_counts = 3;
+	double seconds = 2;
+	bool all = false;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "s:n:a", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			seconds = atof(optarg);
+			break;
+		case 'n': {
+			n_counts = 0;
+			for (char *t = strtok(optarg, ","); t != NULL && n_counts < 8;
+			     t = strtok(NULL, ","))
+				counts[n_counts++] = (unsigned)atoi(t);
+			break;
+		}
+		case 'a':
+			all = true;
+			break;
+		default:
+			fprintf(stderr, "usage: media_bench [--seconds N] [--sessions N,N,...] [--all-suites]\n");
+			return 2;
+		}
+	}
+	for (unsigned i = 0; i < n_counts; i++)
+		if (counts[i] < 1 || counts[i] > MAX_SESSIONS) {
+			fprintf(stderr, "media_bench: 1..%u sessions (even ports %u.. on one address)\n",
+				MAX_SESSIONS, PORT_BASE);
+			return 2;
+		}
+
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "--file-prefix=mediabench-%d", getpid());
+	char *eal[] = { "media_bench", "--no-huge", "-m", "1024", "--no-pci", "--no-telemetry",
+			"--log-level=*:warning", prefix, "-l", "0", NULL };
+	if (rte_eal_init(10, eal) < 0) {
+		fprintf(stderr, "media_bench: EAL: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	if (srtp_backend_register() != 0) {
+		fprintf(stderr, "media_bench: SRTP backend\n");
+		return 1;
+	}
+	struct dp dp;
+	memset(&dp, 0, sizeof(dp));
+	dp.n_workers = 1;
+	dp.idle = CONFIG_IDLE_BUSY;
+	dp.pool = rte_pktmbuf_pool_create("mb_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	dp.pool_indirect = rte_pktmbuf_pool_create("mb_ind", 1023, 32, 0, 0, 0);
+	if (dp.pool == NULL || dp.pool_indirect == NULL ||
+	    setup_port(NET_IFACE_EXTERNAL, dp.pool) != 0 ||
+	    setup_port(NET_IFACE_INTERNAL, dp.pool) != 0) {
+		fprintf(stderr, "media_bench: set-up failed\n");
+		return 1;
+	}
+	our_ip[0] = ip4(192, 0, 2, 1);
+	peer_ip[0] = ip4(192, 0, 2, 10);
+	our_ip[1] = ip4(198, 51, 100, 1);
+	peer_ip[1] = ip4(198, 51, 100, 20);
+	for (unsigned i = 0; i < NET_N_IFACES; i++) {
+		struct net_iface *ifc = &dp.ifaces[i];
+		ifc->up = true;
+		ifc->port_id = port_id[i];
+		ifc->addr = our_ip[i];
+		ifc->mask = ip4(255, 255, 255, 0);
+		ifc->mtu = NET_MTU;
+		ifc->mac = our_mac[i];
+		dp.ports[i] = (struct dp_port){ .used = true, .id = port_id[i], .n_rxq = 1,
+						.n_txq = 1 };
+		dp.udp.media_first[i] = 1024;
+		dp.udp.media_last[i] = 65535;
+	}
+	struct worker *w = worker_new(&dp, 0, rte_lcore_id());
+	struct media_worker *mw = media_worker_new(0, 0);
+	struct bench_session *bs = calloc(MAX_SESSIONS, sizeof(*bs));
+	if (w == NULL || mw == NULL || bs == NULL) {
+		fprintf(stderr, "media_bench: worker set-up failed\n");
+		return 1;
+	}
+	dp.workers[0] = w;
+	media_worker_attach(mw, &w->net);
+	arp_learn(w, dp.pool, NET_IFACE_EXTERNAL);
+	arp_learn(w, dp.pool, NET_IFACE_INTERNAL);
+	drain();
+
+	const enum umedge_srtp_suite suites[] = {
+		UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80, UMEDGE_SRTP_AEAD_AES_128_GCM,
+		UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_32, UMEDGE_SRTP_AES_256_CM_HMAC_SHA1_80,
+		UMEDGE_SRTP_AEAD_AES_256_GCM };
+	unsigned n_suites = all ? 5 : 2;
+
+	print_machine();
+	printf("setup: two net_ring ports, one worker core (worker_poll), %d-octet RTP payload "
+	       "(%d-octet RTP), bursts of %d, round robin over the sessions,\n"
+	       "       %.1f s per figure; only worker_poll is timed (TSC), in windows of %d bursts;\n"
+	       "       windows in which the thread was switched out are discarded (shared machine);\n"
+	       "       median and best of the rest; 'kept' = windows kept / all\n",
+	       PAYLOAD, RTP_LEN, BURST, seconds, WINDOW_BURSTS);
+	printf("%-26s %9s %-10s %9s %9s %10s %9s %7s %11s\n", "suite", "sessions", "direction",
+	       "Mpps", "ns/pkt", "best Mpps", "best ns", "out/in", "kept");
+	srand(42);
+	for (unsigned si = 0; si < n_suites; si++) {
+		for (unsigned ci = 0; ci < n_counts; ci++) {
+			unsigned n = counts[ci];
+			uint64_t drops0 = 0;
+			if (build_sessions(mw, bs, n, suites[si]) != 0) {
+				fprintf(stderr, "media_bench: %u sessions could not be built\n", n);
+				return 1;
+			}
+			/* the first RTP->SRTP burst must decrypt at the gateway */
+			if (ci == 0) {
+				uint8_t key[MEDIA_KEY_MAX];
+				/* rebuild session 0 with a known TX key */
+				struct media_session_params p;
+				memset(&p, 0, sizeof(p));
+				media_worker_unlink(mw, bs[0].s);
+				media_session_free(bs[0].s);
+				p.srtp = true;
+				p.suite = suites[si];
+				p.ext_local = p.int_local = PORT_BASE;
+				p.ext_remote_ip = peer_ip[0];
+				p.int_remote_ip = peer_ip[1];
+				p.ext_remote_port = p.int_remote_port = PORT_BASE;
+				random_key(key, sizeof(key));
+				memcpy(p.tx_key, key, sizeof(key));
+				random_key(p.rx_key, sizeof(p.rx_key));
+				if (media_session_new(&p, 1, &bs[0].s) != 0)
+					return 1;
+				media_worker_install(mw, bs[0].s);
+				if (!check_output(w, dp.pool, bs, suites[si], key)) {
+					fprintf(stderr, "media_bench: RTP->SRTP output does not decrypt\n");
+					return 1;
+				}
+				/* session 0's peer must share its RX key again */
+				srtp_dealloc(bs[0].peer);
+				if (make_peer(&bs[0].peer, suites[si], p.rx_key) != 0)
+					return 1;
+			}
+			for (int dir = 0; dir < 2; dir++) {
+				bool srtp_in = dir == 1;
+				run(w, dp.pool, bs, n, srtp_in, seconds / 4); /* warm-up, new SSRCs */
+				drops0 = mw->cnt.auth_fail + mw->cnt.replay + mw->cnt.srtp_error +
+					 mw->cnt.no_session + mw->cnt.foreign + mw->cnt.bad_packet;
+				struct result r = run(w, dp.pool, bs, n, srtp_in, seconds);
+				uint64_t drops = mw->cnt.auth_fail + mw->cnt.replay +
+						 mw->cnt.srtp_error + mw->cnt.no_session +
+						 mw->cnt.foreign + mw->cnt.bad_packet - drops0;
+				double med = r.n_windows ? r.ns[r.n_windows / 2] : 0;
+				double best = r.n_windows ? r.ns[0] : 0;
+				printf("%-26s %9u %-10s %9.2f %9.1f %10.2f %9.1f %7.3f %5u/%-5u%s\n",
+				       umedge_srtp_suite_name(suites[si]), n,
+				       srtp_in ? "SRTP->RTP" : "RTP->SRTP", 1e3 / med, med,
+				       1e3 / best, best,
+				       r.packets ? (double)r.sent / (double)r.packets : 0.0,
+				       r.n_windows, r.n_windows + r.n_preempted,
+				       drops ? "  (drops!)" : "");
+				fflush(stdout);
+			}
+			free_sessions(mw, bs, n);
+		}
+	}
+	printf("session state: %zu octets of struct media_session, plus libsrtp2 contexts\n",
+	       sizeof(struct media_session));
+	worker_free(w);
+	media_worker_free(mw);
+	free(bs);
+	rte_eal_cleanup();
+	snprintf(prefix, sizeof(prefix), "/var/run/dpdk/mediabench-%d", getpid());
+	remove_dir(prefix);
+	return 0;
+}
