@@ -358,6 +358,8 @@ static void emit_dataplane(struct emit *m, const struct config_dataplane *dp)
 	emit_range(m, "external", &dp->media_external);
 	emit_range(m, "internal", &dp->media_internal);
 	map_end(m);
+	if (dp->media_idle_timeout_s != CONFIG_DEFAULT_MEDIA_IDLE_TIMEOUT_S)
+		kv_num(m, "media_idle_timeout_s", (long)dp->media_idle_timeout_s);
 	if (dp->udp_echo_port)
 		kv_num(m, "udp_echo_port", dp->udp_echo_port);
 	if (dp->tcp_echo_port)

@@ -19,6 +19,7 @@ void config_defaults(struct config *c)
 	c->dataplane.workers = CONFIG_DEFAULT_WORKERS;
 	c->dataplane.idle = CONFIG_IDLE_BACKOFF;
 	c->dataplane.media_external.first = CONFIG_DEFAULT_MEDIA_EXTERNAL_FIRST;
+	c->dataplane.media_idle_timeout_s = CONFIG_DEFAULT_MEDIA_IDLE_TIMEOUT_S;
 	c->dataplane.media_external.last = CONFIG_DEFAULT_MEDIA_EXTERNAL_LAST;
 	c->dataplane.media_internal.first = CONFIG_DEFAULT_MEDIA_INTERNAL_FIRST;
 	c->dataplane.media_internal.last = CONFIG_DEFAULT_MEDIA_INTERNAL_LAST;
@@ -116,6 +117,7 @@ static bool dataplane_equal(const struct config_dataplane *a,
 	    a->media_external.last != b->media_external.last ||
 	    a->media_internal.first != b->media_internal.first ||
 	    a->media_internal.last != b->media_internal.last ||
+	    a->media_idle_timeout_s != b->media_idle_timeout_s ||
 	    a->udp_echo_port != b->udp_echo_port || a->tcp_echo_port != b->tcp_echo_port ||
 	    a->tls_echo_port != b->tls_echo_port || a->crypto_lcores != b->crypto_lcores ||
 	    memcmp(&a->tcp, &b->tcp, sizeof(a->tcp)) != 0 ||

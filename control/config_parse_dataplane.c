@@ -278,7 +278,7 @@ int config_parse_dataplane(struct config_yctx *y, const struct config_ynode *n,
 	static const char *const keys[] = {
 		"eal", "workers", "idle", "external", "internal", "media_ports",
 		"udp_echo_port", "tcp_echo_port", "tcp", "tcp_fault", "tcp_dial",
-		"tls_echo_port", "crypto_lcores", NULL
+		"tls_echo_port", "crypto_lcores", "media_idle_timeout_s", NULL
 	};
 	const struct config_ynode *v;
 	long val;
@@ -315,6 +315,12 @@ int config_parse_dataplane(struct config_yctx *y, const struct config_ynode *n,
 	    parse_echo(y, n, "tcp_echo_port", &dp->tcp_echo_port) < 0 ||
 	    parse_echo(y, n, "tls_echo_port", &dp->tls_echo_port) < 0)
 		return -1;
+	v = config_ymap_get(n, "media_idle_timeout_s");
+	if (v) {
+		if (config_yint(y, v, "dataplane", "media_idle_timeout_s", 0, 86400, &val) < 0)
+			return -1;
+		dp->media_idle_timeout_s = (uint32_t)val;
+	}
 	v = config_ymap_get(n, "crypto_lcores");
 	if (v) {
 		if (config_yint(y, v, "dataplane", "crypto_lcores", 0, 8, &val) < 0)

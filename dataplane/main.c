@@ -31,7 +31,6 @@
 #define EAL_ARGV_MAX (CONFIG_EAL_ARGS_MAX + 16)
 #define MAIN_TICK_MS 100
 #define STATS_EVERY_MS 1000
-#define MEDIA_IDLE_TIMEOUT_S 60   /* MediaSessionIdle after this much silence */
 
 static volatile sig_atomic_t got_signal;
 
@@ -258,7 +257,7 @@ static struct media_engine *media_setup(struct dp *dp, struct ctl *ctl)
 	struct media_engine_conf mc = {
 		.n_workers = dp->n_workers,
 		.socket = (int)rte_socket_id(),
-		.idle_timeout_s = MEDIA_IDLE_TIMEOUT_S,
+		.idle_timeout_s = dp->cfg->dataplane.media_idle_timeout_s,
 		.notify = media_notify,
 		.notify_arg = ctl,
 	};

@@ -32,6 +32,7 @@
 #define CONFIG_DEFAULT_MEDIA_EXTERNAL_LAST 29999
 #define CONFIG_DEFAULT_MEDIA_INTERNAL_FIRST 30000
 #define CONFIG_DEFAULT_MEDIA_INTERNAL_LAST 39999
+#define CONFIG_DEFAULT_MEDIA_IDLE_TIMEOUT_S 60  /* MediaSessionIdle after this much silence */
 #define CONFIG_DEFAULT_TCP_MAX_CONNECTIONS 512  /* per worker, TIME_WAIT included */
 #define CONFIG_DEFAULT_TCP_MAX_PER_SOURCE 256
 #define CONFIG_DEFAULT_TCP_HALF_OPEN 128        /* then SYN cookies */
@@ -140,6 +141,7 @@ struct config_dataplane {
 	enum config_idle idle;
 	struct config_interface external, internal;
 	struct config_port_range media_external, media_internal;
+	uint32_t media_idle_timeout_s; /* MediaSessionIdle after this much silence, 0: never */
 	uint16_t udp_echo_port;    /* 0: off (diagnostic RFC 862 service) */
 	uint16_t tcp_echo_port;    /* 0: off */
 	uint16_t tls_echo_port;    /* 0: off (diagnostic TLS echo, mutual TLS) */

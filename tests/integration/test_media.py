@@ -244,6 +244,33 @@ def rtcp_mux_and_rtp(env, peers, gw_port, app_port):
     return [s, p]
 
 
+def idle_events(env, sid):
+    rc, evs = ctl(env, "events", "--limit", "1000")
+    evs = evs if isinstance(evs, list) else (evs.get("events", []) if isinstance(evs, dict) else [])
+    return [e for e in evs if e.get("id") == "MediaSessionIdle"
+            and e.get("fields", {}).get("session") == sid]
+
+
+def idle(env, peers, gw_port, app_port):
+    """media_idle_timeout_s is 2 in this test's configuration."""
+    p = add(env, gw_port, app_port, "rtp")
+    ext_ip, ext_port = hostport(p["ext_local"])
+    time.sleep(4.5)
+    evs = idle_events(env, p["id"])
+    ok(len(evs) == 1, f"a silent session raises MediaSessionIdle once ({len(evs)})")
+    r = peers.recv_start(env.ns_app, [{"bind": [APP, app_port]}], expect=1)
+    peers.send(env.ns_gw, [{"src": [GW, gw_port], "dst": [ext_ip, ext_port], "ssrc": 2,
+                            "count": 1}])
+    peers.recv_end(r)
+    time.sleep(4.5)
+    evs = idle_events(env, p["id"])
+    ok(len(evs) == 2, f"silent again after a packet: a second event ({len(evs)})")
+    rc, st = ctl(env, "status")
+    media = st.get("dataplane", {}).get("media", {}) if isinstance(st, dict) else {}
+    ok(media.get("idle_events", 0) >= 2, f"idle events counted ({media.get('idle_events')})")
+    return p
+
+
 def many(env, peers, n=500):
     raw = Raw(env.sock)
     sessions = []
@@ -293,6 +320,8 @@ def many(env, peers, n=500):
 
 def main():
     env = Env(BUILD, SRC, "med", workers=2)
+    with open(env.config, "a") as f:  # the dataplane: section is the last one
+        f.write("  media_idle_timeout_s: 2\n")
     peers = Peers(env)
     try:
         env.start_control()
@@ -305,6 +334,7 @@ def main():
             made.append(one_suite(env, peers, suite, 4000 + 10 * i, 5000 + 10 * i))
         made.append(latching(env, peers, 4100, 5100))  # also uses 4200
         made += rtcp_mux_and_rtp(env, peers, 4300, 5300)
+        made.append(idle(env, peers, 4400, 5400))
         rc, res = ctl(env, "media", "list")
         ok(rc == 0 and sorted(x["id"] for x in res) == sorted(m["id"] for m in made),
            f"media list shows the {len(made)} sessions")

@@ -307,6 +307,7 @@ Test(config, defaults)
 	cr_expect_eq(c->dataplane.media_internal.last, 39999);
 	cr_expect_eq(c->dataplane.udp_echo_port, 0);
 	cr_expect_eq(c->dataplane.tcp_echo_port, 0);
+	cr_expect_eq(c->dataplane.media_idle_timeout_s, 60);
 	config_free(c);
 }
 
@@ -559,6 +560,8 @@ static const struct bad bad_inputs[] = {
 	  "t.yaml:10: dataplane.workers: 65 is out of range (1..64)" },
 	{ "crypto_lcores 9", MINIMAL DP_MINIMAL "  crypto_lcores: 9\n",
 	  "t.yaml:10: dataplane.crypto_lcores: 9 is out of range (0..8)" },
+	{ "media idle timeout", MINIMAL DP_MINIMAL "  media_idle_timeout_s: 86401\n",
+	  "t.yaml:10: dataplane.media_idle_timeout_s: 86401 is out of range (0..86400)" },
 	{ "echo port 70000", MINIMAL DP_MINIMAL "  udp_echo_port: 70000\n",
 	  "t.yaml:10: dataplane.udp_echo_port: 70000 is out of range (0..65535)" },
 	{ "tcp max_connections 8", MINIMAL DP_MINIMAL "  tcp: { max_connections: 8 }\n",
@@ -829,6 +832,7 @@ Test(config, round_trip_awkward_strings)
 		   "  external: { port: 3, address: 192.0.2.1/32, gateway: 192.0.2.1 }\n"
 		   "  internal: { port: 0, address: 198.51.100.1/1 }\n"
 		   "  media_ports: { external: 2-3, internal: 65534-65535 }\n"
+		   "  media_idle_timeout_s: 0\n"
 		   "  udp_echo_port: 65535\n");
 }
 
