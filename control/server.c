@@ -304,7 +304,7 @@ static void handle_message(struct server *srv, struct client *c, json_t *msg)
 		handle_hello(srv, c);
 		return;
 	}
-	if (cmd && strncmp(cmd, "media.", 6) == 0) {
+	if (cmd && (strncmp(cmd, "media.", 6) == 0 || strncmp(cmd, "diag.", 5) == 0)) {
 		const json_t *args = json_object_get(msg, "args");
 
 		if (args && !json_is_object(args)) {

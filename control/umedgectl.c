@@ -40,6 +40,7 @@ static const char usage_text[] =
 	"  media add --ext-remote IP:PORT --int-remote IP:PORT --security srtp|rtp\n"
 	"            [--suite SUITE] [--ext-rx-key B64] [--ext-tx-key B64] [--rtcp-mux]\n"
 	"  media list | show ID | remove ID\n"
+	"  diag tcp-connect IP:PORT [--connections N] [--bytes N]   (engine-opened TCP echo check)\n"
 	"\n"
 	"MODE: unsecured, sip_secured, secured. LIST: comma-separated SRTP suites.\n"
 	"The socket is --socket, else $UMEDGE_SOCKET, else server.control_socket of\n"
@@ -90,6 +91,8 @@ static const struct verb verbs[] = {
 	{ "media list", "media.list", NULL, { NULL }, { NULL } },
 	{ "media show", "media.show", "id#", { NULL }, { "id" } },
 	{ "media remove", "media.remove", "id#", { NULL }, { "id" } },
+	{ "diag tcp-connect", "diag.tcp-connect", "target",
+	  { "--connections=connections#", "--bytes=bytes#" }, { "target" } },
 };
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)

@@ -362,6 +362,8 @@ int main(int argc, char **argv)
 	if (dp_setup(&dp, cfg) != 0)
 		goto teardown;
 	ctl_init(&ctl, dp.socket_path);
+	if (ctl_on_request(&ctl, "diag.", worker_tcp_diag_request, &dp) != 0)
+		RTE_LOG(WARNING, USER1, "diag requests not registered\n");
 	media = media_setup(&dp, &ctl);
 	if (media == NULL) {
 		RTE_LOG(ERR, USER1, "media engine: set-up failed\n");

@@ -4,7 +4,10 @@
  * worker_tcp_collect, which only reads counters. */
 #include "worker_tcp.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_branch_prediction.h>
@@ -18,6 +21,7 @@
 
 #define DIAL_DELAY_MS 3000      /* after start-up: let the links come up */
 #define DIAL_CHUNK 4096
+#define DIAL_DIAG_PER_WORKER 64 /* connections of one diag.tcp-connect per worker */
 
 struct dial_conn {
 	struct worker_tcp *wt;
@@ -34,8 +38,13 @@ struct worker_tcp {
 	struct config_tcp_dial dial_cfg;
 	uint64_t dial_at;        /* tsc; 0 once started */
 	struct dial_conn *dial;
-	uint32_t n_dial;
+	uint32_t n_dial, dial_cap;
 	struct worker_tcp_dial_stats dial_stats;
+	/* diag.tcp-connect from the main lcore: it writes req, then bumps
+	 * req_seq (release); the worker starts it when req_seq != req_done */
+	struct config_tcp_dial req;
+	uint32_t req_n;
+	uint32_t req_seq, req_done;
 };
 
 /* ---- the seams with the IPv4 layer ---- */
@@ -79,6 +88,14 @@ static void wt_poll(struct net_ctx *ctx, void *arg)
 	tcp_stack_poll(wt->st, ctx->now);
 	if (unlikely(wt->dial_at != 0 && ctx->now >= wt->dial_at))
 		dial_start(wt);
+	if (unlikely(__atomic_load_n(&wt->req_seq, __ATOMIC_ACQUIRE) != wt->req_done)) {
+		uint32_t seq = wt->req_seq;
+		wt->dial_cfg = wt->req;
+		wt->n_dial = wt->req_n;
+		dial_start(wt);
+		/* after the counters moved: the main lcore sees it busy until then */
+		__atomic_store_n(&wt->req_done, seq, __ATOMIC_RELEASE);
+	}
 }
 
 /* ---- entry points ---- */
@@ -209,9 +226,9 @@ static void dial_start(struct worker_tcp *wt)
 	const struct worker *w = wt->w;
 	uint32_t dst = rte_be_to_cpu_32(wt->dial_cfg.addr.s_addr);
 
-	wt->dial_at = 0;
 	for (uint32_t i = 0; i < wt->n_dial; i++) {
 		struct dial_conn *d = &wt->dial[i];
+		memset(d, 0, sizeof(*d));
 		d->wt = wt;
 		d->id = w->idx + i * w->dp->n_workers;
 		wt->dial_stats.started++;
@@ -221,6 +238,7 @@ static void dial_start(struct worker_tcp *wt)
 			wt->dial_stats.failed++;
 		}
 	}
+	__atomic_store_n(&wt->dial_at, 0, __ATOMIC_RELEASE);
 }
 
 static int dial_init(struct worker_tcp *wt, const struct config_tcp_dial *cfg, int socket)
@@ -228,17 +246,125 @@ static int dial_init(struct worker_tcp *wt, const struct config_tcp_dial *cfg, i
 	const struct worker *w = wt->w;
 	unsigned n = w->dp->n_workers;
 
-	if (!cfg->on)
-		return 0;
-	wt->dial_cfg = *cfg;
-	wt->n_dial = cfg->connections / n + (w->idx < cfg->connections % n ? 1 : 0);
-	if (wt->n_dial == 0)
-		return 0;
-	wt->dial = rte_zmalloc_socket("tcp_dial", wt->n_dial * sizeof(*wt->dial), 0, socket);
+	if (cfg->on) {
+		wt->dial_cfg = *cfg;
+		wt->n_dial = cfg->connections / n + (w->idx < cfg->connections % n ? 1 : 0);
+	}
+	wt->dial_cap = RTE_MAX(wt->n_dial, (uint32_t)DIAL_DIAG_PER_WORKER);
+	wt->dial = rte_zmalloc_socket("tcp_dial", wt->dial_cap * sizeof(*wt->dial), 0, socket);
 	if (wt->dial == NULL)
 		return -ENOMEM;
-	wt->dial_at = rte_rdtsc() + rte_get_tsc_hz() / 1000 * DIAL_DELAY_MS;
+	if (wt->n_dial > 0)
+		wt->dial_at = rte_rdtsc() + rte_get_tsc_hz() / 1000 * DIAL_DELAY_MS;
 	return 0;
+}
+
+/* ---- diag.tcp-connect (main lcore) ---- */
+
+/* A worker is free for a new dial when its configured dial has started, the
+ * last request was taken, and every dial connection has its outcome. */
+static bool dial_idle(const struct worker_tcp *wt)
+{
+	/* read the flags first (acquire): the counters they publish follow */
+	if (__atomic_load_n(&wt->dial_at, __ATOMIC_ACQUIRE) != 0 ||
+	    __atomic_load_n(&wt->req_done, __ATOMIC_ACQUIRE) != wt->req_seq)
+		return false;
+	/* outcomes are counted before started is compared: a connection
+	 * finishing meanwhile only makes it look busy */
+	uint64_t ok = __atomic_load_n(&wt->dial_stats.ok, __ATOMIC_ACQUIRE);
+	uint64_t failed = __atomic_load_n(&wt->dial_stats.failed, __ATOMIC_ACQUIRE);
+	uint64_t started = __atomic_load_n(&wt->dial_stats.started, __ATOMIC_ACQUIRE);
+
+	return started == ok + failed;
+}
+
+/* "a.b.c.d:port" */
+static int parse_target(const char *s, struct in_addr *addr, uint16_t *port)
+{
+	char buf[32];
+	char *colon, *end;
+	unsigned long p;
+
+	if (s == NULL || strlen(s) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", s);
+	colon = strrchr(buf, ':');
+	if (colon == NULL)
+		return -1;
+	*colon = '\0';
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || end == colon + 1 || p == 0 || p > 65535)
+		return -1;
+	if (inet_pton(AF_INET, buf, addr) != 1)
+		return -1;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+static int int_arg(json_t *args, const char *key, json_int_t dflt, json_int_t min,
+		   json_int_t max, json_int_t *out)
+{
+	json_t *v = json_object_get(args, key);
+
+	if (v == NULL) {
+		*out = dflt;
+		return 0;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+		return -1;
+	*out = json_integer_value(v);
+	return 0;
+}
+
+json_t *worker_tcp_diag_request(void *arg, const char *req, json_t *args, char *err,
+				size_t errlen)
+{
+	struct dp *dp = arg;
+	struct config_tcp_dial d = { .on = true };
+	json_int_t conns, bytes;
+	unsigned n = dp->n_workers;
+
+	if (strcmp(req, "diag.tcp-connect") != 0) {
+		snprintf(err, errlen, "the dataplane does not serve %s", req);
+		return NULL;
+	}
+	if (parse_target(json_string_value(json_object_get(args, "target")), &d.addr,
+			 &d.port) != 0) {
+		snprintf(err, errlen, "target: expected IPv4:PORT like 192.0.2.10:9000");
+		return NULL;
+	}
+	if (int_arg(args, "connections", 1, 1, (json_int_t)n * DIAL_DIAG_PER_WORKER,
+		    &conns) != 0 ||
+	    int_arg(args, "bytes", 65536, 0, 1 << 30, &bytes) != 0) {
+		snprintf(err, errlen, "connections: 1..%u, bytes: 0..%d",
+			 n * DIAL_DIAG_PER_WORKER, 1 << 30);
+		return NULL;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct worker_tcp *wt = dp->workers[i] ? dp->workers[i]->tcp : NULL;
+		if (wt == NULL) {
+			snprintf(err, errlen, "the workers have no TCP");
+			return NULL;
+		}
+		if (!dial_idle(wt)) {
+			snprintf(err, errlen, "a dial is still running (see status dataplane.tcp.dial)");
+			return NULL;
+		}
+	}
+	d.connections = (uint32_t)conns;
+	d.bytes = (uint32_t)bytes;
+	for (unsigned i = 0; i < n; i++) {
+		struct worker_tcp *wt = dp->workers[i]->tcp;
+		wt->req = d;
+		wt->req_n = d.connections / n + (i < d.connections % n ? 1 : 0);
+		__atomic_store_n(&wt->req_seq, wt->req_seq + 1, __ATOMIC_RELEASE);
+	}
+	return json_pack("{s:s, s:I, s:I, s:s}",
+			 "target", json_string_value(json_object_get(args, "target")),
+			 "connections", (json_int_t)d.connections,
+			 "bytes", (json_int_t)d.bytes,
+			 "outcome", "status: dataplane.tcp.dial (started, ok, failed, mismatches)");
 }
 
 /* ---- life cycle ---- */

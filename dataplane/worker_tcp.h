@@ -45,6 +45,15 @@ struct tcp_stack *worker_tcp_stack(struct worker *w);
 int worker_tcp_connect(struct worker *w, uint32_t dst_ip, uint16_t dst_port,
 		       const struct tcp_callbacks *cb, void *user, struct tcp_conn **out);
 
+/* The ctl request handler for "diag." (main lcore): diag.tcp-connect with
+ * args {target: "IP:PORT", connections: 1..64 per worker (1), bytes (65536)}
+ * has the workers open that many connections to target, each sending
+ * `bytes` pseudo-random bytes and checking the echo, like dataplane.tcp_dial.
+ * Answers at once; outcomes are counted under status dataplane.tcp.dial.
+ * arg is the struct dp. */
+json_t *worker_tcp_diag_request(void *arg, const char *req, json_t *args, char *err,
+				size_t errlen);
+
 /* Add worker w's counters and gauges to sum (main lcore, while it runs). */
 void worker_tcp_collect(const struct worker *w, struct worker_tcp_sum *sum);
 /* The dataplane.tcp object of the stats notification. */

@@ -123,6 +123,28 @@ def run_clean():
         print(f"# clean echo: {res['secs']} s for {res['mbytes_each_way']} MB each way",
               flush=True)
         dial_check(env, server, "clean")
+
+        # the same through the CLI: umedgectl diag tcp-connect, relayed by control
+        d0 = ctl_status(env)["dataplane"]["tcp"]["dial"]
+        srv2 = peer_bg(env, "echo_server", DIAL_PORT + 1, 8, 60)
+        time.sleep(0.5)
+        r = subprocess.run([os.path.join(BUILD, "control", "umedgectl"), "--socket", env.sock,
+                            "--json", "diag", "tcp-connect", f"{GW}:{DIAL_PORT + 1}",
+                            "--connections", "8", "--bytes", "262144"],
+                           capture_output=True, text=True, timeout=30)
+        ok(r.returncode == 0, f"umedgectl diag tcp-connect accepted ({r.stdout.strip()} "
+           f"{r.stderr.strip()})")
+        d1 = wait(lambda: (lambda d: d if d["ok"] + d["failed"] >= d0["ok"] + d0["failed"] + 8
+                           else None)(ctl_status(env)["dataplane"]["tcp"]["dial"]),
+                  30, "diag dial outcome")
+        srv2.communicate(timeout=60)
+        ok(d1["ok"] - d0["ok"] == 8 and d1["mismatches"] == d0["mismatches"],
+           f"diag tcp-connect: 8 engine-opened connections echoed 256 KiB each ({d1})")
+        r = subprocess.run([os.path.join(BUILD, "control", "umedgectl"), "--socket", env.sock,
+                            "diag", "tcp-connect", "192.0.2.10"],
+                           capture_output=True, text=True, timeout=30)
+        ok(r.returncode != 0 and "IPv4:PORT" in r.stdout + r.stderr,
+           f"diag tcp-connect without a port is refused ({(r.stdout + r.stderr).strip()})")
         t1 = tcp_stats(env)
         ok(t1["conns_passive_open"] - t0["conns_passive_open"] >= CONNS,
            f"passive opens counted ({t1['conns_passive_open']})")
