@@ -26,6 +26,7 @@
 #include "stats.h"
 #include "telemetry.h"
 #include "worker.h"
+#include "worker_tls.h"
 #include "media/media_ctl.h"
 
 #define EAL_ARGV_MAX (CONFIG_EAL_ARGS_MAX + 16)
@@ -92,7 +93,7 @@ static int build_eal_argv(const struct config_dataplane *d, char **argv, char *l
 	for (int i = 0; i < d->n_eal && argc < EAL_ARGV_MAX - 8; i++)
 		argv[argc++] = d->eal[i];
 	if (!has_arg(d, lcore_opts)) {
-		snprintf(lcores, lcores_len, "0-%d", d->workers);
+		snprintf(lcores, lcores_len, "0-%d", d->workers + d->crypto_lcores);
 		argv[argc++] = (char *)"-l";
 		argv[argc++] = lcores;
 	}
@@ -314,6 +315,7 @@ int main(int argc, char **argv)
 	struct dp dp;
 	struct ctl ctl;
 	struct media_engine *media = NULL;
+	struct worker_tls_plane *tlsp = NULL;
 	int opt, rc = 1;
 	bool eal_up = false;
 
@@ -369,10 +371,17 @@ int main(int argc, char **argv)
 		RTE_LOG(ERR, USER1, "media engine: set-up failed\n");
 		goto teardown;
 	}
+	tlsp = worker_tls_setup(&dp);
+	if (tlsp == NULL) {
+		RTE_LOG(ERR, USER1, "tls: set-up failed\n");
+		goto teardown;
+	}
 	if (telemetry_register(&dp, &ctl) != 0)
 		RTE_LOG(WARNING, USER1, "telemetry commands not registered\n");
 	for (unsigned i = 0; i < dp.n_workers; i++)
 		rte_eal_remote_launch(worker_main, dp.workers[i], dp.workers[i]->lcore);
+	if (worker_tls_launch(tlsp, &dp.quit) != 0)
+		RTE_LOG(ERR, USER1, "tls: crypto lcores missing, key operations run inline\n");
 	print_ready(&dp);
 
 	uint64_t next_stats = mono_ms() + STATS_EVERY_MS;
@@ -380,6 +389,7 @@ int main(int argc, char **argv)
 		ctl_poll(&ctl, MAIN_TICK_MS);
 		snapshot_reclaim(false);
 		media_engine_tick(media, mono_ms());
+		worker_tls_tick(tlsp, &ctl, mono_ms());
 		if (mono_ms() >= next_stats) {
 			struct stats_sum s;
 			next_stats += STATS_EVERY_MS;
@@ -388,6 +398,8 @@ int main(int argc, char **argv)
 				json_t *j = stats_to_json(&s);
 				if (j != NULL)
 					json_object_set_new(j, "media", media_engine_stats(media));
+				if (j != NULL)
+					json_object_set_new(j, "tls", worker_tls_stats(tlsp));
 				ctl_send_stats(&ctl, j);
 				json_decref(j);
 			}
@@ -407,6 +419,7 @@ teardown:
 		rte_eal_mp_wait_lcore();
 	}
 	media_engine_free(media); /* workers stopped: nobody holds a session */
+	worker_tls_free(tlsp);    /* workers and crypto lcores stopped */
 	dp_teardown(&dp);
 out:
 	if (eal_up)

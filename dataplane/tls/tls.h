@@ -196,6 +196,9 @@ int tls_connect(struct tls_worker *tw, struct tls_ctx *ctx, struct tcp_stack *st
 int tls_offload_init(unsigned n, int socket);
 void tls_offload_fini(void);
 unsigned tls_offload_count(void);
+/* Use only the first n rings (fewer crypto lcores could be launched).
+ * Before any offloading context exists. */
+void tls_offload_limit(unsigned n);
 /* A crypto lcore's loop over request ring idx until *quit; backoff sleeps
  * when idle (shared hosts). Signature fits rte_eal_remote_launch with a
  * struct tls_crypto_args. */

@@ -48,11 +48,17 @@ int tls_offload_init(unsigned n, int socket)
 
 void tls_offload_fini(void)
 {
-	for (unsigned i = 0; i < n_rings; i++) {
+	for (unsigned i = 0; i < TLS_OFFLOAD_MAX; i++) {
 		rte_ring_free(req_rings[i]);
 		req_rings[i] = NULL;
 	}
 	n_rings = 0;
+}
+
+void tls_offload_limit(unsigned n)
+{
+	if (n < n_rings)
+		n_rings = n;	/* the rest are freed by tls_offload_fini */
 }
 
 unsigned tls_offload_count(void)
