@@ -177,6 +177,33 @@ Test(media_ctl, add_list_show_remove)
 	json_decref(st);
 }
 
+Test(media_ctl, request_keys_are_wiped)
+{
+	char err[256];
+	const char *key = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk";
+	char add[512];
+	json_error_t je;
+
+	eng = engine(1, 20000, 20099, 30000, 30099);
+	start_poller(1);
+	snprintf(add, sizeof(add),
+		 "{\"ext_remote\":\"192.0.2.10:4000\",\"int_remote\":\"198.51.100.20:5000\","
+		 "\"security\":\"srtp\",\"suite\":\"AES_CM_128_HMAC_SHA1_80\","
+		 "\"ext_rx_key\":\"%s\",\"ext_tx_key\":\"%s\"}", key, key);
+	json_t *args = json_loads(add, 0, &je);
+	cr_assert(args != NULL);
+	json_t *r = media_ctl_request(eng, "media.add", args, err, sizeof(err));
+	cr_assert(r != NULL, "%s", err);
+	/* the reply has its own copies; the request's are cleared in place */
+	cr_assert_str_eq(json_string_value(json_object_get(r, "ext_tx_key")), key);
+	const char *rx = json_string_value(json_object_get(args, "ext_rx_key"));
+	const char *tx = json_string_value(json_object_get(args, "ext_tx_key"));
+	for (size_t i = 0; i < strlen(key); i++)
+		cr_assert(rx[i] == 0 && tx[i] == 0, "octet %zu of a key left in the request", i);
+	json_decref(r);
+	json_decref(args);
+}
+
 Test(media_ctl, refusals)
 {
 	static const char *const bad[] = {
