@@ -14,6 +14,7 @@ import ssl
 import sys
 import time
 
+WINDOW = 256 * 1024
 
 def context(cert, key, cafile):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -40,7 +41,8 @@ def echo(host, port, ctx, n, size, deadline=600):
         data = os.urandom(4096) * (size // 4096)
         st = {"s": s, "data": data, "sent": 0, "rcvd": bytearray(), "hs": False, "i": i}
         conns.append(st)
-        sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE, st)
+        st["ev"] = selectors.EVENT_READ | selectors.EVENT_WRITE
+        sel.register(s, st["ev"], st)
     live = len(conns)
     while live and time.time() < end:
         for key, ev in sel.select(timeout=1):
@@ -58,8 +60,10 @@ def echo(host, port, ctx, n, size, deadline=600):
                     if not chunk:
                         raise ConnectionError("closed early")
                     st["rcvd"] += chunk
-            except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
-                pass
+            except ssl.SSLWantWriteError:
+                st["hs_write"] = True
+            except (ssl.SSLWantReadError, BlockingIOError):
+                st["hs_write"] = False
             except (ssl.SSLError, OSError) as e:
                 failed += 1
                 st["err"] = str(e)
@@ -75,8 +79,18 @@ def echo(host, port, ctx, n, size, deadline=600):
                 sel.unregister(s)
                 s.close()
                 live -= 1
-            elif st["sent"] >= len(st["data"]):
-                sel.modify(s, selectors.EVENT_READ, st)
+                continue
+            # write only while little is in flight: no spinning on a
+            # writable socket whose echo has not come back yet
+            want = selectors.EVENT_READ
+            if st["hs"] and st["sent"] < len(st["data"]) and \
+                    st["sent"] - len(st["rcvd"]) < WINDOW:
+                want |= selectors.EVENT_WRITE
+            if not st["hs"]:
+                want |= selectors.EVENT_WRITE if st.get("hs_write") else 0
+            if want != st.get("ev"):
+                st["ev"] = want
+                sel.modify(s, want, st)
     errs = [c.get("err") for c in conns if c.get("err")][:3]
     return {"ok": ok, "failed": failed, "unfinished": live, "thumbprints": sorted(thumbs),
             "errors": errs}
