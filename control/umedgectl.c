@@ -41,6 +41,7 @@ static const char usage_text[] =
 	"            [--suite SUITE] [--ext-rx-key B64] [--ext-tx-key B64] [--rtcp-mux]\n"
 	"  media list | show ID | remove ID\n"
 	"  diag tcp-connect IP:PORT [--connections N] [--bytes N]   (engine-opened TCP echo check)\n"
+	"  diag tcp-conns   (the workers' TCP connections and their counters)\n"
 	"\n"
 	"MODE: unsecured, sip_secured, secured. LIST: comma-separated SRTP suites.\n"
 	"The socket is --socket, else $UMEDGE_SOCKET, else server.control_socket of\n"
@@ -93,6 +94,7 @@ static const struct verb verbs[] = {
 	{ "media remove", "media.remove", "id#", { NULL }, { "id" } },
 	{ "diag tcp-connect", "diag.tcp-connect", "target",
 	  { "--connections=connections#", "--bytes=bytes#" }, { "target" } },
+	{ "diag tcp-conns", "diag.tcp-conns", NULL, { NULL }, { NULL } },
 };
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)

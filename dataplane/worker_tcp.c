@@ -22,6 +22,14 @@
 #define DIAL_DELAY_MS 3000      /* after start-up: let the links come up */
 #define DIAL_CHUNK 4096
 #define DIAL_DIAG_PER_WORKER 64 /* connections of one diag.tcp-connect per worker */
+#define CONNS_SHOWN 256         /* connections per worker in diag.tcp-conns */
+#define CONNS_WAIT_MS 200       /* the main lcore waits this long for the workers */
+
+/* One connection as diag.tcp-conns shows it, copied by the worker. */
+struct conn_row {
+	struct tcp_conn_info info;
+	struct tcp_conn_stats stats;
+};
 
 struct dial_conn {
 	struct worker_tcp *wt;
@@ -45,7 +53,34 @@ struct worker_tcp {
 	struct config_tcp_dial req;
 	uint32_t req_n;
 	uint32_t req_seq, req_done;
+	/* diag.tcp-conns: the worker copies its connections into rows when
+	 * rows_seq != rows_done */
+	struct conn_row *rows;
+	uint32_t n_rows, n_conns;
+	uint32_t rows_seq, rows_done;
 };
+
+static void rows_add(const struct tcp_conn *c, void *arg)
+{
+	struct worker_tcp *wt = arg;
+
+	wt->n_conns++;
+	if (wt->n_rows == CONNS_SHOWN)
+		return;
+	struct conn_row *r = &wt->rows[wt->n_rows++];
+	tcp_conn_get_info(c, &r->info);
+	r->stats = *tcp_conn_stats(c);
+}
+
+static void rows_fill(struct worker_tcp *wt)
+{
+	uint32_t seq = wt->rows_seq;
+
+	wt->n_rows = 0;
+	wt->n_conns = 0;
+	(void)tcp_stack_foreach(wt->st, rows_add, wt);
+	__atomic_store_n(&wt->rows_done, seq, __ATOMIC_RELEASE);
+}
 
 /* ---- the seams with the IPv4 layer ---- */
 
@@ -96,6 +131,8 @@ static void wt_poll(struct net_ctx *ctx, void *arg)
 		/* after the counters moved: the main lcore sees it busy until then */
 		__atomic_store_n(&wt->req_done, seq, __ATOMIC_RELEASE);
 	}
+	if (unlikely(__atomic_load_n(&wt->rows_seq, __ATOMIC_ACQUIRE) != wt->rows_done))
+		rows_fill(wt);
 }
 
 /* ---- entry points ---- */
@@ -317,6 +354,77 @@ static int int_arg(json_t *args, const char *key, json_int_t dflt, json_int_t mi
 	return 0;
 }
 
+static void row_json(json_t *list, unsigned worker, const struct conn_row *r)
+{
+	char l[INET_ADDRSTRLEN], rem[INET_ADDRSTRLEN];
+	struct in_addr a;
+	const struct tcp_conn_stats *s = &r->stats;
+
+	a.s_addr = htonl(r->info.local_ip);
+	inet_ntop(AF_INET, &a, l, sizeof(l));
+	a.s_addr = htonl(r->info.remote_ip);
+	inet_ntop(AF_INET, &a, rem, sizeof(rem));
+	json_array_append_new(list, json_pack(
+		"{s:i, s:s, s:s, s:i, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"worker", (int)worker, "state", r->info.state,
+		"local", l, "local_port", (int)r->info.local_port,
+		"remote", rem, "remote_port", (int)r->info.remote_port,
+		"segs_in", (json_int_t)s->segs_in, "segs_out", (json_int_t)s->segs_out,
+		"bytes_in", (json_int_t)s->bytes_in, "bytes_out", (json_int_t)s->bytes_out,
+		"retransmits", (json_int_t)s->retransmits, "rto_events", (json_int_t)s->rto_events,
+		"fast_retransmits", (json_int_t)s->fast_retransmits,
+		"dupacks", (json_int_t)s->dupacks, "ooo_segs", (json_int_t)s->ooo_segs,
+		"zero_window_probes", (json_int_t)s->zero_window_probes,
+		"challenge_acks", (json_int_t)s->challenge_acks));
+}
+
+/* diag.tcp-conns: ask every worker for a copy of its connections, wait for
+ * them (bounded: a worker sleeps at most 0.5 ms when idle), list them. */
+static json_t *diag_conns(struct dp *dp, char *err, size_t errlen)
+{
+	unsigned n = dp->n_workers, total = 0;
+	json_t *list;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct worker_tcp *wt = dp->workers[i] ? dp->workers[i]->tcp : NULL;
+		if (wt == NULL) {
+			snprintf(err, errlen, "the workers have no TCP");
+			return NULL;
+		}
+		if (__atomic_load_n(&wt->rows_done, __ATOMIC_ACQUIRE) != wt->rows_seq) {
+			snprintf(err, errlen, "a worker has not answered the last request yet");
+			return NULL;
+		}
+		__atomic_store_n(&wt->rows_seq, wt->rows_seq + 1, __ATOMIC_RELEASE);
+	}
+	for (unsigned waited = 0;; waited++) {
+		unsigned ready = 0;
+		for (unsigned i = 0; i < n; i++) {
+			const struct worker_tcp *wt = dp->workers[i]->tcp;
+			ready += __atomic_load_n(&wt->rows_done, __ATOMIC_ACQUIRE) == wt->rows_seq;
+		}
+		if (ready == n)
+			break;
+		if (waited == CONNS_WAIT_MS) {
+			snprintf(err, errlen, "the workers did not answer within %d ms",
+				 CONNS_WAIT_MS);
+			return NULL;
+		}
+		rte_delay_us_sleep(1000);
+	}
+	list = json_array();
+	if (list == NULL)
+		return NULL;
+	for (unsigned i = 0; i < n; i++) {
+		const struct worker_tcp *wt = dp->workers[i]->tcp;
+		total += wt->n_conns;
+		for (uint32_t k = 0; k < wt->n_rows; k++)
+			row_json(list, i, &wt->rows[k]);
+	}
+	return json_pack("{s:o, s:I, s:I}", "connections", list, "total", (json_int_t)total,
+			 "shown", (json_int_t)json_array_size(list));
+}
+
 json_t *worker_tcp_diag_request(void *arg, const char *req, json_t *args, char *err,
 				size_t errlen)
 {
@@ -325,6 +433,8 @@ json_t *worker_tcp_diag_request(void *arg, const char *req, json_t *args, char *
 	json_int_t conns, bytes;
 	unsigned n = dp->n_workers;
 
+	if (strcmp(req, "diag.tcp-conns") == 0)
+		return diag_conns(dp, err, errlen);
 	if (strcmp(req, "diag.tcp-connect") != 0) {
 		snprintf(err, errlen, "the dataplane does not serve %s", req);
 		return NULL;
@@ -419,6 +529,11 @@ int worker_tcp_init(struct worker *w)
 	rc = dial_init(wt, &d->tcp_dial, socket);
 	if (rc != 0)
 		goto fail;
+	wt->rows = rte_zmalloc_socket("tcp_rows", CONNS_SHOWN * sizeof(*wt->rows), 0, socket);
+	if (wt->rows == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
 	w->net.tcp_input = wt_input;
 	w->net.tcp_arg = wt;
 	w->net.poll_hook = wt_poll;
@@ -445,6 +560,7 @@ void worker_tcp_fini(struct worker *w)
 	}
 	tcp_stack_free(wt->st);  /* no callbacks: the dial slots go with it */
 	rte_free(wt->dial);
+	rte_free(wt->rows);
 	rte_free(wt);
 	w->tcp = NULL;
 }

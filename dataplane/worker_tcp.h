@@ -50,7 +50,9 @@ int worker_tcp_connect(struct worker *w, uint32_t dst_ip, uint16_t dst_port,
  * has the workers open that many connections to target, each sending
  * `bytes` pseudo-random bytes and checking the echo, like dataplane.tcp_dial.
  * Answers at once; outcomes are counted under status dataplane.tcp.dial.
- * arg is the struct dp. */
+ * diag.tcp-conns lists the workers' connections with their counters (up to
+ * 256 per worker; the workers copy them in their poll hook, the main lcore
+ * waits at most 200 ms). arg is the struct dp. */
 json_t *worker_tcp_diag_request(void *arg, const char *req, json_t *args, char *err,
 				size_t errlen);
 

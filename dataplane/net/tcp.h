@@ -177,6 +177,12 @@ struct tcp_conn_info {
 };
 void tcp_conn_get_info(const struct tcp_conn *c, struct tcp_conn_info *info);
 
+/* Call fn for every connection of the stack (TIME_WAIT included), on the
+ * stack's own thread, outside callbacks (diagnostics: walks the whole pool).
+ * Returns the number visited. */
+unsigned tcp_stack_foreach(const struct tcp_stack *st,
+			   void (*fn)(const struct tcp_conn *c, void *arg), void *arg);
+
 /* ---- counters ---- */
 
 /* Per worker; sum workers with tcp_stats_add. */

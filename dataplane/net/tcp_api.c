@@ -256,6 +256,21 @@ void tcp_conn_get_info(const struct tcp_conn *c, struct tcp_conn_info *info)
 	info->state = tcp_state_name(c->state);
 }
 
+unsigned tcp_stack_foreach(const struct tcp_stack *st,
+			   void (*fn)(const struct tcp_conn *c, void *arg), void *arg)
+{
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < st->cfg.max_conns; i++) {
+		const struct tcp_conn *c = &st->conns[i];
+		if (c->state == TCP_S_CLOSED || (c->flags & TCP_F_DEAD))
+			continue;
+		fn(c, arg);
+		n++;
+	}
+	return n;
+}
+
 const struct tcp_conn_stats *tcp_conn_stats(const struct tcp_conn *c)
 {
 	return &c->stats;

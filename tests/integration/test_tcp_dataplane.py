@@ -178,6 +178,14 @@ def run_clean():
         stop = os.path.join(env.dir, "stop-pinger")
         ping = peer_bg(env, "pinger", EXT, ECHO, 90, stop)
         time.sleep(1)
+        r = subprocess.run([os.path.join(BUILD, "control", "umedgectl"), "--socket", env.sock,
+                            "--json", "diag", "tcp-conns"], capture_output=True, text=True,
+                           timeout=30)
+        conns = json.loads(r.stdout)["connections"] if r.returncode == 0 else []
+        live = [c for c in conns if c["state"] == "ESTABLISHED" and c["remote"] == GW and
+                c["local_port"] == ECHO and c["segs_in"] > 0 and c["bytes_out"] > 0]
+        ok(len(live) == 1, f"umedgectl diag tcp-conns lists the pinger's connection with its "
+           f"counters ({live or r.stdout[-300:] + r.stderr[-300:]})")
         fl = peer(env, "syn_flood", EXT, ECHO, 6000, 30, timeout=90)
         time.sleep(1)
         open(stop, "w").close()
