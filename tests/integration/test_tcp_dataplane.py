@@ -5,8 +5,10 @@ umedge-control for `umedgectl status`:
 
 1. 200 concurrent connections to the TCP echo each send 1 MiB of random data
    and get it back, byte for byte;
-2. the engine opens connections itself (dataplane.tcp_dial) to a Linux echo
-   listener in the gateway namespace and checks the echo;
+2. the engine opens connections itself (dataplane.tcp_dial, then
+   `umedgectl diag tcp-connect`) to a Linux echo listener in the gateway
+   namespace and checks the echo; `umedgectl diag tcp-conns` lists a live
+   connection with its counters;
 3. scapy: an in-window RST and a SYN get challenge ACKs and the connection
    survives, an out-of-window segment is ACKed and dropped, the exact RST
    resets it; counted under their reasons;
