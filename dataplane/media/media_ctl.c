@@ -542,7 +542,8 @@ static void idle_scan(struct media_engine *e)
 		struct media_session *s = e->sess[i];
 		uint64_t last = RTE_MAX(rd(&s->st[0].last_tsc), rd(&s->st[1].last_tsc));
 		last = RTE_MAX(last, s->created_tsc);
-		if (now - last < limit || !s->installed)
+		/* a worker's burst time can be a little ahead of ours */
+		if (last >= now || now - last < limit || !s->installed)
 			continue;
 		if (s->idle_raised && s->idle_mark == last)
 			continue; /* this idle period was reported */
