@@ -355,7 +355,8 @@ def test_expiry_and_restart(env, ca, short, long_):
     # Only one CA-issued certificate left, 10 days from expiry: warned today.
     for f in os.listdir(env.store):
         os.unlink(os.path.join(env.store, f))
-    soon, skey = certs.leaf("um1.example.test", ca, not_after=certs.now() + D(days=10))
+    # 9.5 days: whole days left is 9 whatever second the daemon looks.
+    soon, skey = certs.leaf("um1.example.test", ca, not_after=certs.now() + D(days=9, hours=12))
     certs.write_pair(env.store, "pki-soon", soon, skey)
     env.wait_for(lambda: thumb_in_use(env) == certs.thumbprint(soon), "the 10-day certificate")
     ev = env.wait_for(lambda: [e for e in env.events() if e["id"] == "CertificateExpiringSoon"],
