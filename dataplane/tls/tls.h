@@ -159,6 +159,9 @@ struct tls_app_ops {
 int tls_conn_write(struct tls_conn *t, const void *p, size_t len);
 /* close_notify, then TCP half-close. on_closed follows. */
 int tls_conn_close(struct tls_conn *t);
+/* RST the TCP connection and release t: no callback follows (if a key
+ * operation is out, t goes when it comes back). */
+void tls_conn_abort(struct tls_conn *t);
 void tls_conn_set_user(struct tls_conn *t, void *user);
 bool tls_conn_resumed(const struct tls_conn *t);
 const char *tls_conn_version(const struct tls_conn *t);

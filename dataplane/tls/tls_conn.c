@@ -346,7 +346,7 @@ static void finish(struct tls_conn *t)
 {
 	if (t->async_wait)
 		return;
-	if (t->ops->on_closed != NULL)
+	if (!t->abandoned && t->ops->on_closed != NULL)
 		t->ops->on_closed(t, t->user, t->close_err,
 				  t->reason[0] ? t->reason : NULL);
 	conn_free(t);
@@ -563,6 +563,18 @@ int tls_conn_close(struct tls_conn *t)
 	if (t->tcp != NULL)
 		return tcp_close(t->tcp);
 	return -ENOTCONN;
+}
+
+void tls_conn_abort(struct tls_conn *t)
+{
+	struct tcp_conn *c = t->tcp;
+
+	t->abandoned = true;
+	t->tcp = NULL;
+	t->tcp_closed = true;
+	if (c != NULL)
+		tcp_abort(c);
+	finish(t);	/* now, or when the job out comes back */
 }
 
 void tls_conn_set_user(struct tls_conn *t, void *user)

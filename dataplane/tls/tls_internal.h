@@ -36,6 +36,7 @@ struct tls_conn {
 	bool want_tcp_writable;		/* tcp_send took less than offered */
 	bool app_wants_writable;	/* tls_conn_write took less */
 	bool in_drive;
+	bool abandoned;			/* tls_conn_abort: no more callbacks */
 	int close_err;
 	enum tls_fail fail;
 	char reason[192];

@@ -187,6 +187,9 @@ void tt_setup(void)
 
 void tt_teardown(void)
 {
+	/* let closing sessions finish, so every SSL is freed with its owner */
+	for (unsigned i = 0; i < 3000 && (TW[0].stats.conns_open || TW[1].stats.conns_open); i++)
+		tt_run(1);
 	pair_fini(&TP);
 	tls_worker_fini(&TW[0]);
 	tls_worker_fini(&TW[1]);
