@@ -250,6 +250,11 @@ void tcp_recv_syn_sent(struct tcp_conn *c, struct tcp_seg *seg)
 	}
 	c->irs = seg->seq;
 	c->rcv_nxt = seg->seq + 1;
+	/* our SYN offered an unscaled window before we knew the peer's
+	 * sequence space: its right edge starts at rcv_nxt (an edge left from
+	 * SYN_SENT would be a random point that could sit above the buffer
+	 * and, never moving back, make us advertise more than we can hold) */
+	c->rcv_adv = c->rcv_nxt + (tcp_rcv_window(c) > 65535 ? 65535 : tcp_rcv_window(c));
 	apply_syn_opts(c, seg->mss, seg->wscale, true);
 	c->snd_wnd = seg->wnd;
 	c->max_snd_wnd = seg->wnd;

@@ -94,6 +94,59 @@ Test(tcp_state, handshake)
 	pair_fini(&P);
 }
 
+/* After an active open the advertised window fits the receive buffer, for
+ * peer ISNs anywhere in the sequence space (the right edge of our SYN's
+ * window is re-based on the peer's ISN; a stale edge could sit above). */
+Test(tcp_state, active_open_window_fits_buffer)
+{
+	static const uint32_t isns[] = { 0x00000000u, 0x7fff0000u, 0x80000000u, 0x90000000u,
+					 0xfffff000u, 0x12345678u };
+	static const uint8_t opts[] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7 };
+
+	for (size_t k = 0; k < sizeof(isns) / sizeof(isns[0]); k++) {
+		struct tcp_config a;
+		struct tcp_conn *c = NULL;
+		struct tcp_conn_info info;
+		struct rte_mbuf *m;
+		uint32_t seq, ack, dlen;
+		uint16_t wnd;
+		uint8_t flags;
+		int to;
+
+		start(NULL, NULL);
+		test_config(&a, &P, 0);
+		cr_assert_eq(tcp_connect(P.s[0], ADDR_B, 80, ADDR_A, &app_cb, &A, &c), 0);
+		A.c = c;
+		m = pair_pop(&P, &to);
+		cr_assert_not_null(m);
+		seg_hdr(m, &seq, &ack, &flags, &wnd, &dlen);
+		rte_pktmbuf_free(m);
+		cr_assert(flags & TCP_SYN);
+		tcp_conn_get_info(c, &info);
+		pair_inject(&P, 0, make_seg(ADDR_B, ADDR_A, 80, info.local_port, isns[k], seq + 1,
+					    TCP_SYN | TCP_ACK, 65535, opts, sizeof(opts), NULL, 0),
+			    ADDR_B, ADDR_A);
+		cr_assert(A.connected, "isn %08x: not connected", isns[k]);
+		m = pair_pop(&P, &to);
+		cr_assert_not_null(m);
+		seg_hdr(m, &seq, &ack, &flags, &wnd, &dlen);
+		rte_pktmbuf_free(m);
+		cr_assert_eq(ack, isns[k] + 1);
+		cr_assert_leq((uint32_t)wnd << c->rcv_wscale, a.rcv_buf,
+			      "isn %08x: window %u << %u beyond the %u-byte buffer", isns[k], wnd,
+			      c->rcv_wscale, a.rcv_buf);
+		cr_assert_leq(c->rcv_adv - c->rcv_nxt, a.rcv_buf, "isn %08x: right edge %u ahead",
+			      isns[k], c->rcv_adv - c->rcv_nxt);
+		tcp_abort(c);
+		A.c = NULL;
+		while ((m = pair_pop(&P, &to)) != NULL)
+			rte_pktmbuf_free(m);
+		pair_fini(&P);
+		server_free(&S);
+		app_free(&A);
+	}
+}
+
 Test(tcp_state, refused_without_listener)
 {
 	struct tcp_conn *c;
