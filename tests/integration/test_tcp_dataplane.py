@@ -12,7 +12,8 @@ umedge-control for `umedgectl status`:
 3. scapy: an in-window RST and a SYN get challenge ACKs and the connection
    survives, an out-of-window segment is ACKed and dropped, the exact RST
    resets it; counted under their reasons;
-4. a SYN flood from spoofed sources (SYN cookies) while an established
+4. a SYN flood from spoofed 203.0.113.0/24 sources (up to 4000 SYNs in
+   20 s; SYN cookies) while an established
    connection keeps echoing; mbufs and RSS flat;
 5. clean exit, every mbuf back; then the same 200 x 1 MiB with 2% drop and
    2% reordering injected on both directions (dataplane.tcp_fault).
@@ -188,17 +189,18 @@ def run_clean():
                 c["local_port"] == ECHO and c["segs_in"] > 0 and c["bytes_out"] > 0]
         ok(len(live) == 1, f"umedgectl diag tcp-conns lists the pinger's connection with its "
            f"counters ({live or r.stdout[-300:] + r.stderr[-300:]})")
-        fl = peer(env, "syn_flood", EXT, ECHO, 6000, 30, timeout=90)
+        fl = peer(env, "syn_flood", EXT, ECHO, 4000, 20, timeout=120)
         time.sleep(1)
         open(stop, "w").close()
         pout, perr = ping.communicate(timeout=30)
         pr = json.loads(pout) if pout.strip() else {"error": perr[-500:]}
-        ok(fl["sent"] >= 5000, f"SYN flood sent ({fl})")
+        ok(fl["sent"] >= 1000, f"SYN flood sent, bounded in count and time ({fl})")
         ok(pr.get("error") is None and pr["sent"] >= 20 and pr["good"] == pr["sent"],
            f"an established connection kept echoing through the flood ({pr})")
         t3 = tcp_stats(env)
-        ok(t3["syn_cookies_sent"] > 1000, f"SYN cookies answered the flood "
-           f"({t3['syn_cookies_sent']} cookies, half-open {t3['half_open']})")
+        ok(t3["syn_cookies_sent"] >= fl["sent"] // 2, f"SYN cookies answered the flood "
+           f"({t3['syn_cookies_sent']} cookies for {fl['sent']} SYNs, half-open "
+           f"{t3['half_open']})")
         ok(t3["half_open"] <= 2 * 64, f"half-open entries bounded ({t3['half_open']})")
         m1 = wait(lambda: (lambda m: m if m <= m0 + 64 else None)(
             env.telemetry("/umedge/status")["mbufs_in_use"]), 20, "mbufs back after the flood")
