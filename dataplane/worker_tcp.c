@@ -1,7 +1,9 @@
 /* A worker's TCP: the stack wired into the worker's IPv4 layer, its timers
- * run from the worker loop, the echo service and the diagnostic dial
- * client. Share-nothing: everything here runs on the worker's lcore except
- * worker_tcp_collect, which only reads counters. */
+ * run from the worker loop, the echo service, the diagnostic dial client and
+ * the diag.* requests. Share-nothing: everything here runs on the worker's
+ * lcore except worker_tcp_collect (reads counters) and
+ * worker_tcp_diag_request (main lcore), which hands work to the workers
+ * through sequence numbers (release/acquire) that their poll hook checks. */
 #include "worker_tcp.h"
 
 #include <arpa/inet.h>
