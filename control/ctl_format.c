@@ -124,6 +124,35 @@ static void print_tcp(FILE *f, const json_t *t)
 		fprintf(f, "\n");
 }
 
+/* The dataplane's TLS: handshakes, resumptions, failures by reason, async
+ * offload, connections. */
+static void print_tls(FILE *f, const json_t *t)
+{
+	const json_t *a = json_object_get(t, "async");
+	const char *k;
+	json_t *v;
+	int n = 0;
+
+	if (!json_is_object(t))
+		return;
+	fprintf(f, "tls           %" JSON_INTEGER_FORMAT " handshakes (%" JSON_INTEGER_FORMAT
+		" resumed), %" JSON_INTEGER_FORMAT " failed, %" JSON_INTEGER_FORMAT
+		" connections; async offloads %" JSON_INTEGER_FORMAT ", in flight %"
+		JSON_INTEGER_FORMAT ", inline %" JSON_INTEGER_FORMAT " (%" JSON_INTEGER_FORMAT
+		" crypto lcores); certificate %s\n",
+		jint(t, "handshakes"), jint(t, "resumptions"), jint(t, "failures_total"),
+		jint(t, "connections"), jint(a, "offloads"), jint(a, "in_flight"),
+		jint(a, "inline"), jint(t, "crypto_lcores"), str(t, "certificate"));
+	json_object_foreach(json_object_get(t, "failures"), k, v) {
+		if (json_integer_value(v) == 0)
+			continue;
+		fprintf(f, "%s %s=%" JSON_INTEGER_FORMAT, n++ ? "" : "tls failures:", k,
+			json_integer_value(v));
+	}
+	if (n)
+		fprintf(f, "\n");
+}
+
 static void status(FILE *f, const json_t *r)
 {
 	static const char *const lcols[] = { "transport", "port", "dial_plans" };
@@ -160,6 +189,7 @@ static void status(FILE *f, const json_t *r)
 		fprintf(f, "\n");
 		table(f, json_object_get(dp, "ports"), pcols, pheads, 6);
 		print_tcp(f, json_object_get(dp, "tcp"));
+		print_tls(f, json_object_get(dp, "tls"));
 		if (json_object_size(json_object_get(dp, "drops"))) {
 			fprintf(f, "\ndrops:");
 			json_object_foreach(json_object_get(dp, "drops"), k, v)

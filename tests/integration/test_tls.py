@@ -5,7 +5,9 @@ openssl s_client with a trusted gateway certificate completes TLS 1.3 and
 and a wrong FQDN fail and TlsPeerRejected says why; the exported engine
 certificate verifies on the client side; concurrent TLS echo sessions with
 2% TCP loss; a certificate swap during traffic (the old session goes on,
-new ones see the new thumbprint); `umedgectl status` has the TLS counters.
+new ones see the new thumbprint); a gateway root removed from trust/
+and put back applies to new handshakes within seconds; `umedgectl status`
+has the TLS counters.
 
 usage: test_tls.py BUILD_DIR SOURCE_DIR [N_CONNS BYTES]"""
 import json
@@ -128,6 +130,11 @@ def main():
            f"status.dataplane.tls counts handshakes and failures by reason: {st}")
         ok(st["async"]["offloads"] >= 2 and st["crypto_lcores"] == 1,
            f"private-key operations offloaded to the crypto lcore: {st['async']}")
+        r = subprocess.run([os.path.join(BUILD, "control", "umedgectl"), "--socket", env.sock,
+                            "status"], capture_output=True, text=True, timeout=30)
+        line = [x for x in r.stdout.splitlines() if x.startswith("tls ") and "handshakes" in x]
+        ok(line and "handshakes" in line[0] and "async offloads" in line[0] and
+           "fqdn_mismatch=1" in r.stdout, f"umedgectl status: {line}")
 
         # a session held open across a certificate swap
         peer = os.path.join(HERE, "tls_peer.py")
@@ -156,6 +163,22 @@ def main():
         ok(held.returncode == 0 and last["rounds"] > 50 and
            last["thumbprint"] == first["thumbprint"],
            f"the session opened before the swap kept working: {last}")
+
+        # trust store change: the gateway root removed, then put back
+        root = os.path.join(d, "trust", "gateway-root.pem")
+        os.rename(root, root + ".off")
+        t0 = time.time()
+        wait(lambda: "200 OK" not in s_client(env, files, "-tls1_3", "-cert", files["gw"],
+                                                 "-key", files["gw_key"]).stdout, 15,
+             "gateway root removed from trust/", step=0.5)
+        ok(time.time() - t0 < 8, f"root removed: new handshakes refused after "
+           f"{time.time() - t0:.1f}s (event: {events(env)[-1]['fields']['reason']})")
+        os.rename(root + ".off", root)
+        t0 = time.time()
+        wait(lambda: "200 OK" in s_client(env, files, "-tls1_3", "-cert", files["gw"],
+                                             "-key", files["gw_key"]).stdout, 15,
+             "gateway root back in trust/", step=0.5)
+        ok(time.time() - t0 < 8, f"root back: handshakes accepted after {time.time() - t0:.1f}s")
 
         # many sessions at once, 2% of TCP segments lost
         t0 = time.time()
