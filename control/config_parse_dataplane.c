@@ -278,7 +278,8 @@ int config_parse_dataplane(struct config_yctx *y, const struct config_ynode *n,
 	static const char *const keys[] = {
 		"eal", "workers", "idle", "external", "internal", "media_ports",
 		"udp_echo_port", "tcp_echo_port", "tcp", "tcp_fault", "tcp_dial",
-		"tls_echo_port", "crypto_lcores", "media_idle_timeout_s", NULL
+		"tls_echo_port", "crypto_lcores", "media_idle_timeout_s", "tls_ciphers",
+		"tls_ciphersuites", NULL
 	};
 	const struct config_ynode *v;
 	long val;
@@ -321,6 +322,14 @@ int config_parse_dataplane(struct config_yctx *y, const struct config_ynode *n,
 			return -1;
 		dp->media_idle_timeout_s = (uint32_t)val;
 	}
+	v = config_ymap_get(n, "tls_ciphers");
+	if (v && config_ystr(y, v, "dataplane", "tls_ciphers", dp->tls_ciphers,
+			     sizeof(dp->tls_ciphers)) < 0)
+		return -1;
+	v = config_ymap_get(n, "tls_ciphersuites");
+	if (v && config_ystr(y, v, "dataplane", "tls_ciphersuites", dp->tls_ciphersuites,
+			     sizeof(dp->tls_ciphersuites)) < 0)
+		return -1;
 	v = config_ymap_get(n, "crypto_lcores");
 	if (v) {
 		if (config_yint(y, v, "dataplane", "crypto_lcores", 0, 8, &val) < 0)

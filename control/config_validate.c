@@ -248,6 +248,16 @@ static int check_dataplane(const struct config *c, char *err, size_t errlen)
 		return verr(c, err, errlen, dp->line, "dataplane.workers must be 1..64");
 	if (dp->crypto_lcores < 0 || dp->crypto_lcores > 8)
 		return verr(c, err, errlen, dp->line, "dataplane.crypto_lcores must be 0..8");
+	/* OpenSSL cipher-string syntax only; whether anything matches is
+	 * checked where the list is used (the dataplane refuses the context) */
+	if (strspn(dp->tls_ciphers, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				    "0123456789-_+!:@=.") != strlen(dp->tls_ciphers))
+		return verr(c, err, errlen, dp->line,
+			    "dataplane.tls_ciphers: only an OpenSSL cipher string is allowed");
+	if (strspn(dp->tls_ciphersuites, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					 "0123456789_:") != strlen(dp->tls_ciphersuites))
+		return verr(c, err, errlen, dp->line,
+			    "dataplane.tls_ciphersuites: only TLS 1.3 suite names separated by ':'");
 	if (dp->n_eal < 0 || dp->n_eal > CONFIG_EAL_ARGS_MAX)
 		return verr(c, err, errlen, dp->line, "dataplane.eal has too many arguments");
 	for (int i = 0; i < dp->n_eal; i++)

@@ -336,7 +336,12 @@ int worker_tls_launch(struct worker_tls_plane *p, volatile bool *quit)
 static void rebuild_ctx(struct worker_tls_plane *p, const struct dp_snapshot *s)
 {
 	struct tls_ctx *cur = tls_ctx_current(), *ctx;
-	struct tls_policy pol = { .async_keys = p->n_crypto > 0 };
+	const struct config_dataplane *d = p->dp->cfg != NULL ? &p->dp->cfg->dataplane : NULL;
+	struct tls_policy pol = {
+		.async_keys = p->n_crypto > 0,
+		.ciphers = d != NULL && d->tls_ciphers[0] ? d->tls_ciphers : NULL,
+		.ciphersuites = d != NULL && d->tls_ciphersuites[0] ? d->tls_ciphersuites : NULL,
+	};
 	char err[256];
 
 	p->seen_version = s->version;

@@ -133,6 +133,8 @@ struct config_tcp_dial {
 	uint32_t bytes;            /* per connection, 0..1 GiB */
 };
 
+#define CONFIG_TLS_CIPHERS_MAX 256
+
 struct config_dataplane {
 	bool present;
 	char *eal[CONFIG_EAL_ARGS_MAX]; /* owned strings */
@@ -146,6 +148,8 @@ struct config_dataplane {
 	uint16_t tcp_echo_port;    /* 0: off */
 	uint16_t tls_echo_port;    /* 0: off (diagnostic TLS echo, mutual TLS) */
 	int crypto_lcores;         /* 0..8 private-key lcores, 0: inline */
+	char tls_ciphers[CONFIG_TLS_CIPHERS_MAX];      /* TLS 1.2 list, "": default */
+	char tls_ciphersuites[CONFIG_TLS_CIPHERS_MAX]; /* TLS 1.3 list, "": default */
 	struct config_tcp tcp;
 	struct config_tcp_fault tcp_fault;
 	struct config_tcp_dial tcp_dial;

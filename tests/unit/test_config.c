@@ -249,12 +249,16 @@ Test(config, shipped_example_file_loads)
 Test(config, tls_keys)
 {
 	struct config *c = parse_ok(MINIMAL DP_MINIMAL "  tls_echo_port: 7007\n"
-				    "  crypto_lcores: 2\n");
+				    "  crypto_lcores: 2\n"
+				    "  tls_ciphers: ECDHE+AESGCM:!aNULL\n"
+				    "  tls_ciphersuites: TLS_AES_256_GCM_SHA384\n");
 	char *y;
 	struct config *back;
 
 	cr_expect_eq(c->dataplane.tls_echo_port, 7007);
 	cr_expect_eq(c->dataplane.crypto_lcores, 2);
+	cr_expect_str_eq(c->dataplane.tls_ciphers, "ECDHE+AESGCM:!aNULL");
+	cr_expect_str_eq(c->dataplane.tls_ciphersuites, "TLS_AES_256_GCM_SHA384");
 	y = config_emit(c);
 	cr_assert_not_null(y);
 	back = parse_ok(y);
@@ -560,6 +564,8 @@ static const struct bad bad_inputs[] = {
 	  "t.yaml:10: dataplane.workers: 65 is out of range (1..64)" },
 	{ "crypto_lcores 9", MINIMAL DP_MINIMAL "  crypto_lcores: 9\n",
 	  "t.yaml:10: dataplane.crypto_lcores: 9 is out of range (0..8)" },
+	{ "tls_ciphers shell", MINIMAL DP_MINIMAL "  tls_ciphers: \"ECDHE; rm\"\n",
+	  "t.yaml:7: dataplane.tls_ciphers: only an OpenSSL cipher string is allowed" },
 	{ "media idle timeout", MINIMAL DP_MINIMAL "  media_idle_timeout_s: 86401\n",
 	  "t.yaml:10: dataplane.media_idle_timeout_s: 86401 is out of range (0..86400)" },
 	{ "echo port 70000", MINIMAL DP_MINIMAL "  udp_echo_port: 70000\n",
