@@ -180,12 +180,21 @@ def main():
              "gateway root back in trust/", step=0.5)
         ok(time.time() - t0 < 8, f"root back: handshakes accepted after {time.time() - t0:.1f}s")
 
-        # many sessions at once, 2% of TCP segments lost
+        # many sessions at once, 2% of TCP segments lost; the Python peer
+        # is the slow side, so 4 processes share the connections
         t0 = time.time()
-        res = subprocess.run(["ip", "netns", "exec", env.ns_gw, PY, peer, "echo", EXT, "7007",
-                              files["gw"], files["gw_key"], both, str(N_CONNS), str(BYTES)],
-                             capture_output=True, text=True, timeout=600)
-        out = json.loads(res.stdout.strip().splitlines()[-1])
+        procs = [subprocess.Popen(["ip", "netns", "exec", env.ns_gw, PY, peer, "echo", EXT,
+                                   "7007", files["gw"], files["gw_key"], both,
+                                   str(N_CONNS // 4 + (1 if i < N_CONNS % 4 else 0)),
+                                   str(BYTES)], stdout=subprocess.PIPE, text=True)
+                 for i in range(4)]
+        out = {"ok": 0, "failed": 0, "unfinished": 0, "thumbprints": [], "errors": []}
+        for p in procs:
+            r = json.loads(p.communicate(timeout=700)[0].strip().splitlines()[-1])
+            for k in ("ok", "failed", "unfinished"):
+                out[k] += r[k]
+            out["thumbprints"] = sorted(set(out["thumbprints"]) | set(r["thumbprints"]))
+            out["errors"] += r["errors"]
         ok(out["ok"] == N_CONNS,
            f"{N_CONNS} concurrent TLS sessions echoed {BYTES} bytes each with 2% loss "
            f"in {time.time() - t0:.1f}s: {out}")
