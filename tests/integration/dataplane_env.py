@@ -101,7 +101,12 @@ class Env:
         self.control = subprocess.Popen(
             [os.path.join(self.build, "control", "umedge-control"), "--config", self.config],
             stdout=log, stderr=log)
-        wait(lambda: os.path.exists(self.sock), 30, "control socket")
+        wait(lambda: os.path.exists(self.sock) or self.control.poll() is not None, 30,
+             "control socket")
+        if self.control.poll() is not None:
+            with open(os.path.join(self.dir, "control.log"), "rb") as f:
+                print(f.read()[-2000:].decode(errors="replace"), file=sys.stderr)
+            raise AssertionError("umedge-control exited at start-up")
 
     def stop_control(self):
         if self.control and self.control.poll() is None:

@@ -85,12 +85,17 @@ def rss_kib(pid):
 
 def start(fault):
     env = Env(BUILD, SRC, "tcd", workers=2, dataplane_extra=dataplane_extra(fault))
-    env.start_control()
-    env.start_dataplane()
-    # the engine dials DIAL_DELAY_MS after start-up; SYN retransmissions
-    # cover a listener that comes up a little later
-    server = peer_bg(env, "echo_server", DIAL_PORT, DIAL_CONNS, 150)
-    wait(lambda: env.telemetry("/umedge/status")["connected"] == 1, 20, "hello accepted")
+    try:
+        env.start_control()
+        env.start_dataplane()
+        # the engine dials DIAL_DELAY_MS after start-up; SYN retransmissions
+        # cover a listener that comes up a little later
+        server = peer_bg(env, "echo_server", DIAL_PORT, DIAL_CONNS, 150)
+        wait(lambda: env.telemetry("/umedge/status")["connected"] == 1, 20, "hello accepted")
+    except BaseException:
+        # nothing of a failed start may outlive the test
+        env.stop()
+        raise
     return env, server
 
 
