@@ -37,6 +37,7 @@
 #include <rte_udp.h>
 #include <rte_version.h>
 
+#include "bench_machine.h"
 #include "dp.h"
 #include "worker.h"
 
@@ -286,19 +287,9 @@ static double run_testpmd(const char *path, const char *mode, int seconds, doubl
 static void print_machine(void)
 {
 	struct utsname u;
-	char line[256], model[256] = "?";
-	FILE *f = fopen("/proc/cpuinfo", "r");
+	char model[256];
 
-	if (f != NULL) {
-		while (fgets(line, sizeof(line), f) != NULL)
-			if (strncmp(line, "model name", 10) == 0) {
-				char *p = strchr(line, ':');
-				snprintf(model, sizeof(model), "%s", p ? p + 2 : line);
-				model[strcspn(model, "\n")] = '\0';
-				break;
-			}
-		fclose(f);
-	}
+	bench_cpu_model(model, sizeof(model));
 	uname(&u);
 	time_t t = time(NULL);
 	char when[64];

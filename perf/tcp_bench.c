@@ -23,6 +23,7 @@
 #include <rte_mbuf.h>
 #include <rte_version.h>
 
+#include "bench_machine.h"
 #include "tcp.h"
 
 #define ADDR_A 0xc0000201u	/* 192.0.2.1 */
@@ -260,23 +261,12 @@ static uint64_t conn_round(unsigned n)
 static void machine(void)
 {
 	struct utsname u;
-	char line[256], model[128] = "?";
-	FILE *f = fopen("/proc/cpuinfo", "r");
+	char model[128];
 	double load[3] = { 0 };
 	time_t t = time(NULL);
 	char when[64];
 
-	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
-		char *p = strchr(line, ':');
-
-		if (strncmp(line, "model name", 10) == 0 && p != NULL) {
-			snprintf(model, sizeof(model), "%s", p + 2);
-			model[strcspn(model, "\n")] = 0;
-			break;
-		}
-	}
-	if (f != NULL)
-		fclose(f);
+	bench_cpu_model(model, sizeof(model));
 	uname(&u);
 	if (getloadavg(load, 3) < 0)
 		load[0] = -1;
