@@ -310,7 +310,7 @@ void tcp_output(struct tcp_conn *c);
 int tcp_send_ctl(struct tcp_conn *c, uint8_t flags, uint32_t seq);
 int tcp_send_syn(struct tcp_conn *c);		/* SYN or SYN-ACK per state */
 void tcp_send_ack(struct tcp_conn *c);
-int tcp_send_probe(struct tcp_conn *c);		/* one byte at snd_una */
+int tcp_send_probe(struct tcp_conn *c);		/* empty ACK at snd_una - 1 */
 /* Retransmit one segment from snd_una. */
 void tcp_retransmit_first(struct tcp_conn *c);
 /* Segment without a connection (RST replies, cookie SYN-ACKs). */

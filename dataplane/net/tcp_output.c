@@ -221,7 +221,13 @@ int tcp_send_ctl(struct tcp_conn *c, uint8_t flags, uint32_t seq)
 
 int tcp_send_probe(struct tcp_conn *c)
 {
-	return send_seg(c, c->snd_una, 1, TCP_ACK, NULL);
+	/* an old sequence number and no data: the peer must answer with its
+	 * window, and nothing is sent past the window it last offered. A byte
+	 * of new data (the classic probe) would move snd_max beyond the
+	 * peer's closed window, and every ACK we sent afterwards would be out
+	 * of its window and dropped: if its send side was waiting for those
+	 * ACKs, both ends sat on full buffers until one timed out */
+	return send_seg(c, c->snd_una - 1, 0, TCP_ACK, NULL);
 }
 
 void tcp_send_ack(struct tcp_conn *c)
@@ -273,7 +279,12 @@ static void sent_range(struct tcp_conn *c, uint32_t seq, uint32_t len, bool fin)
 
 void tcp_retransmit_first(struct tcp_conn *c)
 {
-	uint32_t avail = c->sndq.len, len = avail < c->smss ? avail : c->smss;
+	/* never past what the peer's window allowed: what went out before
+	 * (its window cannot have shrunk below that) or what it offers now */
+	uint32_t in_flight = c->snd_max - c->snd_una;
+	uint32_t allowed = c->snd_wnd > in_flight ? c->snd_wnd : in_flight;
+	uint32_t avail = c->sndq.len < allowed ? c->sndq.len : allowed;
+	uint32_t len = avail < c->smss ? avail : c->smss;
 	bool fin = fin_wanted(c, c->snd_una + len);
 	uint8_t flags = TCP_ACK | (fin ? TCP_FIN : 0) | (len == avail ? TCP_PSH : 0);
 

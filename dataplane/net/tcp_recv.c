@@ -312,6 +312,14 @@ void tcp_recv_deliver(struct tcp_conn *c)
 	maybe_closed(c);
 }
 
+/* A plain ACK (no SYN, RST) at or at most a receive buffer past rcv_nxt:
+ * no wider than an open window would accept, so no easier to forge. */
+static bool beyond_closed_window(const struct tcp_conn *c, const struct tcp_seg *seg)
+{
+	return (seg->flags & (TCP_ACK | TCP_SYN | TCP_RST)) == TCP_ACK &&
+	       tcp_seq_ge(seg->seq, c->rcv_nxt) && seg->seq - c->rcv_nxt <= c->rcvq.size;
+}
+
 void tcp_recv_synchronized(struct tcp_conn *c, struct tcp_seg *seg)
 {
 	struct tcp_stack *st = c->st;
@@ -339,12 +347,23 @@ void tcp_recv_synchronized(struct tcp_conn *c, struct tcp_seg *seg)
 	ok = tcp_seq_acceptable(seg->seq, seglen, c->rcv_nxt, wnd);
 	if (!ok && wnd == 0 && seg->seq == c->rcv_nxt && seg->len == 0)
 		ok = true;	/* FIN or pure ACK at the edge of a closed window */
+	if (!ok && wnd == 0 && beyond_closed_window(c, seg)) {
+		/* RFC 9293 3.10.7.4: with the window closed no segment is
+		 * acceptable, "but special allowance should be made to accept
+		 * valid ACKs": a peer probing with a byte of new data acknowledges
+		 * our data with it. Its payload is dropped below, FIN with it. */
+		seg->flags &= (uint8_t)~TCP_FIN;
+		ok = true;
+	}
 	if (!ok) {
 		if (seg->flags & TCP_RST) {
 			st->stats.drop_rst_ignored++;
 			return;
 		}
-		st->stats.drop_out_of_window++;
+		/* an empty segment just below rcv_nxt is a keep-alive or window
+		 * probe asking for this ACK, not something dropped */
+		if (seg->len != 0 || seg->seq != c->rcv_nxt - 1)
+			st->stats.drop_out_of_window++;
 		tcp_send_ack(c);
 		return;
 	}

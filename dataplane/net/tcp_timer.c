@@ -90,18 +90,26 @@ static void on_retx(struct tcp_conn *c)
 
 static void on_persist(struct tcp_conn *c)
 {
-	/* probe even when the window opens meanwhile: output decides */
+	const struct tcp_config *cfg = &c->st->cfg;
+
+	if (c->snd_wnd != 0 || c->sndq.len == 0) {
+		tcp_output(c);		/* the window opened meanwhile */
+		return;
+	}
+	/* a peer that answers probes is a slow reader, kept for as long as
+	 * it answers; one silent through max_retries probes is gone */
+	if (c->st->now_ms - c->last_rx_ms <= tcp_rto_get(&c->rto))	/* since the last probe */
+		c->retries = 0;
+	else if (++c->retries > cfg->max_retries) {
+		(void)tcp_send_ctl(c, TCP_RST | TCP_ACK, c->snd_max);
+		tcp_conn_finish(c, -ETIMEDOUT);
+		return;
+	}
 	c->st->stats.zero_window_probes++;
 	c->stats.zero_window_probes++;
 	tcp_rto_backoff(&c->rto);
-	if (c->snd_wnd == 0 && c->sndq.len > 0 && c->snd_nxt == c->snd_una) {
-		/* one byte of new data forces the peer to answer */
-		(void)tcp_send_probe(c);
-		c->snd_max = tcp_seq_max(c->snd_max, c->snd_una + 1);
-		tcp_timer_set(c, TCP_T_PERSIST, tcp_rto_get(&c->rto));
-	} else {
-		tcp_output(c);
-	}
+	(void)tcp_send_probe(c);
+	tcp_timer_set(c, TCP_T_PERSIST, tcp_rto_get(&c->rto));
 }
 
 static void on_keepalive(struct tcp_conn *c)

@@ -517,6 +517,10 @@ Test(tcp_state, zero_window_and_probe)
 	cr_assert_eq(A.c->snd_wnd, 0);
 	cr_assert_gt(tcp_stack_stats(P.s[0])->zero_window_probes, 0);
 	cr_assert(!A.closed);
+	/* probes took no sequence space: nothing is past the closed window,
+	 * so the sender's ACKs stay acceptable to the receiver */
+	cr_assert_eq(A.c->snd_max, A.c->snd_una);
+	cr_assert_eq(b->rcv_nxt, A.c->snd_una);
 	/* the app reads again: the window opens and everything arrives */
 	S.apps[0].block_rx = false;
 	tcp_recv_resume(b);
@@ -754,6 +758,74 @@ Test(tcp_state, long_zero_window_survives)
 		     (unsigned long)tcp_stack_stats(P.s[0])->zero_window_probes,
 		     (unsigned long)A.c->tdl[0], (unsigned long)A.c->tdl[1], (unsigned long)(P.now / MS));
 	cr_assert_eq(memcmp(S.apps[0].rx, big, sizeof(big)), 0);
+	pair_fini(&P);
+}
+
+/* A peer gone silent while its window is closed is given up after
+ * max_retries unanswered probes, not kept forever. */
+Test(tcp_state, silent_zero_window_peer_times_out)
+{
+	static uint8_t big[300000];
+	struct tcp_config a;
+	uint64_t probes;
+
+	test_config(&a, &P, 0);
+	a.max_retries = 3;
+	start(&a, NULL);
+	connect_a();
+	S.apps[0].block_rx = true;
+	A.tx = big;
+	A.tx_len = sizeof(big);
+	app_send_more(&A);
+	pair_run(&P, 3000);
+	cr_assert_eq(A.c->snd_wnd, 0);
+	probes = tcp_stack_stats(P.s[0])->zero_window_probes;
+	P.filter = drop_all;
+	cr_assert(pair_run_until(&P, &A.closed, 600000));
+	cr_assert_eq(A.err, -ETIMEDOUT);
+	/* the first lost probe, then max_retries more unanswered ones */
+	cr_assert_eq(tcp_stack_stats(P.s[0])->zero_window_probes, probes + 4, "%lu probes",
+		     (unsigned long)(tcp_stack_stats(P.s[0])->zero_window_probes - probes));
+	pair_fini(&P);
+}
+
+/* RFC 9293 3.10.7.4: with the receive window closed, the ACK field of a
+ * segment past the window (a byte-of-new-data probe) is still processed;
+ * ignoring it left both ends waiting on full buffers. */
+Test(tcp_state, ack_beyond_closed_window_is_processed)
+{
+	static uint8_t big[300000];
+	struct tcp_conn *b;
+	uint64_t oow;
+
+	start(NULL, NULL);
+	connect_a();
+	b = S.apps[0].c;
+	S.apps[0].block_rx = true;
+	A.tx = big;
+	A.tx_len = sizeof(big);
+	app_send_more(&A);
+	pair_run(&P, 3000);
+	cr_assert_eq(tcp_rcv_window(b), 0);
+	/* b sends; A's acknowledgement is lost */
+	P.filter = drop_all;
+	cr_assert_eq(tcp_send(b, "reply", 5), 5);
+	pair_pump(&P);
+	P.filter = NULL;
+	cr_assert_eq(b->snd_max, b->snd_una + 5);
+	oow = tcp_stack_stats(P.s[1])->drop_out_of_window;
+	/* A probes with a byte past b's closed window, acknowledging "reply" */
+	pair_inject(&P, 1, make_seg(ADDR_A, ADDR_B, A.c->lport, PORT, b->rcv_nxt, b->snd_max,
+				    TCP_ACK, 1000, NULL, 0, (const uint8_t *)"z", 1),
+		    ADDR_A, ADDR_B);
+	cr_assert_eq(b->snd_una, b->snd_max);
+	cr_assert_eq(tcp_stack_stats(P.s[1])->drop_out_of_window, oow + 1);
+	/* the same one byte further on: still only its ACK is used */
+	pair_inject(&P, 1, make_seg(ADDR_A, ADDR_B, A.c->lport, PORT, b->rcv_nxt + 1, b->snd_max,
+				    TCP_ACK | TCP_FIN, 1000, NULL, 0, (const uint8_t *)"z", 1),
+		    ADDR_A, ADDR_B);
+	cr_assert_eq(tcp_stack_stats(P.s[1])->drop_out_of_window, oow + 2);
+	cr_assert_str_eq(state_of(b), "ESTABLISHED");
 	pair_fini(&P);
 }
 

@@ -459,3 +459,54 @@ Test(tcp_transfer, chaos_with_stalling_reader)
 		if (only == NULL || strtoull(only, NULL, 10) == seed)
 			chaos_run(seed);
 }
+
+/* Echo under loss on both stacks: the echo's receive buffer fills while its
+ * send buffer waits for ACKs, so both windows close and open again and
+ * again. Zero-window probes used to carry a byte of new data; the RTO
+ * then resent a whole segment past the closed window, every later ACK
+ * was out of the echo's window, and the echo timed out with both buffers
+ * full. Every one of these seeds failed that way. */
+Test(tcp_transfer, echo_with_loss_fills_both_windows)
+{
+	enum { N = 4, LEN = 1 << 20 };
+	uint8_t *data = random_bytes(LEN, 3);
+	static struct app apps[N];
+
+	for (uint64_t seed = 1; seed <= 4; seed++) {
+		struct tcp_config a, b;
+		unsigned done = 0;
+
+		test_config(&a, &P, 0);
+		test_config(&b, &P, 1);
+		faults(&a, 20000, seed * 7919 + 1);
+		faults(&b, 20000, seed * 7919 + 104730);
+		pair_init(&P, &a, &b);
+		cr_assert_eq(tcp_echo_listen(P.s[0], 7), 0);
+		for (int i = 0; i < N; i++) {
+			struct tcp_conn *c;
+
+			app_init(&apps[i], LEN);
+			apps[i].tx = data;
+			apps[i].tx_len = LEN;
+			apps[i].close_when_sent = true;
+			cr_assert_eq(tcp_connect(P.s[1], ADDR_A, 7, ADDR_B, &app_cb, &apps[i], &c), 0);
+		}
+		for (unsigned t = 0; t < 300000 && done < N; t += 100) {
+			pair_run(&P, 100);
+			done = 0;
+			for (int i = 0; i < N; i++)
+				done += apps[i].closed;
+		}
+		cr_assert_eq(done, N, "seed %lu", (unsigned long)seed);
+		cr_assert_eq(tcp_stack_stats(P.s[0])->conns_timeout, 0, "seed %lu",
+			     (unsigned long)seed);
+		for (int i = 0; i < N; i++) {
+			cr_assert_eq(apps[i].err, 0, "seed %lu conn %d", (unsigned long)seed, i);
+			cr_assert_eq(apps[i].rx_len, LEN, "seed %lu conn %d", (unsigned long)seed, i);
+			cr_assert_eq(memcmp(apps[i].rx, data, LEN), 0);
+			app_free(&apps[i]);
+		}
+		pair_fini(&P);
+	}
+	free(data);
+}
