@@ -84,7 +84,10 @@ json_t *tcp_conn_json(const struct tcp_conn *c)
 	rc |= put(o, "srtt_us", c->rto.srtt_us);
 	rc |= put(o, "rto_ms", tcp_rto_get(&c->rto));
 	rc |= put(o, "snd_queued", c->sndq.len);
+	rc |= put(o, "in_flight", c->snd_max - c->snd_una);
 	rc |= put(o, "rcv_queued", c->rcvq.len);
+	rc |= put(o, "rcv_wnd", tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0);
+	rc |= put(o, "retries", c->retries);
 #define PUT(f) rc |= put(o, #f, s->f);
 	CONN_FIELDS(PUT)
 #undef PUT

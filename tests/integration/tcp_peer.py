@@ -57,7 +57,11 @@ def echo_clients(host, port, conns, nbytes, secs):
             try:
                 if ev & selectors.EVENT_WRITE and not st["shut"]:
                     if st["sent"] < nbytes:
-                        st["sent"] += s.send(st["data"][st["sent"]:st["sent"] + 65536])
+                        # a blocked send must not skip the read below
+                        try:
+                            st["sent"] += s.send(st["data"][st["sent"]:st["sent"] + 65536])
+                        except (BlockingIOError, InterruptedError):
+                            pass
                     if st["sent"] == nbytes:
                         s.shutdown(socket.SHUT_WR)
                         st["shut"] = True

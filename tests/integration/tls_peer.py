@@ -50,20 +50,31 @@ def echo(host, port, ctx, n, size, deadline=600):
             s = st["s"]
             try:
                 if not st["hs"]:
-                    s.do_handshake()
-                    st["hs"] = True
-                    thumbs.add(thumb(s))
-                if st["sent"] < len(st["data"]):
-                    st["sent"] += s.send(st["data"][st["sent"]:st["sent"] + 65536])
-                while True:
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        raise ConnectionError("closed early")
-                    st["rcvd"] += chunk
-            except ssl.SSLWantWriteError:
-                st["hs_write"] = True
-            except (ssl.SSLWantReadError, BlockingIOError):
-                st["hs_write"] = False
+                    try:
+                        s.do_handshake()
+                        st["hs"] = True
+                        thumbs.add(thumb(s))
+                    except ssl.SSLWantWriteError:
+                        st["hs_write"] = True
+                    except ssl.SSLWantReadError:
+                        st["hs_write"] = False
+                # read first, and whatever happens to the write: a peer
+                # that stops reading while its send is blocked fills its
+                # receive buffer and deadlocks against the echo
+                try:
+                    while st["hs"]:
+                        chunk = s.recv(65536)
+                        if not chunk:
+                            raise ConnectionError("closed early")
+                        st["rcvd"] += chunk
+                except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+                    pass
+                if st["hs"] and st["sent"] < len(st["data"]) and \
+                        st["sent"] - len(st["rcvd"]) < WINDOW:
+                    try:
+                        st["sent"] += s.send(st["data"][st["sent"]:st["sent"] + 65536])
+                    except (ssl.SSLWantWriteError, ssl.SSLWantReadError, BlockingIOError):
+                        pass
             except (ssl.SSLError, OSError) as e:
                 failed += 1
                 st["err"] = str(e)
