@@ -368,6 +368,8 @@ static void emit_dataplane(struct emit *m, const struct config_dataplane *dp)
 		kv_num(m, "tls_echo_port", dp->tls_echo_port);
 	if (dp->crypto_lcores)
 		kv_num(m, "crypto_lcores", dp->crypto_lcores);
+	if (dp->tls_offload != CONFIG_TLS_OFFLOAD_HANDSHAKE)
+		kv_word(m, "tls_offload", "keys");
 	if (dp->tls_ciphers[0])
 		kv_str(m, "tls_ciphers", dp->tls_ciphers);
 	if (dp->tls_ciphersuites[0])

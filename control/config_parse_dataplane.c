@@ -13,6 +13,11 @@ static const char *const idle_names[] = {
 	[CONFIG_IDLE_BUSY] = "busy",
 };
 
+static const char *const tls_offload_names[] = {
+	[CONFIG_TLS_OFFLOAD_HANDSHAKE] = "handshake",
+	[CONFIG_TLS_OFFLOAD_KEYS] = "keys",
+};
+
 static int parse_eal(struct config_yctx *y, const struct config_ynode *v,
 		     struct config_dataplane *dp)
 {
@@ -279,11 +284,11 @@ int config_parse_dataplane(struct config_yctx *y, const struct config_ynode *n,
 		"eal", "workers", "idle", "external", "internal", "media_ports",
 		"udp_echo_port", "tcp_echo_port", "tcp", "tcp_fault", "tcp_dial",
 		"tls_echo_port", "crypto_lcores", "media_idle_timeout_s", "tls_ciphers",
-		"tls_ciphersuites", NULL
+		"tls_ciphersuites", "tls_offload", NULL
 	};
 	const struct config_ynode *v;
 	long val;
-	int idle;
+	int idle, val_enum;
 
 	if (config_ymap_check(y, n, "dataplane", keys) < 0)
 		return -1;
@@ -335,6 +340,12 @@ int config_parse_dataplane(struct config_yctx *y, const struct config_ynode *n,
 		if (config_yint(y, v, "dataplane", "crypto_lcores", 0, 8, &val) < 0)
 			return -1;
 		dp->crypto_lcores = (int)val;
+	}
+	v = config_ymap_get(n, "tls_offload");
+	if (v) {
+		if (config_yenum(y, v, "tls_offload", tls_offload_names, 2, &val_enum) < 0)
+			return -1;
+		dp->tls_offload = (enum config_tls_offload)val_enum;
 	}
 	v = config_ymap_get(n, "tcp");
 	if (v && parse_tcp(y, v, &dp->tcp) < 0)

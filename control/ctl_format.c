@@ -137,12 +137,14 @@ static void print_tls(FILE *f, const json_t *t)
 		return;
 	fprintf(f, "tls           %" JSON_INTEGER_FORMAT " handshakes (%" JSON_INTEGER_FORMAT
 		" resumed), %" JSON_INTEGER_FORMAT " failed, %" JSON_INTEGER_FORMAT
-		" connections; async offloads %" JSON_INTEGER_FORMAT ", in flight %"
-		JSON_INTEGER_FORMAT ", inline %" JSON_INTEGER_FORMAT " (%" JSON_INTEGER_FORMAT
+		" connections; offload %s: handshake steps %" JSON_INTEGER_FORMAT
+		", key ops %" JSON_INTEGER_FORMAT ", in flight %" JSON_INTEGER_FORMAT
+		", inline %" JSON_INTEGER_FORMAT " (%" JSON_INTEGER_FORMAT
 		" crypto lcores); certificate %s\n",
 		jint(t, "handshakes"), jint(t, "resumptions"), jint(t, "failures_total"),
-		jint(t, "connections"), jint(a, "offloads"), jint(a, "in_flight"),
-		jint(a, "inline"), jint(t, "crypto_lcores"), str(t, "certificate"));
+		jint(t, "connections"), str(t, "offload"), jint(a, "handshake_steps"),
+		jint(a, "offloads"), jint(a, "in_flight"), jint(a, "inline"),
+		jint(t, "crypto_lcores"), str(t, "certificate"));
 	json_object_foreach(json_object_get(t, "failures"), k, v) {
 		if (json_integer_value(v) == 0)
 			continue;

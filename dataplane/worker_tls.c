@@ -338,7 +338,9 @@ static void rebuild_ctx(struct worker_tls_plane *p, const struct dp_snapshot *s)
 	struct tls_ctx *cur = tls_ctx_current(), *ctx;
 	const struct config_dataplane *d = p->dp->cfg != NULL ? &p->dp->cfg->dataplane : NULL;
 	struct tls_policy pol = {
-		.async_keys = p->n_crypto > 0,
+		.async_keys = p->n_crypto > 0 && d != NULL && d->tls_offload == CONFIG_TLS_OFFLOAD_KEYS,
+		.offload_handshake = p->n_crypto > 0 &&
+				     (d == NULL || d->tls_offload == CONFIG_TLS_OFFLOAD_HANDSHAKE),
 		.ciphers = d != NULL && d->tls_ciphers[0] ? d->tls_ciphers : NULL,
 		.ciphersuites = d != NULL && d->tls_ciphersuites[0] ? d->tls_ciphersuites : NULL,
 	};
@@ -428,6 +430,11 @@ json_t *worker_tls_stats(struct worker_tls_plane *p)
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "crypto_lcores", json_integer((json_int_t)p->n_crypto));
+	json_object_set_new(o, "offload",
+			    json_string(p->n_crypto == 0 ? "none"
+					: p->dp->cfg != NULL &&
+					  p->dp->cfg->dataplane.tls_offload == CONFIG_TLS_OFFLOAD_KEYS
+					? "keys" : "handshake"));
 	json_object_set_new(json_object_get(o, "async"), "crypto_ops",
 			    json_integer((json_int_t)ops));
 	json_object_set_new(o, "certificate", json_string(p->thumbprint));

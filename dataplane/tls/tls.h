@@ -43,6 +43,7 @@ struct tls_policy {
 	const char *ciphersuites;	/* TLS 1.3 list, NULL: default */
 	int min_version, max_version;	/* TLS1_2_VERSION.., 0: 1.2 / 1.3 */
 	bool async_keys;		/* private-key ops offloadable (SSL_MODE_ASYNC) */
+	bool offload_handshake;		/* every handshake step on a crypto lcore */
 };
 
 struct tls_ctx;
@@ -98,6 +99,7 @@ struct tls_stats {
 	uint64_t async_offloads;	/* key ops sent to a crypto lcore */
 	uint64_t async_inline;		/* key ops computed on the worker */
 	uint64_t async_ring_full;	/* offload refused, computed inline */
+	uint64_t hs_offloads;		/* handshake steps sent to a crypto lcore */
 	uint64_t async_completions;
 	uint64_t async_inflight;	/* gauge: offloads - completions */
 	uint64_t conns_open;		/* gauge */

@@ -60,6 +60,10 @@ static struct tls_conn *conn_new(struct tls_worker *tw, struct tls_ctx *ctx, boo
 		strcpy(t->expect_host, expect_host);
 		t->has_expect_host = true;
 	}
+	/* a step on a crypto lcore runs the handshake to its next wait in one
+	 * go; an async job started there could not be resumed elsewhere */
+	if (ctx->offload_handshake)
+		SSL_clear_mode(t->ssl, SSL_MODE_ASYNC);
 	if (server) {
 		SSL_set_accept_state(t->ssl);
 	} else {
@@ -97,7 +101,9 @@ static void conn_free(struct tls_conn *t)
 
 static void flush_out(struct tls_conn *t)
 {
-	while (t->tcp != NULL) {
+	/* while a handshake step runs on a crypto lcore, the SSL writes into
+	 * the other end of this BIO pair */
+	while (t->tcp != NULL && !t->step_out) {
 		char *p;
 		int n = BIO_nread0(t->net_bio, &p);
 		int s;
@@ -179,9 +185,9 @@ static void fail(struct tls_conn *t, enum tls_fail why)
 		tcp_close(t->tcp);
 }
 
-static void handshake_failed(struct tls_conn *t)
+/* e: the first OpenSSL error of the thread that ran the handshake. */
+static void handshake_failed(struct tls_conn *t, unsigned long e)
 {
-	unsigned long e = ERR_peek_error();
 	char ip[16];
 	enum tls_fail why;
 
@@ -218,14 +224,14 @@ static void handshake_failed(struct tls_conn *t)
 
 /* ---- the state machine ---- */
 
-static void opened(struct tls_conn *t)
+/* verify: tls_verify_after's result, from the thread that ran the step. */
+static void opened(struct tls_conn *t, int verify)
 {
 	struct tls_stats *st = &t->tw->stats;
-	int e = tls_verify_after(t);
 
-	if (e != X509_V_OK) {
-		t->verify_err = e;
-		handshake_failed(t);
+	if (verify != X509_V_OK) {
+		t->verify_err = verify;
+		handshake_failed(t, 0);
 		return;
 	}
 	t->open = true;
@@ -244,19 +250,48 @@ static void opened(struct tls_conn *t)
 		t->ops->on_open(t, t->user);
 }
 
+/* Crypto lcore (tls_offload_compute): one handshake step, run until the
+ * SSL waits for the peer, finishes or fails. The worker reads the results
+ * after t came back on its completion ring. */
+void tls_conn_step(struct tls_conn *t)
+{
+	ERR_clear_error();
+	t->step_rc = SSL_do_handshake(t->ssl);
+	t->step_err = t->step_rc == 1 ? SSL_ERROR_NONE : SSL_get_error(t->ssl, t->step_rc);
+	t->step_errcode = ERR_peek_error();
+	t->step_verify = t->step_rc == 1 ? tls_verify_after(t) : X509_V_OK;
+	ERR_clear_error();
+}
+
 static void handshake(struct tls_conn *t)
 {
-	int rc;
+	unsigned long e;
+	int rc, err, verify = X509_V_OK;
 
-	ERR_clear_error();
-	enter(t);
-	rc = SSL_do_handshake(t->ssl);
-	leave();
+	if (t->step_ready) {
+		/* a step came back from a crypto lcore */
+		t->step_ready = false;
+		rc = t->step_rc;
+		err = t->step_err;
+		e = t->step_errcode;
+		verify = t->step_verify;
+	} else if (t->ctx->offload_handshake && tls_offload_step(t)) {
+		return;
+	} else {
+		ERR_clear_error();
+		enter(t);
+		rc = SSL_do_handshake(t->ssl);
+		leave();
+		err = rc == 1 ? SSL_ERROR_NONE : SSL_get_error(t->ssl, rc);
+		e = ERR_peek_error();
+		if (rc == 1)
+			verify = tls_verify_after(t);
+	}
 	if (rc == 1) {
-		opened(t);
+		opened(t, verify);
 		return;
 	}
-	switch (SSL_get_error(t->ssl, rc)) {
+	switch (err) {
 	case SSL_ERROR_WANT_READ:
 	case SSL_ERROR_WANT_WRITE:
 		break;
@@ -264,7 +299,7 @@ static void handshake(struct tls_conn *t)
 		t->async_wait = true;
 		break;
 	default:
-		handshake_failed(t);
+		handshake_failed(t, e);
 		break;
 	}
 }
@@ -613,7 +648,15 @@ unsigned tls_worker_poll(struct tls_worker *tw)
 		tw->stats.async_completions++;
 		tw->stats.async_inflight--;
 		t->async_wait = false;
-		if (t->tcp_closed) {
+		if (t->step_out) {
+			/* a handshake step: the SSL is back, its result waits */
+			t->step_out = false;
+			if (t->tcp_closed) {
+				finish(t);
+				continue;
+			}
+			t->step_ready = true;
+		} else if (t->tcp_closed) {
 			/* let the job run to its end, then free */
 			enter(t);
 			if (!t->open)

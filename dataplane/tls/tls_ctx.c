@@ -234,6 +234,7 @@ struct tls_ctx *tls_ctx_new(const char *cert_pem, const char *key_pem, const cha
 		return NULL;
 	}
 	atomic_init(&ctx->refs, 1);
+	ctx->offload_handshake = pol != NULL && pol->offload_handshake;
 	if (digest_inputs(cert_pem, key_pem, trust_pem, ctx->inputs_sha256,
 			  ctx->trust_sha256) != 0) {
 		set_err(err, errlen, "digest");

@@ -14,6 +14,34 @@ struct tls_ctx {
 	char thumbprint[64];
 	unsigned char inputs_sha256[32];	/* cert, key and trust */
 	unsigned char trust_sha256[32];
+	bool offload_handshake;		/* handshake steps go to crypto lcores */
+};
+
+/* A crypto lcore's work: a private-key operation (the record lives on the
+ * paused async job's stack) or a handshake step (in the connection). */
+enum tls_op { TLS_OP_RSA_PRIV_ENC, TLS_OP_RSA_PRIV_DEC, TLS_OP_ECDSA_SIGN, TLS_OP_HANDSHAKE };
+
+struct tls_offload_req {
+	enum tls_op op;
+	/* RSA */
+	int flen;
+	const unsigned char *from;
+	unsigned char *to;
+	void *rsa;
+	int padding;
+	/* ECDSA: ECDSA_sign's arguments */
+	int type;
+	const unsigned char *dgst;
+	int dlen;
+	unsigned char *sig;
+	unsigned int *siglen;
+	const void *kinv, *r;
+	void *ec;
+	/* result */
+	int result;
+	atomic_int done;
+	struct tls_conn *token;
+	struct rte_ring *reply;
 };
 
 /* Per-connection state. The BIO pair: ssl_bio is the SSL's end, net_bio
@@ -28,7 +56,10 @@ struct tls_conn {
 	void *user;
 	bool server;
 	bool open;			/* handshake done */
-	bool async_wait;		/* a key op is on a crypto lcore */
+	bool async_wait;		/* a key op or a handshake step is on a
+					 * crypto lcore: no SSL or BIO call */
+	bool step_out;			/* ... and it is a handshake step */
+	bool step_ready;		/* its result waits in step_* */
 	bool failed;			/* closing after a failure */
 	bool closing;			/* close_notify sent / asked */
 	bool tcp_closed;		/* TCP on_closed came: free when idle */
@@ -48,6 +79,11 @@ struct tls_conn {
 	int verify_err;			/* X509_V_ERR_*, 0 none */
 	char peer_subject[256];
 	char peer_thumbprint[64];
+	/* result of a handshake step run on a crypto lcore (written there,
+	 * read by the worker after the completion ring) */
+	int step_rc, step_err, step_verify;
+	unsigned long step_errcode;	/* its thread's ERR_peek_error() */
+	struct tls_offload_req hs_req;
 	/* plaintext read but not yet consumed by the application */
 	uint8_t *pt;
 	size_t pt_off, pt_len;
@@ -78,31 +114,12 @@ extern __thread struct tls_conn *tls_current_conn;
  * false when it could not be offloaded (compute inline). */
 bool tls_offload_submit(struct tls_offload_req *req);
 
-enum tls_op { TLS_OP_RSA_PRIV_ENC, TLS_OP_RSA_PRIV_DEC, TLS_OP_ECDSA_SIGN };
-
-struct tls_offload_req {
-	enum tls_op op;
-	/* RSA */
-	int flen;
-	const unsigned char *from;
-	unsigned char *to;
-	void *rsa;
-	int padding;
-	/* ECDSA: ECDSA_sign's arguments */
-	int type;
-	const unsigned char *dgst;
-	int dlen;
-	unsigned char *sig;
-	unsigned int *siglen;
-	const void *kinv, *r;
-	void *ec;
-	/* result */
-	int result;
-	atomic_int done;
-	struct tls_conn *token;
-	struct rte_ring *reply;
-};
 /* Compute req with OpenSSL's default methods (crypto lcore or inline). */
 void tls_offload_compute(struct tls_offload_req *req);
+/* Worker: send the next handshake step of t (t->hs_req) to a crypto lcore.
+ * False when it cannot go (the worker runs it itself). */
+bool tls_offload_step(struct tls_conn *t);
+/* Crypto lcore: run one handshake step of t, results into t->step_*. */
+void tls_conn_step(struct tls_conn *t);
 
 #endif

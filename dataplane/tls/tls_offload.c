@@ -103,6 +103,36 @@ bool tls_offload_submit(struct tls_offload_req *req)
 	return true;
 }
 
+bool tls_offload_step(struct tls_conn *t)
+{
+	struct tls_worker *tw = t->tw;
+	struct tls_offload_req *req = &t->hs_req;
+
+	if (n_rings == 0 || tw->done == NULL)
+		return false;
+	if (tw->stats.async_inflight >= WORKER_DONE_SIZE - 1) {
+		tw->stats.async_ring_full++;
+		return false;
+	}
+	req->op = TLS_OP_HANDSHAKE;
+	atomic_init(&req->done, 0);
+	req->token = t;
+	req->reply = tw->done;
+	/* from here the SSL and its BIO pair belong to the crypto lcore until
+	 * t comes back on the completion ring (the ring orders the accesses) */
+	t->step_out = true;
+	t->async_wait = true;
+	if (rte_ring_mp_enqueue(req_rings[tw->rr++ % n_rings], req) != 0) {
+		t->step_out = false;
+		t->async_wait = false;
+		tw->stats.async_ring_full++;
+		return false;
+	}
+	tw->stats.hs_offloads++;
+	tw->stats.async_inflight++;
+	return true;
+}
+
 unsigned tls_crypto_poll(unsigned idx, unsigned max)
 {
 	struct tls_offload_req *reqs[CRYPTO_BURST];

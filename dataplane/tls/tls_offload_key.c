@@ -48,6 +48,9 @@ void tls_offload_compute(struct tls_offload_req *req)
 				   req->kinv, req->r, req->ec);
 		break;
 	}
+	case TLS_OP_HANDSHAKE:
+		tls_conn_step(req->token);
+		break;
 	}
 }
 

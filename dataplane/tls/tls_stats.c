@@ -41,6 +41,7 @@ struct json_t *tls_stats_json(const struct tls_stats *s)
 	json_object_set_new(o, "failures_total", J(total));
 	json_object_set_new(o, "failures", f);
 	json_object_set_new(a, "offloads", J(s->async_offloads));
+	json_object_set_new(a, "handshake_steps", J(s->hs_offloads));
 	json_object_set_new(a, "inline", J(s->async_inline));
 	json_object_set_new(a, "ring_full", J(s->async_ring_full));
 	json_object_set_new(a, "completions", J(s->async_completions));

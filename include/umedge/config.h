@@ -102,6 +102,13 @@ struct config_interface {
 	bool has_gateway;
 };
 
+/* What crypto lcores do for TLS (with crypto_lcores > 0). */
+enum config_tls_offload {
+	CONFIG_TLS_OFFLOAD_HANDSHAKE = 0, /* every handshake step: the worker never signs,
+					   * verifies or derives keys */
+	CONFIG_TLS_OFFLOAD_KEYS = 1,      /* private-key operations only (SSL_MODE_ASYNC) */
+};
+
 enum config_idle {
 	CONFIG_IDLE_BACKOFF = 0, /* sleep when idle: shared hosts and tests */
 	CONFIG_IDLE_BUSY,        /* pure polling: production */
@@ -147,7 +154,8 @@ struct config_dataplane {
 	uint16_t udp_echo_port;    /* 0: off (diagnostic RFC 862 service) */
 	uint16_t tcp_echo_port;    /* 0: off */
 	uint16_t tls_echo_port;    /* 0: off (diagnostic TLS echo, mutual TLS) */
-	int crypto_lcores;         /* 0..8 private-key lcores, 0: inline */
+	int crypto_lcores;         /* 0..8 TLS crypto lcores, 0: inline */
+	enum config_tls_offload tls_offload; /* what they take from the workers */
 	char tls_ciphers[CONFIG_TLS_CIPHERS_MAX];      /* TLS 1.2 list, "": default */
 	char tls_ciphersuites[CONFIG_TLS_CIPHERS_MAX]; /* TLS 1.3 list, "": default */
 	struct config_tcp tcp;

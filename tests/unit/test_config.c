@@ -250,6 +250,7 @@ Test(config, tls_keys)
 {
 	struct config *c = parse_ok(MINIMAL DP_MINIMAL "  tls_echo_port: 7007\n"
 				    "  crypto_lcores: 2\n"
+				    "  tls_offload: keys\n"
 				    "  tls_ciphers: ECDHE+AESGCM:!aNULL\n"
 				    "  tls_ciphersuites: TLS_AES_256_GCM_SHA384\n");
 	char *y;
@@ -257,6 +258,7 @@ Test(config, tls_keys)
 
 	cr_expect_eq(c->dataplane.tls_echo_port, 7007);
 	cr_expect_eq(c->dataplane.crypto_lcores, 2);
+	cr_expect_eq(c->dataplane.tls_offload, CONFIG_TLS_OFFLOAD_KEYS);
 	cr_expect_str_eq(c->dataplane.tls_ciphers, "ECDHE+AESGCM:!aNULL");
 	cr_expect_str_eq(c->dataplane.tls_ciphersuites, "TLS_AES_256_GCM_SHA384");
 	y = config_emit(c);
@@ -269,6 +271,7 @@ Test(config, tls_keys)
 	c = parse_ok(MINIMAL DP_MINIMAL);
 	cr_expect_eq(c->dataplane.tls_echo_port, 0);
 	cr_expect_eq(c->dataplane.crypto_lcores, 0);
+	cr_expect_eq(c->dataplane.tls_offload, CONFIG_TLS_OFFLOAD_HANDSHAKE);
 	config_free(c);
 }
 
@@ -564,6 +567,8 @@ static const struct bad bad_inputs[] = {
 	  "t.yaml:10: dataplane.workers: 65 is out of range (1..64)" },
 	{ "crypto_lcores 9", MINIMAL DP_MINIMAL "  crypto_lcores: 9\n",
 	  "t.yaml:10: dataplane.crypto_lcores: 9 is out of range (0..8)" },
+	{ "tls_offload word", MINIMAL DP_MINIMAL "  tls_offload: all\n",
+	  "t.yaml:10: unknown tls_offload 'all' (expected handshake, keys)" },
 	{ "tls_ciphers shell", MINIMAL DP_MINIMAL "  tls_ciphers: \"ECDHE; rm\"\n",
 	  "t.yaml:7: dataplane.tls_ciphers: only an OpenSSL cipher string is allowed" },
 	{ "media idle timeout", MINIMAL DP_MINIMAL "  media_idle_timeout_s: 86401\n",

@@ -3,7 +3,9 @@
  * roles leave the worker for a crypto thread (standing in for a crypto
  * lcore), the job pauses, and tls_worker_poll resumes it. RSA-2048 and
  * ECDSA P-256; inline when no crypto core exists; a connection reset while
- * its job is out is freed only when the job comes back.
+ * its job is out is freed only when the job comes back. With
+ * offload_handshake every handshake step runs on the crypto thread instead,
+ * failures still classified, and the same rule for a reset while out.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -23,6 +25,7 @@ static char *TRUST;
 static pthread_t crypto;
 static atomic_bool stop, hold;
 static bool crypto_running;
+static bool offload_hs;		/* party(): whole handshake steps */
 
 static void *crypto_thread(void *arg)
 {
@@ -73,7 +76,8 @@ struct party {
 
 static void party(struct party *p, enum cf_keytype kt, const char *name, bool async)
 {
-	struct tls_policy pol = { .async_keys = async };
+	struct tls_policy pol = { .async_keys = async && !offload_hs,
+				  .offload_handshake = offload_hs };
 	char err[256] = "";
 	char san[300];
 
@@ -226,6 +230,110 @@ Test(tls_async, reset_while_job_out)
 	cr_assert_eq(TW[0].stats.conns_open, 0);
 	cr_assert_eq(TS.closed_unopened, 1);
 	cr_assert_eq(TW[0].stats.failures[TLS_FAIL_CONN_LOST], 1);
+	tapp_free(a);
+	party_free(&eng);
+	party_free(&gw);
+}
+
+/* ---- whole handshake steps on the crypto thread ---- */
+
+static void steps_echo(enum cf_keytype kt)
+{
+	struct party eng, gw;
+	static const uint8_t msg[] = "OPTIONS sip:um1.example.test SIP/2.0\r\n\r\n";
+
+	offload_hs = true;
+	start_crypto();
+	party(&eng, kt, ENGINE_FQDN, true);
+	party(&gw, kt, GW_FQDN, true);
+	tls_ctx_publish(tls_ctx_ref(eng.ctx), NULL);
+	struct tapp *a = tt_connect(gw.ctx, ENGINE_FQDN, 1000);
+	cr_assert(tt_run_until(&a->open, 3000), "handshake: %s / %s", a->reason, TS.last_reason);
+	tt_send(a, msg, sizeof(msg));
+	for (unsigned i = 0; i < 1000 && a->rx_len < sizeof(msg); i++)
+		tt_run(1);
+	cr_assert_eq(a->rx_len, sizeof(msg));
+	cr_assert_eq(memcmp(a->rx, msg, sizeof(msg)), 0);
+	/* TLS 1.3: the server's flight, then the client's certificate and
+	 * Finished; the client: ServerHello to Finished. No key op is left
+	 * for the worker, none goes through an async job */
+	cr_assert_geq(TW[0].stats.hs_offloads, 2);
+	cr_assert_geq(TW[1].stats.hs_offloads, 1);
+	cr_assert_eq(TW[0].stats.async_offloads + TW[0].stats.async_inline, 0);
+	cr_assert_eq(TW[0].stats.handshakes_server, 1);
+	cr_assert_eq(TW[0].stats.async_completions, TW[0].stats.hs_offloads);
+	cr_assert_eq(TW[0].stats.async_inflight, 0);
+	tls_conn_close(a->t);
+	cr_assert(tt_run_until(&a->closed, 3000));
+	tapp_free(a);
+	party_free(&eng);
+	party_free(&gw);
+	offload_hs = false;
+}
+
+Test(tls_async, ecdsa_handshake_steps_offloaded)
+{
+	steps_echo(CF_KEY_EC);
+}
+
+Test(tls_async, rsa_handshake_steps_offloaded)
+{
+	steps_echo(CF_KEY_RSA);
+}
+
+/* A failure found on the crypto thread (its own OpenSSL error queue) is
+ * classified and reported by the worker like an inline one. */
+Test(tls_async, handshake_step_failure_classified)
+{
+	struct party eng, gw;
+
+	offload_hs = true;
+	start_crypto();
+	party(&eng, CF_KEY_EC, ENGINE_FQDN, true);
+	party(&gw, CF_KEY_EC, "gw9.example.test", true);
+	tls_ctx_publish(tls_ctx_ref(eng.ctx), NULL);
+	struct tapp *a = tt_connect(gw.ctx, ENGINE_FQDN, 100);
+	cr_assert(tt_run_until(&a->closed, 3000));
+	tt_run(20);
+	cr_assert_eq(TW[0].stats.failures[TLS_FAIL_FQDN_MISMATCH], 1);
+	cr_assert(strstr(TS.last_reason, "does not name the gateway FQDN") != NULL, "%s",
+		  TS.last_reason);
+	cr_assert_geq(TW[0].stats.hs_offloads, 1);
+	cr_assert_eq(TW[0].stats.async_inflight, 0);
+	cr_assert_eq(TW[0].stats.conns_open, 0);
+	tapp_free(a);
+	party_free(&eng);
+	party_free(&gw);
+	offload_hs = false;
+}
+
+/* Reset while a handshake step is out: the SSL belongs to the crypto
+ * thread, so the connection goes only when the step came back. */
+Test(tls_async, reset_while_step_out)
+{
+	struct party eng, gw;
+
+	offload_hs = true;
+	start_crypto();
+	party(&eng, CF_KEY_RSA, ENGINE_FQDN, true);
+	offload_hs = false;
+	party(&gw, CF_KEY_RSA, GW_FQDN, false);
+	tls_ctx_publish(tls_ctx_ref(eng.ctx), NULL);
+	atomic_store(&hold, true);
+	struct tapp *a = tt_connect(gw.ctx, ENGINE_FQDN, 100);
+	for (unsigned i = 0; i < 200 && TW[0].stats.async_inflight == 0; i++)
+		pair_run(&TP, 1);
+	cr_assert_eq(TW[0].stats.async_inflight, 1);
+	cr_assert_eq(TW[0].stats.hs_offloads, 1);
+	tls_conn_abort(a->t);
+	a->t = NULL;
+	pair_run(&TP, 5);
+	cr_assert_eq(TW[0].stats.conns_open, 1, "freed under the step");
+	atomic_store(&hold, false);
+	tt_run(20);
+	cr_assert_eq(TW[0].stats.async_inflight, 0);
+	cr_assert_eq(TW[0].stats.conns_open, 0);
+	cr_assert_eq(TS.closed_unopened, 1);
 	tapp_free(a);
 	party_free(&eng);
 	party_free(&gw);
