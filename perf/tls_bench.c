@@ -6,14 +6,25 @@
  * in a loop like a worker lcore. The gateways are a second thread with its
  * own stack, connected by two rte_rings (segments both ways), opening
  * CONC connections at a time; each one completes mutual TLS and closes.
- * With offload, a third thread is the crypto lcore.
+ * With offload, a third thread is the crypto lcore, in one of the engine's
+ * two modes: `keys` (the private-key operation, SSL_MODE_ASYNC) or
+ * `handshake` (every handshake step).
+ *
+ * Alongside the storm, a media stream of 172-byte RTP packets arrives at a
+ * fixed rate (each stamped with its scheduled arrival time, so a long
+ * worker iteration delays the ones behind it; the clock of the stream
+ * leaves out the gateways' turns, which share this thread); the worker protects each
+ * with SRTP (AES_CM_128_HMAC_SHA1_80, umedge's OpenSSL backend) at the top
+ * of its iteration, like RX, and the latency is arrival to protected.
  *
  * Printed, for RSA-2048 and ECDSA P-256 engine keys:
  *   - `openssl speed` sign/s of this machine, measured in this run;
- *   - full and resumed handshakes/s on the worker core, inline and with
- *     one crypto core, and full handshakes/s over that sign/s bound;
- *   - the longest gap and the 99.9th percentile gap between two polls of
- *     the worker loop during the storm, inline and offloaded.
+ *   - full and resumed handshakes/s on the worker core, inline and in both
+ *     offload modes, and full handshakes per busy second of the signing
+ *     core over that sign/s bound;
+ *   - the longest and the 99.9th percentile time of a working worker loop
+ *     iteration (the gap between two polls) during the storm;
+ *   - media latency through the worker: p50, p99, max.
  *
  * usage: tls_bench [SECONDS per figure, default 2] [CONC, default 32]
  */
@@ -40,6 +51,9 @@
 #include <rte_ring.h>
 #include <rte_version.h>
 
+#include <srtp2/srtp.h>
+
+#include "srtp_backend.h"
 #include "tcp.h"
 #include "tls.h"
 #include "tls_internal.h"
@@ -49,6 +63,12 @@
 #define PORT 5061
 #define GAP_BUCKETS 100000	/* 1 us buckets, up to 100 ms */
 #define MAX_CONC 256
+#define MEDIA_PPS 20000		/* 400 calls' worth of 20 ms packets */
+#define MEDIA_Q 65536
+
+enum mode { M_INLINE, M_KEYS, M_STEPS };
+static const char *const mode_names[] = { "inline", "1 crypto core, keys",
+					  "1 crypto core, handshake" };
 
 struct seg {
 	struct rte_mbuf *m;
@@ -221,8 +241,11 @@ static void c_closed(struct tls_conn *t, void *user, int err, const char *reason
 	struct cslot *s = user;
 
 	s->cl->slot[s->i] = NULL;
-	if (err != 0 && reason != NULL)
+	if (err != 0 && reason != NULL) {
 		s->cl->failed++;
+		if (getenv("TLS_BENCH_DEBUG") != NULL)
+			fprintf(stderr, "gateway side: %s\n", reason);
+	}
 }
 
 static const struct tls_app_ops c_ops = {
@@ -277,12 +300,133 @@ static void *crypto_main(void *arg)
 	return NULL;
 }
 
+/* The crypto core on its own cpu, as a crypto lcore is (a thread created
+ * by the EAL main thread would inherit its cpu 0 and take turns with the
+ * worker). */
+static void pin_crypto(pthread_t t)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	if (n < 2)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(1, &set);
+	if (pthread_setaffinity_np(t, sizeof(set), &set) != 0)
+		fprintf(stderr, "could not pin the crypto thread to cpu 1\n");
+}
+
 static long preemptions(void)
 {
 	struct rusage ru;
 
 	getrusage(RUSAGE_THREAD, &ru);
 	return ru.ru_nivcsw;
+}
+
+/* ---- the media stream ---- */
+
+struct media {
+	srtp_t s;
+	uint64_t period, next;		/* TSC */
+	uint64_t q[MEDIA_Q];		/* scheduled arrival times */
+	unsigned head, tail;
+	uint16_t seq;
+	uint64_t lat[GAP_BUCKETS];	/* 1 us buckets */
+	uint64_t n, max, dropped;
+};
+
+static struct media media;
+/* The gateways run in this thread between worker iterations; the media
+ * clock leaves their time out, as if they ran elsewhere */
+static uint64_t gw_cycles;
+
+static uint64_t wclock(void)
+{
+	return rte_rdtsc() - gw_cycles;
+}
+
+static void media_start(uint64_t now)
+{
+	static uint8_t key[30];
+	srtp_policy_t pol;
+
+	if (media.s != NULL)
+		srtp_dealloc(media.s);
+	memset(&media, 0, sizeof(media));
+	memset(&pol, 0, sizeof(pol));
+	for (unsigned i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i * 7 + 1);
+	if (srtp_backend_suite_policy(UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80, &pol.rtp, &pol.rtcp) != 0)
+		exit(1);
+	pol.ssrc.type = ssrc_any_outbound;
+	pol.key = key;
+	pol.window_size = 128;
+	if (srtp_create(&media.s, &pol) != srtp_err_status_ok) {
+		fprintf(stderr, "srtp_create failed\n");
+		exit(1);
+	}
+	media.period = hz / MEDIA_PPS;
+	media.next = now;
+}
+
+/* The "network": every packet whose arrival time has come is queued with
+ * that time (runs between worker iterations, not timed). */
+static void media_arrive(uint64_t now)
+{
+	while (media.next <= now) {
+		if (media.tail - media.head < MEDIA_Q)
+			media.q[media.tail++ % MEDIA_Q] = media.next;
+		else
+			media.dropped++;
+		media.next += media.period;
+	}
+}
+
+/* The worker's RX: protect every queued packet, record its latency. */
+static unsigned media_poll(bool counting)
+{
+	uint8_t pkt[256];
+	unsigned n = 0;
+
+	while (media.head != media.tail) {
+		uint64_t t0 = media.q[media.head++ % MEDIA_Q], lat;
+		int len = 12 + 160;
+
+		memset(pkt, 0, 12 + 160);
+		pkt[0] = 0x80;
+		pkt[1] = 0;
+		pkt[2] = (uint8_t)(media.seq >> 8);
+		pkt[3] = (uint8_t)media.seq;
+		media.seq++;
+		pkt[8] = 0x12;
+		pkt[11] = 0x34;
+		if (srtp_protect(media.s, pkt, &len) != srtp_err_status_ok)
+			media.dropped++;
+		lat = wclock() - t0;
+		n++;
+		if (!counting)
+			continue;
+		uint64_t us = lat * 1000000 / hz;
+
+		media.lat[us < GAP_BUCKETS ? us : GAP_BUCKETS - 1]++;
+		media.n++;
+		if (lat > media.max)
+			media.max = lat;
+	}
+	return n;
+}
+
+static double media_pct(double p)
+{
+	uint64_t acc = 0, want = (uint64_t)((double)media.n * p);
+
+	for (unsigned b = 0; b < GAP_BUCKETS; b++) {
+		acc += media.lat[b];
+		if (acc > want)
+			return b + 1;
+	}
+	return GAP_BUCKETS;
 }
 
 /* ---- the worker (this thread) ---- */
@@ -307,13 +451,17 @@ struct result {
 	double hs_per_worker_cpu_s, hs_per_crypto_cpu_s;
 	uint64_t preempted, iterations;
 	uint64_t offloads, failures, resumed;
+	double media_p50_us, media_p99_us, media_max_us;
+	uint64_t media_n;
 };
 
 
 static void run(const struct party *eng, const struct party *gw, const char *trust,
-		bool offload, bool resume, double secs, unsigned conc, struct result *res)
+		enum mode mode, bool resume, double secs, unsigned conc, struct result *res)
 {
-	struct tls_policy pol = { .async_keys = offload };
+	bool offload = mode != M_INLINE;
+	struct tls_policy pol = { .async_keys = mode == M_KEYS,
+				  .offload_handshake = mode == M_STEPS };
 	struct tls_ctx *sctx, *cctx;
 	struct tls_worker tw;
 	struct tcp_stack *sst = stack(true);
@@ -347,11 +495,14 @@ static void run(const struct party *eng, const struct party *gw, const char *tru
 		tls_offload_init(1, SOCKET_ID_ANY);
 		atomic_store(&crypto_stop, false);
 		pthread_create(&xt, NULL, crypto_main, NULL);
+		pin_crypto(xt);
 	}
 
 	uint64_t busy = 0, x0 = 0, preempted = 0;
 
 	start = rte_rdtsc();
+	gw_cycles = 0;
+	media_start(wclock());
 	warm = start + hz / 2;	/* half a second to fill the pipe */
 	end = warm + (uint64_t)(secs * (double)hz);
 	for (;;) {
@@ -371,9 +522,14 @@ static void run(const struct party *eng, const struct party *gw, const char *tru
 		/* one worker loop iteration: RX, timers, resumed jobs. An
 		 * iteration during which the scheduler took the CPU away (a
 		 * shared machine) is not a measure of the worker's work */
+		uint64_t g0 = rte_rdtsc();
+
 		client_step(&cl);
+		gw_cycles += rte_rdtsc() - g0;
+		media_arrive(wclock());
 		cs0 = preemptions();
 		now = rte_rdtsc();
+		media_poll(counting);
 		work = drain(to_server, sst, ADDR_C, ADDR_S);
 		tcp_stack_poll(sst, now);
 		work += tls_worker_poll(&tw);
@@ -399,11 +555,18 @@ static void run(const struct party *eng, const struct party *gw, const char *tru
 	res->gap_max_us = (double)gap_max * 1e6 / (double)hz;
 	res->preempted = preempted;
 	res->iterations = n_gaps;
-	res->offloads = tw.stats.async_offloads;
+	res->offloads = tw.stats.async_offloads + tw.stats.hs_offloads;
+	res->media_p50_us = media_pct(0.5);
+	res->media_p99_us = media_pct(0.99);
+	res->media_max_us = (double)media.max * 1e6 / (double)hz;
+	res->media_n = media.n;
 	res->resumed = tw.stats.resumptions;
 	res->failures = 0;
 	for (int i = 0; i < TLS_FAIL_COUNT; i++)
 		res->failures += tw.stats.failures[i];
+	for (struct tls_event *ev; (ev = tls_worker_event(&tw)) != NULL; free(ev))
+		if (getenv("TLS_BENCH_DEBUG") != NULL)
+			fprintf(stderr, "engine side: %s (%s)\n", ev->reason, tls_fail_names[ev->fail]);
 	uint64_t acc = 0, want = n_gaps - n_gaps / 1000;	/* p99.9 of working iterations */
 	res->gap_p999_us = 0;
 	for (unsigned b = 0; b < GAP_BUCKETS; b++) {
@@ -425,7 +588,7 @@ static void run(const struct party *eng, const struct party *gw, const char *tru
 	 * their SSLs (a benchmark process, a few hundred at most) */
 	tcp_stack_free(sst);
 	tcp_stack_free(cl.st);
-	struct rte_mbuf *m;
+	struct rte_mbuf *m = NULL;
 	while (rte_ring_dequeue(to_server, (void **)&m) == 0)
 		rte_pktmbuf_free(m);
 	while (rte_ring_dequeue(to_client, (void **)&m) == 0)
@@ -451,10 +614,11 @@ static void row(const char *what, const struct result *r, double bound)
 		snprintf(pct, sizeof(pct), "%.0f%%", 100 * per_signing_core / bound);
 	if (r->hs_per_crypto_cpu_s > 0)
 		snprintf(xs, sizeof(xs), "%.0f", r->hs_per_crypto_cpu_s);
-	printf("  %-23s %7.0f %9.0f %9s %8s %9.0f %9.0f %8" PRIu64 " %8" PRIu64 " %5" PRIu64
-	       "  %" PRIu64 "/%" PRIu64 "\n",
+	printf("  %-34s %6.0f %9.0f %9s %7s %9.0f %9.0f %7.0f %7.0f %8.0f %8" PRIu64 " %7" PRIu64
+	       " %4" PRIu64 "  %" PRIu64 "/%" PRIu64 "\n",
 	       what, r->hs_per_s, r->hs_per_worker_cpu_s, xs, pct, r->gap_max_us, r->gap_p999_us,
-	       r->offloads, r->resumed, r->failures, r->iterations, r->preempted);
+	       r->media_p50_us, r->media_p99_us, r->media_max_us, r->offloads, r->resumed,
+	       r->failures, r->iterations, r->preempted);
 }
 
 static double speed_sign(const char *alg)
@@ -503,6 +667,8 @@ int main(int argc, char **argv)
 			"--log-level=*:error", "-l", "0", "--no-telemetry", NULL };
 	double secs = argc > 1 ? atof(argv[1]) : 2.0;
 	unsigned conc = argc > 2 ? (unsigned)atoi(argv[2]) : 8;
+	/* TLS_BENCH_MODE=0|1|2: only inline, keys or handshake (profiling) */
+	int only = getenv("TLS_BENCH_MODE") != NULL ? atoi(getenv("TLS_BENCH_MODE")) : -1;
 
 	if (conc == 0 || conc > MAX_CONC || secs <= 0) {
 		fprintf(stderr, "usage: tls_bench [SECONDS] [CONC 1..%d]\n", MAX_CONC);
@@ -510,6 +676,10 @@ int main(int argc, char **argv)
 	}
 	if (rte_eal_init(10, eal) < 0)
 		return 1;
+	if (srtp_init() != srtp_err_status_ok || srtp_backend_register() != 0) {
+		fprintf(stderr, "libsrtp2 / umedge SRTP backend: initialisation failed\n");
+		return 1;
+	}
 	hz = rte_get_tsc_hz();
 	pool = rte_pktmbuf_pool_create("tls_bench", 32767, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       SOCKET_ID_ANY);
@@ -522,12 +692,16 @@ int main(int argc, char **argv)
 	printf("worker = this thread; gateways = the same thread between worker iterations (not "
 	       "timed), %u connections at a time, mutual "
 	       "TLS 1.3, ECDSA P-256 gateway key; crypto core = 1 thread; %.1f s per figure\n"
+	       "offload keys: the private-key operation through SSL_MODE_ASYNC; offload "
+	       "handshake: every handshake step on the crypto core\n"
 	       "hs/s: wall clock (all threads share 2 cpus with whatever else runs); "
 	       "/wrk-busy-s, /cry-busy-s: handshakes per busy second\nof the worker / crypto "
 	       "thread (time in iterations that did work / in computations); of sign: per busy "
 	       "second of the\nsigning core over openssl speed sign/s; iter: one working worker "
-	       "loop iteration, us (preempted ones included, and counted)\n\n",
-	       conc, secs);
+	       "loop iteration, us (preempted ones included, and counted);\nmed: latency of a "
+	       "media stream of %d RTP packets/s through the same worker (arrival to SRTP "
+	       "protected), us\n\n",
+	       conc, secs, MEDIA_PPS);
 
 	for (int k = 0; k < 2; k++) {
 		bool rsa = k == 0;
@@ -535,25 +709,30 @@ int main(int argc, char **argv)
 		X509 *ca = mkcert(cak, "bench root", NULL, NULL, true);
 		char *trust = pem_of(ca, NULL);
 		struct party eng, gw;
-		struct result full_in, full_off, res_in, res_off;
+		struct result r[2][3];
 		double bound = speed_sign(rsa ? "rsa2048" : "ecdsap256");
+		char what[64];
 
 		party(&eng, rsa, "um1.example.test", ca, cak);
 		party(&gw, false, "gw1.example.test", ca, cak);
-		run(&eng, &gw, trust, false, false, secs, conc, &full_in);
-		run(&eng, &gw, trust, true, false, secs, conc, &full_off);
-		run(&eng, &gw, trust, false, true, secs, conc, &res_in);
-		run(&eng, &gw, trust, true, true, secs, conc, &res_off);
+		memset(r, 0, sizeof(r));
+		for (int resume = 0; resume < 2; resume++)
+			for (int m = M_INLINE; m <= M_STEPS; m++)
+				if (only < 0 || only == m)
+					run(&eng, &gw, trust, (enum mode)m, resume, secs, conc,
+					    &r[resume][m]);
 
 		printf("engine key %s: openssl speed sign/s (1 core) %.0f\n",
 		       rsa ? "RSA-2048" : "ECDSA P-256", bound);
-		printf("  %-23s %7s %9s %9s %8s %9s %9s %8s %8s %5s%s\n", "", "hs/s", "/wrk-busy",
-		       "/cry-busy", "of sign", "iter max", "iter p999", "offloads", "resumed",
-		       "fail", "  iters/preempted");
-		row("full, inline", &full_in, bound);
-		row("full, 1 crypto core", &full_off, bound);
-		row("resumed, inline", &res_in, 0);
-		row("resumed, 1 crypto core", &res_off, 0);
+		printf("  %-34s %6s %9s %9s %7s %9s %9s %7s %7s %8s %8s %7s %4s%s\n", "", "hs/s",
+		       "/wrk-busy", "/cry-busy", "of sign", "iter max", "iter p999", "med p50",
+		       "med p99", "med max", "offloads", "resumed", "fail", "  iters/preempted");
+		for (int resume = 0; resume < 2; resume++)
+			for (int m = M_INLINE; m <= M_STEPS; m++) {
+				snprintf(what, sizeof(what), "%s, %s", resume ? "resumed" : "full",
+					 mode_names[m]);
+				row(what, &r[resume][m], resume ? 0 : bound);
+			}
 		printf("\n");
 		free(trust);
 		X509_free(ca);

@@ -87,14 +87,24 @@ fail:
 	return NULL;
 }
 
+/* The SSL and buffers (t's own memory included); any thread. */
+void tls_conn_release(struct tls_conn *t)
+{
+	SSL_free(t->ssl);
+	BIO_free(t->net_bio);
+	free(t->pt);
+	free(t);
+}
+
 static void conn_free(struct tls_conn *t)
 {
 	t->tw->stats.conns_open--;
-	SSL_free(t->ssl);
-	BIO_free(t->net_bio);
 	tls_ctx_unref(t->ctx);
-	free(t->pt);
-	free(t);
+	t->ctx = NULL;
+	/* OpenSSL 3.0's SSL_free costs a worker about 50 us: a crypto lcore
+	 * does it when there is one */
+	if (!tls_offload_release(t))
+		tls_conn_release(t);
 }
 
 /* ---- ciphertext out ---- */
@@ -441,6 +451,18 @@ static void tcp_on_peer_fin(struct tcp_conn *c, void *user)
 		tls_conn_close(t);
 }
 
+/* TCP went away before the handshake ended. */
+static void lost(struct tls_conn *t)
+{
+	if (t->open || t->failed)
+		return;
+	t->failed = true;
+	t->fail = TLS_FAIL_CONN_LOST;
+	t->tw->stats.failures[TLS_FAIL_CONN_LOST]++;
+	if (t->reason[0] == '\0')
+		snprintf(t->reason, sizeof(t->reason), "connection lost during the handshake");
+}
+
 static void tcp_on_closed(struct tcp_conn *c, void *user, int err)
 {
 	struct tls_conn *t = user;
@@ -449,13 +471,10 @@ static void tcp_on_closed(struct tcp_conn *c, void *user, int err)
 	t->tcp_closed = true;
 	if (err != 0 && t->close_err == 0)
 		t->close_err = err;
-	if (!t->open && !t->failed) {
-		t->failed = true;
-		t->fail = TLS_FAIL_CONN_LOST;
-		t->tw->stats.failures[TLS_FAIL_CONN_LOST]++;
-		if (t->reason[0] == '\0')
-			snprintf(t->reason, sizeof(t->reason), "connection lost during the handshake");
-	}
+	/* a step out may yet finish the handshake or find why it failed (a
+	 * rejected gateway that hangs up at once is still a rejection) */
+	if (!t->step_out)
+		lost(t);
 	finish(t);
 }
 
@@ -651,11 +670,15 @@ unsigned tls_worker_poll(struct tls_worker *tw)
 		if (t->step_out) {
 			/* a handshake step: the SSL is back, its result waits */
 			t->step_out = false;
+			t->step_ready = true;
 			if (t->tcp_closed) {
+				/* count what the step found, then go */
+				if (!t->open && !t->failed && !t->abandoned)
+					handshake(t);
+				lost(t);
 				finish(t);
 				continue;
 			}
-			t->step_ready = true;
 		} else if (t->tcp_closed) {
 			/* let the job run to its end, then free */
 			enter(t);

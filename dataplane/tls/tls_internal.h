@@ -19,7 +19,11 @@ struct tls_ctx {
 
 /* A crypto lcore's work: a private-key operation (the record lives on the
  * paused async job's stack) or a handshake step (in the connection). */
-enum tls_op { TLS_OP_RSA_PRIV_ENC, TLS_OP_RSA_PRIV_DEC, TLS_OP_ECDSA_SIGN, TLS_OP_HANDSHAKE };
+enum tls_op {
+	TLS_OP_RSA_PRIV_ENC, TLS_OP_RSA_PRIV_DEC, TLS_OP_ECDSA_SIGN,
+	TLS_OP_HANDSHAKE,		/* one handshake step of token */
+	TLS_OP_RELEASE,			/* free token (closed, no reply) */
+};
 
 struct tls_offload_req {
 	enum tls_op op;
@@ -121,5 +125,10 @@ void tls_offload_compute(struct tls_offload_req *req);
 bool tls_offload_step(struct tls_conn *t);
 /* Crypto lcore: run one handshake step of t, results into t->step_*. */
 void tls_conn_step(struct tls_conn *t);
+/* Worker: hand a finished connection to a crypto lcore to be freed. False
+ * when there is none or its ring is full (free it yourself). */
+bool tls_offload_release(struct tls_conn *t);
+/* Free t's SSL, BIOs and t itself (any thread). */
+void tls_conn_release(struct tls_conn *t);
 
 #endif

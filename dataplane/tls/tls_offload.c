@@ -49,6 +49,12 @@ int tls_offload_init(unsigned n, int socket)
 void tls_offload_fini(void)
 {
 	for (unsigned i = 0; i < TLS_OFFLOAD_MAX; i++) {
+		struct tls_offload_req *r;
+
+		/* the crypto lcores have stopped: free what still waits */
+		while (req_rings[i] != NULL && rte_ring_dequeue(req_rings[i], (void **)&r) == 0)
+			if (r->op == TLS_OP_RELEASE)
+				tls_conn_release(r->token);
 		rte_ring_free(req_rings[i]);
 		req_rings[i] = NULL;
 	}
@@ -133,6 +139,18 @@ bool tls_offload_step(struct tls_conn *t)
 	return true;
 }
 
+bool tls_offload_release(struct tls_conn *t)
+{
+	struct tls_worker *tw = t->tw;
+
+	if (n_rings == 0)
+		return false;
+	t->hs_req.op = TLS_OP_RELEASE;
+	t->hs_req.token = t;
+	t->hs_req.reply = NULL;
+	return rte_ring_mp_enqueue(req_rings[tw->rr++ % n_rings], &t->hs_req) == 0;
+}
+
 unsigned tls_crypto_poll(unsigned idx, unsigned max)
 {
 	struct tls_offload_req *reqs[CRYPTO_BURST];
@@ -148,6 +166,10 @@ unsigned tls_crypto_poll(unsigned idx, unsigned max)
 		struct tls_conn *token = r->token;
 		struct rte_ring *reply = r->reply;
 
+		if (r->op == TLS_OP_RELEASE) {
+			tls_conn_release(token);	/* r is inside it */
+			continue;
+		}
 		tls_offload_compute(r);
 		/* r lives on the job's stack: do not touch it after done */
 		atomic_store_explicit(&r->done, 1, memory_order_release);

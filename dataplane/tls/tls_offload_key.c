@@ -51,6 +51,9 @@ void tls_offload_compute(struct tls_offload_req *req)
 	case TLS_OP_HANDSHAKE:
 		tls_conn_step(req->token);
 		break;
+	case TLS_OP_RELEASE:
+		tls_conn_release(req->token);
+		break;
 	}
 }
 
