@@ -286,14 +286,19 @@ static void client_step(struct client *cl)
 static atomic_bool crypto_stop;
 
 static uint64_t crypto_busy;	/* TSC cycles spent computing */
+static atomic_bool crypto_pinned;	/* on a cpu of its own: poll like an lcore */
 
 static void *crypto_main(void *arg)
 {
 	while (!atomic_load(&crypto_stop)) {
 		uint64_t t0 = rte_rdtsc();
 
-		if (tls_crypto_poll(0, 16) == 0)
-			usleep(10);	/* 2 shared cpus: do not spin */
+		if (tls_crypto_poll(0, 16) == 0) {
+			if (atomic_load(&crypto_pinned))
+				rte_pause();
+			else
+				usleep(10);	/* sharing the worker's cpu */
+		}
 		else
 			__atomic_fetch_add(&crypto_busy, rte_rdtsc() - t0, __ATOMIC_RELAXED);
 	}
@@ -308,12 +313,15 @@ static void pin_crypto(pthread_t t)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	cpu_set_t set;
 
+	atomic_store(&crypto_pinned, false);
 	if (n < 2)
 		return;
 	CPU_ZERO(&set);
 	CPU_SET(1, &set);
 	if (pthread_setaffinity_np(t, sizeof(set), &set) != 0)
 		fprintf(stderr, "could not pin the crypto thread to cpu 1\n");
+	else
+		atomic_store(&crypto_pinned, true);
 }
 
 static long preemptions(void)
