@@ -727,6 +727,18 @@ Test(tcp_state, simultaneous_open)
 	pair_fini(&P);
 }
 
+/* Connect, stop the server's reader and send len bytes for ms: the
+ * server's window closes. */
+static void stall_reader(const uint8_t *data, size_t len, unsigned ms)
+{
+	connect_a();
+	S.apps[0].block_rx = true;
+	A.tx = data;
+	A.tx_len = len;
+	app_send_more(&A);
+	pair_run(&P, ms);
+}
+
 /* A reader that stops for minutes is not a dead peer: retransmissions
  * into its closed window do not count towards max_retries. */
 Test(tcp_state, long_zero_window_survives)
@@ -739,12 +751,7 @@ Test(tcp_state, long_zero_window_survives)
 	test_config(&a, &P, 0);
 	a.max_retries = 3;
 	start(&a, NULL);
-	connect_a();
-	S.apps[0].block_rx = true;
-	A.tx = big;
-	A.tx_len = sizeof(big);
-	app_send_more(&A);
-	pair_run(&P, 300000);
+	stall_reader(big, sizeof(big), 300000);
 	cr_assert(!A.closed, "closed with %d", A.err);
 	cr_assert_eq(A.c->snd_wnd, 0);
 	S.apps[0].block_rx = false;
@@ -772,12 +779,7 @@ Test(tcp_state, silent_zero_window_peer_times_out)
 	test_config(&a, &P, 0);
 	a.max_retries = 3;
 	start(&a, NULL);
-	connect_a();
-	S.apps[0].block_rx = true;
-	A.tx = big;
-	A.tx_len = sizeof(big);
-	app_send_more(&A);
-	pair_run(&P, 3000);
+	stall_reader(big, sizeof(big), 3000);
 	cr_assert_eq(A.c->snd_wnd, 0);
 	probes = tcp_stack_stats(P.s[0])->zero_window_probes;
 	P.filter = drop_all;
@@ -799,13 +801,8 @@ Test(tcp_state, ack_beyond_closed_window_is_processed)
 	uint64_t oow;
 
 	start(NULL, NULL);
-	connect_a();
+	stall_reader(big, sizeof(big), 3000);
 	b = S.apps[0].c;
-	S.apps[0].block_rx = true;
-	A.tx = big;
-	A.tx_len = sizeof(big);
-	app_send_more(&A);
-	pair_run(&P, 3000);
 	cr_assert_eq(tcp_rcv_window(b), 0);
 	/* b sends; A's acknowledgement is lost */
 	P.filter = drop_all;

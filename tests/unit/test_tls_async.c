@@ -97,23 +97,32 @@ static void party_free(struct party *p)
 	EVP_PKEY_free(p->key);
 }
 
-static void handshake_echo(enum cf_keytype kt, bool offload)
+/* eng serves, gw connects, one OPTIONS-sized message goes there and back. */
+static struct tapp *open_and_echo(struct party *eng, struct party *gw)
 {
-	struct party eng, gw;
 	static const uint8_t msg[] = "OPTIONS sip:um1.example.test SIP/2.0\r\n\r\n";
+	struct tapp *a;
 
-	if (offload)
-		start_crypto();
-	party(&eng, kt, ENGINE_FQDN, true);
-	party(&gw, kt, GW_FQDN, true);
-	tls_ctx_publish(tls_ctx_ref(eng.ctx), NULL);
-	struct tapp *a = tt_connect(gw.ctx, ENGINE_FQDN, 1000);
+	tls_ctx_publish(tls_ctx_ref(eng->ctx), NULL);
+	a = tt_connect(gw->ctx, ENGINE_FQDN, 1000);
 	cr_assert(tt_run_until(&a->open, 3000), "handshake: %s / %s", a->reason, TS.last_reason);
 	tt_send(a, msg, sizeof(msg));
 	for (unsigned i = 0; i < 1000 && a->rx_len < sizeof(msg); i++)
 		tt_run(1);
 	cr_assert_eq(a->rx_len, sizeof(msg));
 	cr_assert_eq(memcmp(a->rx, msg, sizeof(msg)), 0);
+	return a;
+}
+
+static void handshake_echo(enum cf_keytype kt, bool offload)
+{
+	struct party eng, gw;
+
+	if (offload)
+		start_crypto();
+	party(&eng, kt, ENGINE_FQDN, true);
+	party(&gw, kt, GW_FQDN, true);
+	struct tapp *a = open_and_echo(&eng, &gw);
 	if (offload) {
 		/* the server signs once (CertificateVerify), the client once */
 		cr_assert_geq(TW[0].stats.async_offloads, 1);
@@ -202,14 +211,17 @@ Test(tls_async, twenty_concurrent_handshakes)
 	party_free(&gw);
 }
 
-/* The peer resets while the engine's signature is on the crypto core: the
- * connection waits for the job, then goes, exactly once. */
-Test(tls_async, reset_while_job_out)
+/* The peer resets while the engine's signature (or, with steps, a whole
+ * handshake step) is on the crypto core: the connection waits for it,
+ * then goes, exactly once. */
+static void reset_while_out(bool steps)
 {
 	struct party eng, gw;
 
+	offload_hs = steps;
 	start_crypto();
 	party(&eng, CF_KEY_RSA, ENGINE_FQDN, true);
+	offload_hs = false;
 	party(&gw, CF_KEY_RSA, GW_FQDN, false);
 	tls_ctx_publish(tls_ctx_ref(eng.ctx), NULL);
 	atomic_store(&hold, true);
@@ -217,12 +229,13 @@ Test(tls_async, reset_while_job_out)
 	for (unsigned i = 0; i < 200 && TW[0].stats.async_inflight == 0; i++)
 		pair_run(&TP, 1);
 	cr_assert_eq(TW[0].stats.async_inflight, 1);
+	cr_assert_eq(TW[0].stats.hs_offloads, steps ? 1 : 0);
 	cr_assert_eq(TW[0].stats.conns_open, 1);
 	/* RST from the gateway */
 	tls_conn_abort(a->t);
 	a->t = NULL;
 	pair_run(&TP, 5);
-	cr_assert_eq(TW[0].stats.conns_open, 1, "freed under the job");
+	cr_assert_eq(TW[0].stats.conns_open, 1, "freed under the job or step");
 	cr_assert_eq(TS.closed_unopened, 0);
 	atomic_store(&hold, false);
 	tt_run(20);
@@ -235,25 +248,22 @@ Test(tls_async, reset_while_job_out)
 	party_free(&gw);
 }
 
+Test(tls_async, reset_while_job_out)
+{
+	reset_while_out(false);
+}
+
 /* ---- whole handshake steps on the crypto thread ---- */
 
 static void steps_echo(enum cf_keytype kt)
 {
 	struct party eng, gw;
-	static const uint8_t msg[] = "OPTIONS sip:um1.example.test SIP/2.0\r\n\r\n";
 
 	offload_hs = true;
 	start_crypto();
 	party(&eng, kt, ENGINE_FQDN, true);
 	party(&gw, kt, GW_FQDN, true);
-	tls_ctx_publish(tls_ctx_ref(eng.ctx), NULL);
-	struct tapp *a = tt_connect(gw.ctx, ENGINE_FQDN, 1000);
-	cr_assert(tt_run_until(&a->open, 3000), "handshake: %s / %s", a->reason, TS.last_reason);
-	tt_send(a, msg, sizeof(msg));
-	for (unsigned i = 0; i < 1000 && a->rx_len < sizeof(msg); i++)
-		tt_run(1);
-	cr_assert_eq(a->rx_len, sizeof(msg));
-	cr_assert_eq(memcmp(a->rx, msg, sizeof(msg)), 0);
+	struct tapp *a = open_and_echo(&eng, &gw);
 	/* TLS 1.3: the server's flight, then the client's certificate and
 	 * Finished; the client: ServerHello to Finished. No key op is left
 	 * for the worker, none goes through an async job */
@@ -307,34 +317,9 @@ Test(tls_async, handshake_step_failure_classified)
 	offload_hs = false;
 }
 
-/* Reset while a handshake step is out: the SSL belongs to the crypto
- * thread, so the connection goes only when the step came back. */
+/* The same with a handshake step out: the SSL belongs to the crypto
+ * thread until it comes back. */
 Test(tls_async, reset_while_step_out)
 {
-	struct party eng, gw;
-
-	offload_hs = true;
-	start_crypto();
-	party(&eng, CF_KEY_RSA, ENGINE_FQDN, true);
-	offload_hs = false;
-	party(&gw, CF_KEY_RSA, GW_FQDN, false);
-	tls_ctx_publish(tls_ctx_ref(eng.ctx), NULL);
-	atomic_store(&hold, true);
-	struct tapp *a = tt_connect(gw.ctx, ENGINE_FQDN, 100);
-	for (unsigned i = 0; i < 200 && TW[0].stats.async_inflight == 0; i++)
-		pair_run(&TP, 1);
-	cr_assert_eq(TW[0].stats.async_inflight, 1);
-	cr_assert_eq(TW[0].stats.hs_offloads, 1);
-	tls_conn_abort(a->t);
-	a->t = NULL;
-	pair_run(&TP, 5);
-	cr_assert_eq(TW[0].stats.conns_open, 1, "freed under the step");
-	atomic_store(&hold, false);
-	tt_run(20);
-	cr_assert_eq(TW[0].stats.async_inflight, 0);
-	cr_assert_eq(TW[0].stats.conns_open, 0);
-	cr_assert_eq(TS.closed_unopened, 1);
-	tapp_free(a);
-	party_free(&eng);
-	party_free(&gw);
+	reset_while_out(true);
 }
