@@ -400,7 +400,7 @@ Test(srtp_vectors, register_replaces_kernel_types)
 		cr_assert_eq(srtp_crypto_kernel_alloc_cipher(m[i].id, &c, m[i].kl, m[i].tl),
 			     srtp_err_status_ok);
 		cr_assert_eq(c->type, m[i].t);
-		cr_assert_eq(c->algorithm, m[i].id);
+		cr_assert_eq(c->algorithm, (int)m[i].id);
 		cr_assert_eq(srtp_cipher_dealloc(c), srtp_err_status_ok);
 	}
 }
