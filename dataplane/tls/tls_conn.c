@@ -681,14 +681,17 @@ unsigned tls_worker_poll(struct tls_worker *tw)
 			}
 		} else if (t->tcp_closed) {
 			/* let the job run to its end, then free */
+			int rc = 1;
+
 			enter(t);
 			if (!t->open)
-				SSL_do_handshake(t->ssl);
+				rc = SSL_do_handshake(t->ssl);
 			leave();
+			if (rc != 1 && SSL_get_error(t->ssl, rc) == SSL_ERROR_WANT_ASYNC)
+				t->async_wait = true;	/* another op went out: wait again */
 			ERR_clear_error();
-			if (t->async_wait)
-				continue;	/* another op went out: wait again */
-			finish(t);
+			if (!t->async_wait)
+				finish(t);
 			continue;
 		}
 		drive(t);
