@@ -73,6 +73,34 @@ static void dump_and_fail(const char *what)
 /* ppm of the segments crossing between the stacks are lost, as many
  * reordered: half on the sender's way out, half on the receiver's way in */
 
+/* Stacks from a and b, S listening, A and S each with len bytes to send
+ * and closing when they are sent; the caller connects. */
+static void prepare_both_ways(const struct tcp_config *a, const struct tcp_config *b,
+			      const uint8_t *up, const uint8_t *down, size_t len)
+{
+	pair_init(&P, a, b);
+	server_init(&S, 1, len);
+	app_init(&A, len);
+	cr_assert_eq(tcp_listen(P.s[1], PORT, &server_cb, &S), 0);
+	A.tx = up;
+	A.tx_len = len;
+	A.close_when_sent = true;
+	S.apps[0].tx = down;
+	S.apps[0].tx_len = len;
+	S.apps[0].close_when_sent = true;
+}
+
+/* Both closed cleanly, each got exactly what the other sent. */
+static void assert_both_ways(const uint8_t *up, const uint8_t *down, size_t len, uint64_t seed)
+{
+	cr_assert_eq(A.err, 0, "seed %lu", (unsigned long)seed);
+	cr_assert_eq(S.apps[0].err, 0, "seed %lu", (unsigned long)seed);
+	cr_assert_eq(S.apps[0].rx_len, len, "seed %lu", (unsigned long)seed);
+	cr_assert_eq(A.rx_len, len, "seed %lu", (unsigned long)seed);
+	cr_assert_eq(memcmp(S.apps[0].rx, up, len), 0, "seed %lu", (unsigned long)seed);
+	cr_assert_eq(memcmp(A.rx, down, len), 0, "seed %lu", (unsigned long)seed);
+}
+
 /* 1 MiB each way on one connection, both closing when done. */
 static void exchange(struct tcp_config *ca, struct tcp_config *cb, unsigned max_ms,
 		     void (*before_connect)(void))
@@ -80,29 +108,15 @@ static void exchange(struct tcp_config *ca, struct tcp_config *cb, unsigned max_
 	uint8_t *up = random_bytes(MIB, 1), *down = random_bytes(MIB, 2);
 	struct tcp_conn *c;
 
-	pair_init(&P, ca, cb);
-	server_init(&S, 1, MIB);
-	app_init(&A, MIB);
-	cr_assert_eq(tcp_listen(P.s[1], PORT, &server_cb, &S), 0);
+	prepare_both_ways(ca, cb, up, down, MIB);
 	if (before_connect != NULL)
 		before_connect();
-	A.tx = up;
-	A.tx_len = MIB;
-	A.close_when_sent = true;
-	S.apps[0].tx = down;
-	S.apps[0].tx_len = MIB;
-	S.apps[0].close_when_sent = true;
 	cr_assert_eq(tcp_connect(P.s[0], ADDR_B, PORT, ADDR_A, &app_cb, &A, &c), 0);
 	if (!pair_run_until(&P, &A.closed, max_ms))
 		dump_and_fail("client not closed");
 	if (!pair_run_until(&P, &S.apps[0].closed, max_ms))
 		dump_and_fail("server not closed");
-	cr_assert_eq(A.err, 0);
-	cr_assert_eq(S.apps[0].err, 0);
-	cr_assert_eq(S.apps[0].rx_len, MIB);
-	cr_assert_eq(A.rx_len, MIB);
-	cr_assert_eq(memcmp(S.apps[0].rx, up, MIB), 0);
-	cr_assert_eq(memcmp(A.rx, down, MIB), 0);
+	assert_both_ways(up, down, MIB, 0);
 	free(up);
 	free(down);
 }
@@ -311,16 +325,7 @@ Test(tcp_transfer, loss_many_seeds_small_buffers)
 		a.mss = b.mss = (uint16_t)(536 + 300 * (seed % 4));
 		faults(&a, 40000, seed * 2);
 		faults(&b, 40000, seed * 2 + 1);
-		pair_init(&P, &a, &b);
-		server_init(&S, 1, LEN);
-		app_init(&A, LEN);
-		cr_assert_eq(tcp_listen(P.s[1], PORT, &server_cb, &S), 0);
-		A.tx = up;
-		A.tx_len = LEN;
-		A.close_when_sent = true;
-		S.apps[0].tx = down;
-		S.apps[0].tx_len = LEN;
-		S.apps[0].close_when_sent = true;
+		prepare_both_ways(&a, &b, up, down, LEN);
 		cr_assert_eq(tcp_connect(P.s[0], ADDR_B, PORT, ADDR_A, &app_cb, &A, &c), 0);
 		if (!pair_run_until(&P, &A.closed, 600000) ||
 		    !pair_run_until(&P, &S.apps[0].closed, 600000)) {
@@ -333,12 +338,7 @@ Test(tcp_transfer, loss_many_seeds_small_buffers)
 			    (unsigned long)tcp_stack_stats(P.s[0])->rto_events,
 			    (unsigned long)tcp_stack_stats(P.s[1])->rto_events,
 			    (unsigned long)(P.now / MS - 1000));
-		cr_assert_eq(A.err, 0, "seed %lu", (unsigned long)seed);
-		cr_assert_eq(S.apps[0].err, 0, "seed %lu", (unsigned long)seed);
-		cr_assert_eq(S.apps[0].rx_len, LEN, "seed %lu", (unsigned long)seed);
-		cr_assert_eq(A.rx_len, LEN, "seed %lu", (unsigned long)seed);
-		cr_assert_eq(memcmp(S.apps[0].rx, up, LEN), 0, "seed %lu", (unsigned long)seed);
-		cr_assert_eq(memcmp(A.rx, down, LEN), 0, "seed %lu", (unsigned long)seed);
+		assert_both_ways(up, down, LEN, seed);
 		app_free(&A);
 		server_free(&S);
 		pair_fini(&P);
@@ -389,18 +389,9 @@ static void chaos_run(uint64_t seed)
 	a.rcv_buf = b.rcv_buf = 8192;
 	faults(&a, 10000, 31 * seed);
 	faults(&b, 10000, 32 * seed);
-	pair_init(&P, &a, &b);
-	server_init(&S, 1, LEN);
-	app_init(&A, LEN);
-	cr_assert_eq(tcp_listen(P.s[1], PORT, &server_cb, &S), 0);
+	prepare_both_ways(&a, &b, up, down, LEN);
 	P.filter = chaos_filter;
 	P.filter_ctx = &ch;
-	A.tx = up;
-	A.tx_len = LEN;
-	A.close_when_sent = true;
-	S.apps[0].tx = down;
-	S.apps[0].tx_len = LEN;
-	S.apps[0].close_when_sent = true;
 	cr_assert_eq(tcp_connect(P.s[0], ADDR_B, PORT, ADDR_A, &app_cb, &A, &c), 0);
 	for (unsigned t = 0; t < 600000 && !(A.closed && S.apps[0].closed); t += 10) {
 		/* each reader stalls now and then, for a while */
@@ -438,12 +429,7 @@ static void chaos_run(uint64_t seed)
 		    (unsigned long)tcp_stack_stats(P.s[1])->retransmits,
 		    (unsigned long)tcp_stack_stats(P.s[0])->zero_window_probes,
 		    (unsigned long)tcp_stack_stats(P.s[1])->zero_window_probes);
-	cr_assert_eq(A.err, 0);
-	cr_assert_eq(S.apps[0].err, 0);
-	cr_assert_eq(S.apps[0].rx_len, LEN);
-	cr_assert_eq(A.rx_len, LEN);
-	cr_assert_eq(memcmp(S.apps[0].rx, up, LEN), 0);
-	cr_assert_eq(memcmp(A.rx, down, LEN), 0);
+	assert_both_ways(up, down, LEN, seed);
 	free(up);
 	free(down);
 	app_free(&A);
