@@ -15,7 +15,6 @@
  * is the headline figure.
  *
  * usage: forward_bench [--seconds N] [--testpmd PATH | --no-testpmd] */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -37,6 +36,7 @@
 #include <rte_udp.h>
 #include <rte_version.h>
 
+#include "bench_eal.h"
 #include "bench_machine.h"
 #include "dp.h"
 #include "worker.h"
@@ -225,25 +225,6 @@ static struct result run_io(struct rte_mempool *pool, uint16_t port, double seco
 	return r;
 }
 
-/* The EAL leaves /var/run/dpdk/<prefix> behind; a benchmark leaves nothing. */
-static void remove_dir(const char *dir)
-{
-	char path[PATH_MAX];
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < (int)sizeof(path))
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 /* dpdk-testpmd, FWD mode, net_ring loopback port, one forwarding core:
  * the median of its per-second Rx-pps after the first two seconds. */
 static double run_testpmd(const char *path, const char *mode, int seconds, double *best)
@@ -268,7 +249,7 @@ static double run_testpmd(const char *path, const char *mode, int seconds, doubl
 	}
 	pclose(f);
 	snprintf(line, sizeof(line), "/var/run/dpdk/fwdbench-tp-%d", getpid());
-	remove_dir(line);
+	bench_remove_dir(line);
 	if (n <= 2)
 		return -1;
 	/* drop the first two samples (start-up), median of the rest */
@@ -454,10 +435,7 @@ int main(int argc, char **argv)
 		       (1e9 / st_ns) / tp_swap, (1e9 / st_best) / tp_swap_best);
 	printf("ratio stack / in-process io: %.3f median\n", io_ns / st_ns);
 
-	char dir[PATH_MAX];
 	worker_free(w);
-	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	remove_dir(dir);
+	bench_eal_cleanup();
 	return drops == 0 ? 0 : 1;
 }

@@ -24,7 +24,6 @@
  * usage: media_bench [--seconds N] [--sessions N,N,...] [--all-suites] */
 #include <errno.h>
 #include <getopt.h>
-#include <dirent.h>
 #include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -47,6 +46,7 @@
 #include <rte_udp.h>
 #include <rte_version.h>
 
+#include "bench_eal.h"
 #include "bench_machine.h"
 #include "dp.h"
 #include "worker.h"
@@ -377,24 +377,6 @@ static void print_machine(void)
 	       OpenSSL_version(OPENSSL_VERSION), (double)rte_get_tsc_hz() / 1e9);
 }
 
-static void remove_dir(const char *dir)
-{
-	char path[PATH_MAX];
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < (int)sizeof(path))
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 /* One RTP->SRTP burst for session 0, decrypted by a stock-keyed inbound
  * context: the path really produces SRTP the gateway accepts. */
 static bool check_output(struct worker *w, struct rte_mempool *pool, struct bench_session *bs,
@@ -620,8 +602,6 @@ int main(int argc, char **argv)
 	worker_free(w);
 	media_worker_free(mw);
 	free(bs);
-	rte_eal_cleanup();
-	snprintf(prefix, sizeof(prefix), "/var/run/dpdk/mediabench-%d", getpid());
-	remove_dir(prefix);
+	bench_eal_cleanup();
 	return 0;
 }
