@@ -155,6 +155,19 @@ static void tw_append(struct tcp_stack *st, struct tcp_conn *c)
 	st->tw_tail = c;
 }
 
+/* The head of the reap list back to the free list. */
+static void reap_head(struct tcp_stack *st)
+{
+	struct tcp_conn *c = st->reap;
+
+	st->reap = c->fnext;
+	st->per_state[TCP_S_CLOSED]--;
+	st->nconns--;
+	c->flags = 0;
+	c->fnext = st->free_list;
+	st->free_list = c;
+}
+
 /* Pool empty: the oldest TIME_WAIT entry makes room. It has no user and no
  * stack frame refers to it (only its own segment or timer would), so it
  * goes straight back to the free list. */
@@ -171,12 +184,7 @@ static void recycle_time_wait(struct tcp_stack *st)
 	tcp_conn_release(c);		/* leaves it at the head of the reap list */
 	if (st->reap != c)
 		return;
-	st->reap = c->fnext;
-	st->per_state[TCP_S_CLOSED]--;
-	st->nconns--;
-	c->flags = 0;
-	c->fnext = st->free_list;
-	st->free_list = c;
+	reap_head(st);
 	st->stats.time_wait_recycled++;
 }
 
@@ -285,16 +293,8 @@ void tcp_conn_release(struct tcp_conn *c)
 
 void tcp_conn_reap(struct tcp_stack *st)
 {
-	struct tcp_conn *c;
-
-	while ((c = st->reap) != NULL) {
-		st->reap = c->fnext;
-		st->per_state[TCP_S_CLOSED]--;
-		st->nconns--;
-		c->flags = 0;
-		c->fnext = st->free_list;
-		st->free_list = c;
-	}
+	while (st->reap != NULL)
+		reap_head(st);
 }
 
 void tcp_conn_notify(struct tcp_conn *c, int err)
