@@ -17,20 +17,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import certs  # noqa: E402
+from dataplane_env import ok  # noqa: E402
 
 BUILD, SRC = sys.argv[1], sys.argv[2]
 CONTROL = os.path.join(BUILD, "control", "umedge-control")
 CTL = os.path.join(BUILD, "control", "umedgectl")
 D = datetime.timedelta
-checks = 0
-
-
-def ok(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        raise AssertionError(what)
-    print(f"ok {checks} - {what}", flush=True)
 
 
 class Env:
@@ -414,7 +406,7 @@ def main():
         test_expiry_and_restart(env, ca, short, long_)
         env.stop()
         ok(not os.path.exists(env.sock), "SIGTERM stops the daemon and removes its socket")
-        print(f"{checks} passed, 0 failed")
+        print(f"{__import__('dataplane_env').checks} passed, 0 failed")
     except Exception:
         print(env.tail_log(), file=sys.stderr)
         raise
