@@ -9,20 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
+#include "umedge/fdio.h"
 
 static int fsync_parent(const char *path)
 {
@@ -65,7 +52,7 @@ int fsutil_write_atomic(const char *path, const void *data, size_t len, mode_t m
 		rc = -errno;
 		goto out;
 	}
-	rc = write_all(fd, data, len);
+	rc = fdio_write_all(fd, data, len);
 	if (rc < 0)
 		goto out;
 	if (fsync(fd) < 0) {

@@ -43,6 +43,7 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include "umedge/fdio.h"
 #include "srtp_backend.h"
 
 #define HDR 12
@@ -482,52 +483,18 @@ struct stock_req {
 	int suite, payload, op;
 };
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, b, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int read_all(int fd, void *p, size_t n)
-{
-	uint8_t *b = p;
-
-	while (n > 0) {
-		ssize_t r = read(fd, b, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		b += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 static void stock_server(int req_fd, int resp_fd, const struct opts *o)
 {
 	struct stock_req q;
 
 	if (srtp_init() != srtp_err_status_ok)
 		_exit(1);
-	while (read_all(req_fd, &q, sizeof(q)) == 0) {
+	while (fdio_read_all(req_fd, &q, sizeof(q)) == 0) {
 		double ns = -1.0;
 
 		if (bench_libsrtp((enum umedge_srtp_suite)q.suite, q.payload, (enum op)q.op, o, &ns) != 0)
 			ns = -1.0;
-		if (write_all(resp_fd, &ns, sizeof(ns)) != 0)
+		if (fdio_write_all(resp_fd, &ns, sizeof(ns)) != 0)
 			_exit(1);
 	}
 	_exit(0);
@@ -547,8 +514,8 @@ static int measure_sweep(const struct opts *o, int req_fd, int resp_fd,
 				struct stock_req q = { s, payloads[p], op };
 				double *v = r[s][p][op];
 
-				if (write_all(req_fd, &q, sizeof(q)) != 0 ||
-				    read_all(resp_fd, &v[IMPL_STOCK], sizeof(double)) != 0 ||
+				if (fdio_write_all(req_fd, &q, sizeof(q)) != 0 ||
+				    fdio_read_all(resp_fd, &v[IMPL_STOCK], sizeof(double)) != 0 ||
 				    v[IMPL_STOCK] < 0) {
 					fprintf(stderr, "stock measurement failed\n");
 					return -1;

@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "umedge/fdio.h"
+
 /* Payload sizes cycled through by the scenarios: empty, around block
  * boundaries, G.711 20 ms, a video-sized packet. */
 static const int payload_sizes[] = { 172, 0, 1, 15, 16, 17, 80, 160, 33, 1200, 64, 255 };
@@ -160,40 +162,6 @@ out:
 	return ret;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, b, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int read_all(int fd, void *p, size_t n)
-{
-	uint8_t *b = p;
-
-	while (n > 0) {
-		ssize_t r = read(fd, b, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		b += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 int tsrtp_run_stock(const struct tsrtp_run *run, struct tsrtp_result *res)
 {
 	int fds[2], status = 0, ret = -1;
@@ -215,12 +183,12 @@ int tsrtp_run_stock(const struct tsrtp_run *run, struct tsrtp_result *res)
 		close(fds[0]);
 		rc = tsrtp_run_scenario(run, res);
 		if (rc == 0)
-			rc = write_all(fds[1], res, sizeof(*res));
+			rc = fdio_write_all(fds[1], res, sizeof(*res));
 		close(fds[1]);
 		_exit(rc == 0 ? 0 : 1);
 	}
 	close(fds[1]);
-	if (read_all(fds[0], res, sizeof(*res)) == 0)
+	if (fdio_read_all(fds[0], res, sizeof(*res)) == 0)
 		ret = 0;
 	close(fds[0]);
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
