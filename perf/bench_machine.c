@@ -2,6 +2,12 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_version.h>
 
 void bench_cpu_model(char *buf, size_t len)
 {
@@ -21,4 +27,20 @@ void bench_cpu_model(char *buf, size_t len)
 		}
 	}
 	fclose(f);
+}
+
+void bench_print_machine(const char *name, const char *extra)
+{
+	struct utsname u;
+	char model[256], when[64];
+	time_t t = time(NULL);
+
+	bench_cpu_model(model, sizeof(model));
+	uname(&u);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	printf("%s  %s\n", name, when);
+	printf("machine: %s, %ld cores, %s %s, %s, %s%sTSC %.2f GHz\n", model,
+	       sysconf(_SC_NPROCESSORS_ONLN), u.sysname, u.release, rte_version(),
+	       extra != NULL ? extra : "", extra != NULL ? ", " : "",
+	       (double)rte_get_tsc_hz() / 1e9);
 }

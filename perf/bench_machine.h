@@ -6,5 +6,8 @@
 
 /* The CPU's "model name" from /proc/cpuinfo into buf, "?" when unknown. */
 void bench_cpu_model(char *buf, size_t len);
+/* Two lines: "NAME  <UTC time>", then the machine (CPU, cores, kernel, DPDK,
+ * extra when not NULL, TSC frequency). Needs the EAL up (TSC). */
+void bench_print_machine(const char *name, const char *extra);
 
 #endif

@@ -265,22 +265,6 @@ static double run_testpmd(const char *path, const char *mode, int seconds, doubl
 	return s[m / 2];
 }
 
-static void print_machine(void)
-{
-	struct utsname u;
-	char model[256];
-
-	bench_cpu_model(model, sizeof(model));
-	uname(&u);
-	time_t t = time(NULL);
-	char when[64];
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-	printf("forward_bench  %s\n", when);
-	printf("machine: %s, %ld cores, %s %s, %s, TSC %.2f GHz\n", model,
-	       sysconf(_SC_NPROCESSORS_ONLN), u.sysname, u.release, rte_version(),
-	       (double)rte_get_tsc_hz() / 1e9);
-}
-
 static int setup_port(struct rte_mempool *pool, uint16_t *port)
 {
 	struct rte_eth_conf conf;
@@ -407,7 +391,7 @@ int main(int argc, char **argv)
 	double st_ns = median_ns(&st), st_best = best_ns(&st);
 	double io_ns = median_ns(&io), io_best = best_ns(&io);
 
-	print_machine();
+	bench_print_machine("forward_bench", NULL);
 	printf("setup: net_ring port, %d-byte UDP echo requests (port 7), bursts of %d, "
 	       "%d s per figure, one worker core;\n"
 	       "       median and best of %u windows (testpmd: of its per-second samples)\n",

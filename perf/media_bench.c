@@ -361,22 +361,6 @@ static long heap_in_use(void)
 	return (long)mallinfo2().uordblks;
 }
 
-static void print_machine(void)
-{
-	struct utsname u;
-	char model[256];
-
-	bench_cpu_model(model, sizeof(model));
-	uname(&u);
-	time_t t = time(NULL);
-	char when[64];
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-	printf("media_bench  %s\n", when);
-	printf("machine: %s, %ld cores, %s %s, %s, %s, TSC %.2f GHz\n", model,
-	       sysconf(_SC_NPROCESSORS_ONLN), u.sysname, u.release, rte_version(),
-	       OpenSSL_version(OPENSSL_VERSION), (double)rte_get_tsc_hz() / 1e9);
-}
-
 /* One RTP->SRTP burst for session 0, decrypted by a stock-keyed inbound
  * context: the path really produces SRTP the gateway accepts. */
 static bool check_output(struct worker *w, struct rte_mempool *pool, struct bench_session *bs,
@@ -513,7 +497,7 @@ int main(int argc, char **argv)
 		UMEDGE_SRTP_AEAD_AES_256_GCM };
 	unsigned n_suites = all ? 5 : 2;
 
-	print_machine();
+	bench_print_machine("media_bench", OpenSSL_version(OPENSSL_VERSION));
 	printf("setup: two net_ring ports, one worker core (worker_poll), %d-octet RTP payload "
 	       "(%d-octet RTP), bursts of %d, round robin over the sessions,\n"
 	       "       %.1f s per figure; only worker_poll is timed (TSC), in windows of %d bursts;\n"
