@@ -1,0 +1,96 @@
+/*
+ * sip_reply.c: a response built from a request (RFC 3261 8.2.6): the
+ * status line, the Via fields, From, To, Call-ID and CSeq copied as they
+ * came (To gets our tag when it has none), the caller's extra fields and
+ * an empty body.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sip_msg.h"
+#include "sip_msg_int.h"
+
+struct out {
+	char *p;
+	size_t n, cap;
+	bool overflow;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (o->overflow || n > o->cap - o->n) {
+		o->overflow = true;
+		return;
+	}
+	memcpy(o->p + o->n, s, n);
+	o->n += n;
+}
+
+static void put_str(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+/* The field as received, name to CRLF. */
+static void put_field(struct out *o, const struct sip_msg *m, unsigned i)
+{
+	put(o, m->buf + m->hdrs[i].off, m->hdrs[i].end - m->hdrs[i].off);
+}
+
+/* Reason phrases and extra fields go on the wire: no CR or LF in them. */
+static bool one_line(const char *s)
+{
+	return s != NULL && strpbrk(s, "\r\n") == NULL;
+}
+
+long sip_reply_build(const struct sip_msg *req, unsigned status, const char *reason,
+		     const char *to_tag, const struct sip_hdr_out *extra, unsigned n_extra,
+		     char *out, size_t cap)
+{
+	struct out o = { out, 0, cap, false };
+	struct sip_nameaddr to;
+	char line[32];
+	unsigned i;
+
+	if (!req->is_request || status < 100 || status > 699 || !one_line(reason))
+		return -1;
+	if (req->first[SIP_HDR_VIA] == 0 || req->first[SIP_HDR_FROM] == 0 ||
+	    req->first[SIP_HDR_TO] == 0 || req->first[SIP_HDR_CALL_ID] == 0 ||
+	    req->first[SIP_HDR_CSEQ] == 0)
+		return -1;
+	snprintf(line, sizeof(line), "SIP/2.0 %u ", status);
+	put_str(&o, line);
+	put_str(&o, reason);
+	put(&o, "\r\n", 2);
+	for (i = req->first[SIP_HDR_VIA]; i != 0; i = req->hdrs[i].next)
+		put_field(&o, req, i);
+	put_field(&o, req, req->first[SIP_HDR_FROM]);
+	i = req->first[SIP_HDR_TO];
+	/* a To we cannot parse is copied as it came: the 400 still reaches
+	 * the peer, without a tag */
+	if (to_tag != NULL && status > 100 && one_line(to_tag) &&
+	    sip_nameaddr_parse(&to, req->buf + req->hdrs[i].val_off, req->hdrs[i].val_len) == 0 &&
+	    to.tag.p == NULL) {
+		struct sip_str v = sip_msg_hdr_value(req, i);
+
+		put_str(&o, "To: ");
+		put(&o, v.p, v.len);
+		put_str(&o, ";tag=");
+		put_str(&o, to_tag);
+		put(&o, "\r\n", 2);
+	} else {
+		put_field(&o, req, i);
+	}
+	put_field(&o, req, req->first[SIP_HDR_CALL_ID]);
+	put_field(&o, req, req->first[SIP_HDR_CSEQ]);
+	for (unsigned k = 0; k < n_extra; k++) {
+		if (!one_line(extra[k].name) || !one_line(extra[k].value))
+			return -1;
+		put_str(&o, extra[k].name);
+		put(&o, ": ", 2);
+		put_str(&o, extra[k].value);
+		put(&o, "\r\n", 2);
+	}
+	put_str(&o, "Content-Length: 0\r\n\r\n");
+	return o.overflow ? -1 : (long)o.n;
+}
