@@ -202,6 +202,10 @@ struct sip_uri {
 	bool lr;
 };
 
+/* Parameters (and, apart, headers) one URI may carry: more is refused,
+ * as is a parameter name given twice (RFC 3261 19.1.1). */
+#define SIP_URI_MAX_PARAMS 32
+
 /* 0, or -1 when p[0..len) is not a URI of its scheme's grammar. */
 int sip_uri_parse(struct sip_uri *u, const char *p, size_t len);
 /* RFC 3261 19.1.4 (and RFC 3966 section 4 for tel:): escapes equal what

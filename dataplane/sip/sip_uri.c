@@ -29,6 +29,8 @@ uint32_t sip_ipv4_parse(const char *p, size_t len)
 	return parts == 4 ? a : 0;
 }
 
+static bool esc_eq(struct sip_str a, struct sip_str b, bool icase);
+
 /* [p, e) holds only characters of cls or %HEXHEX escapes. */
 static bool chars_ok(const char *p, const char *e, unsigned cls)
 {
@@ -61,12 +63,18 @@ static void uri_param(struct sip_uri *u, struct sip_str name, struct sip_str val
 		u->lr = true;
 }
 
-/* uri-parameters in [p, e) (after the first ';'): pname [ "=" pvalue ]. */
+/* uri-parameters in [p, e) (after the first ';'): pname [ "=" pvalue ].
+ * A name appears once (RFC 3261 19.1.1), and there are at most
+ * SIP_URI_MAX_PARAMS: comparison is quadratic in them. */
 static int uri_params(struct sip_uri *u, const char *p, const char *e)
 {
+	struct sip_str names[SIP_URI_MAX_PARAMS];
+	unsigned n = 0;
+
 	while (p <= e) {
 		const char *s = p, *eq;
 		const char *end = memchr(p, ';', (size_t)(e - p));
+		struct sip_str name;
 
 		if (end == NULL)
 			end = e;
@@ -78,17 +86,27 @@ static int uri_params(struct sip_uri *u, const char *p, const char *e)
 		if (eq != NULL && (eq + 1 == end ||
 				   !chars_ok(eq + 1, end, SIP_C_PARAM | SIP_C_UNRESERVED)))
 			return -1;
+		name = sip_span(s, eq ? eq : end);
+		if (n == SIP_URI_MAX_PARAMS)
+			return -1;
+		for (unsigned i = 0; i < n; i++)
+			if (esc_eq(names[i], name, true))
+				return -1;
+		names[n++] = name;
 		if (u != NULL)
-			uri_param(u, sip_span(s, eq ? eq : end),
+			uri_param(u, name,
 				  eq ? sip_span(eq + 1, end) : (struct sip_str){ NULL, 0 });
 		p = end + 1;
 	}
 	return 0;
 }
 
-/* headers in [p, e) (after '?'): hname "=" hvalue *( "&" ... ). */
+/* headers in [p, e) (after '?'): hname "=" hvalue *( "&" ... ), at most
+ * SIP_URI_MAX_PARAMS of them. */
 static int uri_headers(const char *p, const char *e)
 {
+	unsigned n = 0;
+
 	while (p <= e) {
 		const char *end = memchr(p, '&', (size_t)(e - p));
 		const char *eq;
@@ -96,7 +114,7 @@ static int uri_headers(const char *p, const char *e)
 		if (end == NULL)
 			end = e;
 		eq = memchr(p, '=', (size_t)(end - p));
-		if (eq == NULL || eq == p)
+		if (eq == NULL || eq == p || ++n > SIP_URI_MAX_PARAMS)
 			return -1;
 		if (!chars_ok(p, eq, SIP_C_HNV | SIP_C_UNRESERVED) ||
 		    !chars_ok(eq + 1, end, SIP_C_HNV | SIP_C_UNRESERVED))
@@ -287,10 +305,13 @@ static bool esc_eq(struct sip_str a, struct sip_str b, bool icase)
  * says whether it is there (a valueless one has value.p NULL). */
 static struct sip_str find_param(struct sip_str list, struct sip_str name, char sep, bool *found)
 {
-	const char *p = list.p, *e = list.p + list.len;
+	const char *p = list.p, *e;
 
 	*found = false;
-	while (p != NULL && p < e) {
+	if (p == NULL)
+		return (struct sip_str){ NULL, 0 };
+	e = p + list.len;
+	while (p < e) {
 		const char *end = memchr(p, sep, (size_t)(e - p)), *eq;
 
 		if (end == NULL)
@@ -322,9 +343,12 @@ static bool special_param(struct sip_str name)
  * special five (or every one when all) must also be in both. */
 static bool params_cover(struct sip_str a, struct sip_str b, char sep, bool all)
 {
-	const char *p = a.p, *e = a.p + a.len;
+	const char *p = a.p, *e;
 
-	while (p != NULL && p < e) {
+	if (p == NULL)
+		return true;
+	e = p + a.len;
+	while (p < e) {
 		const char *end = memchr(p, sep, (size_t)(e - p)), *eq;
 		struct sip_str name, va, vb;
 		bool found;
@@ -342,6 +366,52 @@ static bool params_cover(struct sip_str a, struct sip_str b, char sep, bool all)
 			return false;
 		}
 		p = end + 1;
+	}
+	return true;
+}
+
+/* URI headers may repeat a name: equal as multisets of name=value. */
+static unsigned split_headers(struct sip_str h, struct sip_str *name, struct sip_str *value)
+{
+	const char *p = h.p, *e;
+	unsigned n = 0;
+
+	if (p == NULL)
+		return 0;
+	e = p + h.len;
+	while (p <= e && n < SIP_URI_MAX_PARAMS) {
+		const char *end = memchr(p, '&', (size_t)(e - p)), *eq;
+
+		if (end == NULL)
+			end = e;
+		eq = memchr(p, '=', (size_t)(end - p));
+		if (eq == NULL)
+			eq = end;
+		name[n] = sip_span(p, eq);
+		value[n] = sip_span(eq < end ? eq + 1 : end, end);
+		n++;
+		p = end + 1;
+	}
+	return n;
+}
+
+static bool headers_equal(struct sip_str a, struct sip_str b)
+{
+	struct sip_str an[SIP_URI_MAX_PARAMS], av[SIP_URI_MAX_PARAMS];
+	struct sip_str bn[SIP_URI_MAX_PARAMS], bv[SIP_URI_MAX_PARAMS];
+	unsigned na = split_headers(a, an, av), nb = split_headers(b, bn, bv);
+
+	if (na != nb)
+		return false;
+	for (unsigned i = 0; i < na; i++) {
+		unsigned in_a = 0, in_b = 0;
+
+		for (unsigned j = 0; j < na; j++) {
+			in_a += esc_eq(an[i], an[j], true) && esc_eq(av[i], av[j], true);
+			in_b += esc_eq(an[i], bn[j], true) && esc_eq(av[i], bv[j], true);
+		}
+		if (in_a != in_b)
+			return false;
 	}
 	return true;
 }
@@ -383,6 +453,5 @@ bool sip_uri_equal(const struct sip_uri *a, const struct sip_uri *b)
 	       sip_str_ieq_str(a->host, b->host) && a->port == b->port &&
 	       params_cover(a->params, b->params, ';', false) &&
 	       params_cover(b->params, a->params, ';', false) &&
-	       params_cover(a->headers, b->headers, '&', true) &&
-	       params_cover(b->headers, a->headers, '&', true);
+	       headers_equal(a->headers, b->headers);
 }

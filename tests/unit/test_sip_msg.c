@@ -531,7 +531,9 @@ Test(sip_uri, refused)
 		"sip:a@h;", "sip:a@h;;lr", "sip:a@h;=x", "sip:a@h?", "sip:a@h?x", "sip:a b@h",
 		"sip:a@h h", "sip:a%@h", "sip:a%zz@h", "sip:[::1", "sip:[]", "sip:a@h:1x",
 		"1sip:a@h", "tel:", "tel:+", "tel:12;", "tel:12 34", "x:<y>", "sip:a@.h",
-		"sip:a@-h",
+		"sip:a@-h", "sip:a@h;lr;LR", "sip:a@h;transport=tcp;Transport=udp",
+		"tel:1;ext=2;ext=3",
+		"sip:h;a;b;c;d;e;f;g;h;i;j;k;l;m;n;o;p;q;r;s;t;u;v;w;x;y;z;A1;B1;C1;D1;E1;F1;G1",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
