@@ -46,7 +46,7 @@ struct sip_conn {
 	int kind;			/* KIND_SIP */
 	struct worker_tls *wl;
 	struct tls_conn *t;
-	char in[SIP_MSG_MAX];
+	char in[SIP_OPTIONS_MSG_MAX];
 	size_t in_len;
 	char out[SIP_OUT_MAX];
 	size_t out_len, out_off;
@@ -62,7 +62,8 @@ struct worker_tls {
 	void (*next_poll)(struct net_ctx *ctx, void *arg);
 	void *next_poll_arg;
 	uint32_t tag_seq;
-	uint64_t sip_answered, sip_refused;
+	uint64_t sip_answered, sip_refused, sip_pings;
+	uint64_t sip_errors[SIP_E_COUNT];	/* what the message layer refused */
 };
 
 struct worker_tls_plane {
@@ -95,6 +96,15 @@ static bool sip_flush(struct sip_conn *s)
 	return true;
 }
 
+/* Close a SIP connection the responder cannot go on with. */
+static size_t sip_refuse(struct sip_conn *s, enum sip_error err, size_t len)
+{
+	s->wl->sip_refused++;
+	s->wl->sip_errors[err < SIP_E_COUNT ? err : SIP_E_HEADER]++;
+	tls_conn_close(s->t);
+	return len;
+}
+
 static size_t sip_data(struct sip_conn *s, const uint8_t *p, size_t len)
 {
 	size_t take;
@@ -105,31 +115,35 @@ static size_t sip_data(struct sip_conn *s, const uint8_t *p, size_t len)
 	memcpy(s->in + s->in_len, p, take);
 	s->in_len += take;
 	for (;;) {
-		int n = sip_frame(s->in, s->in_len);
+		struct sip_frame f;
+		enum sip_error err;
 		char tag[24];
-		int r;
+		long r = 0;
 
-		if (n == 0 && s->in_len == sizeof(s->in))
-			n = -EMSGSIZE;
-		if (n < 0) {
-			s->wl->sip_refused++;
-			tls_conn_close(s->t);
-			return len;
+		sip_frame(s->in, s->in_len, &sip_options_limits, &f);
+		if (f.kind == SIP_FRAME_MORE)
+			break;	/* the framer refuses before in[] can fill */
+		if (f.kind == SIP_FRAME_BAD)
+			return sip_refuse(s, f.err, len);
+		if (f.kind == SIP_FRAME_PING) {
+			/* RFC 5626 keep-alive: a CRLF pong */
+			memcpy(s->out, "\r\n", 2);
+			r = 2;
+			s->wl->sip_pings++;
+		} else if (f.kind == SIP_FRAME_MESSAGE) {
+			snprintf(tag, sizeof(tag), "um%u-%u", s->wl->w->idx, ++s->wl->tag_seq);
+			r = sip_options_answer(s->in, f.len, tag, s->out, sizeof(s->out), &err);
+			if (r < 0)
+				return sip_refuse(s, err, len);
+			if (err != SIP_E_OK)
+				s->wl->sip_errors[err]++;
+			if (r > 0)
+				s->wl->sip_answered++;
 		}
-		if (n == 0)
-			break;
-		snprintf(tag, sizeof(tag), "um%u-%u", s->wl->w->idx, ++s->wl->tag_seq);
-		r = sip_options_answer(s->in, (size_t)n, tag, s->out, sizeof(s->out));
-		if (r < 0) {
-			s->wl->sip_refused++;
-			tls_conn_close(s->t);
-			return len;
-		}
-		s->wl->sip_answered++;
 		s->out_len = (size_t)r;
 		s->out_off = 0;
-		memmove(s->in, s->in + n, s->in_len - (size_t)n);
-		s->in_len -= (size_t)n;
+		memmove(s->in, s->in + f.len, s->in_len - f.len);
+		s->in_len -= f.len;
 		if (!sip_flush(s))
 			break;
 	}
@@ -413,8 +427,9 @@ void worker_tls_tick(struct worker_tls_plane *p, struct ctl *ctl, uint64_t now_m
 json_t *worker_tls_stats(struct worker_tls_plane *p)
 {
 	struct tls_stats sum;
-	uint64_t answered = 0, refused = 0, ops = 0;
-	json_t *o;
+	uint64_t answered = 0, refused = 0, pings = 0, ops = 0;
+	uint64_t errors[SIP_E_COUNT] = { 0 };
+	json_t *o, *errs;
 
 	memset(&sum, 0, sizeof(sum));
 	for (unsigned i = 0; i < p->dp->n_workers; i++) {
@@ -423,6 +438,9 @@ json_t *worker_tls_stats(struct worker_tls_plane *p)
 		tls_stats_add(&sum, &p->wl[i]->tw.stats);
 		answered += __atomic_load_n(&p->wl[i]->sip_answered, __ATOMIC_RELAXED);
 		refused += __atomic_load_n(&p->wl[i]->sip_refused, __ATOMIC_RELAXED);
+		pings += __atomic_load_n(&p->wl[i]->sip_pings, __ATOMIC_RELAXED);
+		for (unsigned e = 0; e < SIP_E_COUNT; e++)
+			errors[e] += __atomic_load_n(&p->wl[i]->sip_errors[e], __ATOMIC_RELAXED);
 	}
 	for (unsigned k = 0; k < p->n_crypto; k++)
 		ops += __atomic_load_n(&p->crypto[k].ops, __ATOMIC_RELAXED);
@@ -442,6 +460,15 @@ json_t *worker_tls_stats(struct worker_tls_plane *p)
 	json_object_set_new(o, "context_errors", json_integer((json_int_t)p->ctx_errors));
 	json_object_set_new(o, "sip_options_answered", json_integer((json_int_t)answered));
 	json_object_set_new(o, "sip_refused", json_integer((json_int_t)refused));
+	json_object_set_new(o, "sip_keepalive_pings", json_integer((json_int_t)pings));
+	/* what the message layer refused, by reason (only those seen) */
+	errs = json_object();
+	for (unsigned e = 1; errs != NULL && e < SIP_E_COUNT; e++)
+		if (errors[e] != 0)
+			json_object_set_new(errs, sip_error_name((enum sip_error)e),
+					    json_integer((json_int_t)errors[e]));
+	if (errs != NULL)
+		json_object_set_new(o, "sip_errors", errs);
 	json_object_set_new(o, "events_sent", json_integer((json_int_t)p->events_sent));
 	json_object_set_new(o, "events_suppressed",
 			    json_integer((json_int_t)p->events_suppressed));

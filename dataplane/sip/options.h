@@ -1,26 +1,32 @@
 /*
- * options.h: a small, strict SIP responder for what gateways send as a
- * keep-alive before the proxy exists: OPTIONS gets 200 OK, any other
- * well-formed request 501 Not Implemented. Messages are framed by
- * Content-Length; anything malformed is refused (the caller closes).
+ * options.h: the worker's SIP responder until the proxy exists, on the
+ * SIP message layer: OPTIONS (gateways' keep-alive) gets 200 OK, any
+ * other well-formed request 501 Not Implemented, ACK and responses
+ * nothing. A request the message layer refuses is answered with its
+ * status and reason ("400 Missing Call-ID", 505, 416) when a response can
+ * be formed at all.
  */
 #ifndef UMEDGE_SIP_OPTIONS_H
 #define UMEDGE_SIP_OPTIONS_H
 
 #include <stddef.h>
 
-#define SIP_MSG_MAX 8192
+#include "sip_msg.h"
 
-/* Length of the first complete message in buf: > 0, 0 when more bytes are
- * needed, -EMSGSIZE when it cannot fit SIP_MSG_MAX, -EINVAL when the
- * framing is broken. */
-int sip_frame(const char *buf, size_t len);
+/* The responder's limits: the defaults with 8 KB messages (a keep-alive
+ * never comes near; this bounds the buffer of each TLS connection). */
+extern const struct sip_limits sip_options_limits;
+#define SIP_OPTIONS_MSG_MAX 8192
 
-/* Answer the request msg[0..len) (one framed message) into out. to_tag is
- * added to To when the request's To has none. Returns the response length,
- * -EINVAL for a malformed request or a response (nothing to answer, the
- * caller closes), -ENOSPC when out is too small. */
-int sip_options_answer(const char *msg, size_t len, const char *to_tag, char *out,
-		       size_t cap);
+/*
+ * Answer the framed message msg[0..len) into out; to_tag goes on To when
+ * it has none. *err says what the message layer found (SIP_E_OK when the
+ * message is fine), for the caller's counters. Returns the response
+ * length; 0 when nothing is to be sent (ACK, a well-formed response);
+ * -EINVAL when the message is too broken to answer (a stream closes);
+ * -ENOSPC when out is too small.
+ */
+long sip_options_answer(const char *msg, size_t len, const char *to_tag, char *out, size_t cap,
+			enum sip_error *err);
 
 #endif

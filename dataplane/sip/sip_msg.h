@@ -295,7 +295,9 @@ struct sip_msg {
  * Index the message buf[0..len): one datagram, or one message that
  * sip_frame() delimited. lim NULL means the defaults. Returns SIP_E_OK or
  * the first error; the start line and the fields before the error stay
- * indexed. Content-Length, when present, must be a single number no
+ * indexed. A version other than 2.0 (505) or a Request-URI over the limit
+ * (414) is returned only once the whole message is indexed, so that the
+ * response can be formed. Content-Length, when present, must be a single number no
  * larger than the bytes after the empty line; the bytes beyond it are
  * not part of the message (RFC 3261 18.3). Without it the body is the
  * rest of the datagram.

@@ -222,7 +222,7 @@ enum sip_error sip_msg_parse(struct sip_msg *m, const char *buf, size_t len,
 {
 	uint8_t last[SIP_HDR_COUNT];
 	const char *p, *e, *nl;
-	enum sip_error err;
+	enum sip_error err, deferred = SIP_E_OK;
 
 	if (lim == NULL)
 		lim = &sip_limits_default;
@@ -247,8 +247,12 @@ enum sip_error sip_msg_parse(struct sip_msg *m, const char *buf, size_t len,
 		return SIP_E_NO_END_OF_HEADERS;
 	if (nl == p || nl[-1] != '\r')
 		return SIP_E_START_LINE;
+	/* a version or Request-URI length we refuse still lets the fields
+	 * be indexed, so that the 505 or 414 can be answered */
 	err = start_line(m, p, nl - 1);
-	if (err != SIP_E_OK)
+	if (err == SIP_E_VERSION || err == SIP_E_URI_TOO_LONG)
+		deferred = err;
+	else if (err != SIP_E_OK)
 		return err;
 	p = nl + 1;
 	m->start_end = (uint32_t)(p - buf);
@@ -279,5 +283,5 @@ enum sip_error sip_msg_parse(struct sip_msg *m, const char *buf, size_t len,
 		m->body = sip_span(p, p + m->content_length);
 		m->len = (uint32_t)(m->body.p + m->body.len - buf);
 	}
-	return SIP_E_OK;
+	return deferred;
 }

@@ -115,6 +115,21 @@ def main():
                ";tag=" in r.stdout.split("To:")[1].split("\r\n")[0],
                f"{ver}: engine certificate verified (-CAfile export), 200 OK to OPTIONS")
 
+        # a keep-alive ping, an OPTIONS and a request the message layer
+        # refuses: pong, 200, and a 400 whose reason names the fault
+        bad = OPTIONS.replace("CSeq: 1 OPTIONS", "CSeq: 2 INVITE").replace("opt-1", "opt-2")
+        files["req"] = os.path.join(d, "mixed.txt")
+        with open(files["req"], "w") as f:
+            f.write("\r\n\r\n" + OPTIONS + bad)
+        r = s_client(env, files, "-tls1_3", "-cert", files["gw"], "-key", files["gw_key"])
+        files["req"] = os.path.join(d, "options.txt")
+        ok("SIP/2.0 200 OK" in r.stdout and "SIP/2.0 400 CSeq Method Mismatch" in r.stdout,
+           f"ping, OPTIONS, bad request: 200 then 400 CSeq Method Mismatch ({r.stdout[:80]!r})")
+        st = tls_status(env) or {}
+        ok(st.get("sip_keepalive_pings", 0) >= 1 and
+           (st.get("sip_errors") or {}).get("cseq_method_mismatch", 0) >= 1,
+           f"counted: pings {st.get('sip_keepalive_pings')}, errors {st.get('sip_errors')}")
+
         def rejected(what, reason_part, *extra_args):
             before = len(events(env))
             r = s_client(env, files, "-tls1_3", *extra_args)
