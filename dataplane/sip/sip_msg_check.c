@@ -22,8 +22,8 @@ static enum sip_error check_ruri(const struct sip_msg *m)
 		if (q == p || q == e)
 			return SIP_E_REQUEST_URI;
 		u.scheme_str = sip_span(p, q);
-		if (sip_str_ieq(u.scheme_str, "sip") || sip_str_ieq(u.scheme_str, "sips") ||
-		    sip_str_ieq(u.scheme_str, "tel"))
+		if (SIP_IEQ(u.scheme_str, "sip") || SIP_IEQ(u.scheme_str, "sips") ||
+		    SIP_IEQ(u.scheme_str, "tel"))
 			return SIP_E_REQUEST_URI;
 		return SIP_E_URI_SCHEME;
 	}

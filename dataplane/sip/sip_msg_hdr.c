@@ -88,23 +88,23 @@ static int via_param(void *arg, struct sip_str name, struct sip_str value)
 	struct sip_via *v = arg;
 	uint64_t n;
 
-	if (sip_str_ieq(name, "branch")) {
+	if (SIP_IEQ(name, "branch")) {
 		if (value.p == NULL || value.p[0] == '"')
 			return -1;
 		v->branch = value;
-	} else if (sip_str_ieq(name, "received")) {
+	} else if (SIP_IEQ(name, "received")) {
 		if (value.p == NULL || value.p[0] == '"')
 			return -1;
 		v->received = value;
-	} else if (sip_str_ieq(name, "maddr")) {
+	} else if (SIP_IEQ(name, "maddr")) {
 		if (value.p == NULL || value.p[0] == '"')
 			return -1;
 		v->maddr = value;
-	} else if (sip_str_ieq(name, "ttl")) {
+	} else if (SIP_IEQ(name, "ttl")) {
 		if (bounded_uint(value, 255, &n) != 0)
 			return -1;
 		v->ttl = (int32_t)n;
-	} else if (sip_str_ieq(name, "rport")) {
+	} else if (SIP_IEQ(name, "rport")) {
 		v->rport = true;
 		if (value.p != NULL) {
 			if (bounded_uint(value, 65535, &n) != 0 || n == 0)
@@ -139,7 +139,7 @@ int sip_via_parse(struct sip_via *v, const char *p, size_t len)
 			p++;
 		}
 	}
-	if (!sip_str_ieq(parts[0], "SIP") || !sip_str_ieq(parts[1], "2.0"))
+	if (!SIP_IEQ(parts[0], "sip") || !SIP_IEQ(parts[1], "2.0"))
 		return -1;
 	v->transport = parts[2];
 	/* LWS sent-by: host [ COLON port ] */
@@ -191,7 +191,7 @@ static int header_param(void *arg, struct sip_str name, struct sip_str value)
 {
 	struct sip_nameaddr *na = arg;
 
-	if (sip_str_ieq(name, "tag")) {
+	if (SIP_IEQ(name, "tag")) {
 		if (value.p == NULL || value.p[0] == '"')
 			return -1;
 		na->tag = value;

@@ -64,6 +64,20 @@ static inline int sip_hexval(char c)
 	return -1;
 }
 
+/* Case-insensitive compare with a literal whose length is known. */
+static inline bool sip_ieq_n(struct sip_str s, const char *lit, uint32_t n)
+{
+	if (s.len != n || s.p == NULL)
+		return false;
+	for (uint32_t i = 0; i < n; i++)
+		if (sip_lower(s.p[i]) != lit[i])
+			return false;
+	return true;
+}
+
+/* lit must be lower case */
+#define SIP_IEQ(s, lit) sip_ieq_n((s), "" lit, sizeof(lit) - 1)
+
 /* Skip linear white space (folds included) forwards and backwards. */
 static inline const char *sip_skip_lws(const char *p, const char *e)
 {

@@ -49,17 +49,17 @@ static bool chars_ok(const char *p, const char *e, unsigned cls)
 /* One uri-parameter: remember the ones a proxy reads. */
 static void uri_param(struct sip_uri *u, struct sip_str name, struct sip_str value)
 {
-	if (sip_str_ieq(name, "transport"))
+	if (SIP_IEQ(name, "transport"))
 		u->transport = value;
-	else if (sip_str_ieq(name, "maddr"))
+	else if (SIP_IEQ(name, "maddr"))
 		u->maddr = value;
-	else if (sip_str_ieq(name, "user"))
+	else if (SIP_IEQ(name, "user"))
 		u->user_param = value;
-	else if (sip_str_ieq(name, "ttl"))
+	else if (SIP_IEQ(name, "ttl"))
 		u->ttl = value;
-	else if (sip_str_ieq(name, "method"))
+	else if (SIP_IEQ(name, "method"))
 		u->method = value;
-	else if (sip_str_ieq(name, "lr"))
+	else if (SIP_IEQ(name, "lr"))
 		u->lr = true;
 }
 
@@ -237,11 +237,11 @@ int sip_uri_parse(struct sip_uri *u, const char *p, size_t len)
 	    *p == '.' || q + 1 == e)
 		return -1;
 	u->scheme_str = sip_span(p, q);
-	if (sip_str_ieq(u->scheme_str, "sip"))
+	if (SIP_IEQ(u->scheme_str, "sip"))
 		u->scheme = SIP_URI_SIP;
-	else if (sip_str_ieq(u->scheme_str, "sips"))
+	else if (SIP_IEQ(u->scheme_str, "sips"))
 		u->scheme = SIP_URI_SIPS;
-	else if (sip_str_ieq(u->scheme_str, "tel"))
+	else if (SIP_IEQ(u->scheme_str, "tel"))
 		u->scheme = SIP_URI_TEL;
 	u->opaque = sip_span(q + 1, e);
 	switch (u->scheme) {

@@ -140,6 +140,30 @@ Test(sip_msg, compact_forms_and_case)
 	cr_expect_eq(sip_msg_option_tag(&msg, SIP_HDR_SUPPORTED, &it, &tag), 0);
 }
 
+/* Every name, in its canonical case, upper case and compact form, finds
+ * its id; near misses find none. */
+Test(sip_msg, header_names)
+{
+	for (int i = 1; i < SIP_HDR_COUNT; i++) {
+		char up[64];
+		size_t n = strlen(sip_hdr_names[i]);
+
+		cr_expect_eq(sip_hdr_lookup(sip_hdr_names[i], n), i, "%s", sip_hdr_names[i]);
+		for (size_t k = 0; k <= n; k++)
+			up[k] = (char)(sip_hdr_names[i][k] >= 'a' && sip_hdr_names[i][k] <= 'z'
+					       ? sip_hdr_names[i][k] - 32
+					       : sip_hdr_names[i][k]);
+		cr_expect_eq(sip_hdr_lookup(up, n), i, "%s", up);
+		if (n > 2)
+			cr_expect_eq(sip_hdr_lookup(sip_hdr_names[i], n - 1), SIP_HDR_OTHER, "%.*s",
+			     (int)n - 1, sip_hdr_names[i]);
+	}
+	cr_expect_eq(sip_hdr_lookup("V", 1), SIP_HDR_VIA);
+	cr_expect_eq(sip_hdr_lookup("q", 1), SIP_HDR_OTHER);
+	cr_expect_eq(sip_hdr_lookup("Via-X", 5), SIP_HDR_OTHER);
+	cr_expect_eq(sip_hdr_lookup("X-Request-Disposition-Long", 26), SIP_HDR_OTHER);
+}
+
 Test(sip_msg, lists_split_outside_quotes_and_brackets)
 {
 	static const char m[] =
