@@ -300,8 +300,8 @@ static void emit_range(struct emit *m, const char *key, const struct config_port
 	kv_word(m, key, b);
 }
 
-/* dataplane.tcp always (limits an operator looks for), tcp_fault and
- * tcp_dial only when set. */
+/* dataplane.tcp always (limits an operator looks for); sip when not the
+ * defaults; tcp_fault and tcp_dial only when set. */
 static void emit_tcp(struct emit *m, const struct config_dataplane *dp)
 {
 	const struct config_tcp *t = &dp->tcp;
@@ -314,6 +314,20 @@ static void emit_tcp(struct emit *m, const struct config_dataplane *dp)
 	kv_num(m, "half_open", (long)t->half_open);
 	kv_num(m, "buffer_kib", (long)t->buffer_kib);
 	map_end(m);
+	if (dp->sip.max_message_bytes != CONFIG_DEFAULT_SIP_MAX_MESSAGE ||
+	    dp->sip.max_headers != CONFIG_DEFAULT_SIP_MAX_HEADERS ||
+	    dp->sip.max_header_line_bytes != CONFIG_DEFAULT_SIP_MAX_HEADER_LINE ||
+	    dp->sip.max_vias != CONFIG_DEFAULT_SIP_MAX_VIAS ||
+	    dp->sip.max_uri_bytes != CONFIG_DEFAULT_SIP_MAX_URI) {
+		word(m, "sip");
+		map_start(m, true);
+		kv_num(m, "max_message_bytes", (long)dp->sip.max_message_bytes);
+		kv_num(m, "max_headers", (long)dp->sip.max_headers);
+		kv_num(m, "max_header_line_bytes", (long)dp->sip.max_header_line_bytes);
+		kv_num(m, "max_vias", (long)dp->sip.max_vias);
+		kv_num(m, "max_uri_bytes", (long)dp->sip.max_uri_bytes);
+		map_end(m);
+	}
 	if (dp->tcp_fault.drop_ppm || dp->tcp_fault.reorder_ppm) {
 		word(m, "tcp_fault");
 		map_start(m, true);

@@ -27,6 +27,11 @@ void config_defaults(struct config *c)
 	c->dataplane.tcp.max_per_source = CONFIG_DEFAULT_TCP_MAX_PER_SOURCE;
 	c->dataplane.tcp.half_open = CONFIG_DEFAULT_TCP_HALF_OPEN;
 	c->dataplane.tcp.buffer_kib = CONFIG_DEFAULT_TCP_BUFFER_KIB;
+	c->dataplane.sip.max_message_bytes = CONFIG_DEFAULT_SIP_MAX_MESSAGE;
+	c->dataplane.sip.max_headers = CONFIG_DEFAULT_SIP_MAX_HEADERS;
+	c->dataplane.sip.max_header_line_bytes = CONFIG_DEFAULT_SIP_MAX_HEADER_LINE;
+	c->dataplane.sip.max_vias = CONFIG_DEFAULT_SIP_MAX_VIAS;
+	c->dataplane.sip.max_uri_bytes = CONFIG_DEFAULT_SIP_MAX_URI;
 }
 
 void config_free(struct config *c)
@@ -124,6 +129,7 @@ static bool dataplane_equal(const struct config_dataplane *a,
 	    strcmp(a->tls_ciphers, b->tls_ciphers) != 0 ||
 	    strcmp(a->tls_ciphersuites, b->tls_ciphersuites) != 0 ||
 	    memcmp(&a->tcp, &b->tcp, sizeof(a->tcp)) != 0 ||
+	    memcmp(&a->sip, &b->sip, sizeof(a->sip)) != 0 ||
 	    memcmp(&a->tcp_fault, &b->tcp_fault, sizeof(a->tcp_fault)) != 0 ||
 	    a->tcp_dial.on != b->tcp_dial.on ||
 	    (a->tcp_dial.on && (a->tcp_dial.addr.s_addr != b->tcp_dial.addr.s_addr ||

@@ -206,6 +206,41 @@ static int parse_tcp(struct config_yctx *y, const struct config_ynode *n,
 	return 0;
 }
 
+/* dataplane.sip: { max_message_bytes, max_headers, max_header_line_bytes,
+ * max_vias, max_uri_bytes } */
+static int parse_sip(struct config_yctx *y, const struct config_ynode *n, struct config_sip *s)
+{
+	static const char *const keys[] = {
+		"max_message_bytes", "max_headers", "max_header_line_bytes", "max_vias",
+		"max_uri_bytes", NULL
+	};
+	static const struct {
+		const char *key;
+		long min, max;
+		size_t off;
+	} f[] = {
+		{ "max_message_bytes", 1024, 65535, offsetof(struct config_sip, max_message_bytes) },
+		{ "max_headers", 16, 255, offsetof(struct config_sip, max_headers) },
+		{ "max_header_line_bytes", 256, 65535,
+		  offsetof(struct config_sip, max_header_line_bytes) },
+		{ "max_vias", 2, 255, offsetof(struct config_sip, max_vias) },
+		{ "max_uri_bytes", 64, 8192, offsetof(struct config_sip, max_uri_bytes) },
+	};
+	long val;
+
+	if (config_ymap_check(y, n, "dataplane.sip", keys) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		const struct config_ynode *v = config_ymap_get(n, f[i].key);
+		if (!v)
+			continue;
+		if (config_yint(y, v, "dataplane.sip", f[i].key, f[i].min, f[i].max, &val) < 0)
+			return -1;
+		*(uint32_t *)((char *)s + f[i].off) = (uint32_t)val;
+	}
+	return 0;
+}
+
 /* A fraction 0..0.5 ("0.02") into parts per million. */
 static int parse_fraction(struct config_yctx *y, const struct config_ynode *v,
 			  const char *key, uint32_t *ppm)
@@ -284,7 +319,7 @@ int config_parse_dataplane(struct config_yctx *y, const struct config_ynode *n,
 		"eal", "workers", "idle", "external", "internal", "media_ports",
 		"udp_echo_port", "tcp_echo_port", "tcp", "tcp_fault", "tcp_dial",
 		"tls_echo_port", "crypto_lcores", "media_idle_timeout_s", "tls_ciphers",
-		"tls_ciphersuites", "tls_offload", NULL
+		"tls_ciphersuites", "tls_offload", "sip", NULL
 	};
 	const struct config_ynode *v;
 	long val;
@@ -327,6 +362,9 @@ int config_parse_dataplane(struct config_yctx *y, const struct config_ynode *n,
 			return -1;
 		dp->media_idle_timeout_s = (uint32_t)val;
 	}
+	v = config_ymap_get(n, "sip");
+	if (v && parse_sip(y, v, &dp->sip) < 0)
+		return -1;
 	v = config_ymap_get(n, "tls_ciphers");
 	if (v && config_ystr(y, v, "dataplane", "tls_ciphers", dp->tls_ciphers,
 			     sizeof(dp->tls_ciphers)) < 0)

@@ -291,6 +291,15 @@ static int check_dataplane(const struct config *c, char *err, size_t errlen)
 			    "dataplane.tcp: need 16 <= max_connections <= 65536, "
 			    "1 <= half_open <= 65536, max_per_source <= 65536, "
 			    "4 <= buffer_kib <= 1024");
+	if (dp->sip.max_message_bytes < 1024 || dp->sip.max_message_bytes > 65535 ||
+	    dp->sip.max_headers < 16 || dp->sip.max_headers > 255 ||
+	    dp->sip.max_header_line_bytes < 256 || dp->sip.max_header_line_bytes > 65535 ||
+	    dp->sip.max_vias < 2 || dp->sip.max_vias > 255 ||
+	    dp->sip.max_uri_bytes < 64 || dp->sip.max_uri_bytes > 8192)
+		return verr(c, err, errlen, dp->line,
+			    "dataplane.sip: need 1024 <= max_message_bytes <= 65535, "
+			    "16 <= max_headers <= 255, 256 <= max_header_line_bytes <= 65535, "
+			    "2 <= max_vias <= 255, 64 <= max_uri_bytes <= 8192");
 	return 0;
 }
 

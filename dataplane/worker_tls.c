@@ -46,10 +46,10 @@ struct sip_conn {
 	int kind;			/* KIND_SIP */
 	struct worker_tls *wl;
 	struct tls_conn *t;
-	char in[SIP_OPTIONS_MSG_MAX];
 	size_t in_len;
 	char out[SIP_OUT_MAX];
 	size_t out_len, out_off;
+	char in[];			/* wl->sip_lim.max_message bytes */
 };
 
 struct worker_tls {
@@ -62,6 +62,7 @@ struct worker_tls {
 	void (*next_poll)(struct net_ctx *ctx, void *arg);
 	void *next_poll_arg;
 	uint32_t tag_seq;
+	struct sip_limits sip_lim;	/* dataplane.sip, fixed at start */
 	uint64_t sip_answered, sip_refused, sip_pings;
 	uint64_t sip_errors[SIP_E_COUNT];	/* what the message layer refused */
 };
@@ -111,7 +112,7 @@ static size_t sip_data(struct sip_conn *s, const uint8_t *p, size_t len)
 
 	if (!sip_flush(s))
 		return 0;	/* answer still queued: read no more */
-	take = RTE_MIN(len, sizeof(s->in) - s->in_len);
+	take = RTE_MIN(len, s->wl->sip_lim.max_message - s->in_len);
 	memcpy(s->in + s->in_len, p, take);
 	s->in_len += take;
 	for (;;) {
@@ -120,7 +121,7 @@ static size_t sip_data(struct sip_conn *s, const uint8_t *p, size_t len)
 		char tag[24];
 		long r = 0;
 
-		sip_frame(s->in, s->in_len, &sip_options_limits, &f);
+		sip_frame(s->in, s->in_len, &s->wl->sip_lim, &f);
 		if (f.kind == SIP_FRAME_MORE)
 			break;	/* the framer refuses before in[] can fill */
 		if (f.kind == SIP_FRAME_BAD)
@@ -132,7 +133,8 @@ static size_t sip_data(struct sip_conn *s, const uint8_t *p, size_t len)
 			s->wl->sip_pings++;
 		} else if (f.kind == SIP_FRAME_MESSAGE) {
 			snprintf(tag, sizeof(tag), "um%u-%u", s->wl->w->idx, ++s->wl->tag_seq);
-			r = sip_options_answer(s->in, f.len, tag, s->out, sizeof(s->out), &err);
+			r = sip_options_answer(s->in, f.len, &s->wl->sip_lim, tag, s->out,
+					       sizeof(s->out), &err);
 			if (r < 0)
 				return sip_refuse(s, err, len);
 			if (err != SIP_E_OK)
@@ -157,7 +159,7 @@ static void app_open(struct tls_conn *t, void *user)
 	struct lis_arg *la = user;
 
 	if (la->sip) {
-		struct sip_conn *s = calloc(1, sizeof(*s));
+		struct sip_conn *s = calloc(1, sizeof(*s) + la->wl->sip_lim.max_message);
 
 		if (s == NULL) {
 			tls_conn_close(t);
@@ -259,7 +261,22 @@ static void tls_poll_hook(struct net_ctx *ctx, void *arg)
 		wl->next_poll(ctx, wl->next_poll_arg);
 }
 
-static struct worker_tls *attach(struct worker *w, uint16_t echo_port)
+/* dataplane.sip into the message layer's limits. */
+static struct sip_limits sip_limits_of(const struct config_dataplane *d)
+{
+	if (d == NULL)
+		return sip_limits_default;
+	return (struct sip_limits){
+		.max_message = d->sip.max_message_bytes,
+		.max_headers = d->sip.max_headers,
+		.max_header_line = d->sip.max_header_line_bytes,
+		.max_vias = d->sip.max_vias,
+		.max_uri = d->sip.max_uri_bytes,
+	};
+}
+
+static struct worker_tls *attach(struct worker *w, uint16_t echo_port,
+				 const struct sip_limits *lim)
 {
 	int socket = (int)rte_lcore_to_socket_id(w->lcore);
 	struct worker_tls *wl = rte_zmalloc_socket("worker_tls", sizeof(*wl),
@@ -268,6 +285,7 @@ static struct worker_tls *attach(struct worker *w, uint16_t echo_port)
 	if (wl == NULL)
 		return NULL;
 	wl->w = w;
+	wl->sip_lim = *lim;
 	if (tls_worker_init(&wl->tw, w->idx, socket) != 0) {
 		rte_free(wl);
 		return NULL;
@@ -295,6 +313,7 @@ struct worker_tls_plane *worker_tls_setup(struct dp *dp)
 {
 	struct worker_tls_plane *p = calloc(1, sizeof(*p));
 	const struct config_dataplane *d = dp->cfg != NULL ? &dp->cfg->dataplane : NULL;
+	struct sip_limits lim = sip_limits_of(d);
 
 	if (p == NULL)
 		return NULL;
@@ -304,7 +323,7 @@ struct worker_tls_plane *worker_tls_setup(struct dp *dp)
 	if (tls_offload_init(p->n_crypto, (int)rte_socket_id()) != 0)
 		goto fail;
 	for (unsigned i = 0; i < dp->n_workers; i++) {
-		p->wl[i] = attach(dp->workers[i], d != NULL ? d->tls_echo_port : 0);
+		p->wl[i] = attach(dp->workers[i], d != NULL ? d->tls_echo_port : 0, &lim);
 		if (p->wl[i] == NULL)
 			goto fail;
 	}

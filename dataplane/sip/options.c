@@ -6,14 +6,6 @@
 
 #include <errno.h>
 
-const struct sip_limits sip_options_limits = {
-	.max_message = SIP_OPTIONS_MSG_MAX,
-	.max_headers = 128,
-	.max_header_line = 4096,
-	.max_vias = 70,
-	.max_uri = 1024,
-};
-
 static const struct sip_hdr_out options_200[] = {
 	{ "Allow", "OPTIONS" },
 	{ "Server", "umedge" },
@@ -27,8 +19,8 @@ static bool answerable(const struct sip_msg *m)
 	       m->first[SIP_HDR_CSEQ] != 0;
 }
 
-long sip_options_answer(const char *msg, size_t len, const char *to_tag, char *out, size_t cap,
-			enum sip_error *err)
+long sip_options_answer(const char *msg, size_t len, const struct sip_limits *lim,
+			const char *to_tag, char *out, size_t cap, enum sip_error *err)
 {
 	static __thread struct sip_msg m; /* 5 KB: not on a worker's stack */
 	const struct sip_hdr_out *extra = NULL;
@@ -37,7 +29,7 @@ long sip_options_answer(const char *msg, size_t len, const char *to_tag, char *o
 	enum sip_error e;
 	long n;
 
-	e = sip_msg_parse(&m, msg, len, &sip_options_limits);
+	e = sip_msg_parse(&m, msg, len, lim);
 	if (e == SIP_E_OK)
 		e = sip_msg_check(&m);
 	*err = e;

@@ -13,20 +13,15 @@
 
 #include "sip_msg.h"
 
-/* The responder's limits: the defaults with 8 KB messages (a keep-alive
- * never comes near; this bounds the buffer of each TLS connection). */
-extern const struct sip_limits sip_options_limits;
-#define SIP_OPTIONS_MSG_MAX 8192
-
 /*
- * Answer the framed message msg[0..len) into out; to_tag goes on To when
- * it has none. *err says what the message layer found (SIP_E_OK when the
+ * Answer the framed message msg[0..len), parsed under lim (NULL: the
+ * defaults), into out; to_tag goes on To when it has none. *err says what the message layer found (SIP_E_OK when the
  * message is fine), for the caller's counters. Returns the response
  * length; 0 when nothing is to be sent (ACK, a well-formed response);
  * -EINVAL when the message is too broken to answer (a stream closes);
  * -ENOSPC when out is too small.
  */
-long sip_options_answer(const char *msg, size_t len, const char *to_tag, char *out, size_t cap,
-			enum sip_error *err);
+long sip_options_answer(const char *msg, size_t len, const struct sip_limits *lim,
+			const char *to_tag, char *out, size_t cap, enum sip_error *err);
 
 #endif

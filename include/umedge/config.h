@@ -37,6 +37,12 @@
 #define CONFIG_DEFAULT_TCP_MAX_PER_SOURCE 256
 #define CONFIG_DEFAULT_TCP_HALF_OPEN 128        /* then SYN cookies */
 #define CONFIG_DEFAULT_TCP_BUFFER_KIB 32        /* send and receive, each */
+/* dataplane.sip: the SIP message layer's limits (dataplane/sip/sip_msg.h) */
+#define CONFIG_DEFAULT_SIP_MAX_MESSAGE 16384
+#define CONFIG_DEFAULT_SIP_MAX_HEADERS 128
+#define CONFIG_DEFAULT_SIP_MAX_HEADER_LINE 4096
+#define CONFIG_DEFAULT_SIP_MAX_VIAS 70
+#define CONFIG_DEFAULT_SIP_MAX_URI 1024
 
 struct config_dial_plan {
 	char name[CONFIG_NAME_MAX];
@@ -140,6 +146,16 @@ struct config_tcp_dial {
 	uint32_t bytes;            /* per connection, 0..1 GiB */
 };
 
+/* dataplane.sip: limits of the SIP message layer; each breach is its own
+ * counted error. Ranges are checked by the parser and config_validate. */
+struct config_sip {
+	uint32_t max_message_bytes;     /* 1024..65535, start line to end of body */
+	uint32_t max_headers;           /* 16..255 header fields */
+	uint32_t max_header_line_bytes; /* 256..65535, one field with its folds */
+	uint32_t max_vias;              /* 2..255 Via values */
+	uint32_t max_uri_bytes;         /* 64..8192 */
+};
+
 #define CONFIG_TLS_CIPHERS_MAX 256
 
 struct config_dataplane {
@@ -161,6 +177,7 @@ struct config_dataplane {
 	struct config_tcp tcp;
 	struct config_tcp_fault tcp_fault;
 	struct config_tcp_dial tcp_dial;
+	struct config_sip sip;
 	int line;                  /* of the dataplane: section, 0 if none */
 };
 

@@ -75,7 +75,8 @@ def events(env):
 
 
 def main():
-    extra = f"  tls_echo_port: 7007\n  crypto_lcores: 1\n  tls_offload: {OFFLOAD}\n"
+    extra = (f"  tls_echo_port: 7007\n  crypto_lcores: 1\n  tls_offload: {OFFLOAD}\n"
+             "  sip: { max_vias: 4 }\n")
     if LOSS > 0:
         extra += f"  tcp_fault: {{ drop: {LOSS} }}\n"
     env = Env(BUILD, SRC, "tls", workers=1, dataplane_extra=extra)
@@ -129,6 +130,19 @@ def main():
         ok(st.get("sip_keepalive_pings", 0) >= 1 and
            (st.get("sip_errors") or {}).get("cseq_method_mismatch", 0) >= 1,
            f"counted: pings {st.get('sip_keepalive_pings')}, errors {st.get('sip_errors')}")
+
+        # dataplane.sip reaches the workers: a fifth Via closes the connection
+        vias = "".join(f"Via: SIP/2.0/TLS 192.0.2.{i};branch=z9hG4bK-v{i}\r\n" for i in range(4))
+        files["req"] = os.path.join(d, "vias.txt")
+        with open(files["req"], "w") as f:
+            f.write(OPTIONS.replace("Max-Forwards", vias + "Max-Forwards"))
+        r = s_client(env, files, "-tls1_3", "-cert", files["gw"], "-key", files["gw_key"])
+        files["req"] = os.path.join(d, "options.txt")
+        st = tls_status(env) or {}
+        ok("SIP/2.0" not in r.stdout and
+           (st.get("sip_errors") or {}).get("too_many_vias", 0) >= 1 and
+           st.get("sip_refused", 0) >= 1,
+           f"dataplane.sip.max_vias 4: 5 Vias refused, closed, counted ({st.get('sip_errors')})")
 
         def rejected(what, reason_part, *extra_args):
             before = len(events(env))

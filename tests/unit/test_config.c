@@ -177,6 +177,11 @@ Test(config, example_with_dataplane_parses)
 	cr_expect_eq(dp->tcp.max_per_source, 256);
 	cr_expect_eq(dp->tcp.half_open, 128);
 	cr_expect_eq(dp->tcp.buffer_kib, 32);
+	cr_expect_eq(dp->sip.max_message_bytes, 16384);
+	cr_expect_eq(dp->sip.max_headers, 128);
+	cr_expect_eq(dp->sip.max_header_line_bytes, 4096);
+	cr_expect_eq(dp->sip.max_vias, 70);
+	cr_expect_eq(dp->sip.max_uri_bytes, 1024);
 	cr_expect_eq(dp->tcp_fault.drop_ppm, 0);
 	cr_expect_eq(dp->tcp_fault.reorder_ppm, 0);
 	cr_expect(!dp->tcp_dial.on);
@@ -188,7 +193,9 @@ Test(config, dataplane_tcp_settings)
 	struct config *c = parse_ok(MINIMAL DP_MINIMAL
 		"  tcp: { max_connections: 2048, max_per_source: 0, half_open: 16, buffer_kib: 8 }\n"
 		"  tcp_fault: { drop: 0.02, reorder: 0.005 }\n"
-		"  tcp_dial: { address: 192.0.2.10, port: 9000, connections: 20, bytes: 1048576 }\n");
+		"  tcp_dial: { address: 192.0.2.10, port: 9000, connections: 20, bytes: 1048576 }\n"
+		"  sip: { max_message_bytes: 8192, max_headers: 64, max_header_line_bytes: 1024,\n"
+		"         max_vias: 20, max_uri_bytes: 256 }\n");
 	const struct config_dataplane *dp = &c->dataplane;
 	char *yaml = config_emit(c);
 	struct config *back = NULL;
@@ -205,6 +212,11 @@ Test(config, dataplane_tcp_settings)
 	cr_expect_eq(dp->tcp_dial.port, 9000);
 	cr_expect_eq(dp->tcp_dial.connections, 20);
 	cr_expect_eq(dp->tcp_dial.bytes, 1048576);
+	cr_expect_eq(dp->sip.max_message_bytes, 8192);
+	cr_expect_eq(dp->sip.max_headers, 64);
+	cr_expect_eq(dp->sip.max_header_line_bytes, 1024);
+	cr_expect_eq(dp->sip.max_vias, 20);
+	cr_expect_eq(dp->sip.max_uri_bytes, 256);
 	cr_assert_not_null(yaml);
 	cr_assert_eq(config_parse("back.yaml", yaml, strlen(yaml), &back, err, sizeof(err)), 0,
 		     "%s\n%s", err, yaml);
@@ -581,6 +593,14 @@ static const struct bad bad_inputs[] = {
 	  "t.yaml:10: unknown key 'max_conns' in dataplane.tcp" },
 	{ "tcp buffer_kib 2048", MINIMAL DP_MINIMAL "  tcp: { buffer_kib: 2048 }\n",
 	  "t.yaml:10: dataplane.tcp.buffer_kib: 2048 is out of range (4..1024)" },
+	{ "sip max_headers 256", MINIMAL DP_MINIMAL "  sip: { max_headers: 256 }\n",
+	  "t.yaml:10: dataplane.sip.max_headers: 256 is out of range (16..255)" },
+	{ "sip max_message_bytes 100", MINIMAL DP_MINIMAL "  sip: { max_message_bytes: 100 }\n",
+	  "t.yaml:10: dataplane.sip.max_message_bytes: 100 is out of range (1024..65535)" },
+	{ "sip unknown key", MINIMAL DP_MINIMAL "  sip: { max_body: 1 }\n",
+	  "t.yaml:10: unknown key 'max_body' in dataplane.sip" },
+	{ "sip not a map", MINIMAL DP_MINIMAL "  sip: 5\n",
+	  "t.yaml:10: dataplane.sip must be a mapping, not a scalar" },
 	{ "tcp_fault drop 0.9", MINIMAL DP_MINIMAL "  tcp_fault: { drop: 0.9 }\n",
 	  "t.yaml:10: dataplane.tcp_fault.drop: expected a fraction 0..0.5 like 0.02, got '0.9'" },
 	{ "tcp_fault reorder words", MINIMAL DP_MINIMAL "  tcp_fault: { reorder: lots }\n",

@@ -148,12 +148,12 @@ Test(sip_msg, header_names)
 		char up[64];
 		size_t n = strlen(sip_hdr_names[i]);
 
-		cr_expect_eq(sip_hdr_lookup(sip_hdr_names[i], n), i, "%s", sip_hdr_names[i]);
+		cr_expect_eq((int)sip_hdr_lookup(sip_hdr_names[i], n), i, "%s", sip_hdr_names[i]);
 		for (size_t k = 0; k <= n; k++)
 			up[k] = (char)(sip_hdr_names[i][k] >= 'a' && sip_hdr_names[i][k] <= 'z'
 					       ? sip_hdr_names[i][k] - 32
 					       : sip_hdr_names[i][k]);
-		cr_expect_eq(sip_hdr_lookup(up, n), i, "%s", up);
+		cr_expect_eq((int)sip_hdr_lookup(up, n), i, "%s", up);
 		if (n > 2)
 			cr_expect_eq(sip_hdr_lookup(sip_hdr_names[i], n - 1), SIP_HDR_OTHER, "%.*s",
 			     (int)n - 1, sip_hdr_names[i]);

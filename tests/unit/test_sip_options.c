@@ -25,7 +25,7 @@
 
 static long answer(const char *req, size_t len, char *out, size_t cap, enum sip_error *err)
 {
-	return sip_options_answer(req, len, "t1", out, cap, err);
+	return sip_options_answer(req, len, NULL, "t1", out, cap, err);
 }
 
 Test(sip_options, ok_200_copies_headers_and_tags_to)
