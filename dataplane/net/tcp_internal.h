@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "tcp.h"
+#include "twheel.h"
 #include "tcp_seq.h"
 
 struct rte_mbuf;
@@ -92,27 +93,10 @@ void tcp_rto_sample(struct tcp_rto *r, uint32_t rtt_us);
 void tcp_rto_backoff(struct tcp_rto *r);
 uint32_t tcp_rto_get(const struct tcp_rto *r);
 
-/* ---- timer wheel, 1 ms ticks (tcp_wheel.c) ---- */
-struct tcp_tnode {
-	struct tcp_tnode *next, **pprev;
-	uint64_t expire;
-};
-
-struct tcp_wheel {
-	struct tcp_tnode **slots;
-	uint32_t mask;
-	uint64_t cur;		/* next tick to process */
-};
-
-typedef void (*tcp_wheel_fn)(struct tcp_tnode *n, void *ctx);
-
-int tcp_wheel_init(struct tcp_wheel *w, uint32_t nslots, uint64_t now, int socket_id);
-void tcp_wheel_fini(struct tcp_wheel *w);
-void tcp_wheel_schedule(struct tcp_wheel *w, struct tcp_tnode *n, uint64_t expire);
-void tcp_wheel_cancel(struct tcp_tnode *n);
-static inline bool tcp_wheel_pending(const struct tcp_tnode *n) { return n->pprev != NULL; }
-/* Fire every node with expire <= now; returns how many fired. */
-unsigned tcp_wheel_advance(struct tcp_wheel *w, uint64_t now, tcp_wheel_fn fn, void *ctx);
+/* ---- timer wheel, 1 ms ticks: the shared wheel (lib/twheel.h) with its
+ * slots on the stack's NUMA socket (tcp_wheel.c) ---- */
+int tcp_wheel_init(struct twheel *w, uint32_t nslots, uint64_t now, int socket_id);
+void tcp_wheel_fini(struct twheel *w);
 
 /* ---- SYN cookies (tcp_cookie.c) ---- */
 uint64_t tcp_siphash(const uint8_t key[16], const void *msg, size_t len);
@@ -171,7 +155,7 @@ struct tcp_conn {
 	struct tcp_conn *fnext;		/* free or reap list */
 	struct tcp_conn *tw_next, *tw_prev;	/* TIME_WAIT list, oldest first */
 	struct tcp_stack *st;
-	struct tcp_tnode tnode;
+	struct twheel_node tnode;
 	uint64_t tdl[TCP_T_N];		/* deadlines in ms, 0 = off */
 
 	uint32_t laddr, raddr;
@@ -228,7 +212,7 @@ struct tcp_fault {
 struct tcp_stack {
 	struct tcp_config cfg;
 	uint64_t now_ms, now_us;
-	struct tcp_wheel wheel;
+	struct twheel wheel;
 
 	struct tcp_conn *conns;
 	uint8_t *bufmem;

@@ -17,9 +17,9 @@ static void reschedule(struct tcp_conn *c)
 		if (c->tdl[k] != 0 && (min == 0 || c->tdl[k] < min))
 			min = c->tdl[k];
 	if (min == 0)
-		tcp_wheel_cancel(&c->tnode);
-	else if (!tcp_wheel_pending(&c->tnode) || c->tnode.expire != min)
-		tcp_wheel_schedule(&c->st->wheel, &c->tnode, min);
+		twheel_cancel(&c->tnode);
+	else if (!twheel_pending(&c->tnode) || c->tnode.expire != min)
+		twheel_schedule(&c->st->wheel, &c->tnode, min);
 }
 
 void tcp_timer_set(struct tcp_conn *c, int kind, uint32_t delay_ms)
@@ -40,7 +40,7 @@ void tcp_timer_clear_all(struct tcp_conn *c)
 {
 	for (int k = 0; k < TCP_T_N; k++)
 		c->tdl[k] = 0;
-	tcp_wheel_cancel(&c->tnode);
+	twheel_cancel(&c->tnode);
 }
 
 void tcp_timer_arm_retx(struct tcp_conn *c)
@@ -152,7 +152,7 @@ static void on_2msl(struct tcp_conn *c)
 	}
 }
 
-static void fire(struct tcp_tnode *n, void *ctx)
+static void fire(struct twheel_node *n, void *ctx)
 {
 	struct tcp_conn *c = (struct tcp_conn *)((char *)n - offsetof(struct tcp_conn, tnode));
 	uint64_t now = c->st->now_ms;
@@ -184,5 +184,5 @@ static void fire(struct tcp_tnode *n, void *ctx)
 
 void tcp_timers_run(struct tcp_stack *st)
 {
-	(void)tcp_wheel_advance(&st->wheel, st->now_ms, fire, NULL);
+	(void)twheel_advance(&st->wheel, st->now_ms, fire, NULL);
 }

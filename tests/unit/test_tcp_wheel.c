@@ -8,7 +8,7 @@
 #include "test_tcp_harness.h"
 
 struct rec {
-	struct tcp_tnode n;
+	struct twheel_node n;
 	uint64_t fired_at;
 	int count;
 	int rearm;
@@ -16,22 +16,22 @@ struct rec {
 
 static uint64_t clock_now;
 
-static void fire(struct tcp_tnode *n, void *ctx)
+static void fire(struct twheel_node *n, void *ctx)
 {
 	struct rec *r = (struct rec *)n;
-	struct tcp_wheel *w = ctx;
+	struct twheel *w = ctx;
 
 	r->fired_at = clock_now;
 	r->count++;
 	if (r->rearm-- > 0)
-		tcp_wheel_schedule(w, n, clock_now + 10);
+		twheel_schedule(w, n, clock_now + 10);
 }
 
-static void step_to(struct tcp_wheel *w, uint64_t t)
+static void step_to(struct twheel *w, uint64_t t)
 {
 	while (clock_now < t) {
 		clock_now++;
-		tcp_wheel_advance(w, clock_now, fire, w);
+		twheel_advance(w, clock_now, fire, w);
 	}
 }
 
@@ -39,14 +39,14 @@ TestSuite(tcp_wheel, .init = test_eal_init);
 
 Test(tcp_wheel, fires_on_time)
 {
-	struct tcp_wheel w;
+	struct twheel w;
 	struct rec r[3] = { 0 };
 
 	clock_now = 100;
 	cr_assert_eq(tcp_wheel_init(&w, 64, clock_now, SOCKET_ID_ANY), 0);
-	tcp_wheel_schedule(&w, &r[0].n, 105);
-	tcp_wheel_schedule(&w, &r[1].n, 100 + 64 * 3 + 5);	/* three turns later */
-	tcp_wheel_schedule(&w, &r[2].n, 150);
+	twheel_schedule(&w, &r[0].n, 105);
+	twheel_schedule(&w, &r[1].n, 100 + 64 * 3 + 5);	/* three turns later */
+	twheel_schedule(&w, &r[2].n, 150);
 	step_to(&w, 104);
 	cr_assert_eq(r[0].count, 0);
 	step_to(&w, 105);
@@ -56,21 +56,21 @@ Test(tcp_wheel, fires_on_time)
 	cr_assert_eq(r[1].count, 1);
 	cr_assert_eq(r[1].fired_at, 100 + 64 * 3 + 5);
 	cr_assert_eq(r[2].fired_at, 150);
-	cr_assert(!tcp_wheel_pending(&r[1].n));
+	cr_assert(!twheel_pending(&r[1].n));
 	tcp_wheel_fini(&w);
 }
 
 Test(tcp_wheel, cancel_and_reschedule)
 {
-	struct tcp_wheel w;
+	struct twheel w;
 	struct rec a = { 0 }, b = { 0 };
 
 	clock_now = 0;
 	cr_assert_eq(tcp_wheel_init(&w, 16, 0, SOCKET_ID_ANY), 0);
-	tcp_wheel_schedule(&w, &a.n, 5);
-	tcp_wheel_schedule(&w, &b.n, 5);
-	tcp_wheel_cancel(&a.n);
-	tcp_wheel_schedule(&w, &b.n, 8);
+	twheel_schedule(&w, &a.n, 5);
+	twheel_schedule(&w, &b.n, 5);
+	twheel_cancel(&a.n);
+	twheel_schedule(&w, &b.n, 8);
 	step_to(&w, 7);
 	cr_assert_eq(a.count + b.count, 0);
 	step_to(&w, 20);
@@ -82,20 +82,20 @@ Test(tcp_wheel, cancel_and_reschedule)
 
 Test(tcp_wheel, long_pause_and_past)
 {
-	struct tcp_wheel w;
+	struct twheel w;
 	struct rec r[10] = { 0 };
 
 	clock_now = 0;
 	cr_assert_eq(tcp_wheel_init(&w, 16, 0, SOCKET_ID_ANY), 0);
 	for (int i = 0; i < 10; i++)
-		tcp_wheel_schedule(&w, &r[i].n, (uint64_t)i * 37 + 1);
+		twheel_schedule(&w, &r[i].n, (uint64_t)i * 37 + 1);
 	/* one call after a long gap fires everything due, once */
 	clock_now = 1000;
-	cr_assert_eq(tcp_wheel_advance(&w, clock_now, fire, &w), 10);
+	cr_assert_eq(twheel_advance(&w, clock_now, fire, &w), 10);
 	for (int i = 0; i < 10; i++)
 		cr_assert_eq(r[i].count, 1);
 	/* a deadline in the past fires on the next tick */
-	tcp_wheel_schedule(&w, &r[0].n, 3);
+	twheel_schedule(&w, &r[0].n, 3);
 	step_to(&w, 1001);
 	cr_assert_eq(r[0].count, 2);
 	tcp_wheel_fini(&w);
@@ -103,12 +103,12 @@ Test(tcp_wheel, long_pause_and_past)
 
 Test(tcp_wheel, rearm_from_callback)
 {
-	struct tcp_wheel w;
+	struct twheel w;
 	struct rec r = { .rearm = 3 };
 
 	clock_now = 0;
 	cr_assert_eq(tcp_wheel_init(&w, 8, 0, SOCKET_ID_ANY), 0);
-	tcp_wheel_schedule(&w, &r.n, 2);
+	twheel_schedule(&w, &r.n, 2);
 	step_to(&w, 100);
 	cr_assert_eq(r.count, 4);
 	cr_assert_eq(r.fired_at, 32);
