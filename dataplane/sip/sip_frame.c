@@ -4,6 +4,9 @@
  * streams, gives the body. Between messages, "\r\n\r\n" is an RFC 5626
  * keep-alive ping and a lone "\r\n" its pong.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem */
+#endif
 #include <string.h>
 
 #include "sip_msg.h"

@@ -466,4 +466,12 @@ long sip_reply_build(const struct sip_msg *req, unsigned status, const char *rea
 		     const char *to_tag, const struct sip_hdr_out *extra, unsigned n_extra,
 		     char *out, size_t cap);
 
+/* The ACK of an INVITE client transaction for a non-2xx final response
+ * (RFC 3261 17.1.1.3): the INVITE's Request-URI, its top Via only, its
+ * Route fields, From, Call-ID, the response's To (with its tag), CSeq
+ * with the INVITE's number and ACK, Max-Forwards 70, no body. Returns
+ * the length, or -1 when out is too small or the messages lack a part. */
+long sip_ack_build(const struct sip_msg *invite, const struct sip_msg *rsp, char *out,
+		   size_t cap);
+
 #endif

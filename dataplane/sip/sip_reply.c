@@ -2,7 +2,7 @@
  * sip_reply.c: a response built from a request (RFC 3261 8.2.6): the
  * status line, the Via fields, From, To, Call-ID and CSeq copied as they
  * came (To gets our tag when it has none), the caller's extra fields and
- * an empty body.
+ * an empty body. And the ACK a client transaction sends for a non-2xx.
  */
 #include <stdio.h>
 #include <string.h>
@@ -92,5 +92,36 @@ long sip_reply_build(const struct sip_msg *req, unsigned status, const char *rea
 		put(&o, "\r\n", 2);
 	}
 	put_str(&o, "Content-Length: 0\r\n\r\n");
+	return o.overflow ? -1 : (long)o.n;
+}
+
+long sip_ack_build(const struct sip_msg *invite, const struct sip_msg *rsp, char *out,
+		   size_t cap)
+{
+	struct out o = { out, 0, cap, false };
+	struct sip_list_iter it = { 0, 0 };
+	struct sip_list_item via;
+	struct sip_cseq cs;
+	char num[16];
+
+	if (!invite->is_request || invite->method != SIP_METHOD_INVITE || rsp->is_request ||
+	    invite->first[SIP_HDR_FROM] == 0 || invite->first[SIP_HDR_CALL_ID] == 0 ||
+	    rsp->first[SIP_HDR_TO] == 0 || sip_msg_cseq(invite, &cs) != 0 ||
+	    sip_list_next(invite, SIP_HDR_VIA, &it, &via) != 1)
+		return -1;
+	put_str(&o, "ACK ");
+	put(&o, invite->ruri.p, invite->ruri.len);
+	put_str(&o, " SIP/2.0\r\nVia: ");
+	put(&o, via.value.p, via.value.len);
+	put(&o, "\r\n", 2);
+	for (unsigned i = invite->first[SIP_HDR_ROUTE]; i != 0; i = invite->hdrs[i].next)
+		put_field(&o, invite, i);
+	put_field(&o, invite, invite->first[SIP_HDR_FROM]);
+	put_field(&o, rsp, rsp->first[SIP_HDR_TO]);
+	put_field(&o, invite, invite->first[SIP_HDR_CALL_ID]);
+	snprintf(num, sizeof(num), "%u", cs.num);
+	put_str(&o, "CSeq: ");
+	put_str(&o, num);
+	put_str(&o, " ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
 	return o.overflow ? -1 : (long)o.n;
 }
