@@ -302,7 +302,7 @@ static struct sip_txn *txn_new(struct sip_txn_table *tt, enum sip_txn_kind kind,
 		t->timers[i].which = i;
 	t->kind = (uint8_t)kind;
 	t->peer = *peer;
-	t->reliable = sip_tp_reliable((enum sip_transport)peer->transport);
+	t->reliable = sip_tp_reliable((enum umedge_transport)peer->transport);
 	memcpy(t->key, k->s, k->len);
 	t->key_len = k->len;
 	t->hash = fnv1a(k->s, k->len, 0xcbf29ce484222325ull);

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "umedge/modes.h"
+
 #include "sip_msg.h"
 
 enum sip_side {
@@ -29,21 +31,16 @@ enum sip_side {
 	SIP_SIDE_INTERNAL = 1,	  /* the voice application */
 };
 
-enum sip_transport {
-	SIP_TP_UDP = 0,
-	SIP_TP_TCP,
-	SIP_TP_TLS,
-};
-
-static inline bool sip_tp_reliable(enum sip_transport t)
+/* Transports are umedge's (umedge/modes.h): UDP, TCP, TLS. */
+static inline bool sip_tp_reliable(enum umedge_transport t)
 {
-	return t != SIP_TP_UDP;
+	return t != UMEDGE_TRANSPORT_UDP;
 }
 
 /* Where a message came from or goes to. */
 struct sip_peer {
 	uint8_t side;		  /* enum sip_side */
-	uint8_t transport;	  /* enum sip_transport */
+	uint8_t transport;	  /* enum umedge_transport */
 	uint16_t port;
 	uint32_t addr;		  /* IPv4, host order */
 	uint64_t conn;		  /* stream connection handle, 0: none */

@@ -79,9 +79,9 @@ static void rec_terminated(void *user, struct sip_txn *t)
 
 static const struct sip_txn_ops ops = { rec_send, rec_response, rec_failure, rec_terminated };
 static const struct sip_txn_config cfg = SIP_TXN_CONFIG_DEFAULT_INIT;
-static const struct sip_peer gw_udp = { SIP_SIDE_EXTERNAL, SIP_TP_UDP, 5060, 0xc000020a, 0 };
-static const struct sip_peer gw_tls = { SIP_SIDE_EXTERNAL, SIP_TP_TLS, 5061, 0xc000020a, 7 };
-static const struct sip_peer app_udp = { SIP_SIDE_INTERNAL, SIP_TP_UDP, 5060, 0xc6336414, 0 };
+static const struct sip_peer gw_udp = { SIP_SIDE_EXTERNAL, UMEDGE_TRANSPORT_UDP, 5060, 0xc000020a, 0 };
+static const struct sip_peer gw_tls = { SIP_SIDE_EXTERNAL, UMEDGE_TRANSPORT_TLS, 5061, 0xc000020a, 7 };
+static const struct sip_peer app_udp = { SIP_SIDE_INTERNAL, UMEDGE_TRANSPORT_UDP, 5060, 0xc6336414, 0 };
 
 static struct sip_txn_table *table(const struct sip_txn_config *c)
 {
@@ -427,7 +427,7 @@ Test(sip_txn, client_invite_reliable_no_retransmission)
 	size_t n = our_request(req, sizeof(req), "INVITE", "z9hG4bKc2");
 	struct sip_peer app_tcp = app_udp;
 
-	app_tcp.transport = SIP_TP_TCP;
+	app_tcp.transport = UMEDGE_TRANSPORT_TCP;
 	cr_assert_eq(sip_txn_client_start(tt, req, n, &app_tcp, NULL, &ct), 0);
 	run_until(tt, w.now + 32000);
 	cr_expect_eq(w.n_sent, 1);
