@@ -229,6 +229,13 @@ struct dp_snapshot *snapshot_from_json(const json_t *obj, uint64_t version,
 	    parse_certificate(s, json_object_get(obj, "certificate"), err, errlen) != 0)
 		goto fail;
 	s->trust_pem = dup_str(obj, "trust_pem");
+	{
+		const json_t *ss = json_object_get(obj, "start_secured");
+
+		/* an integer 0/1 from control; absent in older pushes: 0 */
+		s->start_secured = json_is_integer(ss) ? json_integer_value(ss) != 0
+						       : json_is_true(ss);
+	}
 	return s;
 fail:
 	snapshot_free(s);

@@ -45,6 +45,9 @@ struct snapshot_hunt_group {
 struct dp_snapshot {
 	uint64_t version;
 	char fqdn[CONFIG_FQDN_MAX];
+	/* the legacy mode, used while no dial plan is associated: secured (1)
+	 * or unsecured (0) */
+	bool start_secured;
 	/* open ports, for the stack's demultiplexing: bit p set = port p */
 	uint64_t udp_open[65536 / 64];
 	uint64_t tcp_open[65536 / 64];

@@ -19,7 +19,10 @@
 	X(DataplaneDisconnected, "warning")          \
 	/* raised by the dataplane, written by control */ \
 	X(TlsPeerRejected, "warning")                \
-	X(MediaSessionIdle, "warning")
+	X(MediaSessionIdle, "warning")               \
+	X(SipUnknownGateway, "warning")              \
+	X(SipNoDialPlan, "warning")                  \
+	X(VoipSecurityMismatch, "warning")
 
 enum umedge_event_id {
 #define UMEDGE_EVENT_ENUM(name, sev) UMEDGE_EV_##name,
