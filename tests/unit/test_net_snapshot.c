@@ -12,7 +12,7 @@
 TestSuite(snapshot, .init = h_setup, .fini = h_teardown);
 
 static const char *good =
-	"{\"version\": 3, \"fqdn\": \"um1.example.test\","
+	"{\"version\": 3, \"fqdn\": \"um1.example.test\", \"start_secured\": 1,"
 	" \"listeners\": [{\"transport\": \"udp\", \"port\": 5060, \"dial_plans\": [\"f\"]},"
 	"                 {\"transport\": \"tls\", \"port\": 5061, \"dial_plans\": [\"c\"]}],"
 	" \"dial_plans\": [{\"name\": \"c\", \"voip_security\": \"secured\", \"associated\": true,"
@@ -43,6 +43,7 @@ Test(snapshot, parses_control_snapshot)
 	cr_assert_not_null(s, "%s", err);
 	cr_assert_eq(s->version, 3);
 	cr_assert_str_eq(s->fqdn, "um1.example.test");
+	cr_assert(s->start_secured);
 	cr_assert_eq(s->n_listeners, 2);
 	cr_assert(snapshot_port_open(s->udp_open, 5060));
 	cr_assert(!snapshot_port_open(s->udp_open, 5061));
