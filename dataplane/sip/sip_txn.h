@@ -49,11 +49,11 @@ struct sip_peer {
 /* Times in ms; t1/t2/t4 as RFC 3261 17.1.1.1 (defaults 500, 4000, 5000). */
 struct sip_txn_config {
 	uint32_t t1_ms, t2_ms, t4_ms;
-	uint32_t timer_c_ms;	  /* proxy INVITE timer C (> 3 min), 0: off */
+	uint32_t timer_c_ms;	  /* proxy INVITE timer C, > 3 min (RFC 3261 16.6), 0: off */
 	uint32_t max_txns;	  /* the table's bound */
 };
 
-#define SIP_TXN_CONFIG_DEFAULT_INIT { 500, 4000, 5000, 180000, 4096 }
+#define SIP_TXN_CONFIG_DEFAULT_INIT { 500, 4000, 5000, 181000, 4096 }
 
 enum sip_txn_kind {
 	SIP_TXN_SERVER_INVITE,
