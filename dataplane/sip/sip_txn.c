@@ -757,6 +757,12 @@ const struct sip_peer *sip_txn_peer(const struct sip_txn *t)
 	return &t->peer;
 }
 
+const char *sip_txn_message(const struct sip_txn *t, size_t *len)
+{
+	*len = t->msg_len;
+	return t->msg;
+}
+
 void *sip_txn_tu(const struct sip_txn *t)
 {
 	return t->tu;

@@ -171,6 +171,9 @@ enum sip_txn_kind sip_txn_kind(const struct sip_txn *t);
 enum sip_txn_state sip_txn_state(const struct sip_txn *t);
 const struct sip_peer *sip_txn_peer(const struct sip_txn *t);
 void *sip_txn_tu(const struct sip_txn *t);
+/* The message the transaction keeps: a client's request, a server's last
+ * response (NULL before it has one). */
+const char *sip_txn_message(const struct sip_txn *t, size_t *len);
 void sip_txn_set_tu(struct sip_txn *t, void *tu);
 /* End t now (the user gives up on it); its terminated callback runs. */
 void sip_txn_terminate(struct sip_txn *t);

@@ -1,0 +1,841 @@
+/*
+ * sip_proxy.c: see sip_proxy.h. Requests go through RFC 3261 16.3 (checks),
+ * 16.4 (our Route values removed), the dial-plan policy, 16.6 (Via,
+ * Max-Forwards, Record-Route) and a client transaction; responses come
+ * back through the client transaction to the server one (16.7). A pair of
+ * transactions is tied by a struct fwd.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sip_proxy.h"
+
+#define EVENT_SLOTS 64
+#define EVENT_GAP_MS 1000	  /* one event per second per event and gateway */
+
+/* A forwarded request: the server transaction it came in, the client one
+ * it went out in. Freed when both have ended. */
+struct fwd {
+	struct fwd *next_free;
+	struct sip_txn *st, *ct;
+	bool invite, answered;
+};
+
+struct sip_proxy {
+	struct sip_proxy_config cfg;
+	struct sip_limits lim;
+	struct sip_proxy_io io;
+	struct sip_txn_table *tt;
+	struct fwd *fwds, *free_fwd;
+	struct sip_proxy_stats stats;
+	const struct dp_snapshot *snap; /* during one input only */
+	uint64_t now, seq;
+	struct {
+		uint64_t key, last_ms;
+	} ev[EVENT_SLOTS];
+	struct sip_msg m, r;	  /* the message in hand, a response to it */
+	struct sip_edits ed;
+	size_t out_cap;
+	char *out;
+};
+
+/* ---- small helpers ---- */
+
+static uint64_t fnv(const void *p, size_t n, uint64_t h)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static void ip_str(char *buf, size_t len, uint32_t addr)
+{
+	struct in_addr a = { htonl(addr) };
+
+	if (inet_ntop(AF_INET, &a, buf, (socklen_t)len) == NULL)
+		snprintf(buf, len, "0.0.0.0");
+}
+
+static const char *tp_upper(unsigned tp)
+{
+	static const char *const n[] = { "UDP", "TCP", "TLS" };
+
+	return tp < 3 ? n[tp] : "UDP";
+}
+
+static uint8_t tp_of(struct sip_str t)
+{
+	if (t.len == 3 && strncasecmp(t.p, "tls", 3) == 0)
+		return UMEDGE_TRANSPORT_TLS;
+	if (t.len == 3 && strncasecmp(t.p, "tcp", 3) == 0)
+		return UMEDGE_TRANSPORT_TCP;
+	return UMEDGE_TRANSPORT_UDP;
+}
+
+static void event(struct sip_proxy *px, enum umedge_event_id id, const char *gateway,
+		  const char *detail)
+{
+	uint64_t key = fnv(gateway, strlen(gateway), fnv(&id, sizeof(id), 0xcbf29ce484222325ull));
+	unsigned slot = (unsigned)(key % EVENT_SLOTS);
+
+	if (px->io.event == NULL)
+		return;
+	if (px->ev[slot].key == key && px->now - px->ev[slot].last_ms < EVENT_GAP_MS) {
+		px->stats.events_suppressed++;
+		return;
+	}
+	px->ev[slot].key = key;
+	px->ev[slot].last_ms = px->now;
+	px->io.event(px->io.arg, id, detail);
+}
+
+static void to_tag(struct sip_proxy *px, char *buf, size_t len)
+{
+	snprintf(buf, len, "um%u.%llx", px->cfg.worker, (unsigned long long)++px->seq);
+}
+
+/* A response to m sent outside any transaction (to where m came from). */
+static void reply_stateless(struct sip_proxy *px, const struct sip_msg *m,
+			    const struct sip_peer *to, unsigned status, const char *reason,
+			    const struct sip_hdr_out *extra, unsigned n_extra)
+{
+	char tag[32];
+	long n;
+
+	if (!m->is_request || m->method == SIP_METHOD_ACK)
+		return;
+	to_tag(px, tag, sizeof(tag));
+	n = sip_reply_build(m, status, reason, tag, extra, n_extra, px->out, px->out_cap);
+	if (n > 0 && px->io.send(px->io.arg, to, px->out, (size_t)n) == 0)
+		px->stats.stateless_responses++;
+}
+
+/* A response to m in its server transaction. */
+static void reply(struct sip_proxy *px, struct sip_txn *st, const struct sip_msg *m,
+		  unsigned status, const char *reason, const struct sip_hdr_out *extra,
+		  unsigned n_extra)
+{
+	char tag[32];
+	long n;
+
+	to_tag(px, tag, sizeof(tag));
+	n = sip_reply_build(m, status, reason, tag, extra, n_extra, px->out, px->out_cap);
+	if (n > 0)
+		(void)sip_txn_server_respond(st, px->out, (size_t)n);
+}
+
+/* ---- transactions' user ---- */
+
+static struct fwd *fwd_new(struct sip_proxy *px)
+{
+	struct fwd *f = px->free_fwd;
+
+	if (f != NULL) {
+		px->free_fwd = f->next_free;
+		memset(f, 0, sizeof(*f));
+	}
+	return f;
+}
+
+static void fwd_release(struct sip_proxy *px, struct fwd *f)
+{
+	if (f->st != NULL || f->ct != NULL)
+		return;
+	f->next_free = px->free_fwd;
+	px->free_fwd = f;
+}
+
+static void on_terminated(void *arg, struct sip_txn *t)
+{
+	struct sip_proxy *px = arg;
+	struct fwd *f = sip_txn_tu(t);
+
+	if (f == NULL)
+		return;
+	if (f->st == t)
+		f->st = NULL;
+	if (f->ct == t)
+		f->ct = NULL;
+	fwd_release(px, f);
+}
+
+static int txn_send(void *arg, const struct sip_peer *to, const char *buf, size_t len)
+{
+	struct sip_proxy *px = arg;
+
+	return px->io.send(px->io.arg, to, buf, len);
+}
+
+/* The CANCEL of the INVITE a client transaction carries (RFC 3261 9.1):
+ * its Request-URI, top Via, Route, From, To, Call-ID, CSeq number. */
+static void send_cancel(struct sip_proxy *px, struct sip_txn *ct)
+{
+	static __thread struct sip_msg inv;
+	struct sip_list_iter it = { 0, 0 };
+	struct sip_list_item via;
+	struct sip_cseq cs;
+	struct sip_txn *cancel;
+	size_t len;
+	const char *req = sip_txn_message(ct, &len);
+	char buf[4096];
+	int n;
+
+	if (req == NULL || sip_msg_parse(&inv, req, len, &px->lim) != SIP_E_OK ||
+	    sip_msg_cseq(&inv, &cs) != 0 || sip_list_next(&inv, SIP_HDR_VIA, &it, &via) != 1)
+		return;
+	n = snprintf(buf, sizeof(buf), "CANCEL %.*s SIP/2.0\r\nVia: %.*s\r\n", (int)inv.ruri.len,
+		     inv.ruri.p, (int)via.value.len, via.value.p);
+	for (unsigned i = inv.first[SIP_HDR_ROUTE]; n > 0 && i != 0; i = inv.hdrs[i].next)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%.*s",
+			      (int)(inv.hdrs[i].end - inv.hdrs[i].off), inv.buf + inv.hdrs[i].off);
+	if (n <= 0 || (size_t)n >= sizeof(buf))
+		return;
+	n += snprintf(buf + n, sizeof(buf) - (size_t)n,
+		      "%.*s%.*s%.*sCSeq: %u CANCEL\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+		      (int)(inv.hdrs[inv.first[SIP_HDR_FROM]].end -
+			    inv.hdrs[inv.first[SIP_HDR_FROM]].off),
+		      inv.buf + inv.hdrs[inv.first[SIP_HDR_FROM]].off,
+		      (int)(inv.hdrs[inv.first[SIP_HDR_TO]].end - inv.hdrs[inv.first[SIP_HDR_TO]].off),
+		      inv.buf + inv.hdrs[inv.first[SIP_HDR_TO]].off,
+		      (int)(inv.hdrs[inv.first[SIP_HDR_CALL_ID]].end -
+			    inv.hdrs[inv.first[SIP_HDR_CALL_ID]].off),
+		      inv.buf + inv.hdrs[inv.first[SIP_HDR_CALL_ID]].off, cs.num);
+	if (n <= 0 || (size_t)n >= sizeof(buf))
+		return;
+	(void)sip_txn_client_start(px->tt, buf, (size_t)n, sip_txn_peer(ct), NULL, &cancel);
+}
+
+static void on_response(void *arg, struct sip_txn *ct, const struct sip_msg *rsp,
+			const struct sip_peer *from)
+{
+	struct sip_proxy *px = arg;
+	struct fwd *f = sip_txn_tu(ct);
+	struct sip_edits *ed = &px->ed;
+	long n;
+
+	(void)from;
+	if (f == NULL || f->st == NULL || rsp->status == 100)
+		return; /* 100 is hop by hop; a CANCEL's answer is ours */
+	sip_edits_init(ed, rsp);
+	sip_edit_via_pop(ed);
+	n = sip_edits_apply(ed, px->out, px->out_cap);
+	if (n < 0 || sip_txn_server_respond(f->st, px->out, (size_t)n) != 0)
+		return;
+	px->stats.forwarded_responses++;
+	if (rsp->status >= 200)
+		f->answered = true;
+}
+
+static void on_failure(void *arg, struct sip_txn *ct, enum sip_txn_failure why)
+{
+	struct sip_proxy *px = arg;
+	struct fwd *f = sip_txn_tu(ct);
+	static __thread struct sip_msg req;
+	size_t len;
+	const char *buf;
+
+	if (f == NULL || f->st == NULL || f->answered)
+		return;
+	if (why == SIP_TXN_TIMER_C)
+		send_cancel(px, ct);
+	/* answer from the request we forwarded: its Vias below ours are the
+	 * caller's, so build from the server side's own copy instead */
+	buf = sip_txn_message(ct, &len);
+	if (buf == NULL || sip_msg_parse(&req, buf, len, &px->lim) != SIP_E_OK)
+		return;
+	{
+		struct sip_edits ed;
+		char tag[32];
+		long n;
+		static __thread char tmp[65536];
+
+		/* the forwarded request minus our Via is the received one's
+		 * header set: a response to it goes back up */
+		sip_edits_init(&ed, &req);
+		sip_edit_via_pop(&ed);
+		n = sip_edits_apply(&ed, tmp, sizeof(tmp));
+		if (n < 0 || sip_msg_parse(&req, tmp, (size_t)n, &px->lim) != SIP_E_OK)
+			return;
+		to_tag(px, tag, sizeof(tag));
+		n = sip_reply_build(&req, why == SIP_TXN_TRANSPORT ? 503 : 408,
+				    why == SIP_TXN_TRANSPORT ? "Service Unavailable" : "Request Timeout",
+				    tag, NULL, 0, px->out, px->out_cap);
+		if (n > 0 && sip_txn_server_respond(f->st, px->out, (size_t)n) == 0)
+			f->answered = true;
+	}
+}
+
+/* ---- the proxy ---- */
+
+struct sip_proxy *sip_proxy_new(const struct sip_proxy_config *cfg, const struct sip_proxy_io *io,
+				uint64_t now_ms)
+{
+	static const struct sip_txn_ops txn_ops = { txn_send, on_response, on_failure,
+						    on_terminated };
+	struct sip_proxy *px;
+
+	if (cfg == NULL || io == NULL || io->send == NULL || cfg->port == 0 || cfg->tls_port == 0)
+		return NULL;
+	px = calloc(1, sizeof(*px));
+	if (px == NULL)
+		return NULL;
+	px->cfg = *cfg;
+	px->lim = cfg->limits != NULL ? *cfg->limits : sip_limits_default;
+	px->io = *io;
+	px->now = now_ms;
+	px->out_cap = px->lim.max_message + 4096;
+	px->out = malloc(px->out_cap);
+	px->fwds = calloc(cfg->txn.max_txns ? cfg->txn.max_txns : 1, sizeof(*px->fwds));
+	px->tt = sip_txn_table_new(&cfg->txn, &txn_ops, px, now_ms);
+	if (px->out == NULL || px->fwds == NULL || px->tt == NULL) {
+		sip_proxy_free(px);
+		return NULL;
+	}
+	for (uint32_t i = cfg->txn.max_txns; i-- > 0;) {
+		px->fwds[i].next_free = px->free_fwd;
+		px->free_fwd = &px->fwds[i];
+	}
+	return px;
+}
+
+void sip_proxy_free(struct sip_proxy *px)
+{
+	if (px == NULL)
+		return;
+	sip_txn_table_free(px->tt);
+	free(px->fwds);
+	free(px->out);
+	free(px);
+}
+
+const struct sip_proxy_stats *sip_proxy_stats(const struct sip_proxy *px)
+{
+	return &px->stats;
+}
+
+unsigned sip_proxy_transactions(const struct sip_proxy *px)
+{
+	return sip_txn_count(px->tt);
+}
+
+void sip_proxy_advance(struct sip_proxy *px, uint64_t now_ms)
+{
+	px->now = now_ms;
+	sip_txn_advance(px->tt, now_ms);
+}
+
+static bool is_us(const struct sip_proxy *px, const struct sip_uri *u)
+{
+	return u->ipv4 != 0 && (u->ipv4 == px->cfg.addr[0] || u->ipv4 == px->cfg.addr[1]);
+}
+
+/* The value of a URI parameter ("um") in u's parameters, or NULL. */
+static struct sip_str uri_param(const struct sip_uri *u, const char *name)
+{
+	size_t nl = strlen(name);
+	const char *p = u->params.p, *e;
+
+	if (p == NULL)
+		return (struct sip_str){ NULL, 0 };
+	e = p + u->params.len;
+	while (p < e) {
+		const char *end = memchr(p, ';', (size_t)(e - p));
+
+		if (end == NULL)
+			end = e;
+		if ((size_t)(end - p) > nl && memcmp(p, name, nl) == 0 && p[nl] == '=')
+			return (struct sip_str){ p + nl + 1, (uint32_t)(end - p - (long)nl - 1) };
+		p = end + 1;
+	}
+	return (struct sip_str){ NULL, 0 };
+}
+
+/* Our branch for m (RFC 3261 16.6 step 8): a hash of the Request-URI,
+ * the tags, Call-ID and CSeq number, not of the Vias, so that the same
+ * request coming back through a loop gets the same branch (16.3 step 4)
+ * while a spiral (a new Request-URI) does not. */
+static void branch_of(struct sip_proxy *px, const struct sip_msg *m, char *buf, size_t len)
+{
+	struct sip_nameaddr na;
+	struct sip_cseq cs;
+	struct sip_str cid = { "", 0 };
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	h = fnv(m->ruri.p, m->ruri.len, h);
+	if (sip_msg_from(m, &na) == 0 && na.tag.p)
+		h = fnv(na.tag.p, na.tag.len, h);
+	if (sip_msg_to(m, &na) == 0 && na.tag.p)
+		h = fnv(na.tag.p, na.tag.len, h);
+	if (sip_msg_call_id(m, &cid) == 0)
+		h = fnv(cid.p, cid.len, h);
+	if (sip_msg_cseq(m, &cs) == 0)
+		h = fnv(&cs.num, sizeof(cs.num), h);
+	if (m->method == SIP_METHOD_ACK)
+		h = fnv("ACK", 3, h); /* the ACK of a 2xx is a transaction of its own */
+	snprintf(buf, len, "z9hG4bKum%u.%016llx", px->cfg.worker, (unsigned long long)h);
+}
+
+static bool looped(const struct sip_proxy *px, const struct sip_msg *m, const char *branch)
+{
+	struct sip_list_iter it = { 0, 0 };
+	struct sip_list_item item;
+	struct sip_via v;
+
+	while (sip_list_next(m, SIP_HDR_VIA, &it, &item) == 1)
+		if (sip_via_parse(&v, item.value.p, item.value.len) == 0 &&
+		    (v.ipv4 == px->cfg.addr[0] || v.ipv4 == px->cfg.addr[1]) &&
+		    v.branch.len == strlen(branch) && memcmp(v.branch.p, branch, v.branch.len) == 0)
+			return true;
+	return false;
+}
+
+/* Our Route values on top (RFC 5658: one per side, consecutive): removed
+ * from the copy, the call's mode read from them (um=N), the next hop's
+ * URI in *next when a Route value remains. */
+static int strip_routes(struct sip_proxy *px, const struct sip_msg *m, int *mode,
+			struct sip_uri *next, bool *has_next)
+{
+	struct sip_list_iter it = { 0, 0 };
+	struct sip_list_item item;
+	unsigned cur_hdr = 0;
+	uint32_t del_from = 0;
+	int rc;
+
+	*has_next = false;
+	*mode = -1;
+	while ((rc = sip_list_next(m, SIP_HDR_ROUTE, &it, &item)) == 1) {
+		struct sip_nameaddr na;
+		struct sip_str um;
+
+		if (sip_nameaddr_parse(&na, item.value.p, item.value.len) != 0)
+			return -1;
+		if (item.hdr != cur_hdr) {
+			cur_hdr = item.hdr;
+			del_from = (uint32_t)(item.value.p - m->buf);
+		}
+		if (!is_us(px, &na.uri)) {
+			/* the first value not ours: drop ours before it in its field */
+			if ((uint32_t)(item.value.p - m->buf) > del_from)
+				sip_edit_delete(&px->ed, del_from,
+						(uint32_t)(item.value.p - m->buf) - del_from);
+			*next = na.uri;
+			*has_next = true;
+			return 0;
+		}
+		um = uri_param(&na.uri, "um");
+		if (um.len == 1 && um.p[0] >= '0' && um.p[0] < '0' + UMEDGE_SEC_COUNT)
+			*mode = um.p[0] - '0';
+		if (item.last_in_hdr)
+			sip_edit_header_remove(&px->ed, item.hdr);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+/* Where a URI sends us: IPv4 literal only (no DNS on the workers). */
+static bool uri_dest(const struct sip_uri *u, uint8_t side, struct sip_peer *to)
+{
+	struct sip_str t = u->transport;
+
+	if (u->ipv4 == 0)
+		return false;
+	to->side = side;
+	to->addr = u->ipv4;
+	to->conn = 0;
+	if (u->scheme == SIP_URI_SIPS || (t.p && t.len == 3 && strncasecmp(t.p, "tls", 3) == 0))
+		to->transport = UMEDGE_TRANSPORT_TLS;
+	else if (t.p && t.len == 3 && strncasecmp(t.p, "tcp", 3) == 0)
+		to->transport = UMEDGE_TRANSPORT_TCP;
+	else
+		to->transport = UMEDGE_TRANSPORT_UDP;
+	to->port = u->port ? u->port
+			   : to->transport == UMEDGE_TRANSPORT_TLS ? UMEDGE_SIPS_PORT : UMEDGE_SIP_PORT;
+	return true;
+}
+
+static uint16_t our_port(const struct sip_proxy *px, unsigned tp)
+{
+	return tp == UMEDGE_TRANSPORT_TLS ? px->cfg.tls_port : px->cfg.port;
+}
+
+/* "<sip:ADDR:PORT;transport=x;lr;um=N>" for one side. */
+static int rr_value(const struct sip_proxy *px, char *buf, size_t len, unsigned side, unsigned tp,
+		    int mode)
+{
+	char ip[INET_ADDRSTRLEN];
+	static const char *const tpl[] = { "udp", "tcp", "tls" };
+
+	ip_str(ip, sizeof(ip), px->cfg.addr[side]);
+	return snprintf(buf, len, "<sip:%s:%u;transport=%s;lr;um=%d>", ip, our_port(px, tp),
+			tpl[tp < 3 ? tp : 0], mode);
+}
+
+/* SDP, which must not pass until media is anchored: a body typed
+ * application/sdp, or a multipart one that may hold it. */
+static bool has_sdp(const struct sip_msg *m)
+{
+	struct sip_str ct;
+
+	if (m->body.len == 0 || sip_msg_content_type(m, &ct) != 0)
+		return m->body.len > 0 && m->first[SIP_HDR_CONTENT_TYPE] == 0;
+	return (ct.len >= 15 && strncasecmp(ct.p, "application/sdp", 15) == 0) ||
+	       (ct.len >= 10 && strncasecmp(ct.p, "multipart/", 10) == 0);
+}
+
+static const struct sip_hdr_out retry_after[] = { { "Retry-After", "5" } };
+
+/* Forward m (edits in px->ed already started) to `to` in a new client
+ * transaction tied to st. */
+static void forward(struct sip_proxy *px, struct sip_txn *st, const struct sip_msg *m,
+		    const struct sip_peer *to, const char *branch)
+{
+	char via[160], ip[INET_ADDRSTRLEN];
+	struct sip_txn *ct;
+	struct fwd *f;
+	long n;
+	int rc;
+
+	ip_str(ip, sizeof(ip), px->cfg.addr[to->side]);
+	snprintf(via, sizeof(via), "SIP/2.0/%s %s:%u;branch=%s;rport", tp_upper(to->transport), ip,
+		 our_port(px, to->transport), branch);
+	sip_edit_via_push(&px->ed, via, (uint32_t)strlen(via));
+	sip_edit_max_forwards_dec(&px->ed);
+	n = sip_edits_apply(&px->ed, px->out, px->out_cap);
+	if (n < 0) {
+		reply(px, st, m, 500, "Message Too Large To Forward", NULL, 0);
+		return;
+	}
+	f = fwd_new(px);
+	if (f == NULL) {
+		reply(px, st, m, 503, "Service Unavailable", retry_after, 1);
+		return;
+	}
+	f->st = st;
+	f->invite = m->method == SIP_METHOD_INVITE;
+	sip_txn_set_tu(st, f);
+	rc = sip_txn_client_start(px->tt, px->out, (size_t)n, to, f, &ct);
+	if (rc != 0) {
+		/* unreachable, table full, or a branch clash */
+		reply(px, st, m, 503, "Service Unavailable", rc == -ENOSPC ? retry_after : NULL,
+		      rc == -ENOSPC ? 1 : 0);
+		return;
+	}
+	f->ct = ct;
+	px->stats.forwarded_requests++;
+}
+
+static void refuse_policy(struct sip_proxy *px, struct sip_txn *st, const struct sip_msg *m,
+			  const struct sip_policy_result *r)
+{
+	struct sip_hdr_out warn = { "Warning", r->warning };
+
+	px->stats.refused_policy++;
+	event(px, r->event, r->gateway ? r->gateway->name : r->detail, r->detail);
+	reply(px, st, m, r->status, r->reason, &warn, r->warning[0] ? 1 : 0);
+}
+
+/* An ACK for a 2xx, or another request outside any transaction of ours:
+ * routed like an in-dialog request, without a transaction. */
+static void forward_ack(struct sip_proxy *px, const struct sip_msg *m, const struct sip_rx *rx)
+{
+	struct sip_uri next, ru;
+	struct sip_peer to;
+	char branch[48], via[160], ip[INET_ADDRSTRLEN];
+	bool has_next;
+	int mode;
+	long n;
+
+	if (has_sdp(m)) {
+		px->stats.refused_sdp++; /* an ACK cannot be answered: dropped */
+		return;
+	}
+	sip_edits_init(&px->ed, m);
+	if (strip_routes(px, m, &mode, &next, &has_next) != 0 ||
+	    (!has_next && sip_msg_ruri(m, &ru) != 0)) {
+		px->stats.dropped++;
+		return;
+	}
+	if (!uri_dest(has_next ? &next : &ru, rx->from.side ^ 1, &to) ||
+	    (rx->from.side == SIP_SIDE_EXTERNAL && mode >= 0 &&
+	     !sip_policy_transport_fits((enum umedge_security)mode,
+					(enum umedge_transport)rx->from.transport))) {
+		px->stats.dropped++;
+		return;
+	}
+	branch_of(px, m, branch, sizeof(branch));
+	ip_str(ip, sizeof(ip), px->cfg.addr[to.side]);
+	snprintf(via, sizeof(via), "SIP/2.0/%s %s:%u;branch=%s;rport", tp_upper(to.transport), ip,
+		 our_port(px, to.transport), branch);
+	sip_edit_via_push(&px->ed, via, (uint32_t)strlen(via));
+	sip_edit_max_forwards_dec(&px->ed);
+	n = sip_edits_apply(&px->ed, px->out, px->out_cap);
+	if (n > 0 && px->io.send(px->io.arg, &to, px->out, (size_t)n) == 0)
+		px->stats.forwarded_requests++;
+}
+
+static void cancel(struct sip_proxy *px, struct sip_txn *st, const struct sip_msg *m)
+{
+	struct sip_txn *inv = sip_txn_find_invite(px->tt, m);
+	struct fwd *f = inv != NULL ? sip_txn_tu(inv) : NULL;
+	static __thread struct sip_msg req;
+
+	if (inv == NULL) {
+		reply(px, st, m, 481, "Call/Transaction Does Not Exist", NULL, 0);
+		return;
+	}
+	reply(px, st, m, 200, "OK", NULL, 0);
+	if (f == NULL || f->answered)
+		return;
+	if (f->ct != NULL)
+		send_cancel(px, f->ct);
+	/* the INVITE gets its 487 now; the far side's 487 is ACKed and
+	 * absorbed by the client transaction */
+	{
+		/* the CANCEL carries the INVITE's Via, From, To, Call-ID and
+		 * CSeq number: a 487 built from it, with the method INVITE */
+		char tmp[8192], tag[32];
+		struct sip_edits ed;
+		struct sip_cseq cs;
+		char cseq[32];
+		long n;
+
+		if (sip_msg_cseq(m, &cs) != 0)
+			return;
+		snprintf(cseq, sizeof(cseq), "%u INVITE", cs.num);
+		sip_edits_init(&ed, m);
+		sip_edit_replace(&ed, m->hdrs[m->first[SIP_HDR_CSEQ]].val_off,
+				 m->hdrs[m->first[SIP_HDR_CSEQ]].val_len, cseq, (uint32_t)strlen(cseq));
+		n = sip_edits_apply(&ed, tmp, sizeof(tmp));
+		if (n < 0 || sip_msg_parse(&req, tmp, (size_t)n, &px->lim) != SIP_E_OK)
+			return;
+		to_tag(px, tag, sizeof(tag));
+		n = sip_reply_build(&req, 487, "Request Terminated", tag, NULL, 0, px->out,
+				    px->out_cap);
+		if (n > 0 && f->st != NULL && sip_txn_server_respond(f->st, px->out, (size_t)n) == 0)
+			f->answered = true;
+	}
+}
+
+static void request(struct sip_proxy *px, const struct sip_msg *m, const struct sip_rx *rx)
+{
+	const struct dp_snapshot *snap = px->snap;
+	struct sip_policy_result pr;
+	struct sip_txn *st;
+	struct sip_uri ru, next;
+	struct sip_nameaddr to_na;
+	struct sip_peer to;
+	char branch[48];
+	bool has_next, in_dialog;
+	unsigned mf;
+	int mode;
+
+	switch (sip_txn_server_recv(px->tt, m, &rx->from, &st)) {
+	case SIP_TXN_RX_NEW:
+		break;
+	case SIP_TXN_RX_ACK_2XX:
+		forward_ack(px, m, rx);
+		return;
+	case SIP_TXN_RX_FULL:
+		reply_stateless(px, m, &rx->from, 503, "Service Unavailable", retry_after, 1);
+		return;
+	case SIP_TXN_RX_UNMATCHABLE:
+		reply_stateless(px, m, &rx->from, 400, "Bad Request", NULL, 0);
+		return;
+	default:
+		return; /* absorbed */
+	}
+	if (m->method == SIP_METHOD_INVITE)
+		reply(px, st, m, 100, "Trying", NULL, 0);
+	if (m->method == SIP_METHOD_CANCEL) {
+		cancel(px, st, m);
+		return;
+	}
+	if (snap == NULL) {
+		reply(px, st, m, 503, "Service Unavailable", retry_after, 1);
+		return;
+	}
+	/* RFC 3261 16.3 */
+	if (sip_msg_max_forwards(m, &mf) == 0 && mf == 0) {
+		px->stats.too_many_hops++;
+		reply(px, st, m, 483, "Too Many Hops", NULL, 0);
+		return;
+	}
+	branch_of(px, m, branch, sizeof(branch));
+	if (looped(px, m, branch)) {
+		px->stats.loops++;
+		reply(px, st, m, 482, "Loop Detected", NULL, 0);
+		return;
+	}
+	if (m->first[SIP_HDR_PROXY_REQUIRE] != 0) {
+		/* we support no extension: every tag goes back in Unsupported */
+		struct sip_hdr_out un = { "Unsupported", "" };
+		char tags[256] = "";
+		struct sip_list_iter it = { 0, 0 };
+		struct sip_str tag;
+
+		while (sip_msg_option_tag(m, SIP_HDR_PROXY_REQUIRE, &it, &tag) == 1 &&
+		       strlen(tags) + tag.len + 2 < sizeof(tags))
+			snprintf(tags + strlen(tags), sizeof(tags) - strlen(tags), "%s%.*s",
+				 tags[0] ? ", " : "", (int)tag.len, tag.p);
+		un.value = tags;
+		px->stats.bad_extension++;
+		reply(px, st, m, 420, "Bad Extension", &un, tags[0] ? 1 : 0);
+		return;
+	}
+	if (has_sdp(m) && (m->method == SIP_METHOD_INVITE || m->method == SIP_METHOD_UPDATE ||
+			   m->method == SIP_METHOD_PRACK)) {
+		static const struct sip_hdr_out w = {
+			"Warning", "399 umedge \"media anchoring is not available yet: "
+				   "calls with SDP cannot pass\""
+		};
+
+		px->stats.refused_sdp++;
+		reply(px, st, m, 488, "Not Acceptable Here", &w, 1);
+		return;
+	}
+	/* RFC 3261 16.4: our own Route values off the top */
+	sip_edits_init(&px->ed, m);
+	if (strip_routes(px, m, &mode, &next, &has_next) != 0 || sip_msg_ruri(m, &ru) != 0) {
+		reply(px, st, m, 400, "Bad Route", NULL, 0);
+		return;
+	}
+	in_dialog = sip_msg_to(m, &to_na) == 0 && to_na.tag.p != NULL;
+	if (in_dialog && mode >= 0) {
+		/* the call keeps the mode it was set up with (in our Route) */
+		if (rx->from.side == SIP_SIDE_EXTERNAL) {
+			sip_policy_in_dialog((enum umedge_security)mode, "-", "-", &rx->from, &pr);
+			if (pr.verdict != SIP_POLICY_ACCEPT) {
+				refuse_policy(px, st, m, &pr);
+				return;
+			}
+		}
+		if (!uri_dest(has_next ? &next : &ru, rx->from.side ^ 1, &to)) {
+			reply(px, st, m, 404, "Not Found", NULL, 0);
+			return;
+		}
+		forward(px, st, m, &to, branch);
+		return;
+	}
+	if (rx->from.side == SIP_SIDE_EXTERNAL) {
+		sip_policy_inbound(snap, &rx->from, rx->tls_names, rx->n_names, ru.user, &pr);
+		if (pr.verdict != SIP_POLICY_ACCEPT) {
+			refuse_policy(px, st, m, &pr);
+			return;
+		}
+		if (!snap->has_application) {
+			reply(px, st, m, 503, "Application Not Configured", NULL, 0);
+			return;
+		}
+		to = (struct sip_peer){ SIP_SIDE_INTERNAL, (uint8_t)snap->app_transport,
+					snap->app_port, ntohl(snap->app_addr), 0 };
+		mode = pr.mode;
+	} else {
+		enum umedge_transport tp;
+
+		if (!sip_policy_outbound(snap, ru.host, ru.ipv4, &pr, &tp)) {
+			reply(px, st, m, 404, "Not A Gateway", NULL, 0);
+			return;
+		}
+		if (pr.verdict != SIP_POLICY_ACCEPT) {
+			refuse_policy(px, st, m, &pr);
+			return;
+		}
+		to = (struct sip_peer){ SIP_SIDE_EXTERNAL, (uint8_t)tp,
+					pr.gateway->port ? pr.gateway->port
+					: tp == UMEDGE_TRANSPORT_TLS ? UMEDGE_SIPS_PORT
+								     : UMEDGE_SIP_PORT,
+					ntohl(pr.gateway->addr), 0 };
+		mode = pr.mode;
+	}
+	if (!in_dialog && (m->method == SIP_METHOD_INVITE || m->method == SIP_METHOD_SUBSCRIBE ||
+			   m->method == SIP_METHOD_REFER)) {
+		/* RFC 5658 double Record-Route: the far side's value on top */
+		char rr[128];
+
+		rr_value(px, rr, sizeof(rr), to.side, to.transport, mode);
+		sip_edit_record_route_push(&px->ed, rr, (uint32_t)strlen(rr));
+		rr_value(px, rr, sizeof(rr), rx->from.side, rx->from.transport, mode);
+		sip_edit_record_route_push(&px->ed, rr, (uint32_t)strlen(rr));
+	}
+	forward(px, st, m, &to, branch);
+}
+
+/* A response no client transaction took: routed back by its Via. */
+static void stray_response(struct sip_proxy *px, const struct sip_msg *m)
+{
+	struct sip_list_iter it = { 0, 0 };
+	struct sip_list_item item;
+	struct sip_via ours, up;
+	struct sip_peer to;
+	long n;
+
+	if (sip_list_next(m, SIP_HDR_VIA, &it, &item) != 1 ||
+	    sip_via_parse(&ours, item.value.p, item.value.len) != 0 ||
+	    (ours.ipv4 != px->cfg.addr[0] && ours.ipv4 != px->cfg.addr[1]) ||
+	    sip_list_next(m, SIP_HDR_VIA, &it, &item) != 1 ||
+	    sip_via_parse(&up, item.value.p, item.value.len) != 0) {
+		px->stats.dropped++;
+		return;
+	}
+	to.side = ours.ipv4 == px->cfg.addr[SIP_SIDE_EXTERNAL] ? SIP_SIDE_INTERNAL
+							       : SIP_SIDE_EXTERNAL;
+	to.transport = tp_of(up.transport);
+	to.addr = up.received.p ? sip_ipv4_parse(up.received.p, up.received.len) : up.ipv4;
+	to.port = up.rport_value > 0 ? (uint16_t)up.rport_value
+				     : up.port ? up.port
+					       : to.transport == UMEDGE_TRANSPORT_TLS ? UMEDGE_SIPS_PORT
+										 : UMEDGE_SIP_PORT;
+	to.conn = 0;
+	if (to.addr == 0) {
+		px->stats.dropped++;
+		return;
+	}
+	sip_edits_init(&px->ed, m);
+	sip_edit_via_pop(&px->ed);
+	n = sip_edits_apply(&px->ed, px->out, px->out_cap);
+	if (n > 0 && px->io.send(px->io.arg, &to, px->out, (size_t)n) == 0)
+		px->stats.forwarded_responses++;
+}
+
+void sip_proxy_input(struct sip_proxy *px, const struct dp_snapshot *snap,
+		     const struct sip_rx *rx, const char *buf, size_t len, uint64_t now_ms)
+{
+	struct sip_msg *m = &px->m;
+	enum sip_error e;
+
+	px->now = now_ms;
+	px->snap = snap;
+	sip_txn_advance(px->tt, now_ms);
+	e = sip_msg_parse(m, buf, len, &px->lim);
+	if (e == SIP_E_OK)
+		e = sip_msg_check(m);
+	if (m->is_request)
+		px->stats.requests++;
+	else
+		px->stats.responses++;
+	if (e != SIP_E_OK) {
+		px->stats.malformed++;
+		px->stats.errors[e]++;
+		/* a request we can answer gets the reason; past a limit, nothing */
+		if (e != SIP_E_TOO_BIG && e != SIP_E_TOO_MANY_HEADERS &&
+		    e != SIP_E_HEADER_TOO_LONG && e != SIP_E_TOO_MANY_VIAS && m->is_request &&
+		    m->first[SIP_HDR_VIA] && m->first[SIP_HDR_FROM] && m->first[SIP_HDR_TO] &&
+		    m->first[SIP_HDR_CALL_ID] && m->first[SIP_HDR_CSEQ])
+			reply_stateless(px, m, &rx->from, (unsigned)sip_error_status(e),
+					sip_error_reason(e), NULL, 0);
+		px->snap = NULL;
+		return;
+	}
+	if (m->is_request)
+		request(px, m, rx);
+	else if (sip_txn_client_recv(px->tt, m, &rx->from) != 0)
+		stray_response(px, m);
+	px->snap = NULL;
+}

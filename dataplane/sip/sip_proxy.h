@@ -1,0 +1,106 @@
+/*
+ * sip_proxy.h: the transaction-stateful proxy of one worker (RFC 3261
+ * section 16) between the gateways (external side) and the voice
+ * application (internal side), free of I/O. It stands on the message
+ * layer (sip_msg.h), the transactions (sip_txn.h) and the dial-plan
+ * policy (sip_policy.h).
+ *
+ * In: one message's bytes with where they came from, the snapshot the
+ * worker holds, and the time. Out: sends through io.send, events through
+ * io.event. Nothing blocks, nothing waits on control.
+ *
+ * What it does today: 100 Trying for INVITE; its own Via with a branch
+ * derived from the request (so a looped request is recognised, 482);
+ * Max-Forwards (483 at 0, decremented); 420 for any Proxy-Require;
+ * double Record-Route (RFC 5658) on dialog-creating requests, each value
+ * carrying the call's security mode; loose routing of in-dialog requests
+ * (our own Route values removed); responses routed back through the
+ * transactions, or by Via when stray; ACK of a 2xx end to end, of a
+ * non-2xx hop by hop; CANCEL answered 200, sent on, and the INVITE
+ * answered 487; 408 on timer B, F or C, 503 when the far side cannot be
+ * reached or the table is full; the dial-plan policy on every request
+ * from the external side; the application calling out through a gateway.
+ * Until media anchoring exists, a request carrying a body (SDP) is
+ * answered 488 with a Warning.
+ */
+#ifndef UMEDGE_SIP_PROXY_H
+#define UMEDGE_SIP_PROXY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "umedge/events.h"
+
+#include "sip_msg.h"
+#include "sip_policy.h"
+#include "sip_txn.h"
+#include "snapshot.h"
+
+struct sip_proxy;
+
+struct sip_proxy_config {
+	uint32_t addr[2];	  /* our IPv4 per side (enum sip_side), host order */
+	uint16_t port;		  /* SIP over UDP and TCP, both sides: 5060 */
+	uint16_t tls_port;	  /* SIP over TLS, external side: 5061 */
+	unsigned worker;	  /* this worker's index: in branches and tags */
+	struct sip_txn_config txn;
+	const struct sip_limits *limits; /* NULL: the defaults */
+};
+
+struct sip_proxy_io {
+	/* 0, or a negative errno when the transport cannot send */
+	int (*send)(void *arg, const struct sip_peer *to, const char *buf, size_t len);
+	/* An event for control's log: id and "key=value ..." detail. The
+	 * proxy already rate-limits them per event and gateway. */
+	void (*event)(void *arg, enum umedge_event_id id, const char *detail);
+	void *arg;
+};
+
+/* Where a message came from. tls_names: the names the TLS layer verified
+ * in the peer's certificate (TLS only). */
+struct sip_rx {
+	struct sip_peer from;
+	const char *const *tls_names;
+	unsigned n_names;
+};
+
+#define SIP_PROXY_COUNTERS(X)                                                  \
+	X(requests)		    /* received */                            \
+	X(responses)		    /* received */                            \
+	X(forwarded_requests)                                                  \
+	X(forwarded_responses)                                                 \
+	X(stateless_responses)	    /* answered without a transaction */      \
+	X(refused_policy)	    /* 403 / 404 of the dial-plan policy */    \
+	X(refused_sdp)		    /* 488: media anchoring not available */   \
+	X(loops)		    /* 482 */                                 \
+	X(too_many_hops)	    /* 483 */                                 \
+	X(bad_extension)	    /* 420 */                                 \
+	X(malformed)		    /* refused by the message layer */        \
+	X(dropped)		    /* stray or unroutable, not answered */   \
+	X(events_suppressed)	    /* over the rate limit */
+
+struct sip_proxy_stats {
+#define SIP_PROXY_COUNTER_FIELD(name) uint64_t name;
+	SIP_PROXY_COUNTERS(SIP_PROXY_COUNTER_FIELD)
+#undef SIP_PROXY_COUNTER_FIELD
+	uint64_t errors[SIP_E_COUNT]; /* by message-layer reason */
+};
+
+/* NULL on a bad configuration or no memory. */
+struct sip_proxy *sip_proxy_new(const struct sip_proxy_config *cfg, const struct sip_proxy_io *io,
+				uint64_t now_ms);
+void sip_proxy_free(struct sip_proxy *px);
+
+/* One received message (a datagram, or what sip_frame() delimited). snap
+ * is the snapshot the worker holds now (NULL: every request gets 503). */
+void sip_proxy_input(struct sip_proxy *px, const struct dp_snapshot *snap,
+		     const struct sip_rx *rx, const char *buf, size_t len, uint64_t now_ms);
+/* The timers due at now_ms. */
+void sip_proxy_advance(struct sip_proxy *px, uint64_t now_ms);
+
+const struct sip_proxy_stats *sip_proxy_stats(const struct sip_proxy *px);
+/* Transactions alive (0 when every call's signalling has ended). */
+unsigned sip_proxy_transactions(const struct sip_proxy *px);
+
+#endif

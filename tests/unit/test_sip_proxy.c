@@ -1,0 +1,508 @@
+/*
+ * test_sip_proxy.c: RFC 3665 flows through the proxy, free of I/O, on an
+ * injected clock. The test plays the gateway (external side) and the
+ * voice application (internal side); every message the proxy sends is
+ * recorded, parsed and answered as the peer would.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip_proxy.h"
+
+#define EXT_ADDR 0xcb007101u /* 203.0.113.1: us, external */
+#define INT_ADDR 0xc6336401u /* 198.51.100.1: us, internal */
+#define APP_ADDR 0xc6336414u /* 198.51.100.20 */
+#define GW1_ADDR 0xc000020au /* 192.0.2.10, secured dial plans, TLS */
+#define PBX_ADDR 0xc0000214u /* 192.0.2.20, unsecured, UDP */
+
+#define MAX_SENT 64
+
+static struct {
+	uint64_t now;
+	struct {
+		struct sip_peer to;
+		char buf[4096];
+		size_t len;
+	} sent[MAX_SENT];
+	unsigned n;
+	unsigned events[UMEDGE_EV_COUNT];
+	char last_event[700];
+} net;
+
+static int net_send(void *arg, const struct sip_peer *to, const char *buf, size_t len)
+{
+	(void)arg;
+	cr_assert_lt(net.n, MAX_SENT);
+	cr_assert_lt(len, sizeof(net.sent[0].buf));
+	net.sent[net.n].to = *to;
+	memcpy(net.sent[net.n].buf, buf, len);
+	net.sent[net.n].len = len;
+	net.n++;
+	return 0;
+}
+
+static void net_event(void *arg, enum umedge_event_id id, const char *detail)
+{
+	(void)arg;
+	net.events[id]++;
+	snprintf(net.last_event, sizeof(net.last_event), "%s", detail);
+}
+
+static struct snapshot_dial_plan plans[] = {
+	{ .name = "dp-secure", .security = UMEDGE_SEC_SECURED, .associated = true },
+	{ .name = "dp-plain", .security = UMEDGE_SEC_UNSECURED, .associated = true },
+};
+static struct snapshot_gateway gws[] = {
+	{ .name = "gw1", .port = 5061, .fqdn = "gw1.example.test" },
+	{ .name = "pbx2", .port = 5060, .fqdn = "pbx2.example.test" },
+};
+static struct snapshot_hunt_group hgs[] = {
+	{ .gateway = "gw1", .pilot = "", .dial_plan = "dp-secure" },
+	{ .gateway = "pbx2", .pilot = "4000", .dial_plan = "dp-plain" },
+};
+static struct dp_snapshot snap;
+static struct sip_proxy *px;
+
+static const char *const gw1_names[] = { "gw1.example.test" };
+static const struct sip_rx from_pbx = { { SIP_SIDE_EXTERNAL, UMEDGE_TRANSPORT_UDP, 5060, PBX_ADDR, 0 },
+					NULL, 0 };
+static const struct sip_rx from_gw1_tls = { { SIP_SIDE_EXTERNAL, UMEDGE_TRANSPORT_TLS, 40001,
+					      GW1_ADDR, 11 },
+					    gw1_names, 1 };
+static const struct sip_rx from_gw1_udp = { { SIP_SIDE_EXTERNAL, UMEDGE_TRANSPORT_UDP, 5060,
+					      GW1_ADDR, 0 },
+					    NULL, 0 };
+static const struct sip_rx from_app = { { SIP_SIDE_INTERNAL, UMEDGE_TRANSPORT_UDP, 5060, APP_ADDR, 0 },
+					NULL, 0 };
+
+static void setup(void)
+{
+	static const struct sip_proxy_io io = { net_send, net_event, NULL };
+	struct sip_proxy_config cfg = {
+		.addr = { EXT_ADDR, INT_ADDR },
+		.port = 5060,
+		.tls_port = 5061,
+		.worker = 0,
+		.txn = SIP_TXN_CONFIG_DEFAULT_INIT,
+	};
+
+	memset(&net, 0, sizeof(net));
+	net.now = 1000;
+	memset(&snap, 0, sizeof(snap));
+	gws[0].addr = htonl(GW1_ADDR);
+	gws[1].addr = htonl(PBX_ADDR);
+	snap.dial_plans = plans;
+	snap.n_dial_plans = 2;
+	snap.gateways = gws;
+	snap.n_gateways = 2;
+	snap.hunt_groups = hgs;
+	snap.n_hunt_groups = 2;
+	snap.has_application = true;
+	snap.app_addr = htonl(APP_ADDR);
+	snap.app_port = 5060;
+	snap.app_transport = UMEDGE_TRANSPORT_UDP;
+	px = sip_proxy_new(&cfg, &io, net.now);
+	cr_assert_not_null(px);
+}
+
+static void teardown(void)
+{
+	if (getenv("SIP_PROXY_DUMP") != NULL)
+		for (unsigned i = 0; i < net.n; i++)
+			fprintf(stderr, "---- #%u to side %u addr %08x:%u tp %u conn %llu\n%.*s", i,
+				net.sent[i].to.side, net.sent[i].to.addr, net.sent[i].to.port,
+				net.sent[i].to.transport, (unsigned long long)net.sent[i].to.conn,
+				(int)net.sent[i].len, net.sent[i].buf);
+	sip_proxy_free(px);
+}
+
+TestSuite(sip_proxy, .init = setup, .fini = teardown);
+
+static void input(const struct sip_rx *rx, const char *msg)
+{
+	sip_proxy_input(px, &snap, rx, msg, strlen(msg), net.now);
+}
+
+static void run_until(uint64_t t)
+{
+	while (net.now < t)
+		sip_proxy_advance(px, ++net.now);
+}
+
+/* The i-th message sent, parsed into m. */
+static struct sip_msg sent_msg[MAX_SENT];
+
+static const struct sip_msg *sent(unsigned i)
+{
+	cr_assert_lt(i, net.n, "message %u not sent (%u sent)", i, net.n);
+	cr_assert_eq(sip_msg_parse(&sent_msg[i], net.sent[i].buf, net.sent[i].len, NULL), SIP_E_OK,
+		     "%.*s", (int)net.sent[i].len, net.sent[i].buf);
+	return &sent_msg[i];
+}
+
+static bool starts(unsigned i, const char *p)
+{
+	return i < net.n && strncmp(net.sent[i].buf, p, strlen(p)) == 0;
+}
+
+static bool has(unsigned i, const char *p)
+{
+	return i < net.n && memmem(net.sent[i].buf, net.sent[i].len, p, strlen(p)) != NULL;
+}
+
+/* The peer's answer to the request sent as message i. */
+static char answer_buf[4096];
+
+static const char *answer(unsigned i, unsigned status, const char *reason, const char *tag,
+			  const struct sip_hdr_out *extra, unsigned n_extra)
+{
+	long n = sip_reply_build(sent(i), status, reason, tag, extra, n_extra, answer_buf,
+				 sizeof(answer_buf) - 1);
+
+	cr_assert_gt(n, 0);
+	answer_buf[n] = '\0';
+	return answer_buf;
+}
+
+#define PBX_INVITE(branch, extra)                                                   \
+	"INVITE sip:4000@203.0.113.1 SIP/2.0\r\n"                                   \
+	"Via: SIP/2.0/UDP 192.0.2.20:5060;branch=" branch "\r\n"                    \
+	"Max-Forwards: 70\r\n"                                                      \
+	"From: <sip:+12065550123@192.0.2.20>;tag=f1\r\n"                            \
+	"To: <sip:4000@203.0.113.1>\r\n"                                            \
+	"Call-ID: call1@192.0.2.20\r\n"                                             \
+	"CSeq: 1 INVITE\r\n"                                                        \
+	"Contact: <sip:+12065550123@192.0.2.20:5060>\r\n" extra                     \
+	"Content-Length: 0\r\n\r\n"
+
+/* RFC 3665 3.1 style: a call from the gateway answered by the
+ * application, ACK, BYE from the application, all over UDP. */
+Test(sip_proxy, call_from_gateway_and_bye_from_application)
+{
+	const struct sip_msg *inv, *m;
+	struct sip_via v;
+	struct sip_list_iter it = { 0, 0 };
+	struct sip_list_item rr1, rr2;
+	unsigned mf, k;
+	char rr_both[256], bye[1024], ack[1024];
+
+	input(&from_pbx, PBX_INVITE("z9hG4bKpbx1", ""));
+	cr_assert_eq(net.n, 2);
+	cr_expect(starts(0, "SIP/2.0 100 Trying"));
+	cr_expect_eq(net.sent[0].to.addr, PBX_ADDR);
+	inv = sent(1);
+	cr_expect_eq(net.sent[1].to.side, SIP_SIDE_INTERNAL);
+	cr_expect_eq(net.sent[1].to.addr, APP_ADDR);
+	cr_expect_eq(inv->method, SIP_METHOD_INVITE);
+	cr_expect_eq(inv->n_vias, 2);
+	cr_assert_eq(sip_msg_top_via(inv, &v), 0);
+	cr_expect_eq(v.ipv4, INT_ADDR);
+	cr_expect(sip_via_branch_is_3261(&v));
+	cr_assert_eq(sip_msg_max_forwards(inv, &mf), 0);
+	cr_expect_eq(mf, 69);
+	cr_assert_eq(sip_list_next(inv, SIP_HDR_RECORD_ROUTE, &it, &rr1), 1);
+	cr_assert_eq(sip_list_next(inv, SIP_HDR_RECORD_ROUTE, &it, &rr2), 1);
+	cr_expect(memmem(rr1.value.p, rr1.value.len, "198.51.100.1", 12), "internal on top");
+	cr_expect(memmem(rr2.value.p, rr2.value.len, "203.0.113.1", 11));
+	cr_expect(memmem(rr2.value.p, rr2.value.len, "um=0", 4), "the call's mode");
+	/* 180 and 200 from the application, with its Contact and the RR */
+	input(&from_app, answer(1, 180, "Ringing", "app1", NULL, 0));
+	cr_assert_eq(net.n, 3);
+	cr_expect(starts(2, "SIP/2.0 180 Ringing"));
+	cr_expect_eq(sent(2)->n_vias, 1, "our Via taken off");
+	cr_expect_eq(net.sent[2].to.addr, PBX_ADDR);
+	snprintf(rr_both, sizeof(rr_both), "%.*s, %.*s", (int)rr1.value.len, rr1.value.p,
+		 (int)rr2.value.len, rr2.value.p);
+	{
+		const struct sip_hdr_out ex[] = { { "Record-Route", rr_both },
+						  { "Contact", "<sip:4000@198.51.100.20:5060>" } };
+
+		input(&from_app, answer(1, 200, "OK", "app1", ex, 2));
+	}
+	cr_assert_eq(net.n, 4);
+	m = sent(3);
+	cr_expect_eq(m->status, 200);
+	cr_expect_eq(m->count[SIP_HDR_RECORD_ROUTE], 1);
+	/* the gateway's ACK, routed by the reversed Record-Route */
+	snprintf(ack, sizeof(ack),
+		 "ACK sip:4000@198.51.100.20:5060 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKpbx2\r\n"
+		 "Route: %.*s, %.*s\r\n"
+		 "Max-Forwards: 70\r\n"
+		 "From: <sip:+12065550123@192.0.2.20>;tag=f1\r\n"
+		 "To: <sip:4000@203.0.113.1>;tag=app1\r\n"
+		 "Call-ID: call1@192.0.2.20\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
+		 (int)rr2.value.len, rr2.value.p, (int)rr1.value.len, rr1.value.p);
+	input(&from_pbx, ack);
+	cr_assert_eq(net.n, 5);
+	m = sent(4);
+	cr_expect_eq(m->method, SIP_METHOD_ACK);
+	cr_expect_eq(net.sent[4].to.addr, APP_ADDR);
+	cr_expect_eq(m->count[SIP_HDR_ROUTE], 0, "our Routes removed");
+	cr_expect_eq(m->n_vias, 2);
+	/* BYE from the application, Route as it saw the Record-Route */
+	snprintf(bye, sizeof(bye),
+		 "BYE sip:+12065550123@192.0.2.20:5060 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 198.51.100.20:5060;branch=z9hG4bKapp2\r\n"
+		 "Route: %s\r\n"
+		 "Max-Forwards: 70\r\n"
+		 "From: <sip:4000@203.0.113.1>;tag=app1\r\n"
+		 "To: <sip:+12065550123@192.0.2.20>;tag=f1\r\n"
+		 "Call-ID: call1@192.0.2.20\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+		 rr_both);
+	input(&from_app, bye);
+	cr_assert_eq(net.n, 6);
+	m = sent(5);
+	cr_expect_eq(m->method, SIP_METHOD_BYE);
+	cr_expect_eq(net.sent[5].to.side, SIP_SIDE_EXTERNAL);
+	cr_expect_eq(net.sent[5].to.addr, PBX_ADDR);
+	cr_expect_eq(m->count[SIP_HDR_ROUTE], 0);
+	input(&from_pbx, answer(5, 200, "OK", NULL, NULL, 0));
+	cr_assert_eq(net.n, 7);
+	cr_expect(starts(6, "SIP/2.0 200 OK"));
+	cr_expect_eq(net.sent[6].to.addr, APP_ADDR);
+	cr_expect(has(6, "CSeq: 2 BYE"));
+	/* everything ends by the timers */
+	run_until(net.now + 40000);
+	cr_expect_eq(sip_proxy_transactions(px), 0);
+	k = net.n;
+	cr_expect_eq(k, 7, "no stray retransmission");
+}
+
+/* 486 from the application: ACKed hop by hop, the 486 goes up, the
+ * gateway's ACK is absorbed. */
+Test(sip_proxy, busy)
+{
+	input(&from_pbx, PBX_INVITE("z9hG4bKpbx3", ""));
+	cr_assert_eq(net.n, 2);
+	input(&from_app, answer(1, 486, "Busy Here", "app3", NULL, 0));
+	cr_assert_eq(net.n, 4);
+	cr_expect(starts(2, "ACK sip:4000@203.0.113.1 SIP/2.0"), "%.*s", 40, net.sent[2].buf);
+	cr_expect_eq(net.sent[2].to.addr, APP_ADDR);
+	cr_expect(starts(3, "SIP/2.0 486 Busy Here"));
+	cr_expect_eq(net.sent[3].to.addr, PBX_ADDR);
+	input(&from_pbx,
+	      "ACK sip:4000@203.0.113.1 SIP/2.0\r\n"
+	      "Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKpbx3\r\n"
+	      "Max-Forwards: 70\r\nFrom: <sip:+12065550123@192.0.2.20>;tag=f1\r\n"
+	      "To: <sip:4000@203.0.113.1>;tag=app3\r\nCall-ID: call1@192.0.2.20\r\n"
+	      "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n");
+	cr_expect_eq(net.n, 4, "the ACK of a non-2xx stops here");
+	run_until(net.now + 40000);
+	cr_expect_eq(sip_proxy_transactions(px), 0);
+}
+
+/* CANCEL before the answer: 200 to the CANCEL, CANCEL to the application,
+ * 487 to the INVITE; the application's 487 is ACKed and absorbed. */
+Test(sip_proxy, cancel_before_answer)
+{
+	unsigned k;
+
+	input(&from_pbx, PBX_INVITE("z9hG4bKpbx4", ""));
+	input(&from_app, answer(1, 180, "Ringing", "app4", NULL, 0));
+	cr_assert_eq(net.n, 3);
+	input(&from_pbx,
+	      "CANCEL sip:4000@203.0.113.1 SIP/2.0\r\n"
+	      "Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKpbx4\r\n"
+	      "Max-Forwards: 70\r\nFrom: <sip:+12065550123@192.0.2.20>;tag=f1\r\n"
+	      "To: <sip:4000@203.0.113.1>\r\nCall-ID: call1@192.0.2.20\r\n"
+	      "CSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n");
+	cr_assert_eq(net.n, 6);
+	cr_expect(starts(3, "SIP/2.0 200 OK") && has(3, "CSeq: 1 CANCEL"));
+	cr_expect(starts(4, "CANCEL sip:4000@203.0.113.1 SIP/2.0"));
+	cr_expect_eq(net.sent[4].to.addr, APP_ADDR);
+	cr_expect(has(4, "branch=z9hG4bKum0."), "the INVITE's branch");
+	cr_expect(starts(5, "SIP/2.0 487 Request Terminated") && has(5, "CSeq: 1 INVITE"));
+	cr_expect_eq(net.sent[5].to.addr, PBX_ADDR);
+	/* the application answers the CANCEL and the INVITE */
+	k = net.n;
+	input(&from_app, answer(4, 200, "OK", "app4", NULL, 0));
+	input(&from_app, answer(1, 487, "Request Terminated", "app4", NULL, 0));
+	cr_expect_eq(net.n, k + 1);
+	cr_expect(starts(k, "ACK "), "only our ACK of the 487");
+	run_until(net.now + 40000);
+	cr_expect_eq(sip_proxy_transactions(px), 0);
+}
+
+/* The application never answers: 408 to the gateway at timer B. */
+Test(sip_proxy, no_answer_408)
+{
+	uint64_t t0 = net.now;
+
+	input(&from_pbx, PBX_INVITE("z9hG4bKpbx5", ""));
+	run_until(t0 + 32000);
+	cr_assert_gt(net.n, 2);
+	cr_expect(starts(net.n - 1, "SIP/2.0 408 Request Timeout"), "%.*s", 40,
+		  net.sent[net.n - 1].buf);
+	cr_expect_eq(net.sent[net.n - 1].to.addr, PBX_ADDR);
+	cr_expect(has(net.n - 1, "Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKpbx5"));
+	run_until(net.now + 40000);
+	cr_expect_eq(sip_proxy_transactions(px), 0);
+}
+
+Test(sip_proxy, refusals_with_their_events)
+{
+	struct sip_rx stranger = from_pbx;
+
+	stranger.from.addr = 0xcb007163; /* 203.0.113.99 */
+	input(&stranger, PBX_INVITE("z9hG4bKr1", ""));
+	cr_expect(starts(1, "SIP/2.0 403 Unknown Gateway"));
+	cr_expect_eq(net.events[UMEDGE_EV_SipUnknownGateway], 1);
+	/* a secured dial plan reached over UDP */
+	input(&from_gw1_udp,
+	      "INVITE sip:+14255550100@203.0.113.1 SIP/2.0\r\n"
+	      "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKr2\r\n"
+	      "Max-Forwards: 70\r\nFrom: <sip:a@192.0.2.10>;tag=f2\r\nTo: <sip:b@203.0.113.1>\r\n"
+	      "Call-ID: r2\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+	cr_expect(starts(3, "SIP/2.0 403 Transport Not Allowed By Dial Plan"));
+	cr_expect(has(3, "Warning: 399 umedge \"dial plan dp-secure is secured: SIP over mutual "
+			 "tls required, got udp\""));
+	cr_expect_eq(net.events[UMEDGE_EV_VoipSecurityMismatch], 1);
+	cr_expect(strstr(net.last_event, "gateway=gw1") != NULL, "%s", net.last_event);
+	/* no hunt group for the number */
+	input(&from_pbx,
+	      "OPTIONS sip:5555@203.0.113.1 SIP/2.0\r\n"
+	      "Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKr3\r\n"
+	      "Max-Forwards: 70\r\nFrom: <sip:a@192.0.2.20>;tag=f3\r\nTo: <sip:b@203.0.113.1>\r\n"
+	      "Call-ID: r3\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+	cr_expect(starts(4, "SIP/2.0 404 No Dial Plan"));
+	cr_expect_eq(net.events[UMEDGE_EV_SipNoDialPlan], 1);
+	/* Max-Forwards 0 */
+	input(&from_pbx, PBX_INVITE("z9hG4bKr4", "Max-Forwards: 0\r\n"));
+	cr_expect(has(net.n - 1, "SIP/2.0 400 Duplicate Header Field"), "two Max-Forwards");
+	input(&from_pbx,
+	      "OPTIONS sip:4000@203.0.113.1 SIP/2.0\r\n"
+	      "Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKr5\r\n"
+	      "Max-Forwards: 0\r\nFrom: <sip:a@192.0.2.20>;tag=f5\r\nTo: <sip:b@203.0.113.1>\r\n"
+	      "Call-ID: r5\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+	cr_expect(starts(net.n - 1, "SIP/2.0 483 Too Many Hops"));
+	/* Proxy-Require */
+	input(&from_pbx, PBX_INVITE("z9hG4bKr6", "Proxy-Require: foo, bar\r\n"));
+	cr_expect(starts(net.n - 1, "SIP/2.0 420 Bad Extension"));
+	cr_expect(has(net.n - 1, "Unsupported: foo, bar\r\n"));
+	/* SDP: no media anchoring yet */
+	input(&from_pbx,
+	      "INVITE sip:4000@203.0.113.1 SIP/2.0\r\n"
+	      "Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKr7\r\n"
+	      "Max-Forwards: 70\r\nFrom: <sip:a@192.0.2.20>;tag=f7\r\nTo: <sip:b@203.0.113.1>\r\n"
+	      "Call-ID: r7\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\n"
+	      "Content-Length: 5\r\n\r\nv=0\r\n");
+	cr_expect(starts(net.n - 1, "SIP/2.0 488 Not Acceptable Here"));
+	cr_expect(has(net.n - 1, "media anchoring is not available yet"));
+	/* malformed: answered statelessly with the reason */
+	input(&from_pbx,
+	      "OPTIONS sip:4000@203.0.113.1 SIP/2.0\r\n"
+	      "Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKr8\r\n"
+	      "Max-Forwards: 70\r\nFrom: <sip:a@192.0.2.20>;tag=f8\r\nTo: <sip:b@203.0.113.1>\r\n"
+	      "Call-ID: r8\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+	cr_expect(starts(net.n - 1, "SIP/2.0 400 CSeq Method Mismatch"));
+	cr_expect_eq(sip_proxy_stats(px)->errors[SIP_E_CSEQ_METHOD], 1);
+	/* the same refusal again at once: answered, but no second event */
+	input(&stranger, PBX_INVITE("z9hG4bKr9", ""));
+	cr_expect(starts(net.n - 1, "SIP/2.0 403 Unknown Gateway"));
+	cr_expect_eq(net.events[UMEDGE_EV_SipUnknownGateway], 1);
+	cr_expect_eq(sip_proxy_stats(px)->events_suppressed, 1);
+}
+
+/* A call set up over TLS keeps its mode: a BYE from the same gateway over
+ * UDP is refused, with the event. */
+Test(sip_proxy, in_dialog_transport_checked_against_the_call)
+{
+	struct sip_list_iter it = { 0, 0 };
+	struct sip_list_item rr1, rr2;
+	char bye[1024];
+
+	input(&from_gw1_tls,
+	      "INVITE sip:+14255550100@203.0.113.1 SIP/2.0\r\n"
+	      "Via: SIP/2.0/TLS 192.0.2.10:5061;branch=z9hG4bKt1\r\n"
+	      "Max-Forwards: 70\r\nFrom: <sip:a@gw1.example.test>;tag=g1\r\n"
+	      "To: <sip:+14255550100@203.0.113.1>\r\nCall-ID: t1\r\nCSeq: 1 INVITE\r\n"
+	      "Content-Length: 0\r\n\r\n");
+	cr_assert_eq(net.n, 2);
+	cr_expect_eq(net.sent[0].to.conn, 11, "100 Trying on the TLS connection");
+	cr_assert_eq(sip_list_next(sent(1), SIP_HDR_RECORD_ROUTE, &it, &rr1), 1);
+	cr_assert_eq(sip_list_next(sent(1), SIP_HDR_RECORD_ROUTE, &it, &rr2), 1);
+	cr_expect(memmem(rr2.value.p, rr2.value.len, "5061;transport=tls;lr;um=2", 26), "%.*s",
+		  (int)rr2.value.len, rr2.value.p);
+	snprintf(bye, sizeof(bye),
+		 "BYE sip:4000@198.51.100.20 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKt2\r\n"
+		 "Route: %.*s, %.*s\r\n"
+		 "Max-Forwards: 70\r\nFrom: <sip:a@gw1.example.test>;tag=g1\r\n"
+		 "To: <sip:+14255550100@203.0.113.1>;tag=app1\r\nCall-ID: t1\r\nCSeq: 2 BYE\r\n"
+		 "Content-Length: 0\r\n\r\n",
+		 (int)rr2.value.len, rr2.value.p, (int)rr1.value.len, rr1.value.p);
+	input(&from_gw1_udp, bye);
+	cr_expect(starts(net.n - 1, "SIP/2.0 403 Transport Not Allowed By Dial Plan"), "%.*s", 60,
+		  net.sent[net.n - 1].buf);
+	cr_expect_eq(net.events[UMEDGE_EV_VoipSecurityMismatch], 1);
+	/* over TLS it goes through */
+	bye[strstr(bye, "UDP") - bye + 2] = 'S'; /* "TLS" */
+	memcpy(strstr(bye, "branch=z9hG4bKt2") + 15, "3", 1);
+	input(&from_gw1_tls, bye);
+	cr_expect(starts(net.n - 1, "BYE sip:4000@198.51.100.20 SIP/2.0"));
+	cr_expect_eq(net.sent[net.n - 1].to.addr, APP_ADDR);
+}
+
+/* The application calls out through gw1: TLS, the gateway's address. */
+Test(sip_proxy, outbound_through_a_gateway)
+{
+	input(&from_app,
+	      "INVITE sip:+12065550123@gw1 SIP/2.0\r\n"
+	      "Via: SIP/2.0/UDP 198.51.100.20:5060;branch=z9hG4bKo1\r\n"
+	      "Max-Forwards: 70\r\nFrom: <sip:4000@198.51.100.20>;tag=o1\r\n"
+	      "To: <sip:+12065550123@gw1>\r\nCall-ID: o1\r\nCSeq: 1 INVITE\r\n"
+	      "Contact: <sip:4000@198.51.100.20>\r\nContent-Length: 0\r\n\r\n");
+	cr_assert_eq(net.n, 2);
+	cr_expect_eq(net.sent[1].to.side, SIP_SIDE_EXTERNAL);
+	cr_expect_eq(net.sent[1].to.transport, UMEDGE_TRANSPORT_TLS);
+	cr_expect_eq(net.sent[1].to.addr, GW1_ADDR);
+	cr_expect_eq(net.sent[1].to.port, 5061);
+	cr_expect(has(1, "Via: SIP/2.0/TLS 203.0.113.1:5061;branch="));
+	/* a Request-URI that names no gateway */
+	input(&from_app,
+	      "OPTIONS sip:x@192.0.2.99 SIP/2.0\r\n"
+	      "Via: SIP/2.0/UDP 198.51.100.20:5060;branch=z9hG4bKo2\r\n"
+	      "Max-Forwards: 70\r\nFrom: <sip:4000@198.51.100.20>;tag=o2\r\n"
+	      "To: <sip:x@192.0.2.99>\r\nCall-ID: o2\r\nCSeq: 1 OPTIONS\r\n"
+	      "Content-Length: 0\r\n\r\n");
+	cr_expect(starts(net.n - 1, "SIP/2.0 404 Not A Gateway"));
+}
+
+/* The forwarded INVITE coming back to us unchanged is a loop: 482. */
+Test(sip_proxy, loop_482)
+{
+	char again[4096];
+
+	input(&from_pbx, PBX_INVITE("z9hG4bKl1", ""));
+	cr_assert_eq(net.n, 2);
+	memcpy(again, net.sent[1].buf, net.sent[1].len);
+	again[net.sent[1].len] = '\0';
+	input(&from_app, again);
+	cr_expect(starts(net.n - 1, "SIP/2.0 482 Loop Detected"), "%.*s", 40,
+		  net.sent[net.n - 1].buf);
+	cr_expect_eq(sip_proxy_stats(px)->loops, 1);
+}
+
+/* The table full: 503 with Retry-After, statelessly. */
+Test(sip_proxy, table_full_503)
+{
+	static const struct sip_proxy_io io = { net_send, net_event, NULL };
+	struct sip_proxy_config cfg = { .addr = { EXT_ADDR, INT_ADDR }, .port = 5060,
+					.tls_port = 5061, .txn = SIP_TXN_CONFIG_DEFAULT_INIT };
+	char inv[1024];
+
+	sip_proxy_free(px);
+	cfg.txn.max_txns = 2;
+	px = sip_proxy_new(&cfg, &io, net.now);
+	cr_assert_not_null(px);
+	input(&from_pbx, PBX_INVITE("z9hG4bKf1", "")); /* server + client: full */
+	snprintf(inv, sizeof(inv), "%s", PBX_INVITE("z9hG4bKf2", ""));
+	memcpy(strstr(inv, "call1"), "call2", 5);
+	input(&from_pbx, inv);
+	cr_expect(starts(net.n - 1, "SIP/2.0 503 Service Unavailable"));
+	cr_expect(has(net.n - 1, "Retry-After: 5\r\n"));
+}
