@@ -71,6 +71,16 @@ static const char *tp_upper(unsigned tp)
 	return tp < 3 ? n[tp] : "UDP";
 }
 
+static bool is_us(const struct sip_proxy *px, const struct sip_uri *u)
+{
+	return u->ipv4 != 0 && (u->ipv4 == px->cfg.addr[0] || u->ipv4 == px->cfg.addr[1]);
+}
+
+static uint16_t our_port(const struct sip_proxy *px, unsigned tp)
+{
+	return tp == UMEDGE_TRANSPORT_TLS ? px->cfg.tls_port : px->cfg.port;
+}
+
 static uint8_t tp_of(struct sip_str t)
 {
 	if (t.len == 3 && strncasecmp(t.p, "tls", 3) == 0)
@@ -131,6 +141,11 @@ static void reply(struct sip_proxy *px, struct sip_txn *st, const struct sip_msg
 	if (n > 0)
 		(void)sip_txn_server_respond(st, px->out, (size_t)n);
 }
+
+static bool has_sdp(const struct sip_msg *m);
+static void answer_upstream(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
+			    unsigned status, const char *reason, const struct sip_hdr_out *extra,
+			    unsigned n_extra);
 
 /* ---- transactions' user ---- */
 
@@ -213,6 +228,61 @@ static void send_cancel(struct sip_proxy *px, struct sip_txn *ct)
 	(void)sip_txn_client_start(px->tt, buf, (size_t)n, sip_txn_peer(ct), NULL, &cancel);
 }
 
+/* ACK or BYE inside the dialog a 2xx to our INVITE (in ct) made: to the
+ * peer the INVITE went to, Route from the Record-Route values the far side
+ * and the proxies after us added (those above ours, reversed). */
+static void send_in_dialog(struct sip_proxy *px, struct sip_txn *ct, const struct sip_msg *rsp,
+			   const char *method)
+{
+	struct sip_list_iter it = { 0, 0 };
+	struct sip_list_item item;
+	struct sip_nameaddr contact, na;
+	struct sip_cseq cs;
+	struct sip_str routes[8];
+	unsigned n_routes = 0;
+	const struct sip_peer *to = sip_txn_peer(ct);
+	char buf[4096], ip[INET_ADDRSTRLEN];
+	struct sip_txn *bye;
+	int n;
+
+	if (sip_msg_cseq(rsp, &cs) != 0 || sip_list_next(rsp, SIP_HDR_CONTACT, &it, &item) != 1 ||
+	    sip_nameaddr_parse(&contact, item.value.p, item.value.len) != 0)
+		return;
+	it = (struct sip_list_iter){ 0, 0 };
+	while (sip_list_next(rsp, SIP_HDR_RECORD_ROUTE, &it, &item) == 1 && n_routes < 8) {
+		if (sip_nameaddr_parse(&na, item.value.p, item.value.len) != 0 || is_us(px, &na.uri))
+			break;
+		routes[n_routes++] = item.value;
+	}
+	ip_str(ip, sizeof(ip), px->cfg.addr[to->side]);
+	n = snprintf(buf, sizeof(buf), "%s %.*s SIP/2.0\r\nVia: SIP/2.0/%s %s:%u;branch=z9hG4bKum%u.%s%llx;rport\r\n",
+		     method, (int)contact.uri_str.len, contact.uri_str.p, tp_upper(to->transport), ip,
+		     our_port(px, to->transport), px->cfg.worker, method, (unsigned long long)++px->seq);
+	while (n > 0 && (size_t)n < sizeof(buf) && n_routes > 0) {
+		n_routes--;
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "Route: %.*s\r\n",
+			      (int)routes[n_routes].len, routes[n_routes].p);
+	}
+	if (n <= 0 || (size_t)n >= sizeof(buf))
+		return;
+	n += snprintf(buf + n, sizeof(buf) - (size_t)n,
+		      "%.*s%.*s%.*sCSeq: %u %s\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+		      (int)(rsp->hdrs[rsp->first[SIP_HDR_FROM]].end - rsp->hdrs[rsp->first[SIP_HDR_FROM]].off),
+		      rsp->buf + rsp->hdrs[rsp->first[SIP_HDR_FROM]].off,
+		      (int)(rsp->hdrs[rsp->first[SIP_HDR_TO]].end - rsp->hdrs[rsp->first[SIP_HDR_TO]].off),
+		      rsp->buf + rsp->hdrs[rsp->first[SIP_HDR_TO]].off,
+		      (int)(rsp->hdrs[rsp->first[SIP_HDR_CALL_ID]].end -
+			    rsp->hdrs[rsp->first[SIP_HDR_CALL_ID]].off),
+		      rsp->buf + rsp->hdrs[rsp->first[SIP_HDR_CALL_ID]].off,
+		      strcmp(method, "BYE") == 0 ? cs.num + 1 : cs.num, method);
+	if (n <= 0 || (size_t)n >= sizeof(buf))
+		return;
+	if (strcmp(method, "ACK") == 0)
+		(void)px->io.send(px->io.arg, to, buf, (size_t)n);
+	else
+		(void)sip_txn_client_start(px->tt, buf, (size_t)n, to, NULL, &bye);
+}
+
 static void on_response(void *arg, struct sip_txn *ct, const struct sip_msg *rsp,
 			const struct sip_peer *from)
 {
@@ -224,6 +294,25 @@ static void on_response(void *arg, struct sip_txn *ct, const struct sip_msg *rsp
 	(void)from;
 	if (f == NULL || f->st == NULL || rsp->status == 100)
 		return; /* 100 is hop by hop; a CANCEL's answer is ours */
+	if (f->invite && has_sdp(rsp)) {
+		/* media must not bypass the engine: a provisional with SDP
+		 * stops here; a 2xx with SDP ends the far side's dialog (ACK,
+		 * BYE) and the caller gets 488 */
+		static const struct sip_hdr_out w = {
+			"Warning", "399 umedge \"media anchoring is not available yet: the far "
+				   "side answered with SDP\""
+		};
+
+		px->stats.refused_sdp++;
+		if (rsp->status >= 200 && rsp->status < 300) {
+			if (f->answered)
+				return; /* a retransmission of the 2xx */
+			send_in_dialog(px, ct, rsp, "ACK");
+			send_in_dialog(px, ct, rsp, "BYE");
+			answer_upstream(px, f, ct, 488, "Not Acceptable Here", &w, 1);
+		}
+		return;
+	}
 	sip_edits_init(ed, rsp);
 	sip_edit_via_pop(ed);
 	n = sip_edits_apply(ed, px->out, px->out_cap);
@@ -234,43 +323,48 @@ static void on_response(void *arg, struct sip_txn *ct, const struct sip_msg *rsp
 		f->answered = true;
 }
 
+/* A final response of our own to the request f forwarded in ct: built
+ * from the forwarded copy with our Via taken off, which carries the
+ * caller's Vias, From, To, Call-ID and CSeq. */
+static void answer_upstream(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
+			    unsigned status, const char *reason, const struct sip_hdr_out *extra,
+			    unsigned n_extra)
+{
+	static __thread struct sip_msg req;
+	static __thread char tmp[65536];
+	struct sip_edits ed;
+	char tag[32];
+	size_t len;
+	const char *buf = sip_txn_message(ct, &len);
+	long n;
+
+	if (f->st == NULL || f->answered || buf == NULL ||
+	    sip_msg_parse(&req, buf, len, &px->lim) != SIP_E_OK)
+		return;
+	sip_edits_init(&ed, &req);
+	sip_edit_via_pop(&ed);
+	n = sip_edits_apply(&ed, tmp, sizeof(tmp));
+	if (n < 0 || sip_msg_parse(&req, tmp, (size_t)n, &px->lim) != SIP_E_OK)
+		return;
+	to_tag(px, tag, sizeof(tag));
+	n = sip_reply_build(&req, status, reason, tag, extra, n_extra, px->out, px->out_cap);
+	if (n > 0 && sip_txn_server_respond(f->st, px->out, (size_t)n) == 0)
+		f->answered = true;
+}
+
 static void on_failure(void *arg, struct sip_txn *ct, enum sip_txn_failure why)
 {
 	struct sip_proxy *px = arg;
 	struct fwd *f = sip_txn_tu(ct);
-	static __thread struct sip_msg req;
-	size_t len;
-	const char *buf;
 
 	if (f == NULL || f->st == NULL || f->answered)
 		return;
 	if (why == SIP_TXN_TIMER_C)
 		send_cancel(px, ct);
-	/* answer from the request we forwarded: its Vias below ours are the
-	 * caller's, so build from the server side's own copy instead */
-	buf = sip_txn_message(ct, &len);
-	if (buf == NULL || sip_msg_parse(&req, buf, len, &px->lim) != SIP_E_OK)
-		return;
-	{
-		struct sip_edits ed;
-		char tag[32];
-		long n;
-		static __thread char tmp[65536];
-
-		/* the forwarded request minus our Via is the received one's
-		 * header set: a response to it goes back up */
-		sip_edits_init(&ed, &req);
-		sip_edit_via_pop(&ed);
-		n = sip_edits_apply(&ed, tmp, sizeof(tmp));
-		if (n < 0 || sip_msg_parse(&req, tmp, (size_t)n, &px->lim) != SIP_E_OK)
-			return;
-		to_tag(px, tag, sizeof(tag));
-		n = sip_reply_build(&req, why == SIP_TXN_TRANSPORT ? 503 : 408,
-				    why == SIP_TXN_TRANSPORT ? "Service Unavailable" : "Request Timeout",
-				    tag, NULL, 0, px->out, px->out_cap);
-		if (n > 0 && sip_txn_server_respond(f->st, px->out, (size_t)n) == 0)
-			f->answered = true;
-	}
+	if (why == SIP_TXN_TRANSPORT)
+		answer_upstream(px, f, ct, 503, "Service Unavailable", NULL, 0);
+	else
+		answer_upstream(px, f, ct, 408, "Request Timeout", NULL, 0);
 }
 
 /* ---- the proxy ---- */
@@ -330,11 +424,6 @@ void sip_proxy_advance(struct sip_proxy *px, uint64_t now_ms)
 {
 	px->now = now_ms;
 	sip_txn_advance(px->tt, now_ms);
-}
-
-static bool is_us(const struct sip_proxy *px, const struct sip_uri *u)
-{
-	return u->ipv4 != 0 && (u->ipv4 == px->cfg.addr[0] || u->ipv4 == px->cfg.addr[1]);
 }
 
 /* The value of a URI parameter ("um") in u's parameters, or NULL. */
@@ -460,11 +549,6 @@ static bool uri_dest(const struct sip_uri *u, uint8_t side, struct sip_peer *to)
 	return true;
 }
 
-static uint16_t our_port(const struct sip_proxy *px, unsigned tp)
-{
-	return tp == UMEDGE_TRANSPORT_TLS ? px->cfg.tls_port : px->cfg.port;
-}
-
 /* "<sip:ADDR:PORT;transport=x;lr;um=N>" for one side. */
 static int rr_value(const struct sip_proxy *px, char *buf, size_t len, unsigned side, unsigned tp,
 		    int mode)
@@ -490,6 +574,57 @@ static bool has_sdp(const struct sip_msg *m)
 }
 
 static const struct sip_hdr_out retry_after[] = { { "Retry-After", "5" } };
+
+/* RFC 3581 and RFC 3261 18.2.1 on the top Via of a request we forward:
+ * rport gets the source port, received the source address, so that the
+ * responses find a gateway behind NAT. */
+static void mark_source(struct sip_proxy *px, const struct sip_msg *m, const struct sip_peer *from)
+{
+	struct sip_list_iter it = { 0, 0 };
+	struct sip_list_item top;
+	struct sip_via v;
+	char ip[INET_ADDRSTRLEN], *t = px->ed.arena + px->ed.arena_used;
+	size_t room = SIP_EDITS_TEXT - px->ed.arena_used;
+	int n;
+
+	if (sip_list_next(m, SIP_HDR_VIA, &it, &top) != 1 ||
+	    sip_via_parse(&v, top.value.p, top.value.len) != 0)
+		return;
+	if (v.rport && v.rport_value < 0) {
+		/* the valueless "rport": its end in the parameters */
+		const char *p = v.params.p, *e = v.params.p + v.params.len;
+
+		while (p != NULL && p < e) {
+			const char *end = memchr(p, ';', (size_t)(e - p)), *ne;
+
+			if (end == NULL)
+				end = e;
+			ne = p;
+			while (ne < end && *ne != ' ' && *ne != '\t' && *ne != '\r')
+				ne++;
+			if (ne - p == 5 && strncasecmp(p, "rport", 5) == 0) {
+				n = snprintf(t, room, "=%u", from->port);
+				if (n > 0 && (size_t)n < room) {
+					px->ed.arena_used += (uint32_t)n;
+					sip_edit_insert(&px->ed, (uint32_t)(ne - m->buf), t, (uint32_t)n);
+					t += n;
+					room -= (size_t)n;
+				}
+				break;
+			}
+			p = end + 1;
+		}
+	}
+	if (v.received.p == NULL && (v.rport || v.ipv4 != from->addr)) {
+		ip_str(ip, sizeof(ip), from->addr);
+		n = snprintf(t, room, ";received=%s", ip);
+		if (n > 0 && (size_t)n < room) {
+			px->ed.arena_used += (uint32_t)n;
+			sip_edit_insert(&px->ed, (uint32_t)(top.value.p + top.value.len - m->buf), t,
+					(uint32_t)n);
+		}
+	}
+}
 
 /* Forward m (edits in px->ed already started) to `to` in a new client
  * transaction tied to st. */
@@ -557,6 +692,7 @@ static void forward_ack(struct sip_proxy *px, const struct sip_msg *m, const str
 		return;
 	}
 	sip_edits_init(&px->ed, m);
+	mark_source(px, m, &rx->from);
 	if (strip_routes(px, m, &mode, &next, &has_next) != 0 ||
 	    (!has_next && sip_msg_ruri(m, &ru) != 0)) {
 		px->stats.dropped++;
@@ -702,6 +838,7 @@ static void request(struct sip_proxy *px, const struct sip_msg *m, const struct 
 	}
 	/* RFC 3261 16.4: our own Route values off the top */
 	sip_edits_init(&px->ed, m);
+	mark_source(px, m, &rx->from);
 	if (strip_routes(px, m, &mode, &next, &has_next) != 0 || sip_msg_ruri(m, &ru) != 0) {
 		reply(px, st, m, 400, "Bad Route", NULL, 0);
 		return;

@@ -506,3 +506,147 @@ Test(sip_proxy, table_full_503)
 	cr_expect(starts(net.n - 1, "SIP/2.0 503 Service Unavailable"));
 	cr_expect(has(net.n - 1, "Retry-After: 5\r\n"));
 }
+
+/* A gateway behind NAT: rport gets the source port, received the address
+ * (RFC 3581), on the Via the application sees. */
+Test(sip_proxy, rport_and_received)
+{
+	struct sip_rx nat = from_pbx;
+	const struct sip_msg *inv;
+	struct sip_list_iter it = { 0, 0 };
+	struct sip_list_item item;
+	struct sip_via v;
+
+	nat.from.port = 40000;
+	input(&nat, PBX_INVITE("z9hG4bKn1;rport", ""));
+	cr_assert_eq(net.n, 2);
+	cr_expect_eq(net.sent[0].to.port, 40000, "the 100 goes to the source port");
+	inv = sent(1);
+	cr_assert_eq(sip_list_next(inv, SIP_HDR_VIA, &it, &item), 1);
+	cr_assert_eq(sip_list_next(inv, SIP_HDR_VIA, &it, &item), 1);
+	cr_assert_eq(sip_via_parse(&v, item.value.p, item.value.len), 0);
+	cr_expect_eq(v.rport_value, 40000);
+	cr_expect(v.received.len == 10 && memcmp(v.received.p, "192.0.2.20", 10) == 0);
+}
+
+/* UDP retransmissions: the gateway's INVITE again gets the last
+ * provisional, not a second INVITE downstream; the application's 200
+ * again goes up again; the gateway's ACK again goes down again. */
+Test(sip_proxy, udp_retransmissions)
+{
+	const struct sip_hdr_out ex[] = { { "Contact", "<sip:4000@198.51.100.20:5060>" } };
+	char two_hundred[4096];
+	unsigned k;
+
+	input(&from_pbx, PBX_INVITE("z9hG4bKu1", ""));
+	input(&from_app, answer(1, 180, "Ringing", "app5", NULL, 0));
+	cr_assert_eq(net.n, 3);
+	input(&from_pbx, PBX_INVITE("z9hG4bKu1", ""));
+	cr_assert_eq(net.n, 4);
+	cr_expect(starts(3, "SIP/2.0 180 Ringing"));
+	cr_expect_eq(net.sent[3].to.addr, PBX_ADDR);
+	snprintf(two_hundred, sizeof(two_hundred), "%s", answer(1, 200, "OK", "app5", ex, 1));
+	input(&from_app, two_hundred);
+	input(&from_app, two_hundred);
+	cr_assert_eq(net.n, 6);
+	cr_expect(starts(4, "SIP/2.0 200 OK") && starts(5, "SIP/2.0 200 OK"));
+	k = net.n;
+	for (int i = 0; i < 2; i++)
+		input(&from_pbx,
+		      "ACK sip:4000@198.51.100.20:5060 SIP/2.0\r\n"
+		      "Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKu2\r\n"
+		      "Max-Forwards: 70\r\nFrom: <sip:+12065550123@192.0.2.20>;tag=f1\r\n"
+		      "To: <sip:4000@203.0.113.1>;tag=app5\r\nCall-ID: call1@192.0.2.20\r\n"
+		      "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n");
+	cr_expect_eq(net.n, k + 2);
+	cr_expect(starts(k, "ACK ") && starts(k + 1, "ACK "));
+	cr_expect_eq(net.sent[k].to.addr, APP_ADDR);
+}
+
+/* msg with its "Content-Length: 0" and empty line replaced by tail. */
+static void with_body(char *out, size_t cap, const char *msg, const char *tail)
+{
+	const char *cl = strstr(msg, "Content-Length: 0\r\n\r\n");
+
+	cr_assert_not_null(cl);
+	cr_assert_lt((size_t)(cl - msg) + strlen(tail), cap);
+	snprintf(out, cap, "%.*s%s", (int)(cl - msg), msg, tail);
+}
+
+/* The application answers with SDP: the engine cannot anchor media yet,
+ * so it ends the application's dialog (ACK, BYE) and the gateway gets 488;
+ * a 183 with SDP is not passed on. */
+Test(sip_proxy, sdp_in_a_response_does_not_pass)
+{
+	char rsp[4096];
+
+	input(&from_pbx, PBX_INVITE("z9hG4bKs1", ""));
+	cr_assert_eq(net.n, 2);
+	/* sip_reply_build gives Content-Length 0: the body is put in its place */
+	with_body(rsp, sizeof(rsp), answer(1, 183, "Session Progress", "app6", NULL, 0),
+		  "Content-Type: application/sdp\r\nContent-Length: 5\r\n\r\nv=0\r\n");
+	input(&from_app, rsp);
+	cr_expect_eq(net.n, 2, "the 183 with SDP stops here");
+	with_body(rsp, sizeof(rsp), answer(1, 200, "OK", "app6", NULL, 0),
+		  "Contact: <sip:4000@198.51.100.20>\r\nContent-Type: application/sdp\r\n"
+		  "Content-Length: 5\r\n\r\nv=0\r\n");
+	input(&from_app, rsp);
+	cr_assert_eq(net.n, 5);
+	cr_expect(starts(2, "ACK sip:4000@198.51.100.20 SIP/2.0"), "%.*s", 50, net.sent[2].buf);
+	cr_expect(has(2, "CSeq: 1 ACK"));
+	cr_expect(starts(3, "BYE sip:4000@198.51.100.20 SIP/2.0"));
+	cr_expect(has(3, "CSeq: 2 BYE"));
+	cr_expect_eq(net.sent[3].to.addr, APP_ADDR);
+	cr_expect(starts(4, "SIP/2.0 488 Not Acceptable Here"));
+	cr_expect(has(4, "the far side answered with SDP"));
+	cr_expect_eq(net.sent[4].to.addr, PBX_ADDR);
+	cr_expect_eq(sip_proxy_stats(px)->refused_sdp, 2);
+}
+
+/* A dial plan's mode changed between two calls: the call already set up
+ * keeps its mode, new calls get the new one. */
+Test(sip_proxy, mode_change_between_and_during_calls)
+{
+	struct sip_list_iter it = { 0, 0 };
+	struct sip_list_item rr1, rr2;
+	char bye[1024];
+
+	input(&from_gw1_tls,
+	      "INVITE sip:+14255550100@203.0.113.1 SIP/2.0\r\n"
+	      "Via: SIP/2.0/TLS 192.0.2.10:5061;branch=z9hG4bKm1\r\n"
+	      "Max-Forwards: 70\r\nFrom: <sip:a@gw1.example.test>;tag=g1\r\n"
+	      "To: <sip:+14255550100@203.0.113.1>\r\nCall-ID: m1\r\nCSeq: 1 INVITE\r\n"
+	      "Content-Length: 0\r\n\r\n");
+	cr_assert_eq(net.n, 2);
+	cr_assert_eq(sip_list_next(sent(1), SIP_HDR_RECORD_ROUTE, &it, &rr1), 1);
+	cr_assert_eq(sip_list_next(sent(1), SIP_HDR_RECORD_ROUTE, &it, &rr2), 1);
+	/* the operator makes dp-secure unsecured */
+	plans[0].security = UMEDGE_SEC_UNSECURED;
+	input(&from_gw1_tls,
+	      "INVITE sip:+14255550100@203.0.113.1 SIP/2.0\r\n"
+	      "Via: SIP/2.0/TLS 192.0.2.10:5061;branch=z9hG4bKm2\r\n"
+	      "Max-Forwards: 70\r\nFrom: <sip:a@gw1.example.test>;tag=g2\r\n"
+	      "To: <sip:+14255550100@203.0.113.1>\r\nCall-ID: m2\r\nCSeq: 1 INVITE\r\n"
+	      "Content-Length: 0\r\n\r\n");
+	cr_expect(starts(net.n - 1, "SIP/2.0 403 Transport Not Allowed By Dial Plan"),
+		  "a new call over TLS is refused now");
+	input(&from_gw1_udp,
+	      "INVITE sip:+14255550100@203.0.113.1 SIP/2.0\r\n"
+	      "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKm3\r\n"
+	      "Max-Forwards: 70\r\nFrom: <sip:a@gw1.example.test>;tag=g3\r\n"
+	      "To: <sip:+14255550100@203.0.113.1>\r\nCall-ID: m3\r\nCSeq: 1 INVITE\r\n"
+	      "Content-Length: 0\r\n\r\n");
+	cr_expect(starts(net.n - 1, "INVITE "), "a new call over UDP passes");
+	/* the first call's BYE over TLS still passes: it keeps secured */
+	snprintf(bye, sizeof(bye),
+		 "BYE sip:4000@198.51.100.20 SIP/2.0\r\n"
+		 "Via: SIP/2.0/TLS 192.0.2.10:5061;branch=z9hG4bKm4\r\n"
+		 "Route: %.*s, %.*s\r\n"
+		 "Max-Forwards: 70\r\nFrom: <sip:a@gw1.example.test>;tag=g1\r\n"
+		 "To: <sip:+14255550100@203.0.113.1>;tag=app1\r\nCall-ID: m1\r\nCSeq: 2 BYE\r\n"
+		 "Content-Length: 0\r\n\r\n",
+		 (int)rr2.value.len, rr2.value.p, (int)rr1.value.len, rr1.value.p);
+	input(&from_gw1_tls, bye);
+	cr_expect(starts(net.n - 1, "BYE sip:4000@198.51.100.20 SIP/2.0"));
+	plans[0].security = UMEDGE_SEC_SECURED;
+}
