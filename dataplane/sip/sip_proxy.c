@@ -376,7 +376,10 @@ struct sip_proxy *sip_proxy_new(const struct sip_proxy_config *cfg, const struct
 						    on_terminated };
 	struct sip_proxy *px;
 
-	if (cfg == NULL || io == NULL || io->send == NULL || cfg->port == 0 || cfg->tls_port == 0)
+	/* a proxy needs timer C (RFC 3261 16.6): without it an INVITE that got
+	 * a provisional answer could wait forever */
+	if (cfg == NULL || io == NULL || io->send == NULL || cfg->port == 0 || cfg->tls_port == 0 ||
+	    cfg->txn.timer_c_ms == 0)
 		return NULL;
 	px = calloc(1, sizeof(*px));
 	if (px == NULL)
@@ -720,7 +723,6 @@ static void cancel(struct sip_proxy *px, struct sip_txn *st, const struct sip_ms
 {
 	struct sip_txn *inv = sip_txn_find_invite(px->tt, m);
 	struct fwd *f = inv != NULL ? sip_txn_tu(inv) : NULL;
-	static __thread struct sip_msg req;
 
 	if (inv == NULL) {
 		reply(px, st, m, 481, "Call/Transaction Does Not Exist", NULL, 0);
@@ -731,32 +733,10 @@ static void cancel(struct sip_proxy *px, struct sip_txn *st, const struct sip_ms
 		return;
 	if (f->ct != NULL)
 		send_cancel(px, f->ct);
-	/* the INVITE gets its 487 now; the far side's 487 is ACKed and
-	 * absorbed by the client transaction */
-	{
-		/* the CANCEL carries the INVITE's Via, From, To, Call-ID and
-		 * CSeq number: a 487 built from it, with the method INVITE */
-		char tmp[8192], tag[32];
-		struct sip_edits ed;
-		struct sip_cseq cs;
-		char cseq[32];
-		long n;
-
-		if (sip_msg_cseq(m, &cs) != 0)
-			return;
-		snprintf(cseq, sizeof(cseq), "%u INVITE", cs.num);
-		sip_edits_init(&ed, m);
-		sip_edit_replace(&ed, m->hdrs[m->first[SIP_HDR_CSEQ]].val_off,
-				 m->hdrs[m->first[SIP_HDR_CSEQ]].val_len, cseq, (uint32_t)strlen(cseq));
-		n = sip_edits_apply(&ed, tmp, sizeof(tmp));
-		if (n < 0 || sip_msg_parse(&req, tmp, (size_t)n, &px->lim) != SIP_E_OK)
-			return;
-		to_tag(px, tag, sizeof(tag));
-		n = sip_reply_build(&req, 487, "Request Terminated", tag, NULL, 0, px->out,
-				    px->out_cap);
-		if (n > 0 && f->st != NULL && sip_txn_server_respond(f->st, px->out, (size_t)n) == 0)
-			f->answered = true;
-	}
+	/* the INVITE gets its 487 now, built from the INVITE we forwarded;
+	 * the far side's 487 is ACKed and absorbed by the client transaction */
+	if (f->ct != NULL)
+		answer_upstream(px, f, f->ct, 487, "Request Terminated", NULL, 0);
 }
 
 static void request(struct sip_proxy *px, const struct sip_msg *m, const struct sip_rx *rx)

@@ -569,7 +569,10 @@ int sip_txn_client_recv(struct sip_txn_table *tt, const struct sip_msg *rsp,
 			if (status < 200) {
 				t->state = SIP_TXN_PROCEEDING;
 				twheel_cancel(&t->t_retx);
-				twheel_cancel(&t->t_end); /* B applies in Calling only */
+				/* B applies in Calling only; after timer C the end
+				 * timer is the guard that ends the transaction */
+				if (!t->failed)
+					twheel_cancel(&t->t_end);
 				if (status > 100 && tt->cfg.timer_c_ms != 0 && twheel_pending(&t->t_c))
 					arm(t, &t->t_c, tt->cfg.timer_c_ms);
 			} else if (status < 300) {

@@ -678,3 +678,29 @@ Test(sip_txn, bad_configuration)
 	cr_expect_null(sip_txn_table_new(&c, &ops, NULL, 0));
 	cr_expect_null(sip_txn_table_new(&cfg, NULL, NULL, 0));
 }
+
+/* Timer C in Calling, then a 180: the end timer armed by C still ends the
+ * transaction (found by fuzz_sip_proxy: a provisional after C used to
+ * cancel it and leave the transaction forever). */
+Test(sip_txn, provisional_after_timer_c_still_ends)
+{
+	struct sip_txn_config c = cfg;
+	struct sip_txn_table *tt;
+	struct sip_txn *ct;
+	char req[2048], rbuf[1024];
+	struct sip_msg rsp;
+	size_t n = our_request(req, sizeof(req), "INVITE", "z9hG4bKc9");
+	uint64_t t0;
+
+	c.timer_c_ms = 2000;
+	tt = table(&c);
+	t0 = w.now;
+	cr_assert_eq(sip_txn_client_start(tt, req, n, &app_udp, NULL, &ct), 0);
+	run_until(tt, t0 + 2000);
+	cr_expect_eq(w.failures[SIP_TXN_TIMER_C], 1);
+	app_response(&rsp, rbuf, sizeof(rbuf), "z9hG4bKc9", "INVITE", 180);
+	cr_assert_eq(sip_txn_client_recv(tt, &rsp, &app_udp), 0);
+	run_until(tt, t0 + 2000 + 32000);
+	cr_expect_eq(sip_txn_count(tt), 0);
+	sip_txn_table_free(tt);
+}

@@ -1,0 +1,167 @@
+/*
+ * libFuzzer target: the proxy core driven by a script: fuzzed messages
+ * from either side and transport, generated calls from the gateway,
+ * answers from the application to what the proxy sent it, clock steps and
+ * a transport that fails. Checks: no crash, no leak (ASan), the
+ * transactions under their bound, and none left once the clock has run
+ * past every timer.
+ */
+#include <arpa/inet.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip_proxy.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct {
+	int send_rc;
+	char last_app[8192];
+	size_t last_app_len;
+} f;
+
+static int fz_send(void *arg, const struct sip_peer *to, const char *buf, size_t len)
+{
+	(void)arg;
+	if (to->side == SIP_SIDE_INTERNAL && len < sizeof(f.last_app) &&
+	    memcmp(buf, "SIP/2.0", 7) != 0) {
+		memcpy(f.last_app, buf, len);
+		f.last_app_len = len;
+	}
+	return f.send_rc;
+}
+
+static void fz_event(void *arg, enum umedge_event_id id, const char *detail)
+{
+	(void)arg;
+	(void)id;
+	(void)detail;
+}
+
+static struct snapshot_dial_plan plans[] = {
+	{ .name = "dp-secure", .security = UMEDGE_SEC_SECURED, .associated = true },
+	{ .name = "dp-plain", .security = UMEDGE_SEC_UNSECURED, .associated = true },
+};
+static struct snapshot_gateway gws[] = {
+	{ .name = "gw1", .port = 5061, .fqdn = "gw1.example.test" },
+	{ .name = "pbx2", .port = 5060, .fqdn = "pbx2.example.test" },
+};
+static struct snapshot_hunt_group hgs[] = {
+	{ .gateway = "gw1", .pilot = "", .dial_plan = "dp-secure" },
+	{ .gateway = "pbx2", .pilot = "4000", .dial_plan = "dp-plain" },
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const struct sip_proxy_io io = { fz_send, fz_event, NULL };
+	static const char *const names[] = { "gw1.example.test" };
+	static const char *const methods[] = { "INVITE", "BYE", "CANCEL", "ACK", "OPTIONS" };
+	static const unsigned statuses[] = { 100, 180, 183, 200, 486, 487, 503, 603 };
+	struct sip_proxy_config cfg = {
+		.addr = { 0xcb007101u, 0xc6336401u }, .port = 5060, .tls_port = 5061,
+		.txn = SIP_TXN_CONFIG_DEFAULT_INIT,
+	};
+	struct dp_snapshot snap;
+	struct sip_proxy *px;
+	uint64_t now = 1000;
+	size_t i = 0;
+	char buf[2048];
+
+	memset(&f, 0, sizeof(f));
+	memset(&snap, 0, sizeof(snap));
+	gws[0].addr = htonl(0xc000020au);
+	gws[1].addr = htonl(0xc0000214u);
+	snap.dial_plans = plans;
+	snap.n_dial_plans = 2;
+	snap.gateways = gws;
+	snap.n_gateways = 2;
+	snap.hunt_groups = hgs;
+	snap.n_hunt_groups = 2;
+	snap.has_application = true;
+	snap.app_addr = htonl(0xc6336414u);
+	snap.app_port = 5060;
+	cfg.txn.max_txns = 32;
+	px = sip_proxy_new(&cfg, &io, now);
+	if (px == NULL)
+		abort();
+	while (i + 3 <= size) {
+		uint8_t op = data[i], a = data[i + 1], b = data[i + 2];
+		struct sip_rx rx = { { SIP_SIDE_EXTERNAL, UMEDGE_TRANSPORT_UDP, 5060, 0xc0000214u, 0 },
+				     NULL, 0 };
+		size_t n;
+
+		i += 3;
+		if (a & 1) {
+			rx.from = (struct sip_peer){ SIP_SIDE_EXTERNAL, UMEDGE_TRANSPORT_TLS, 40000,
+						     0xc000020au, 5 };
+			rx.tls_names = names;
+			rx.n_names = 1;
+		}
+		if (a & 2)
+			rx.from = (struct sip_peer){ SIP_SIDE_INTERNAL, UMEDGE_TRANSPORT_UDP, 5060,
+						     0xc6336414u, 0 };
+		switch (op % 5) {
+		case 0: /* fuzzed bytes */
+			n = b;
+			if (n > size - i)
+				n = size - i;
+			sip_proxy_input(px, &snap, &rx, (const char *)data + i, n, now);
+			i += n;
+			break;
+		case 1: /* a generated request */
+			n = (size_t)snprintf(buf, sizeof(buf),
+					     "%s sip:%s@203.0.113.1 SIP/2.0\r\n"
+					     "Via: SIP/2.0/UDP 192.0.2.20;branch=z9hG4bK%u%s\r\n"
+					     "Max-Forwards: %u\r\nFrom: <sip:a@192.0.2.20>;tag=f%u\r\n"
+					     "To: <sip:b@203.0.113.1>%s\r\nCall-ID: c%u\r\n"
+					     "CSeq: %u %s\r\nContent-Length: 0\r\n\r\n",
+					     methods[b % 5], b & 8 ? "4000" : "+1425", b % 7,
+					     b & 16 ? ";rport" : "", a % 4, b % 3,
+					     b & 32 ? ";tag=t1" : "", b % 5, b % 2 + 1,
+					     methods[b % 5] == methods[3] ? "ACK" : methods[b % 5]);
+			sip_proxy_input(px, &snap, &rx, buf, n, now);
+			break;
+		case 2: /* the application answers what it got last */
+			if (f.last_app_len > 0) {
+				static struct sip_msg req;
+				char rsp[8192];
+				long r;
+
+				if (sip_msg_parse(&req, f.last_app, f.last_app_len, NULL) != SIP_E_OK)
+					break;
+				r = sip_reply_build(&req, statuses[b % 8], "X", "app", NULL, 0, rsp,
+						    sizeof(rsp));
+				if (r > 0) {
+					rx.from = (struct sip_peer){ SIP_SIDE_INTERNAL,
+								     UMEDGE_TRANSPORT_UDP, 5060,
+								     0xc6336414u, 0 };
+					sip_proxy_input(px, &snap, &rx, rsp, (size_t)r, now);
+				}
+			}
+			break;
+		case 3: /* the clock */
+			now += (uint64_t)a * (b % 4 == 0 ? 1000 : 8);
+			sip_proxy_advance(px, now);
+			break;
+		default: /* the transport, the snapshot */
+			f.send_rc = a % 4 == 0 ? -113 : 0;
+			plans[0].security = b % 3 == 0 ? UMEDGE_SEC_UNSECURED : UMEDGE_SEC_SECURED;
+		}
+		if (sip_proxy_transactions(px) > cfg.txn.max_txns)
+			abort();
+	}
+	plans[0].security = UMEDGE_SEC_SECURED;
+	f.send_rc = 0;
+	/* past timer C and every end timer: nothing may be left */
+	for (int k = 0; k < 10; k++) {
+		now += 60000;
+		sip_proxy_advance(px, now);
+	}
+	if (sip_proxy_transactions(px) != 0)
+		abort();
+	sip_proxy_free(px);
+	return 0;
+}
