@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "tcp.h"
+#include "siphash.h"
 #include "twheel.h"
 #include "tcp_seq.h"
 
@@ -99,7 +100,6 @@ int tcp_wheel_init(struct twheel *w, uint32_t nslots, uint64_t now, int socket_i
 void tcp_wheel_fini(struct twheel *w);
 
 /* ---- SYN cookies (tcp_cookie.c) ---- */
-uint64_t tcp_siphash(const uint8_t key[16], const void *msg, size_t len);
 
 struct tcp_cookie_in {
 	uint32_t saddr, daddr;	/* remote, local */

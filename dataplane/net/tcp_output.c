@@ -358,5 +358,5 @@ uint32_t tcp_new_isn(struct tcp_stack *st, uint32_t laddr, uint16_t lport,
 	uint32_t t[3] = { laddr, raddr, ((uint32_t)lport << 16) | rport };
 
 	/* RFC 6528: a 4 us clock plus a keyed hash of the connection id */
-	return (uint32_t)tcp_siphash(st->isn_key, t, sizeof(t)) + (uint32_t)(st->now_us / 4);
+	return (uint32_t)siphash24(st->isn_key, t, sizeof(t)) + (uint32_t)(st->now_us / 4);
 }

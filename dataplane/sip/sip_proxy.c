@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "sip_proxy.h"
+#include "siphash.h"
 
 #define EVENT_SLOTS 64
 #define EVENT_GAP_MS 1000	  /* one event per second per event and gateway */
@@ -489,6 +490,34 @@ static bool looped(const struct sip_proxy *px, const struct sip_msg *m, const ch
 	return false;
 }
 
+/* The signature of a call's mode: SipHash of the mode and the Call-ID,
+ * so that a peer can neither weaken its call's mode nor move a signed
+ * value to another call. */
+static uint64_t mode_mac(const struct sip_proxy *px, int mode, struct sip_str call_id)
+{
+	uint8_t msg[1 + 256];
+	size_t n = call_id.len < 256 ? call_id.len : 256;
+
+	msg[0] = (uint8_t)mode;
+	memcpy(msg + 1, call_id.p, n);
+	return siphash24(px->cfg.route_key, msg, 1 + n);
+}
+
+/* The mode of a um value, -1 when absent, -2 when its signature is bad. */
+static int mode_of(const struct sip_proxy *px, struct sip_str um, struct sip_str call_id)
+{
+	char hex[17];
+	int mode;
+
+	if (um.p == NULL)
+		return -1;
+	if (um.len != 18 || um.p[0] < '0' || um.p[0] >= '0' + UMEDGE_SEC_COUNT || um.p[1] != '.')
+		return -2;
+	mode = um.p[0] - '0';
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)mode_mac(px, mode, call_id));
+	return memcmp(hex, um.p + 2, 16) == 0 ? mode : -2;
+}
+
 /* Our Route values on top (RFC 5658: one per side, consecutive): removed
  * from the copy, the call's mode read from them (um=N), the next hop's
  * URI in *next when a Route value remains. */
@@ -523,8 +552,18 @@ static int strip_routes(struct sip_proxy *px, const struct sip_msg *m, int *mode
 			return 0;
 		}
 		um = uri_param(&na.uri, "um");
-		if (um.len == 1 && um.p[0] >= '0' && um.p[0] < '0' + UMEDGE_SEC_COUNT)
-			*mode = um.p[0] - '0';
+		if (um.p != NULL) {
+			struct sip_str cid = { "", 0 };
+			int md;
+
+			(void)sip_msg_call_id(m, &cid);
+			md = mode_of(px, um, cid);
+			if (md == -2) {
+				px->stats.forged_routes++;
+				return -2;
+			}
+			*mode = md;
+		}
 		if (item.last_in_hdr)
 			sip_edit_header_remove(&px->ed, item.hdr);
 	}
@@ -552,17 +591,19 @@ static bool uri_dest(const struct sip_uri *u, uint8_t side, struct sip_peer *to)
 	return true;
 }
 
-/* "<sip:ADDR:PORT;transport=x;lr;um=N>" for one side. */
+/* "<sip:ADDR:PORT;transport=x;lr;um=N.MAC>" for one side. */
 static int rr_value(const struct sip_proxy *px, char *buf, size_t len, unsigned side, unsigned tp,
-		    int mode)
+		    int mode, struct sip_str call_id)
 {
 	char ip[INET_ADDRSTRLEN];
 	static const char *const tpl[] = { "udp", "tcp", "tls" };
 
 	ip_str(ip, sizeof(ip), px->cfg.addr[side]);
-	return snprintf(buf, len, "<sip:%s:%u;transport=%s;lr;um=%d>", ip, our_port(px, tp),
-			tpl[tp < 3 ? tp : 0], mode);
+	return snprintf(buf, len, "<sip:%s:%u;transport=%s;lr;um=%d.%016llx>", ip,
+			our_port(px, tp), tpl[tp < 3 ? tp : 0], mode,
+			(unsigned long long)mode_mac(px, mode, call_id));
 }
+
 
 /* SDP, which must not pass until media is anchored: a body typed
  * application/sdp, or a multipart one that may hold it. */
@@ -819,8 +860,18 @@ static void request(struct sip_proxy *px, const struct sip_msg *m, const struct 
 	/* RFC 3261 16.4: our own Route values off the top */
 	sip_edits_init(&px->ed, m);
 	mark_source(px, m, &rx->from);
-	if (strip_routes(px, m, &mode, &next, &has_next) != 0 || sip_msg_ruri(m, &ru) != 0) {
+	switch (strip_routes(px, m, &mode, &next, &has_next)) {
+	case 0:
+		break;
+	case -2:
+		reply(px, st, m, 403, "Route Signature Invalid", NULL, 0);
+		return;
+	default:
 		reply(px, st, m, 400, "Bad Route", NULL, 0);
+		return;
+	}
+	if (sip_msg_ruri(m, &ru) != 0) {
+		reply(px, st, m, 400, "Bad Request-URI", NULL, 0);
 		return;
 	}
 	in_dialog = sip_msg_to(m, &to_na) == 0 && to_na.tag.p != NULL;
@@ -876,9 +927,12 @@ static void request(struct sip_proxy *px, const struct sip_msg *m, const struct 
 		/* RFC 5658 double Record-Route: the far side's value on top */
 		char rr[128];
 
-		rr_value(px, rr, sizeof(rr), to.side, to.transport, mode);
+		struct sip_str cid = { "", 0 };
+
+		(void)sip_msg_call_id(m, &cid);
+		rr_value(px, rr, sizeof(rr), to.side, to.transport, mode, cid);
 		sip_edit_record_route_push(&px->ed, rr, (uint32_t)strlen(rr));
-		rr_value(px, rr, sizeof(rr), rx->from.side, rx->from.transport, mode);
+		rr_value(px, rr, sizeof(rr), rx->from.side, rx->from.transport, mode, cid);
 		sip_edit_record_route_push(&px->ed, rr, (uint32_t)strlen(rr));
 	}
 	forward(px, st, m, &to, branch);

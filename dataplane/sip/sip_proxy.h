@@ -13,7 +13,7 @@
  * derived from the request (so a looped request is recognised, 482);
  * Max-Forwards (483 at 0, decremented); 420 for any Proxy-Require;
  * double Record-Route (RFC 5658) on dialog-creating requests, each value
- * carrying the call's security mode; loose routing of in-dialog requests
+ * carrying the call's security mode, signed; loose routing of in-dialog requests
  * (our own Route values removed); responses routed back through the
  * transactions, or by Via when stray; ACK of a 2xx end to end, of a
  * non-2xx hop by hop; CANCEL answered 200, sent on, and the INVITE
@@ -44,6 +44,10 @@ struct sip_proxy_config {
 	uint16_t port;		  /* SIP over UDP and TCP, both sides: 5060 */
 	uint16_t tls_port;	  /* SIP over TLS, external side: 5061 */
 	unsigned worker;	  /* this worker's index: in branches and tags */
+	/* signs the call's mode in our Record-Route (um=N.MAC, a SipHash of
+	 * the mode and the Call-ID): random at start, the same on every
+	 * worker of the process */
+	uint8_t route_key[16];
 	struct sip_txn_config txn;
 	const struct sip_limits *limits; /* NULL: the defaults */
 };
@@ -78,6 +82,7 @@ struct sip_rx {
 	X(bad_extension)	    /* 420 */                                 \
 	X(malformed)		    /* refused by the message layer */        \
 	X(dropped)		    /* stray or unroutable, not answered */   \
+	X(forged_routes)	    /* our Route with a bad mode signature */ \
 	X(events_suppressed)	    /* over the rate limit */
 
 struct sip_proxy_stats {

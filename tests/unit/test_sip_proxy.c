@@ -86,6 +86,7 @@ static void setup(void)
 		.port = 5060,
 		.tls_port = 5061,
 		.worker = 0,
+		.route_key = "test route key!",
 		.txn = SIP_TXN_CONFIG_DEFAULT_INIT,
 	};
 
@@ -649,4 +650,49 @@ Test(sip_proxy, mode_change_between_and_during_calls)
 	input(&from_gw1_tls, bye);
 	cr_expect(starts(net.n - 1, "BYE sip:4000@198.51.100.20 SIP/2.0"));
 	plans[0].security = UMEDGE_SEC_SECURED;
+}
+
+/* The mode in our Record-Route is signed: a gateway that rewrites um=2
+ * (secured) to um=0 to send its BYE over UDP, or reuses the value in
+ * another call, is refused. */
+Test(sip_proxy, forged_route_mode_refused)
+{
+	struct sip_list_iter it = { 0, 0 };
+	struct sip_list_item rr1, rr2;
+	char bye[1024], *um;
+
+	input(&from_gw1_tls,
+	      "INVITE sip:+14255550100@203.0.113.1 SIP/2.0\r\n"
+	      "Via: SIP/2.0/TLS 192.0.2.10:5061;branch=z9hG4bKz1\r\n"
+	      "Max-Forwards: 70\r\nFrom: <sip:a@gw1.example.test>;tag=g1\r\n"
+	      "To: <sip:+14255550100@203.0.113.1>\r\nCall-ID: z1\r\nCSeq: 1 INVITE\r\n"
+	      "Content-Length: 0\r\n\r\n");
+	cr_assert_eq(sip_list_next(sent(1), SIP_HDR_RECORD_ROUTE, &it, &rr1), 1);
+	cr_assert_eq(sip_list_next(sent(1), SIP_HDR_RECORD_ROUTE, &it, &rr2), 1);
+	snprintf(bye, sizeof(bye),
+		 "BYE sip:4000@198.51.100.20 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKz2\r\n"
+		 "Route: %.*s, %.*s\r\n"
+		 "Max-Forwards: 70\r\nFrom: <sip:a@gw1.example.test>;tag=g1\r\n"
+		 "To: <sip:+14255550100@203.0.113.1>;tag=app1\r\nCall-ID: z1\r\nCSeq: 2 BYE\r\n"
+		 "Content-Length: 0\r\n\r\n",
+		 (int)rr2.value.len, rr2.value.p, (int)rr1.value.len, rr1.value.p);
+	while ((um = strstr(bye, "um=2.")) != NULL)
+		um[3] = '0';
+	input(&from_gw1_udp, bye);
+	cr_expect(starts(net.n - 1, "SIP/2.0 403 Route Signature Invalid"), "%.*s", 50,
+		  net.sent[net.n - 1].buf);
+	cr_expect_eq(sip_proxy_stats(px)->forged_routes, 1);
+	/* the genuine values in another call (Call-ID z9): refused too */
+	snprintf(bye, sizeof(bye),
+		 "BYE sip:4000@198.51.100.20 SIP/2.0\r\n"
+		 "Via: SIP/2.0/TLS 192.0.2.10:5061;branch=z9hG4bKz3\r\n"
+		 "Route: %.*s, %.*s\r\n"
+		 "Max-Forwards: 70\r\nFrom: <sip:a@gw1.example.test>;tag=g1\r\n"
+		 "To: <sip:+14255550100@203.0.113.1>;tag=app1\r\nCall-ID: z9\r\nCSeq: 2 BYE\r\n"
+		 "Content-Length: 0\r\n\r\n",
+		 (int)rr2.value.len, rr2.value.p, (int)rr1.value.len, rr1.value.p);
+	input(&from_gw1_tls, bye);
+	cr_expect(starts(net.n - 1, "SIP/2.0 403 Route Signature Invalid"));
+	cr_expect_eq(sip_proxy_stats(px)->forged_routes, 2);
 }

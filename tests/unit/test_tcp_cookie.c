@@ -16,8 +16,8 @@ Test(tcp_cookie, siphash_reference_vectors)
 	for (int i = 0; i < 15; i++)
 		msg[i] = (uint8_t)i;
 	/* from the SipHash paper / reference implementation (key 00..0f) */
-	cr_assert_eq(tcp_siphash(key, msg, 0), 0x726fdb47dd0e0e31ULL);
-	cr_assert_eq(tcp_siphash(key, msg, 15), 0xa129ca6149be45e5ULL);
+	cr_assert_eq(siphash24(key, msg, 0), 0x726fdb47dd0e0e31ULL);
+	cr_assert_eq(siphash24(key, msg, 15), 0xa129ca6149be45e5ULL);
 }
 
 static struct tcp_cookie_in sample(void)
