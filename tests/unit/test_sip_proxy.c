@@ -696,3 +696,81 @@ Test(sip_proxy, forged_route_mode_refused)
 	cr_expect(starts(net.n - 1, "SIP/2.0 403 Route Signature Invalid"));
 	cr_expect_eq(sip_proxy_stats(px)->forged_routes, 2);
 }
+
+/* ---- at scale: a transport that only counts ---- */
+
+static struct {
+	unsigned invites_out, timeouts_408;
+} counted;
+
+static int count_send(void *arg, const struct sip_peer *to, const char *buf, size_t len)
+{
+	(void)arg;
+	(void)len;
+	if (to->side == SIP_SIDE_INTERNAL && strncmp(buf, "INVITE ", 7) == 0)
+		counted.invites_out++;
+	if (to->side == SIP_SIDE_EXTERNAL && strncmp(buf, "SIP/2.0 408 ", 12) == 0)
+		counted.timeouts_408++;
+	return 0;
+}
+
+/* 5,000 calls from the gateway that the application never answers:
+ * 10,000 transactions at once (server and client), all answered 408 by
+ * the timers and all gone afterwards. */
+Test(sip_proxy, ten_thousand_transactions_run_to_the_end)
+{
+	static const struct sip_proxy_io io = { count_send, NULL, NULL };
+	struct sip_proxy_config cfg = { .addr = { EXT_ADDR, INT_ADDR }, .port = 5060,
+					.tls_port = 5061, .txn = SIP_TXN_CONFIG_DEFAULT_INIT };
+	char inv[1024];
+
+	sip_proxy_free(px);
+	cfg.txn.max_txns = 10000;
+	memset(&counted, 0, sizeof(counted));
+	px = sip_proxy_new(&cfg, &io, net.now);
+	cr_assert_not_null(px);
+	for (unsigned i = 0; i < 5000; i++) {
+		int n = snprintf(inv, sizeof(inv),
+				 "INVITE sip:4000@203.0.113.1 SIP/2.0\r\n"
+				 "Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKbig%u\r\n"
+				 "Max-Forwards: 70\r\nFrom: <sip:a@192.0.2.20>;tag=b%u\r\n"
+				 "To: <sip:4000@203.0.113.1>\r\nCall-ID: big%u@192.0.2.20\r\n"
+				 "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+				 i, i, i);
+
+		sip_proxy_input(px, &snap, &from_pbx, inv, (size_t)n, net.now);
+	}
+	cr_expect_eq(sip_proxy_transactions(px), 10000);
+	cr_expect_eq(counted.invites_out, 5000);
+	run_until(net.now + 32000);
+	cr_expect_eq(counted.timeouts_408, 5000);
+	run_until(net.now + 40000);
+	cr_expect_eq(sip_proxy_transactions(px), 0);
+}
+
+/* Over TCP to the application: no retransmission at all, the connection
+ * the gateway's request came on carries the answers back. */
+Test(sip_proxy, reliable_transports_no_retransmission)
+{
+	struct sip_rx pbx_tcp = from_pbx;
+	struct sip_rx app_tcp = from_app;
+	uint64_t t0 = net.now;
+
+	pbx_tcp.from.transport = UMEDGE_TRANSPORT_TCP;
+	pbx_tcp.from.conn = 21;
+	app_tcp.from.transport = UMEDGE_TRANSPORT_TCP;
+	app_tcp.from.conn = 22;
+	snap.app_transport = UMEDGE_TRANSPORT_TCP;
+	input(&pbx_tcp, PBX_INVITE("z9hG4bKtcp1", ""));
+	cr_assert_eq(net.n, 2);
+	cr_expect_eq(net.sent[0].to.conn, 21);
+	cr_expect_eq(net.sent[1].to.transport, UMEDGE_TRANSPORT_TCP);
+	cr_expect(has(1, "Via: SIP/2.0/TCP 198.51.100.1:5060;branch="));
+	cr_expect(has(1, "transport=tcp;lr"), "the Record-Route names TCP");
+	input(&app_tcp, answer(1, 486, "Busy Here", "t1", NULL, 0));
+	cr_assert_eq(net.n, 4, "ACK to the application, 486 to the gateway");
+	cr_expect_eq(net.sent[3].to.conn, 21);
+	run_until(t0 + 64000);
+	cr_expect_eq(net.n, 4, "nothing resent on TCP");
+	cr_expect_eq(sip_proxy_transactions(px), 0);
+}
