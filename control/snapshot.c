@@ -81,7 +81,8 @@ int control_trust_bundle(const char *trust_dir, char **pem_out)
 	*pem_out = malloc((size_t)len + 1);
 	if (!*pem_out)
 		goto out;
-	memcpy(*pem_out, data, (size_t)len);
+	if (len > 0)
+		memcpy(*pem_out, data, (size_t)len); /* an empty trust/ gives no data */
 	(*pem_out)[len] = '\0';
 	rc = 0;
 out:

@@ -1,0 +1,161 @@
+/*
+ * sdp.h: SDP (RFC 4566, RFC 8866) and SDES (RFC 4568), zero-copy.
+ *
+ * sdp_parse() indexes a session description in place: every line with its
+ * offsets (so a writer can keep, drop or replace it), the session fields
+ * the engine reads (o=, c=) and each m= section with the attributes media
+ * anchoring needs (rtpmap, fmtp, ptime, maxptime, direction, rtcp,
+ * rtcp-mux, crypto). Unknown lines and attributes stay indexed as they
+ * are, to be passed on untouched. sdp_crypto_parse() reads one a=crypto
+ * value and decodes its keys with OpenSSL's base64.
+ *
+ * The offer/answer rules per security mode and the writer build on this
+ * (not yet built).
+ */
+#ifndef UMEDGE_SDP_H
+#define UMEDGE_SDP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "umedge/modes.h"
+
+#include "sip_msg.h"
+
+#define SDP_MAX_LINES 256
+#define SDP_MAX_MEDIA 16
+#define SDP_MAX_CRYPTO 8	  /* a=crypto lines per m= section */
+#define SDP_MAX_FORMATS 32	  /* payload types per m= line */
+
+#define SDP_ERRORS(X)                                                        \
+	X(OK, "ok", "well formed")                                          \
+	X(EMPTY, "sdp_empty", "empty SDP")                                  \
+	X(LINE, "sdp_bad_line", "a line is not type=value")                 \
+	X(ORDER, "sdp_order", "v=, o=, s= missing or out of order")         \
+	X(VERSION, "sdp_version", "v= is not 0")                            \
+	X(ORIGIN, "sdp_origin", "malformed o= line")                        \
+	X(CONNECTION, "sdp_connection", "malformed c= line")                \
+	X(MEDIA, "sdp_media", "malformed m= line")                          \
+	X(NO_CONNECTION, "sdp_no_connection", "a stream has no c= address") \
+	X(TOO_MANY_LINES, "sdp_too_many_lines", "too many lines")           \
+	X(TOO_MANY_MEDIA, "sdp_too_many_media", "too many m= lines")        \
+	X(TOO_MANY_CRYPTO, "sdp_too_many_crypto", "too many a=crypto lines") \
+	X(ATTRIBUTE, "sdp_attribute", "malformed attribute the engine reads")
+
+enum sdp_error {
+#define SDP_ERROR_ENUM(id, name, text) SDP_E_##id,
+	SDP_ERRORS(SDP_ERROR_ENUM)
+#undef SDP_ERROR_ENUM
+	SDP_E_COUNT
+};
+
+const char *sdp_error_name(enum sdp_error e);  /* counter name */
+const char *sdp_error_text(enum sdp_error e);  /* for a Warning */
+
+/* One line as it came: [off, end) covers "x=value" and its line end. */
+struct sdp_line {
+	char type;		  /* 'v', 'o', 'm', 'a', ... */
+	uint8_t media;		  /* 0: session level; i + 1: in media[i] */
+	struct sip_str value;	  /* after "x=" */
+	uint32_t off, end;
+};
+
+enum sdp_direction {
+	SDP_SENDRECV = 0,	  /* the default */
+	SDP_SENDONLY,
+	SDP_RECVONLY,
+	SDP_INACTIVE,
+};
+
+struct sdp_connection {
+	bool present;
+	struct sip_str addr;	  /* as written */
+	uint32_t ipv4;		  /* host order when IN IP4 dotted quad, else 0 */
+	bool ip6;
+	bool hold;		  /* 0.0.0.0 (RFC 2543 hold) */
+};
+
+struct sdp_media {
+	struct sip_str type;	  /* "audio" */
+	uint16_t port;
+	uint16_t n_ports;	  /* 1 unless "port/n" */
+	struct sip_str proto;	  /* "RTP/AVP", "RTP/SAVP", ... */
+	bool savp;		  /* RTP/SAVP (or SAVPF) */
+	uint8_t fmts[SDP_MAX_FORMATS]; /* RTP payload types */
+	uint8_t n_fmts;
+	uint16_t m_line;	  /* index of its m= line in lines[] */
+	uint16_t first, last;	  /* its lines: (m_line, last] */
+	struct sdp_connection c;  /* its own, else the session's */
+	enum sdp_direction dir;
+	bool rtcp_mux;
+	uint16_t rtcp_port;	  /* a=rtcp (RFC 3605), 0: none */
+	uint16_t ptime, maxptime; /* ms, 0: none */
+	int16_t telephone_event;  /* payload type of telephone-event, -1: none */
+	uint16_t crypto[SDP_MAX_CRYPTO]; /* lines of a=crypto */
+	uint8_t n_crypto;
+};
+
+struct sdp {
+	const char *buf;
+	uint32_t len;
+	struct sdp_line lines[SDP_MAX_LINES];
+	uint16_t n_lines;
+	/* o= */
+	struct sip_str o_user, o_sess_id, o_sess_version, o_addr;
+	struct sdp_connection c;  /* session level */
+	enum sdp_direction dir;	  /* session-level default */
+	struct sdp_media media[SDP_MAX_MEDIA];
+	uint8_t n_media;
+};
+
+/* Index buf[0..len): lines end with CRLF or LF (RFC 8866 allows both). */
+enum sdp_error sdp_parse(struct sdp *s, const char *buf, size_t len);
+
+/* The value of an a= line after "name:" (absent for a flag attribute). */
+struct sip_str sdp_attr_value(const struct sdp_line *l);
+
+/* ---- SDES ---- */
+
+#define SDP_CRYPTO_MAX_KEYS 4
+#define SDP_KEY_SALT_MAX 46	  /* AES_256_CM: 32 + 14 */
+
+enum sdp_crypto_status {
+	SDP_CRYPTO_USABLE = 0,
+	SDP_CRYPTO_MALFORMED,	  /* not the grammar of RFC 4568 */
+	SDP_CRYPTO_UNKNOWN_SUITE, /* a suite the media engine does not have */
+	SDP_CRYPTO_BAD_KEY,	  /* bad base64 or the wrong length */
+	SDP_CRYPTO_SESSION_PARAM, /* a session parameter we do not honour */
+	SDP_CRYPTO_MKI,		  /* an MKI: the media engine has none */
+	SDP_CRYPTO_MANY_KEYS,	  /* more than one key */
+	SDP_CRYPTO_LIFETIME,	  /* a lifetime beyond 2^48 packets */
+};
+
+struct sdp_crypto_key {
+	uint8_t key_salt[SDP_KEY_SALT_MAX]; /* decoded; wiped by sdp_crypto_wipe */
+	uint8_t len;
+	uint64_t lifetime;	  /* packets, 0: none given */
+	uint32_t mki, mki_len;	  /* mki_len 0: none */
+};
+
+struct sdp_crypto {
+	uint32_t tag;
+	int suite;		  /* enum umedge_srtp_suite, -1: unknown */
+	struct sip_str suite_str;
+	struct sdp_crypto_key keys[SDP_CRYPTO_MAX_KEYS];
+	uint8_t n_keys;
+	struct sip_str session_params;
+	enum sdp_crypto_status status;
+};
+
+/* Read one a=crypto value ("1 AES_CM_128_HMAC_SHA1_80 inline:..."). The
+ * status says whether this line is usable, and if not, why: an unusable
+ * line makes that line unusable, not the offer. */
+void sdp_crypto_parse(struct sdp_crypto *c, struct sip_str value);
+const char *sdp_crypto_status_text(enum sdp_crypto_status st);
+/* The key and salt length each suite needs, in bytes. */
+unsigned sdp_suite_key_salt_len(enum umedge_srtp_suite suite);
+/* Wipe the decoded keys (OPENSSL_cleanse). */
+void sdp_crypto_wipe(struct sdp_crypto *c);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * libFuzzer target: SDP and SDES parsing. Every line is indexed within the
+ * input, every a=crypto line parsed (keys decoded, checked against the
+ * suite, wiped), every field read bounded by the buffer.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sdp.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct sdp s;
+	char *buf = malloc(size ? size : 1);
+
+	if (buf == NULL)
+		return 0;
+	memcpy(buf, data, size);
+	if (sdp_parse(&s, buf, size) == SDP_E_OK) {
+		for (unsigned i = 0; i < s.n_lines; i++) {
+			if (s.lines[i].off >= s.lines[i].end || s.lines[i].end > size)
+				abort();
+			(void)sdp_attr_value(&s.lines[i]);
+		}
+		for (unsigned m = 0; m < s.n_media; m++)
+			for (unsigned k = 0; k < s.media[m].n_crypto; k++) {
+				struct sdp_crypto c;
+
+				sdp_crypto_parse(&c, sdp_attr_value(&s.lines[s.media[m].crypto[k]]));
+				if (c.status == SDP_CRYPTO_USABLE &&
+				    (c.suite < 0 ||
+				     c.keys[0].len != sdp_suite_key_salt_len((enum umedge_srtp_suite)c.suite)))
+					abort();
+				sdp_crypto_wipe(&c);
+			}
+	}
+	/* a crypto value on its own, straight from the input */
+	{
+		struct sdp_crypto c;
+
+		sdp_crypto_parse(&c, (struct sip_str){ size ? buf : "", (uint32_t)size });
+		sdp_crypto_wipe(&c);
+	}
+	free(buf);
+	return 0;
+}

@@ -1,0 +1,381 @@
+/*
+ * test_sdp.c: SDP and SDES parsing on offers in the styles real gateways
+ * and softswitches send (written for these tests from the products'
+ * public documentation), the RFC 4568 examples, and a hostile table.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sdp.h"
+
+static struct sdp sdp;
+
+#define expect_span(s, lit)                                                     \
+	cr_expect((s).p != NULL && (s).len == strlen(lit) &&                    \
+			  memcmp((s).p, lit, strlen(lit)) == 0,                 \
+		  "got '%.*s', want '%s'", (int)(s).len, (s).p ? (s).p : "", lit)
+
+static enum sdp_error parse(const char *text)
+{
+	/* an exact-size heap copy: ASan sees any read past the end */
+	size_t n = strlen(text);
+	char *b = malloc(n ? n : 1);
+	enum sdp_error e;
+
+	memcpy(b, text, n);
+	e = sdp_parse(&sdp, b, n);
+	/* the spans point into b: tests that read them use parse_keep */
+	free(b);
+	return e;
+}
+
+static void parse_keep(const char *text)
+{
+	enum sdp_error e = sdp_parse(&sdp, text, strlen(text));
+
+	cr_assert_eq(e, SDP_E_OK, "%s", sdp_error_name(e));
+}
+
+static struct sdp_crypto crypto_of(unsigned media, unsigned i)
+{
+	struct sdp_crypto c;
+
+	cr_assert_lt(i, sdp.media[media].n_crypto);
+	sdp_crypto_parse(&c, sdp_attr_value(&sdp.lines[sdp.media[media].crypto[i]]));
+	return c;
+}
+
+/* AudioCodes Mediant offering SRTP with two suites. */
+static const char mediant[] =
+	"v=0\r\n"
+	"o=AudiocodesGW 1906211463 1906211372 IN IP4 192.0.2.10\r\n"
+	"s=Phone-Call\r\n"
+	"c=IN IP4 192.0.2.10\r\n"
+	"t=0 0\r\n"
+	"m=audio 6010 RTP/SAVP 8 0 18 101\r\n"
+	"a=rtpmap:8 PCMA/8000\r\n"
+	"a=rtpmap:0 PCMU/8000\r\n"
+	"a=rtpmap:18 G729/8000\r\n"
+	"a=fmtp:18 annexb=no\r\n"
+	"a=rtpmap:101 telephone-event/8000\r\n"
+	"a=fmtp:101 0-15\r\n"
+	"a=ptime:20\r\n"
+	"a=sendrecv\r\n"
+	"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^31\r\n"
+	"a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^31\r\n";
+
+Test(sdp, audiocodes_srtp_offer)
+{
+	struct sdp_crypto c;
+
+	parse_keep(mediant);
+	expect_span(sdp.o_sess_version, "1906211372");
+	expect_span(sdp.o_addr, "192.0.2.10");
+	cr_assert_eq(sdp.n_media, 1);
+	expect_span(sdp.media[0].type, "audio");
+	cr_expect_eq(sdp.media[0].port, 6010);
+	cr_expect(sdp.media[0].savp);
+	cr_expect_eq(sdp.media[0].n_fmts, 4);
+	cr_expect_eq(sdp.media[0].fmts[3], 101);
+	cr_expect_eq(sdp.media[0].telephone_event, 101);
+	cr_expect_eq(sdp.media[0].ptime, 20);
+	cr_expect_eq(sdp.media[0].c.ipv4, 0xc000020a, "the session's c= applies");
+	cr_expect_eq(sdp.media[0].dir, SDP_SENDRECV);
+	cr_assert_eq(sdp.media[0].n_crypto, 2);
+	c = crypto_of(0, 0);
+	cr_expect_eq(c.status, SDP_CRYPTO_USABLE);
+	cr_expect_eq(c.tag, 1);
+	cr_expect_eq(c.suite, UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80);
+	cr_expect_eq(c.keys[0].len, 30);
+	cr_expect_eq(c.keys[0].lifetime, 1ull << 31);
+	cr_expect_eq(memcmp(c.keys[0].key_salt, "YS___semctl () {\t220;}\n}\nunles", 30), 0,
+		     "the RFC 4568 key decodes");
+	sdp_crypto_wipe(&c);
+	cr_expect_eq(c.keys[0].key_salt[0], 0, "wiped");
+	c = crypto_of(0, 1);
+	cr_expect_eq(c.suite, UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_32);
+	cr_expect_eq(c.status, SDP_CRYPTO_USABLE);
+	/* every line indexed, in order, with offsets that cover the text */
+	cr_expect_eq(sdp.n_lines, 16);
+	cr_expect_eq(sdp.lines[0].off, 0);
+	cr_expect_eq(sdp.lines[15].end, sizeof(mediant) - 1);
+	for (unsigned i = 1; i < sdp.n_lines; i++)
+		cr_expect_eq(sdp.lines[i].off, sdp.lines[i - 1].end);
+}
+
+/* FreeSWITCH's SRTP offer: suites the engine lacks (the _8 GCM variants)
+ * are unusable lines, the others stay usable. */
+Test(sdp, freeswitch_mixed_suites)
+{
+	static const char fs[] =
+		"v=0\n"
+		"o=FreeSWITCH 1704300000 1704300001 IN IP4 203.0.113.50\n"
+		"s=FreeSWITCH\n"
+		"c=IN IP4 203.0.113.50\n"
+		"t=0 0\n"
+		"m=audio 24512 RTP/SAVP 0 8 101\n"
+		"a=rtpmap:101 telephone-event/8000\n"
+		"a=fmtp:101 0-16\n"
+		"a=ptime:20\n"
+		"a=crypto:1 AEAD_AES_256_GCM_8 inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKis=\n"
+		"a=crypto:2 AEAD_AES_256_GCM inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKis=\n"
+		"a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLQ==\n"
+		"a=crypto:4 AEAD_AES_128_GCM inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGw==\n"
+		"a=crypto:5 AES_CM_128_HMAC_SHA1_80 inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd\n";
+	struct sdp_crypto c;
+
+	parse_keep(fs);
+	cr_assert_eq(sdp.media[0].n_crypto, 5);
+	c = crypto_of(0, 0);
+	cr_expect_eq(c.status, SDP_CRYPTO_UNKNOWN_SUITE);
+	c = crypto_of(0, 1);
+	cr_expect_eq(c.status, SDP_CRYPTO_USABLE);
+	cr_expect_eq(c.keys[0].len, 44);
+	c = crypto_of(0, 2);
+	cr_expect_eq(c.status, SDP_CRYPTO_USABLE);
+	cr_expect_eq(c.keys[0].len, 46);
+	c = crypto_of(0, 3);
+	cr_expect_eq(c.status, SDP_CRYPTO_USABLE);
+	cr_expect_eq(c.keys[0].len, 28);
+	c = crypto_of(0, 4);
+	cr_expect_eq(c.status, SDP_CRYPTO_USABLE);
+	cr_expect_eq(c.keys[0].key_salt[29], 29);
+}
+
+/* Asterisk/WebRTC-style ICE and DTLS lines, and Linphone's rtcp-fb: kept
+ * as lines, not read; rtcp-mux and a=rtcp read. */
+Test(sdp, ice_dtls_and_unknown_attributes_kept)
+{
+	static const char ast[] =
+		"v=0\r\n"
+		"o=- 1234 5678 IN IP4 198.51.100.30\r\n"
+		"s=Asterisk\r\n"
+		"c=IN IP4 198.51.100.30\r\n"
+		"b=AS:64\r\n"
+		"t=0 0\r\n"
+		"a=ice-lite\r\n"
+		"m=audio 16384 RTP/AVP 0 101\r\n"
+		"a=ice-ufrag:2f3c\r\n"
+		"a=ice-pwd:3f1a8c9d2b7e4c1f0a9b8c7d\r\n"
+		"a=candidate:H1 1 UDP 2130706431 198.51.100.30 16384 typ host\r\n"
+		"a=fingerprint:sha-256 AB:CD:EF\r\n"
+		"a=setup:actpass\r\n"
+		"a=rtcp-fb:* nack\r\n"
+		"a=rtcp:16385 IN IP4 198.51.100.30\r\n"
+		"a=rtcp-mux\r\n"
+		"a=maxptime:150\r\n"
+		"a=sendonly\r\n";
+	unsigned candidates = 0;
+
+	parse_keep(ast);
+	cr_expect(!sdp.media[0].savp);
+	cr_expect(sdp.media[0].rtcp_mux);
+	cr_expect_eq(sdp.media[0].rtcp_port, 16385);
+	cr_expect_eq(sdp.media[0].maxptime, 150);
+	cr_expect_eq(sdp.media[0].dir, SDP_SENDONLY);
+	cr_expect_eq(sdp.media[0].telephone_event, -1, "no rtpmap for 101");
+	for (unsigned i = 0; i < sdp.n_lines; i++)
+		if (sdp.lines[i].type == 'a' && sdp.lines[i].value.len > 10 &&
+		    memcmp(sdp.lines[i].value.p, "candidate:", 10) == 0) {
+			candidates++;
+			cr_expect_eq(sdp.lines[i].media, 1, "in the first m= section");
+		}
+	cr_expect_eq(candidates, 1);
+	cr_expect_eq(sdp.lines[6].media, 0, "a=ice-lite is session level");
+}
+
+/* Cisco CUBE-style: two streams, the video one with its own c=, and a
+ * held audio stream (c=0.0.0.0, inactive). */
+Test(sdp, several_streams_and_hold)
+{
+	static const char cube[] =
+		"v=0\r\n"
+		"o=CiscoSystemsSIP-GW-UserAgent 4560 1234 IN IP4 192.0.2.40\r\n"
+		"s=SIP Call\r\n"
+		"c=IN IP4 0.0.0.0\r\n"
+		"t=0 0\r\n"
+		"m=audio 17640 RTP/AVP 0 101 19\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n"
+		"a=fmtp:101 0-16\r\n"
+		"a=rtpmap:19 CN/8000\r\n"
+		"a=inactive\r\n"
+		"m=video 17642 RTP/AVP 97\r\n"
+		"c=IN IP4 192.0.2.41\r\n"
+		"a=rtpmap:97 H264/90000\r\n";
+
+	parse_keep(cube);
+	cr_assert_eq(sdp.n_media, 2);
+	cr_expect(sdp.media[0].c.hold);
+	cr_expect_eq(sdp.media[0].dir, SDP_INACTIVE);
+	cr_expect_eq(sdp.media[0].telephone_event, 101);
+	cr_expect_eq(sdp.media[1].c.ipv4, 0xc0000229);
+	expect_span(sdp.media[1].type, "video");
+}
+
+/* RFC 4568's own examples: an MKI, several keys, session parameters. */
+Test(sdp, rfc4568_examples)
+{
+	static const struct {
+		const char *value;
+		enum sdp_crypto_status status;
+	} cases[] = {
+		{ "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:32",
+		  SDP_CRYPTO_MKI },
+		{ "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:4;"
+		  "inline:QUJjZGVmMTIzNDU2Nzg5QUJDREUwMTIzNDU2Nzg5|2^20|2:4 FEC_ORDER=FEC_SRTP",
+		  SDP_CRYPTO_MANY_KEYS },
+		{ "1 AES_CM_128_HMAC_SHA1_32 inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj|2^20|1:32 "
+		  "KDR=1 UNENCRYPTED_SRTCP",
+		  SDP_CRYPTO_MKI },
+		{ "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR KDR=1",
+		  SDP_CRYPTO_SESSION_PARAM },
+		{ "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR WSH=128",
+		  SDP_CRYPTO_USABLE },
+		{ "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|1048576",
+		  SDP_CRYPTO_USABLE },
+		{ "1 F8_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR",
+		  SDP_CRYPTO_UNKNOWN_SUITE },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sdp_crypto c;
+
+		sdp_crypto_parse(&c, (struct sip_str){ cases[i].value, (uint32_t)strlen(cases[i].value) });
+		cr_expect_eq(c.status, cases[i].status, "%s: %s", cases[i].value,
+			     sdp_crypto_status_text(c.status));
+	}
+}
+
+Test(sdp, hostile_crypto)
+{
+	static const struct {
+		const char *value;
+		enum sdp_crypto_status status;
+	} cases[] = {
+		{ "", SDP_CRYPTO_MALFORMED },
+		{ "1", SDP_CRYPTO_MALFORMED },
+		{ "1 AES_CM_128_HMAC_SHA1_80", SDP_CRYPTO_MALFORMED },
+		{ "x AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR",
+		  SDP_CRYPTO_MALFORMED },
+		{ "1234567890 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR",
+		  SDP_CRYPTO_MALFORMED },
+		{ "1 AES_CM_128_HMAC_SHA1_80 outline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR",
+		  SDP_CRYPTO_MALFORMED },
+		{ "1 AES_CM_128_HMAC_SHA1_80 inline:", SDP_CRYPTO_MALFORMED },
+		{ "1 AES_CM_128_HMAC_SHA1_80 inline:PS1u!CVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR",
+		  SDP_CRYPTO_BAD_KEY },
+		{ "1 AES_CM_128_HMAC_SHA1_80 inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxw=",
+		  SDP_CRYPTO_BAD_KEY }, /* 29 bytes */
+		{ "1 AEAD_AES_128_GCM inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd",
+		  SDP_CRYPTO_BAD_KEY }, /* 30 bytes for a 28-byte suite */
+		{ "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^100",
+		  SDP_CRYPTO_LIFETIME },
+		{ "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|"
+		  "1267650600228229401496703205376",
+		  SDP_CRYPTO_LIFETIME },
+		{ "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^x",
+		  SDP_CRYPTO_MALFORMED },
+		{ "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|1:0",
+		  SDP_CRYPTO_MALFORMED },
+		{ "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|"
+		  "99999999999:4",
+		  SDP_CRYPTO_MALFORMED },
+		{ "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBRPS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBRPS1uQCVeeCFCanVm",
+		  SDP_CRYPTO_BAD_KEY },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sdp_crypto c;
+		size_t n = strlen(cases[i].value);
+		char *b = malloc(n ? n : 1);
+
+		memcpy(b, cases[i].value, n);
+		sdp_crypto_parse(&c, (struct sip_str){ n ? b : "", (uint32_t)n });
+		cr_expect_eq(c.status, cases[i].status, "#%zu %s: %s", i, cases[i].value,
+			     sdp_crypto_status_text(c.status));
+		free(b);
+	}
+}
+
+Test(sdp, hostile_sdp)
+{
+	static const struct {
+		const char *text;
+		enum sdp_error err;
+	} cases[] = {
+		{ "", SDP_E_EMPTY },
+		{ "v=1\r\n", SDP_E_VERSION },
+		{ "o=- 1 1 IN IP4 192.0.2.1\r\nv=0\r\n", SDP_E_ORDER },
+		{ "v=0\r\ns=x\r\n", SDP_E_ORDER },
+		{ "v=0\r\no=- 1 1 IN IP4\r\ns=x\r\n", SDP_E_ORIGIN },
+		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\nm=audio 1 RTP/AVP 0\r\n", SDP_E_ORDER },
+		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\n", SDP_E_OK },
+		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\nbogus\r\n", SDP_E_LINE },
+		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\nX=y\r\n", SDP_E_LINE },
+		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\nc=IN IP4 300.1.1.1\r\n", SDP_E_CONNECTION },
+		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\nc=IN IP4 host.example.test\r\n",
+		  SDP_E_CONNECTION },
+		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\nc=IN IP4 192.0.2.1\r\n"
+		  "m=audio 70000 RTP/AVP 0\r\n", SDP_E_MEDIA },
+		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\nc=IN IP4 192.0.2.1\r\n"
+		  "m=audio 99999999999999999999 RTP/AVP 0\r\n", SDP_E_MEDIA },
+		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\nc=IN IP4 192.0.2.1\r\n"
+		  "m=audio 4000 RTP/AVP 128\r\n", SDP_E_MEDIA },
+		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\nc=IN IP4 192.0.2.1\r\n"
+		  "m=audio 4000 RTP/AVP\r\n", SDP_E_MEDIA },
+		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\nm=audio 4000 RTP/AVP 0\r\n",
+		  SDP_E_NO_CONNECTION },
+		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\nm=audio 0 RTP/AVP 0\r\n", SDP_E_OK },
+		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\nc=IN IP4 192.0.2.1\r\n"
+		  "m=audio 4000 RTP/AVP 0\r\na=ptime:abc\r\n", SDP_E_ATTRIBUTE },
+		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\nc=IN IP4 192.0.2.1\r\n"
+		  "m=audio 4000 RTP/AVP 0\r\na=rtpmap:999 X/1\r\n", SDP_E_ATTRIBUTE },
+		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\nc=IN IP4 192.0.2.1\r\n"
+		  "m=application 9 UDP/BFCP *\r\n", SDP_E_OK },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum sdp_error e = parse(cases[i].text);
+
+		cr_expect_eq(e, cases[i].err, "#%zu: got %s, want %s", i, sdp_error_name(e),
+			     sdp_error_name(cases[i].err));
+	}
+}
+
+/* Truncation at every byte, 1,000 m-lines, 300 lines, 9 crypto lines. */
+Test(sdp, limits_and_truncation)
+{
+	static char big[200000];
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(mediant) - 1; i++) {
+		char *b = malloc(i ? i : 1);
+
+		memcpy(b, mediant, i);
+		(void)sdp_parse(&sdp, b, i);
+		free(b);
+	}
+	n = (size_t)snprintf(big, sizeof(big),
+			     "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\nc=IN IP4 192.0.2.1\r\n");
+	for (int i = 0; i < 1000; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "m=audio %d RTP/AVP 0\r\n",
+				      4000 + 2 * i);
+	cr_expect_eq(parse(big), SDP_E_TOO_MANY_MEDIA);
+	n = (size_t)snprintf(big, sizeof(big),
+			     "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\nc=IN IP4 192.0.2.1\r\n");
+	for (int i = 0; i < 300; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "a=x-%d\r\n", i);
+	cr_expect_eq(parse(big), SDP_E_TOO_MANY_LINES);
+	n = (size_t)snprintf(big, sizeof(big),
+			     "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\nc=IN IP4 192.0.2.1\r\n"
+			     "m=audio 4000 RTP/SAVP 0\r\n");
+	for (int i = 0; i < 9; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n,
+				      "a=crypto:%d AES_CM_128_HMAC_SHA1_80 "
+				      "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n",
+				      i + 1);
+	cr_expect_eq(parse(big), SDP_E_TOO_MANY_CRYPTO);
+	cr_expect_str_eq(sdp_error_text(SDP_E_NO_CONNECTION), "a stream has no c= address");
+}
