@@ -9,8 +9,8 @@
  * are, to be passed on untouched. sdp_crypto_parse() reads one a=crypto
  * value and decodes its keys with OpenSSL's base64.
  *
- * The offer/answer rules per security mode and the writer build on this
- * (not yet built).
+ * sdp_write() writes a parsed SDP again for the other side of the engine.
+ * The offer/answer rules per security mode build on these (not yet built).
  */
 #ifndef UMEDGE_SDP_H
 #define UMEDGE_SDP_H
@@ -157,5 +157,32 @@ const char *sdp_crypto_status_text(enum sdp_crypto_status st);
 unsigned sdp_suite_key_salt_len(enum umedge_srtp_suite suite);
 /* Wipe the decoded keys (OPENSSL_cleanse). */
 void sdp_crypto_wipe(struct sdp_crypto *c);
+
+/* A fresh key and salt for suite from OpenSSL's CSPRNG (RAND_bytes) into
+ * key_salt (sdp_suite_key_salt_len bytes): that length, or -1. */
+int sdp_crypto_new_key(enum umedge_srtp_suite suite, uint8_t *key_salt);
+/* An a=crypto value "TAG SUITE inline:BASE64" (OpenSSL's base64): its
+ * length, or -1. out holds a key: the caller wipes it after use. */
+int sdp_crypto_format(char *out, size_t cap, unsigned tag, enum umedge_srtp_suite suite,
+		      const uint8_t *key_salt);
+
+/* ---- writing for the other side ---- */
+
+struct sdp_rewrite_media {
+	uint16_t port;		  /* the engine's port on that side; 0: stream refused */
+	bool savp;		  /* RTP/SAVP towards that side, else RTP/AVP */
+	const char *crypto[SDP_MAX_CRYPTO]; /* a=crypto values to write, in order */
+	unsigned n_crypto;
+};
+
+struct sdp_rewrite {
+	uint32_t addr;		  /* the engine's address on that side, host order */
+	uint64_t o_version;	  /* the caller increments it on every change */
+	struct sdp_rewrite_media media[SDP_MAX_MEDIA];
+};
+
+/* s written for the other side (see sdp_write.c): the length, or -1 when
+ * out is too small. */
+long sdp_write(const struct sdp *s, const struct sdp_rewrite *rw, char *out, size_t cap);
 
 #endif

@@ -51,6 +51,23 @@ static struct sip_str field(const char **p, const char *e)
 	return sip_span(s, q);
 }
 
+static bool visible(struct sip_str s)
+{
+	for (uint32_t i = 0; i < s.len; i++)
+		if ((unsigned char)s.p[i] <= ' ' || (unsigned char)s.p[i] >= 0x7f)
+			return false;
+	return s.len > 0;
+}
+
+/* o= session id and version: 1 to 20 digits (a 64-bit NTP-style value) */
+static bool all_digits(struct sip_str s)
+{
+	for (uint32_t i = 0; i < s.len; i++)
+		if (!sip_is_digit(s.p[i]))
+			return false;
+	return s.len > 0 && s.len <= 20;
+}
+
 static int number(struct sip_str s, unsigned long max, unsigned long *v)
 {
 	unsigned long x = 0;
@@ -217,7 +234,10 @@ enum sdp_error sdp_parse(struct sdp *s, const char *buf, size_t len)
 			p = next;
 			continue;
 		}
-		if (le - p < 2 || p[1] != '=' || p[0] < 'a' || p[0] > 'z')
+		/* type=value, and no NUL anywhere (RFC 8866 text is UTF-8
+		 * without NUL, CR or LF) */
+		if (le - p < 2 || p[1] != '=' || p[0] < 'a' || p[0] > 'z' ||
+		    memchr(p, '\0', (size_t)(le - p)) != NULL)
 			return SDP_E_LINE;
 		if (s->n_lines == SDP_MAX_LINES)
 			return SDP_E_TOO_MANY_LINES;
@@ -242,7 +262,8 @@ enum sdp_error sdp_parse(struct sdp *s, const char *buf, size_t len)
 				return SDP_E_ORDER;
 			for (int i = 0; i < 6; i++)
 				f[i] = field(&q, qe);
-			if (f[5].len == 0 || field(&q, qe).len != 0)
+			if (f[5].len == 0 || field(&q, qe).len != 0 || !visible(f[0]) ||
+			    !all_digits(f[1]) || !all_digits(f[2]) || !visible(f[5]))
 				return SDP_E_ORIGIN;
 			s->o_user = f[0];
 			s->o_sess_id = f[1];

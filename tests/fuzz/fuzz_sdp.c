@@ -1,7 +1,8 @@
 /*
- * libFuzzer target: SDP and SDES parsing. Every line is indexed within the
- * input, every a=crypto line parsed (keys decoded, checked against the
- * suite, wiped), every field read bounded by the buffer.
+ * libFuzzer target: SDP and SDES parsing and writing. Every line is indexed
+ * within the input, every a=crypto line parsed (keys decoded, checked
+ * against the suite, wiped), and the SDP written for the other side must
+ * parse again.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +22,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data, size);
 	if (sdp_parse(&s, buf, size) == SDP_E_OK) {
+		/* written for the other side, it parses again */
+		static char out[70000];
+		static struct sdp back;
+		struct sdp_rewrite rw = { .addr = 0xc6336401, .o_version = 2 };
+		long n;
+
+		for (unsigned m = 0; m < s.n_media; m++)
+			rw.media[m].port = (uint16_t)(30000 + 2 * m);
+		n = sdp_write(&s, &rw, out, sizeof(out));
+		if (n > 0 && s.n_media > 0 && sdp_parse(&back, out, (size_t)n) != SDP_E_OK &&
+		    s.c.present)
+			abort();
 		for (unsigned i = 0; i < s.n_lines; i++) {
 			if (s.lines[i].off >= s.lines[i].end || s.lines[i].end > size)
 				abort();

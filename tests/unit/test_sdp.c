@@ -1,7 +1,8 @@
 /*
  * test_sdp.c: SDP and SDES parsing on offers in the styles real gateways
  * and softswitches send (written for these tests from the products'
- * public documentation), the RFC 4568 examples, and a hostile table.
+ * public documentation), the RFC 4568 examples, a hostile table, and the
+ * writer's exact output for the other side.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -312,6 +313,9 @@ Test(sdp, hostile_sdp)
 		{ "v=0\r\no=- 1 1 IN IP4\r\ns=x\r\n", SDP_E_ORIGIN },
 		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\nm=audio 1 RTP/AVP 0\r\n", SDP_E_ORDER },
 		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\n", SDP_E_OK },
+		{ "v=0\r\no=- 1x 1 IN IP4 192.0.2.1\r\ns=x\r\n", SDP_E_ORIGIN },
+		{ "v=0\r\no=- 1 123456789012345678901 IN IP4 192.0.2.1\r\ns=x\r\n", SDP_E_ORIGIN },
+		{ "v=0\r\no=\x7f 1 1 IN IP4 192.0.2.1\r\ns=x\r\n", SDP_E_ORIGIN },
 		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\nbogus\r\n", SDP_E_LINE },
 		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\nX=y\r\n", SDP_E_LINE },
 		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=x\r\nc=IN IP4 300.1.1.1\r\n", SDP_E_CONNECTION },
@@ -378,4 +382,129 @@ Test(sdp, limits_and_truncation)
 				      i + 1);
 	cr_expect_eq(parse(big), SDP_E_TOO_MANY_CRYPTO);
 	cr_expect_str_eq(sdp_error_text(SDP_E_NO_CONNECTION), "a stream has no c= address");
+	/* a NUL byte anywhere is refused (found by fuzz_sdp in o=) */
+	{
+		static const char nul[] = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=a\0b\r\n";
+
+		cr_expect_eq(sdp_parse(&sdp, nul, sizeof(nul) - 1), SDP_E_LINE);
+	}
+}
+
+/* ---- writing ---- */
+
+static char out[4096];
+
+/* The AudioCodes SRTP offer written for the application: RTP/AVP, no
+ * crypto, the engine's address and port, o= version bumped. */
+Test(sdp_write, secured_offer_to_the_application)
+{
+	static const char offer[] =
+		"v=0\r\n"
+		"o=AudiocodesGW 1906211463 1906211372 IN IP4 192.0.2.10\r\n"
+		"s=Phone-Call\r\n"
+		"c=IN IP4 192.0.2.10\r\n"
+		"t=0 0\r\n"
+		"m=audio 6010 RTP/SAVP 8 0 101\r\n"
+		"a=rtpmap:8 PCMA/8000\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n"
+		"a=fmtp:101 0-15\r\n"
+		"a=ptime:20\r\n"
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^31\r\n"
+		"a=sendrecv\r\n";
+	static const char want[] =
+		"v=0\r\n"
+		"o=AudiocodesGW 1906211463 1 IN IP4 198.51.100.1\r\n"
+		"s=Phone-Call\r\n"
+		"c=IN IP4 198.51.100.1\r\n"
+		"t=0 0\r\n"
+		"m=audio 30000 RTP/AVP 8 0 101\r\n"
+		"a=rtpmap:8 PCMA/8000\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n"
+		"a=fmtp:101 0-15\r\n"
+		"a=ptime:20\r\n"
+		"a=sendrecv\r\n";
+	struct sdp_rewrite rw = { .addr = 0xc6336401, .o_version = 1 };
+	long n;
+
+	cr_assert_eq(sdp_parse(&sdp, offer, sizeof(offer) - 1), SDP_E_OK);
+	rw.media[0].port = 30000;
+	n = sdp_write(&sdp, &rw, out, sizeof(out));
+	cr_assert_eq(n, (long)sizeof(want) - 1, "%ld:\n%.*s", n, (int)(n > 0 ? n : 0), out);
+	cr_expect_eq(memcmp(out, want, sizeof(want) - 1), 0, "%.*s", (int)n, out);
+	cr_expect_eq(sdp_write(&sdp, &rw, out, (size_t)n - 1), -1, "too small");
+}
+
+/* An RTP/AVP offer with ICE and DTLS written for a secured gateway:
+ * RTP/SAVP with our crypto line, ICE, DTLS and a=rtcp gone, LF lines
+ * become CRLF, the second stream refused with port 0. */
+Test(sdp_write, ice_removed_crypto_added_stream_refused)
+{
+	static const char offer[] =
+		"v=0\n"
+		"o=- 1234 5678 IN IP4 198.51.100.20\n"
+		"s=app\n"
+		"c=IN IP4 198.51.100.20\n"
+		"t=0 0\n"
+		"a=ice-lite\n"
+		"m=audio 16384 RTP/AVP 0 101\n"
+		"a=ice-ufrag:2f3c\n"
+		"a=candidate:H1 1 UDP 2130706431 198.51.100.20 16384 typ host\n"
+		"a=fingerprint:sha-256 AB:CD\n"
+		"a=setup:actpass\n"
+		"a=rtcp:16385\n"
+		"a=rtcp-mux\n"
+		"a=rtpmap:101 telephone-event/8000\n"
+		"m=video 16386 RTP/AVP 97\n"
+		"a=rtpmap:97 H264/90000\n";
+	static const char want[] =
+		"v=0\r\n"
+		"o=- 1234 7 IN IP4 203.0.113.1\r\n"
+		"s=app\r\n"
+		"c=IN IP4 203.0.113.1\r\n"
+		"t=0 0\r\n"
+		"m=audio 20000 RTP/SAVP 0 101\r\n"
+		"a=rtcp-mux\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n"
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd\r\n"
+		"m=video 0 RTP/AVP 97\r\n"
+		"a=rtpmap:97 H264/90000\r\n";
+	struct sdp_rewrite rw = { .addr = 0xcb007101, .o_version = 7 };
+	uint8_t key[30];
+	char crypto[128];
+	struct sdp check;
+	long n;
+
+	for (int i = 0; i < 30; i++)
+		key[i] = (uint8_t)i;
+	cr_assert_gt(sdp_crypto_format(crypto, sizeof(crypto), 1,
+				       UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80, key), 0);
+	cr_assert_eq(sdp_parse(&sdp, offer, sizeof(offer) - 1), SDP_E_OK);
+	rw.media[0] = (struct sdp_rewrite_media){ .port = 20000, .savp = true,
+						  .crypto = { crypto }, .n_crypto = 1 };
+	rw.media[1].port = 0;
+	n = sdp_write(&sdp, &rw, out, sizeof(out));
+	cr_assert_gt(n, 0);
+	cr_expect(n == (long)sizeof(want) - 1 && memcmp(out, want, sizeof(want) - 1) == 0,
+		  "%.*s", (int)n, out);
+	/* what we write parses, and our key reads back */
+	cr_assert_eq(sdp_parse(&check, out, (size_t)n), SDP_E_OK);
+	cr_assert_eq(check.media[0].n_crypto, 1);
+	{
+		struct sdp_crypto c;
+
+		sdp_crypto_parse(&c, sdp_attr_value(&check.lines[check.media[0].crypto[0]]));
+		cr_expect_eq(c.status, SDP_CRYPTO_USABLE);
+		cr_expect_eq(memcmp(c.keys[0].key_salt, key, 30), 0);
+		sdp_crypto_wipe(&c);
+	}
+}
+
+Test(sdp_write, fresh_keys)
+{
+	uint8_t a[46], b[46];
+
+	cr_expect_eq(sdp_crypto_new_key(UMEDGE_SRTP_AES_256_CM_HMAC_SHA1_80, a), 46);
+	cr_expect_eq(sdp_crypto_new_key(UMEDGE_SRTP_AES_256_CM_HMAC_SHA1_80, b), 46);
+	cr_expect_neq(memcmp(a, b, 46), 0, "two draws differ");
+	cr_expect_eq(sdp_crypto_new_key((enum umedge_srtp_suite)99, a), -1);
 }

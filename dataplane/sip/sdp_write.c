@@ -1,0 +1,175 @@
+/*
+ * sdp_write.c: a parsed SDP written again for the other side of the
+ * engine: o= with the engine's address and version, c= with the engine's
+ * address, m= with the engine's port and the side's profile, the side's
+ * a=crypto lines, no ICE or DTLS attributes (the engine anchors the media
+ * itself) and no a=rtcp (the engine's RTCP port is the RTP port + 1 or
+ * muxed). Every other line goes out as it came, with CRLF.
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "sdp.h"
+#include "sip_msg_int.h"
+
+struct out {
+	char *p;
+	size_t n, cap;
+	bool overflow;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (o->overflow || n > o->cap - o->n) {
+		o->overflow = true;
+		return;
+	}
+	memcpy(o->p + o->n, s, n);
+	o->n += n;
+}
+
+static void puts_(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static void putf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void putf(struct out *o, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		o->overflow = true;
+		return;
+	}
+	put(o, buf, (size_t)n);
+}
+
+/* Attributes the engine removes: ICE and DTLS belong to the media path it
+ * replaces; a=rtcp names a port it does not use; crypto it writes itself. */
+static bool dropped(struct sip_str v)
+{
+	static const char *const names[] = {
+		"candidate", "ice-ufrag", "ice-pwd", "ice-options", "ice-lite", "ice-mismatch",
+		"end-of-candidates", "remote-candidates", "fingerprint", "setup", "rtcp", "crypto",
+	};
+	const char *colon = memchr(v.p, ':', v.len);
+	size_t n = colon ? (size_t)(colon - v.p) : v.len;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && strncasecmp(v.p, names[i], n) == 0)
+			return true;
+	return false;
+}
+
+static void ip4(char *buf, size_t len, uint32_t addr)
+{
+	struct in_addr a = { htonl(addr) };
+
+	if (inet_ntop(AF_INET, &a, buf, (socklen_t)len) == NULL)
+		snprintf(buf, len, "0.0.0.0");
+}
+
+/* The m= line with our port and profile; the formats as they came. */
+static void media_line(struct out *o, const struct sdp_media *m, const struct sdp_line *l,
+		       const struct sdp_rewrite_media *rm)
+{
+	const char *p = m->proto.p + m->proto.len, *e = l->value.p + l->value.len;
+	bool rtp = m->proto.len >= 4 && strncasecmp(m->proto.p, "RTP/", 4) == 0;
+
+	puts_(o, "m=");
+	put(o, m->type.p, m->type.len);
+	putf(o, " %u ", rm->port);
+	if (rtp)
+		puts_(o, rm->savp ? "RTP/SAVP" : "RTP/AVP");
+	else
+		put(o, m->proto.p, m->proto.len);
+	put(o, p, (size_t)(e - p));
+	puts_(o, "\r\n");
+}
+
+long sdp_write(const struct sdp *s, const struct sdp_rewrite *rw, char *outbuf, size_t cap)
+{
+	struct out o = { outbuf, 0, cap, false };
+	char addr[INET_ADDRSTRLEN];
+
+	ip4(addr, sizeof(addr), rw->addr);
+	for (unsigned i = 0; i < s->n_lines; i++) {
+		const struct sdp_line *l = &s->lines[i];
+		const struct sdp_media *m = l->media ? &s->media[l->media - 1] : NULL;
+		const struct sdp_rewrite_media *rm = l->media ? &rw->media[l->media - 1] : NULL;
+
+		switch (l->type) {
+		case 'o':
+			puts_(&o, "o=");
+			put(&o, s->o_user.p, s->o_user.len);
+			puts_(&o, " ");
+			put(&o, s->o_sess_id.p, s->o_sess_id.len);
+			putf(&o, " %llu IN IP4 %s\r\n", (unsigned long long)rw->o_version, addr);
+			continue;
+		case 'c': {
+			const struct sdp_connection *c = m ? &m->c : &s->c;
+
+			/* hold (0.0.0.0) stays hold */
+			putf(&o, "c=IN IP4 %s\r\n", c->hold ? "0.0.0.0" : addr);
+			continue;
+		}
+		case 'm':
+			media_line(&o, m, l, rm);
+			break;
+		case 'a':
+			if (dropped(l->value))
+				continue;
+			/* fall through */
+		default:
+			put(&o, s->buf + l->off, (size_t)(l->value.p + l->value.len - s->buf) - l->off);
+			puts_(&o, "\r\n");
+			break;
+		}
+		/* after a section's last line: the side's crypto lines */
+		if (m != NULL && i == m->last) {
+			for (unsigned k = 0; k < rm->n_crypto; k++) {
+				puts_(&o, "a=crypto:");
+				puts_(&o, rm->crypto[k]);
+				puts_(&o, "\r\n");
+			}
+		}
+	}
+	return o.overflow ? -1 : (long)o.n;
+}
+
+int sdp_crypto_format(char *out, size_t cap, unsigned tag, enum umedge_srtp_suite suite,
+		      const uint8_t *key_salt)
+{
+	unsigned len = sdp_suite_key_salt_len(suite);
+	unsigned char b64[96];
+	int n;
+
+	if (len == 0)
+		return -1;
+	n = EVP_EncodeBlock(b64, key_salt, (int)len);
+	n = snprintf(out, cap, "%u %s inline:%.*s", tag, umedge_srtp_suite_names[suite], n,
+		     (const char *)b64);
+	OPENSSL_cleanse(b64, sizeof(b64));
+	return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+int sdp_crypto_new_key(enum umedge_srtp_suite suite, uint8_t *key_salt)
+{
+	unsigned len = sdp_suite_key_salt_len(suite);
+
+	return len != 0 && RAND_bytes(key_salt, (int)len) == 1 ? (int)len : -1;
+}
