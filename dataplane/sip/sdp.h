@@ -9,8 +9,9 @@
  * are, to be passed on untouched. sdp_crypto_parse() reads one a=crypto
  * value and decodes its keys with OpenSSL's base64.
  *
- * sdp_write() writes a parsed SDP again for the other side of the engine.
- * The offer/answer rules per security mode build on these (not yet built).
+ * sdp_write() writes a parsed SDP again for the other side of the engine;
+ * sdp_offer() takes an offer through the engine per security mode (the
+ * answer side is not built yet).
  */
 #ifndef UMEDGE_SDP_H
 #define UMEDGE_SDP_H
@@ -184,5 +185,68 @@ struct sdp_rewrite {
 /* s written for the other side (see sdp_write.c): the length, or -1 when
  * out is too small. */
 long sdp_write(const struct sdp *s, const struct sdp_rewrite *rw, char *out, size_t cap);
+
+/* ---- offers per security mode (RFC 3264) ---- */
+
+enum sdp_from {
+	SDP_FROM_GATEWAY = 0,	  /* the external side */
+	SDP_FROM_APPLICATION = 1, /* the internal side */
+};
+
+enum { SDP_TO_GATEWAY = 0, SDP_TO_APPLICATION = 1 }; /* index of addr[], port[] */
+
+/* Why an offer is refused: worded for a Warning and an event. */
+enum sdp_refusal {
+	SDP_R_OK = 0,
+	SDP_R_RTP_TO_SECURED,
+	SDP_R_SRTP_TO_UNSECURED,
+	SDP_R_NO_USABLE_CRYPTO,
+	SDP_R_NO_COMMON_SUITE,
+	SDP_R_MALFORMED,
+	SDP_R_NO_AUDIO,
+	SDP_R_SRTP_FROM_APPLICATION,
+};
+
+const char *sdp_refusal_text(enum sdp_refusal r);
+
+struct sdp_oa {
+	enum umedge_security mode;	  /* the call's dial plan */
+	const enum umedge_srtp_suite *suites; /* its srtp_suites, in order */
+	unsigned n_suites;
+	enum sdp_from from;
+	uint32_t addr[2];		  /* the engine's address towards each side */
+	uint16_t port[2];		  /* the RTP ports allocated on each side */
+	uint64_t o_version;		  /* of the SDP written */
+};
+
+/* What the media engine needs of the anchored stream. Keys are wiped by
+ * sdp_stream_wipe(). */
+struct sdp_stream {
+	unsigned stream;		  /* index of the anchored m= section */
+	uint32_t remote_addr;		  /* the offerer's media address (host order) */
+	uint16_t remote_port;
+	enum sdp_direction dir;
+	bool rtcp_mux;
+	int16_t telephone_event;
+	uint8_t pts[SDP_MAX_FORMATS];
+	uint8_t n_pts;
+	bool srtp;			  /* towards the gateway */
+	enum umedge_srtp_suite suite;
+	uint32_t tag;			  /* of the gateway's chosen a=crypto line */
+	uint8_t key_offerer[SDP_KEY_SALT_MAX]; /* the gateway's key (it sends with it) */
+	uint8_t key_engine[SDP_KEY_SALT_MAX];  /* ours towards the gateway, fresh */
+	uint8_t key_len;
+};
+
+/* An offer from oa->from: the offer for the other side into out
+ * (*out_len) and the stream's parameters, or a refusal. secured from the
+ * gateway: RTP/SAVP with an a=crypto line of a suite in the dial plan
+ * (the first in the dial plan's order wins; the engine's own key is drawn
+ * for the answer), RTP/AVP to the application. secured from the
+ * application: RTP/AVP in, the dial plan's suites in order with fresh keys
+ * to the gateway. sip_secured and unsecured: RTP/AVP both ways. */
+enum sdp_refusal sdp_offer(const struct sdp_oa *oa, const struct sdp *offer, char *out,
+			   size_t cap, long *out_len, struct sdp_stream *st);
+void sdp_stream_wipe(struct sdp_stream *st);
 
 #endif

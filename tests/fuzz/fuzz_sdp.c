@@ -34,6 +34,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n > 0 && s.n_media > 0 && sdp_parse(&back, out, (size_t)n) != SDP_E_OK &&
 		    s.c.present)
 			abort();
+		/* through the offer rules of every mode, from both sides */
+		static const enum umedge_srtp_suite suites[] = {
+			UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80, UMEDGE_SRTP_AEAD_AES_256_GCM
+		};
+		for (int mode = 0; mode < UMEDGE_SEC_COUNT; mode++)
+			for (int from = 0; from < 2; from++) {
+				struct sdp_oa oa = { (enum umedge_security)mode, suites, 2,
+						     (enum sdp_from)from, { 0xcb007101, 0xc6336401 },
+						     { 20000, 30000 }, 3 };
+				struct sdp_stream st;
+				long on;
+
+				if (sdp_offer(&oa, &s, out, sizeof(out), &on, &st) == SDP_R_OK &&
+				    (on <= 0 || sdp_parse(&back, out, (size_t)on) != SDP_E_OK))
+					abort();
+				sdp_stream_wipe(&st);
+			}
 		for (unsigned i = 0; i < s.n_lines; i++) {
 			if (s.lines[i].off >= s.lines[i].end || s.lines[i].end > size)
 				abort();

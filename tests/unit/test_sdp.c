@@ -508,3 +508,139 @@ Test(sdp_write, fresh_keys)
 	cr_expect_neq(memcmp(a, b, 46), 0, "two draws differ");
 	cr_expect_eq(sdp_crypto_new_key((enum umedge_srtp_suite)99, a), -1);
 }
+
+/* ---- offers per security mode ---- */
+
+static const enum umedge_srtp_suite plan_suites[] = { UMEDGE_SRTP_AEAD_AES_128_GCM,
+						      UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80 };
+
+static struct sdp_oa oa_for(enum umedge_security mode, enum sdp_from from)
+{
+	return (struct sdp_oa){ .mode = mode, .suites = plan_suites, .n_suites = 2, .from = from,
+				.addr = { 0xcb007101, 0xc6336401 }, .port = { 20000, 30000 },
+				.o_version = 1 };
+}
+
+#define GW_OFFER(profile, extra)                                                     \
+	"v=0\r\no=gw 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n" \
+	"m=audio 6010 " profile " 0 101\r\na=rtpmap:101 telephone-event/8000\r\n" extra
+
+Test(sdp_offer, secured_from_the_gateway)
+{
+	static const char offer[] = GW_OFFER(
+		"RTP/SAVP",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"
+		"a=crypto:2 AEAD_AES_128_GCM inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGw==\r\n"
+		"m=video 6012 RTP/SAVP 97\r\n");
+	struct sdp_oa oa = oa_for(UMEDGE_SEC_SECURED, SDP_FROM_GATEWAY);
+	struct sdp_stream st;
+	struct sdp app;
+	long n;
+
+	cr_assert_eq(sdp_parse(&sdp, offer, sizeof(offer) - 1), SDP_E_OK);
+	cr_assert_eq(sdp_offer(&oa, &sdp, out, sizeof(out), &n, &st), SDP_R_OK);
+	cr_expect(st.srtp);
+	cr_expect_eq(st.suite, UMEDGE_SRTP_AEAD_AES_128_GCM, "the dial plan's order wins");
+	cr_expect_eq(st.tag, 2);
+	cr_expect_eq(st.key_len, 28);
+	cr_expect_eq(st.key_offerer[27], 27, "the gateway's key");
+	cr_expect_eq(st.remote_addr, 0xc000020a);
+	cr_expect_eq(st.remote_port, 6010);
+	cr_expect_eq(st.telephone_event, 101);
+	/* to the application: RTP/AVP, our internal address and port, no
+	 * crypto, the video stream refused */
+	cr_assert_eq(sdp_parse(&app, out, (size_t)n), SDP_E_OK);
+	cr_expect(!app.media[0].savp);
+	cr_expect_eq(app.media[0].port, 30000);
+	cr_expect_eq(app.media[0].c.ipv4, 0xc6336401);
+	cr_expect_eq(app.media[0].n_crypto, 0);
+	cr_expect_eq(app.media[1].port, 0);
+	cr_expect(memmem(out, (size_t)n, "inline:", 7) == NULL, "no key reaches the application");
+	sdp_stream_wipe(&st);
+	cr_expect_eq(st.key_offerer[27], 0);
+}
+
+Test(sdp_offer, refusals_per_mode)
+{
+	static const struct {
+		enum umedge_security mode;
+		enum sdp_from from;
+		const char *offer;
+		enum sdp_refusal r;
+	} cases[] = {
+		{ UMEDGE_SEC_SECURED, SDP_FROM_GATEWAY, GW_OFFER("RTP/AVP", ""), SDP_R_RTP_TO_SECURED },
+		{ UMEDGE_SEC_SECURED, SDP_FROM_GATEWAY, GW_OFFER("RTP/SAVP", ""),
+		  SDP_R_NO_USABLE_CRYPTO },
+		{ UMEDGE_SEC_SECURED, SDP_FROM_GATEWAY,
+		  GW_OFFER("RTP/SAVP", "a=crypto:1 F8_128_HMAC_SHA1_80 "
+				       "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"),
+		  SDP_R_NO_USABLE_CRYPTO },
+		{ UMEDGE_SEC_SECURED, SDP_FROM_GATEWAY,
+		  GW_OFFER("RTP/SAVP", "a=crypto:1 AES_CM_128_HMAC_SHA1_32 "
+				       "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"),
+		  SDP_R_NO_COMMON_SUITE },
+		{ UMEDGE_SEC_SIP_SECURED, SDP_FROM_GATEWAY,
+		  GW_OFFER("RTP/SAVP", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+				       "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"),
+		  SDP_R_SRTP_TO_UNSECURED },
+		{ UMEDGE_SEC_UNSECURED, SDP_FROM_GATEWAY, GW_OFFER("RTP/SAVP", ""),
+		  SDP_R_SRTP_TO_UNSECURED },
+		{ UMEDGE_SEC_UNSECURED, SDP_FROM_APPLICATION, GW_OFFER("RTP/SAVP", ""),
+		  SDP_R_SRTP_FROM_APPLICATION },
+		{ UMEDGE_SEC_UNSECURED, SDP_FROM_GATEWAY,
+		  "v=0\r\no=gw 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+		  "m=video 6012 RTP/AVP 97\r\n",
+		  SDP_R_NO_AUDIO },
+		{ UMEDGE_SEC_UNSECURED, SDP_FROM_GATEWAY, GW_OFFER("RTP/AVP", ""), SDP_R_OK },
+		{ UMEDGE_SEC_SIP_SECURED, SDP_FROM_GATEWAY, GW_OFFER("RTP/AVP", ""), SDP_R_OK },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sdp_oa oa = oa_for(cases[i].mode, cases[i].from);
+		struct sdp_stream st;
+		enum sdp_refusal r;
+		long n;
+
+		cr_assert_eq(sdp_parse(&sdp, cases[i].offer, strlen(cases[i].offer)), SDP_E_OK);
+		r = sdp_offer(&oa, &sdp, out, sizeof(out), &n, &st);
+		cr_expect_eq(r, cases[i].r, "#%zu: %s", i, sdp_refusal_text(r));
+		cr_expect(r == SDP_R_OK ? n > 0 : n == -1, "#%zu", i);
+		sdp_stream_wipe(&st);
+	}
+	cr_expect_str_eq(sdp_refusal_text(SDP_R_RTP_TO_SECURED),
+			 "RTP offered to a secured dial plan: SRTP (RTP/SAVP with a=crypto) required");
+}
+
+/* The application calls out through a secured gateway: the dial plan's
+ * suites in order, each with its own fresh key, on RTP/SAVP. */
+Test(sdp_offer, secured_from_the_application)
+{
+	static const char offer[] = "v=0\r\no=app 5 5 IN IP4 198.51.100.20\r\ns=-\r\n"
+				    "c=IN IP4 198.51.100.20\r\nt=0 0\r\n"
+				    "m=audio 40000 RTP/AVP 0 101\r\n"
+				    "a=rtpmap:101 telephone-event/8000\r\n";
+	struct sdp_oa oa = oa_for(UMEDGE_SEC_SECURED, SDP_FROM_APPLICATION);
+	struct sdp_stream st;
+	struct sdp gw;
+	struct sdp_crypto c1, c2;
+	long n;
+
+	cr_assert_eq(sdp_parse(&sdp, offer, sizeof(offer) - 1), SDP_E_OK);
+	cr_assert_eq(sdp_offer(&oa, &sdp, out, sizeof(out), &n, &st), SDP_R_OK);
+	cr_assert_eq(sdp_parse(&gw, out, (size_t)n), SDP_E_OK);
+	cr_expect(gw.media[0].savp);
+	cr_expect_eq(gw.media[0].port, 20000);
+	cr_expect_eq(gw.media[0].c.ipv4, 0xcb007101);
+	cr_assert_eq(gw.media[0].n_crypto, 2);
+	sdp_crypto_parse(&c1, sdp_attr_value(&gw.lines[gw.media[0].crypto[0]]));
+	sdp_crypto_parse(&c2, sdp_attr_value(&gw.lines[gw.media[0].crypto[1]]));
+	cr_expect(c1.status == SDP_CRYPTO_USABLE && c1.suite == UMEDGE_SRTP_AEAD_AES_128_GCM);
+	cr_expect(c2.status == SDP_CRYPTO_USABLE && c2.suite == UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80);
+	cr_expect_eq(c1.tag, 1);
+	cr_expect_eq(c2.tag, 2);
+	cr_expect_eq(memcmp(c1.keys[0].key_salt, st.key_engine, 28), 0,
+		     "the key offered is the key in the media parameters");
+	sdp_crypto_wipe(&c1);
+	sdp_crypto_wipe(&c2);
+	sdp_stream_wipe(&st);
+}
