@@ -10,8 +10,8 @@
  * value and decodes its keys with OpenSSL's base64.
  *
  * sdp_write() writes a parsed SDP again for the other side of the engine;
- * sdp_offer() takes an offer through the engine per security mode (the
- * answer side is not built yet).
+ * sdp_offer() and sdp_answer() take an offer and its answer through the
+ * engine per security mode (re-offers are not built yet).
  */
 #ifndef UMEDGE_SDP_H
 #define UMEDGE_SDP_H
@@ -233,9 +233,14 @@ struct sdp_stream {
 	bool srtp;			  /* towards the gateway */
 	enum umedge_srtp_suite suite;
 	uint32_t tag;			  /* of the gateway's chosen a=crypto line */
-	uint8_t key_offerer[SDP_KEY_SALT_MAX]; /* the gateway's key (it sends with it) */
+	uint8_t key_gateway[SDP_KEY_SALT_MAX]; /* the gateway's key (it sends with it) */
 	uint8_t key_engine[SDP_KEY_SALT_MAX];  /* ours towards the gateway, fresh */
 	uint8_t key_len;
+	/* an offer to a gateway: the key offered with each suite of the plan */
+	uint8_t key_offered[UMEDGE_SRTP_SUITE_COUNT][SDP_KEY_SALT_MAX];
+	/* the answer: the answerer's media address and port */
+	uint32_t answer_addr;
+	uint16_t answer_port;
 };
 
 /* An offer from oa->from: the offer for the other side into out
@@ -247,6 +252,14 @@ struct sdp_stream {
  * to the gateway. sip_secured and unsecured: RTP/AVP both ways. */
 enum sdp_refusal sdp_offer(const struct sdp_oa *oa, const struct sdp *offer, char *out,
 			   size_t cap, long *out_len, struct sdp_stream *st);
+/* The answer to an offer that sdp_offer() let through (st from it, oa the
+ * same): the answer for the offerer into out and st completed, or a
+ * refusal. To a secured gateway's offer the engine answers the suite it
+ * chose, with the tag of the gateway's line and its own key; a secured
+ * gateway answering the engine's offer must pick one suite the engine
+ * offered, with one usable key. */
+enum sdp_refusal sdp_answer(const struct sdp_oa *oa, const struct sdp *answer, char *out,
+			    size_t cap, long *out_len, struct sdp_stream *st);
 void sdp_stream_wipe(struct sdp_stream *st);
 
 #endif

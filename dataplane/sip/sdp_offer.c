@@ -30,8 +30,9 @@ const char *sdp_refusal_text(enum sdp_refusal r)
 
 void sdp_stream_wipe(struct sdp_stream *st)
 {
-	OPENSSL_cleanse(st->key_offerer, sizeof(st->key_offerer));
+	OPENSSL_cleanse(st->key_gateway, sizeof(st->key_gateway));
 	OPENSSL_cleanse(st->key_engine, sizeof(st->key_engine));
+	OPENSSL_cleanse(st->key_offered, sizeof(st->key_offered));
 }
 
 /* The first usable a=crypto line in the dial plan's order. */
@@ -54,7 +55,7 @@ static enum sdp_refusal choose_suite(const struct sdp_oa *oa, const struct sdp *
 				st->suite = oa->suites[d];
 				st->tag = c[k].tag;
 				st->key_len = c[k].keys[0].len;
-				memcpy(st->key_offerer, c[k].keys[0].key_salt, st->key_len);
+				memcpy(st->key_gateway, c[k].keys[0].key_salt, st->key_len);
 				r = SDP_R_OK;
 				break;
 			}
@@ -128,13 +129,8 @@ enum sdp_refusal sdp_offer(const struct sdp_oa *oa, const struct sdp *offer, cha
 				OPENSSL_cleanse(crypto, sizeof(crypto));
 				return SDP_R_MALFORMED;
 			}
-			if (d == 0) {
-				/* the first suite's key is the default one; the
-				 * answer may pick another (sdp_answer, to come) */
-				st->suite = oa->suites[0];
-				st->key_len = (uint8_t)sdp_suite_key_salt_len(oa->suites[0]);
-				memcpy(st->key_engine, key, st->key_len);
-			}
+			/* kept for the answer, which picks one of them */
+			memcpy(st->key_offered[d], key, sdp_suite_key_salt_len(oa->suites[d]));
 			OPENSSL_cleanse(key, sizeof(key));
 			rw.media[audio].crypto[d] = crypto[d];
 			rw.media[audio].n_crypto = d + 1;
@@ -148,4 +144,76 @@ enum sdp_refusal sdp_offer(const struct sdp_oa *oa, const struct sdp *offer, cha
 		return SDP_R_MALFORMED;
 	}
 	return SDP_R_OK;
+}
+
+enum sdp_refusal sdp_answer(const struct sdp_oa *oa, const struct sdp *answer, char *out,
+			    size_t cap, long *out_len, struct sdp_stream *st)
+{
+	/* the answer goes back to the offerer's side */
+	unsigned back = oa->from == SDP_FROM_GATEWAY ? SDP_TO_GATEWAY : SDP_TO_APPLICATION;
+	const struct sdp_media *m;
+	struct sdp_rewrite rw;
+	char crypto[128];
+	bool secured = oa->mode == UMEDGE_SEC_SECURED;
+
+	*out_len = -1;
+	memset(&rw, 0, sizeof(rw));
+	if (st->stream >= answer->n_media)
+		return SDP_R_MALFORMED; /* RFC 3264: as many m= lines as the offer */
+	m = &answer->media[st->stream];
+	st->answer_addr = m->c.ipv4;
+	st->answer_port = m->port;
+	if (m->port != 0) {
+		if (m->c.ip6 || (m->c.ipv4 == 0 && !m->c.hold))
+			return SDP_R_MALFORMED;
+		if (oa->from == SDP_FROM_GATEWAY) {
+			/* the application answers: RTP only */
+			if (m->savp)
+				return SDP_R_SRTP_FROM_APPLICATION;
+		} else if (secured) {
+			/* the gateway picks one of the suites we offered */
+			struct sdp_crypto c;
+			unsigned d;
+
+			if (!m->savp)
+				return SDP_R_RTP_TO_SECURED;
+			if (m->n_crypto != 1)
+				return SDP_R_NO_USABLE_CRYPTO;
+			sdp_crypto_parse(&c, sdp_attr_value(&answer->lines[m->crypto[0]]));
+			if (c.status != SDP_CRYPTO_USABLE) {
+				sdp_crypto_wipe(&c);
+				return SDP_R_NO_USABLE_CRYPTO;
+			}
+			for (d = 0; d < oa->n_suites; d++)
+				if (c.suite == (int)oa->suites[d] && c.tag == d + 1)
+					break;
+			if (d == oa->n_suites) {
+				sdp_crypto_wipe(&c);
+				return SDP_R_NO_COMMON_SUITE;
+			}
+			st->suite = oa->suites[d];
+			st->tag = c.tag;
+			st->key_len = c.keys[0].len;
+			memcpy(st->key_gateway, c.keys[0].key_salt, st->key_len);
+			memcpy(st->key_engine, st->key_offered[d], st->key_len);
+			OPENSSL_cleanse(st->key_offered, sizeof(st->key_offered));
+			sdp_crypto_wipe(&c);
+		} else if (m->savp) {
+			return SDP_R_SRTP_TO_UNSECURED;
+		}
+	}
+	/* the answer for the offerer, from the engine */
+	rw.addr = oa->addr[back];
+	rw.o_version = oa->o_version;
+	rw.media[st->stream].port = m->port != 0 ? oa->port[back] : 0;
+	if (oa->from == SDP_FROM_GATEWAY && secured && m->port != 0) {
+		rw.media[st->stream].savp = true;
+		if (sdp_crypto_format(crypto, sizeof(crypto), st->tag, st->suite, st->key_engine) < 0)
+			return SDP_R_MALFORMED;
+		rw.media[st->stream].crypto[0] = crypto;
+		rw.media[st->stream].n_crypto = 1;
+	}
+	*out_len = sdp_write(answer, &rw, out, cap);
+	OPENSSL_cleanse(crypto, sizeof(crypto));
+	return *out_len < 0 ? SDP_R_MALFORMED : SDP_R_OK;
 }

@@ -46,9 +46,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				struct sdp_stream st;
 				long on;
 
-				if (sdp_offer(&oa, &s, out, sizeof(out), &on, &st) == SDP_R_OK &&
-				    (on <= 0 || sdp_parse(&back, out, (size_t)on) != SDP_E_OK))
-					abort();
+				if (sdp_offer(&oa, &s, out, sizeof(out), &on, &st) == SDP_R_OK) {
+					if (on <= 0 || sdp_parse(&back, out, (size_t)on) != SDP_E_OK)
+						abort();
+					/* the same SDP as the answer to it */
+					(void)sdp_answer(&oa, &s, out, sizeof(out), &on, &st);
+				}
 				sdp_stream_wipe(&st);
 			}
 		for (unsigned i = 0; i < s.n_lines; i++) {

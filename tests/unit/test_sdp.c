@@ -543,7 +543,7 @@ Test(sdp_offer, secured_from_the_gateway)
 	cr_expect_eq(st.suite, UMEDGE_SRTP_AEAD_AES_128_GCM, "the dial plan's order wins");
 	cr_expect_eq(st.tag, 2);
 	cr_expect_eq(st.key_len, 28);
-	cr_expect_eq(st.key_offerer[27], 27, "the gateway's key");
+	cr_expect_eq(st.key_gateway[27], 27, "the gateway's key");
 	cr_expect_eq(st.remote_addr, 0xc000020a);
 	cr_expect_eq(st.remote_port, 6010);
 	cr_expect_eq(st.telephone_event, 101);
@@ -557,7 +557,7 @@ Test(sdp_offer, secured_from_the_gateway)
 	cr_expect_eq(app.media[1].port, 0);
 	cr_expect(memmem(out, (size_t)n, "inline:", 7) == NULL, "no key reaches the application");
 	sdp_stream_wipe(&st);
-	cr_expect_eq(st.key_offerer[27], 0);
+	cr_expect_eq(st.key_gateway[27], 0);
 }
 
 Test(sdp_offer, refusals_per_mode)
@@ -638,9 +638,124 @@ Test(sdp_offer, secured_from_the_application)
 	cr_expect(c2.status == SDP_CRYPTO_USABLE && c2.suite == UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80);
 	cr_expect_eq(c1.tag, 1);
 	cr_expect_eq(c2.tag, 2);
-	cr_expect_eq(memcmp(c1.keys[0].key_salt, st.key_engine, 28), 0,
+	cr_expect_eq(memcmp(c1.keys[0].key_salt, st.key_offered[0], 28), 0,
 		     "the key offered is the key in the media parameters");
+	cr_expect_eq(memcmp(c2.keys[0].key_salt, st.key_offered[1], 30), 0);
 	sdp_crypto_wipe(&c1);
 	sdp_crypto_wipe(&c2);
 	sdp_stream_wipe(&st);
+}
+
+/* ---- answers ---- */
+
+/* A secured gateway's offer answered by the application: the gateway gets
+ * RTP/SAVP with the suite the engine chose, the tag of its own line and
+ * the engine's key. */
+Test(sdp_answer, secured_gateway_offer_answered_by_the_application)
+{
+	static const char offer[] = GW_OFFER(
+		"RTP/SAVP",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"
+		"a=crypto:2 AEAD_AES_128_GCM inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGw==\r\n");
+	static const char app_answer[] = "v=0\r\no=app 9 9 IN IP4 198.51.100.20\r\ns=-\r\n"
+					 "c=IN IP4 198.51.100.20\r\nt=0 0\r\n"
+					 "m=audio 40000 RTP/AVP 0 101\r\n"
+					 "a=rtpmap:101 telephone-event/8000\r\n";
+	struct sdp_oa oa = oa_for(UMEDGE_SEC_SECURED, SDP_FROM_GATEWAY);
+	struct sdp_stream st;
+	struct sdp ans, gw;
+	struct sdp_crypto c;
+	long n;
+
+	cr_assert_eq(sdp_parse(&sdp, offer, sizeof(offer) - 1), SDP_E_OK);
+	cr_assert_eq(sdp_offer(&oa, &sdp, out, sizeof(out), &n, &st), SDP_R_OK);
+	cr_assert_eq(sdp_parse(&ans, app_answer, sizeof(app_answer) - 1), SDP_E_OK);
+	oa.o_version = 2;
+	cr_assert_eq(sdp_answer(&oa, &ans, out, sizeof(out), &n, &st), SDP_R_OK);
+	cr_expect_eq(st.answer_addr, 0xc6336414);
+	cr_expect_eq(st.answer_port, 40000);
+	cr_assert_eq(sdp_parse(&gw, out, (size_t)n), SDP_E_OK);
+	cr_expect(gw.media[0].savp);
+	cr_expect_eq(gw.media[0].port, 20000);
+	cr_expect_eq(gw.media[0].c.ipv4, 0xcb007101);
+	cr_assert_eq(gw.media[0].n_crypto, 1);
+	sdp_crypto_parse(&c, sdp_attr_value(&gw.lines[gw.media[0].crypto[0]]));
+	cr_expect_eq(c.status, SDP_CRYPTO_USABLE);
+	cr_expect_eq(c.tag, 2, "the tag of the line the engine chose");
+	cr_expect_eq(c.suite, UMEDGE_SRTP_AEAD_AES_128_GCM);
+	cr_expect_eq(memcmp(c.keys[0].key_salt, st.key_engine, 28), 0,
+		     "the key in the answer is the key in the media parameters");
+	cr_expect_neq(memcmp(st.key_engine, st.key_gateway, 28), 0, "our own key");
+	sdp_crypto_wipe(&c);
+	sdp_stream_wipe(&st);
+}
+
+/* The application calls out through a secured gateway: the gateway's pick
+ * decides the suite and its key; a pick we did not offer is refused. */
+Test(sdp_answer, secured_gateway_answers_the_engine)
+{
+	static const char offer[] = "v=0\r\no=app 5 5 IN IP4 198.51.100.20\r\ns=-\r\n"
+				    "c=IN IP4 198.51.100.20\r\nt=0 0\r\n"
+				    "m=audio 40000 RTP/AVP 0\r\n";
+	static const char gw_answer[] =
+		"v=0\r\no=gw 7 7 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+		"m=audio 6020 RTP/SAVP 0\r\n"
+		"a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
+	static const char wrong_tag[] =
+		"v=0\r\no=gw 7 7 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+		"m=audio 6020 RTP/SAVP 0\r\n"
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
+	static const char rtp_answer[] =
+		"v=0\r\no=gw 7 7 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+		"m=audio 6020 RTP/AVP 0\r\n";
+	struct sdp_oa oa = oa_for(UMEDGE_SEC_SECURED, SDP_FROM_APPLICATION);
+	struct sdp_stream st, st2;
+	struct sdp ans, app;
+	uint8_t offered[30];
+	long n;
+
+	cr_assert_eq(sdp_parse(&sdp, offer, sizeof(offer) - 1), SDP_E_OK);
+	cr_assert_eq(sdp_offer(&oa, &sdp, out, sizeof(out), &n, &st), SDP_R_OK);
+	memcpy(offered, st.key_offered[1], 30);
+	st2 = st;
+	cr_assert_eq(sdp_parse(&ans, gw_answer, sizeof(gw_answer) - 1), SDP_E_OK);
+	cr_assert_eq(sdp_answer(&oa, &ans, out, sizeof(out), &n, &st), SDP_R_OK);
+	cr_expect_eq(st.suite, UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80);
+	cr_expect_eq(st.key_len, 30);
+	cr_expect_eq(memcmp(st.key_engine, offered, 30), 0, "our key for that suite");
+	cr_expect_eq(st.key_gateway[0], 'Y', "the gateway's key");
+	cr_assert_eq(sdp_parse(&app, out, (size_t)n), SDP_E_OK);
+	cr_expect(!app.media[0].savp);
+	cr_expect_eq(app.media[0].port, 30000);
+	cr_expect_eq(app.media[0].n_crypto, 0);
+	cr_assert_eq(sdp_parse(&ans, wrong_tag, sizeof(wrong_tag) - 1), SDP_E_OK);
+	st = st2;
+	cr_expect_eq(sdp_answer(&oa, &ans, out, sizeof(out), &n, &st), SDP_R_NO_COMMON_SUITE);
+	cr_assert_eq(sdp_parse(&ans, rtp_answer, sizeof(rtp_answer) - 1), SDP_E_OK);
+	st = st2;
+	cr_expect_eq(sdp_answer(&oa, &ans, out, sizeof(out), &n, &st), SDP_R_RTP_TO_SECURED);
+	sdp_stream_wipe(&st);
+	sdp_stream_wipe(&st2);
+}
+
+/* The application refuses the stream: the gateway's answer says port 0,
+ * without keys. */
+Test(sdp_answer, stream_refused)
+{
+	static const char offer[] = GW_OFFER("RTP/AVP", "");
+	static const char app_answer[] = "v=0\r\no=app 9 9 IN IP4 198.51.100.20\r\ns=-\r\n"
+					 "c=IN IP4 198.51.100.20\r\nt=0 0\r\n"
+					 "m=audio 0 RTP/AVP 0\r\n";
+	struct sdp_oa oa = oa_for(UMEDGE_SEC_UNSECURED, SDP_FROM_GATEWAY);
+	struct sdp_stream st;
+	struct sdp ans, gw;
+	long n;
+
+	cr_assert_eq(sdp_parse(&sdp, offer, sizeof(offer) - 1), SDP_E_OK);
+	cr_assert_eq(sdp_offer(&oa, &sdp, out, sizeof(out), &n, &st), SDP_R_OK);
+	cr_assert_eq(sdp_parse(&ans, app_answer, sizeof(app_answer) - 1), SDP_E_OK);
+	cr_assert_eq(sdp_answer(&oa, &ans, out, sizeof(out), &n, &st), SDP_R_OK);
+	cr_assert_eq(sdp_parse(&gw, out, (size_t)n), SDP_E_OK);
+	cr_expect_eq(gw.media[0].port, 0);
+	cr_expect_eq(gw.media[0].n_crypto, 0);
 }
