@@ -13,19 +13,7 @@
 
 size_t media_args_key_len(enum umedge_srtp_suite suite)
 {
-	switch (suite) {
-	case UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80:
-	case UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_32:
-		return 16 + 14;
-	case UMEDGE_SRTP_AES_256_CM_HMAC_SHA1_80:
-		return 32 + 14;
-	case UMEDGE_SRTP_AEAD_AES_128_GCM:
-		return 16 + 12;
-	case UMEDGE_SRTP_AEAD_AES_256_GCM:
-		return 32 + 12;
-	default:
-		return 0;
-	}
+	return umedge_srtp_key_salt_len(suite);
 }
 
 /* "IP:PORT" with an IPv4 address and a port 1..65535. */

@@ -14,19 +14,7 @@
 
 unsigned sdp_suite_key_salt_len(enum umedge_srtp_suite suite)
 {
-	switch (suite) {
-	case UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80:
-	case UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_32:
-		return 16 + 14;
-	case UMEDGE_SRTP_AES_256_CM_HMAC_SHA1_80:
-		return 32 + 14;
-	case UMEDGE_SRTP_AEAD_AES_128_GCM:
-		return 16 + 12;
-	case UMEDGE_SRTP_AEAD_AES_256_GCM:
-		return 32 + 12;
-	default:
-		return 0;
-	}
+	return (unsigned)umedge_srtp_key_salt_len(suite);
 }
 
 const char *sdp_crypto_status_text(enum sdp_crypto_status st)
@@ -151,10 +139,25 @@ static enum sdp_crypto_status key_info(struct sdp_crypto_key *k, const char *p, 
 	return SDP_CRYPTO_USABLE;
 }
 
+/* The next space-separated word of [*q, e); *q moves past it. */
+static struct sip_str word(const char **q, const char *e)
+{
+	const char *p = *q, *s;
+
+	while (p < e && *p == ' ')
+		p++;
+	s = p;
+	while (p < e && *p != ' ')
+		p++;
+	*q = p;
+	return sip_span(s, p);
+}
+
 void sdp_crypto_parse(struct sdp_crypto *c, struct sip_str value)
 {
 	const char *p = value.p, *e, *q;
 	enum sdp_crypto_status worst = SDP_CRYPTO_USABLE;
+	struct sip_str w;
 	uint64_t tag;
 
 	memset(c, 0, sizeof(*c));
@@ -163,33 +166,23 @@ void sdp_crypto_parse(struct sdp_crypto *c, struct sip_str value)
 	if (p == NULL)
 		return;
 	e = p + value.len;
-	/* tag */
-	for (q = p; q < e && *q != ' '; q++)
-		;
-	if (!digits(p, q, 9, &tag))
+	q = p;
+	w = word(&q, e); /* tag */
+	if (!digits(w.p, w.p + w.len, 9, &tag))
 		return;
 	c->tag = (uint32_t)tag;
-	/* suite */
-	while (q < e && *q == ' ')
-		q++;
-	p = q;
-	while (q < e && *q != ' ')
-		q++;
-	if (p == q)
+	c->suite_str = word(&q, e);
+	if (c->suite_str.len == 0)
 		return;
-	c->suite_str = sip_span(p, q);
 	for (int i = 0; i < UMEDGE_SRTP_SUITE_COUNT; i++)
 		if (strlen(umedge_srtp_suite_names[i]) == c->suite_str.len &&
-		    memcmp(umedge_srtp_suite_names[i], p, c->suite_str.len) == 0)
+		    memcmp(umedge_srtp_suite_names[i], c->suite_str.p, c->suite_str.len) == 0)
 			c->suite = i;
 	/* key-params: "inline:..." separated by ';' */
-	while (q < e && *q == ' ')
-		q++;
-	p = q;
-	while (q < e && *q != ' ')
-		q++;
-	if (p == q)
+	w = word(&q, e);
+	if (w.len == 0)
 		return;
+	p = w.p;
 	for (const char *kp = p; kp < q;) {
 		const char *ke = memchr(kp, ';', (size_t)(q - kp));
 		enum sdp_crypto_status st;

@@ -19,30 +19,9 @@
 #include "sdp.h"
 #include "sip_msg_int.h"
 
-struct out {
-	char *p;
-	size_t n, cap;
-	bool overflow;
-};
+static void putf(struct sip_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static void put(struct out *o, const char *s, size_t n)
-{
-	if (o->overflow || n > o->cap - o->n) {
-		o->overflow = true;
-		return;
-	}
-	memcpy(o->p + o->n, s, n);
-	o->n += n;
-}
-
-static void puts_(struct out *o, const char *s)
-{
-	put(o, s, strlen(s));
-}
-
-static void putf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void putf(struct out *o, const char *fmt, ...)
+static void putf(struct sip_out *o, const char *fmt, ...)
 {
 	char buf[256];
 	va_list ap;
@@ -55,7 +34,7 @@ static void putf(struct out *o, const char *fmt, ...)
 		o->overflow = true;
 		return;
 	}
-	put(o, buf, (size_t)n);
+	sip_out_put(o, buf, (size_t)n);
 }
 
 /* Attributes the engine removes: ICE and DTLS belong to the media path it
@@ -84,26 +63,26 @@ static void ip4(char *buf, size_t len, uint32_t addr)
 }
 
 /* The m= line with our port and profile; the formats as they came. */
-static void media_line(struct out *o, const struct sdp_media *m, const struct sdp_line *l,
+static void media_line(struct sip_out *o, const struct sdp_media *m, const struct sdp_line *l,
 		       const struct sdp_rewrite_media *rm)
 {
 	const char *p = m->proto.p + m->proto.len, *e = l->value.p + l->value.len;
 	bool rtp = m->proto.len >= 4 && strncasecmp(m->proto.p, "RTP/", 4) == 0;
 
-	puts_(o, "m=");
-	put(o, m->type.p, m->type.len);
+	sip_out_str(o, "m=");
+	sip_out_put(o, m->type.p, m->type.len);
 	putf(o, " %u ", rm->port);
 	if (rtp)
-		puts_(o, rm->savp ? "RTP/SAVP" : "RTP/AVP");
+		sip_out_str(o, rm->savp ? "RTP/SAVP" : "RTP/AVP");
 	else
-		put(o, m->proto.p, m->proto.len);
-	put(o, p, (size_t)(e - p));
-	puts_(o, "\r\n");
+		sip_out_put(o, m->proto.p, m->proto.len);
+	sip_out_put(o, p, (size_t)(e - p));
+	sip_out_str(o, "\r\n");
 }
 
 long sdp_write(const struct sdp *s, const struct sdp_rewrite *rw, char *outbuf, size_t cap)
 {
-	struct out o = { outbuf, 0, cap, false };
+	struct sip_out o = { outbuf, 0, cap, false };
 	char addr[INET_ADDRSTRLEN];
 
 	ip4(addr, sizeof(addr), rw->addr);
@@ -114,10 +93,10 @@ long sdp_write(const struct sdp *s, const struct sdp_rewrite *rw, char *outbuf, 
 
 		switch (l->type) {
 		case 'o':
-			puts_(&o, "o=");
-			put(&o, s->o_user.p, s->o_user.len);
-			puts_(&o, " ");
-			put(&o, s->o_sess_id.p, s->o_sess_id.len);
+			sip_out_str(&o, "o=");
+			sip_out_put(&o, s->o_user.p, s->o_user.len);
+			sip_out_str(&o, " ");
+			sip_out_put(&o, s->o_sess_id.p, s->o_sess_id.len);
 			putf(&o, " %llu IN IP4 %s\r\n", (unsigned long long)rw->o_version, addr);
 			continue;
 		case 'c': {
@@ -135,16 +114,16 @@ long sdp_write(const struct sdp *s, const struct sdp_rewrite *rw, char *outbuf, 
 				continue;
 			/* fall through */
 		default:
-			put(&o, s->buf + l->off, (size_t)(l->value.p + l->value.len - s->buf) - l->off);
-			puts_(&o, "\r\n");
+			sip_out_put(&o, s->buf + l->off, (size_t)(l->value.p + l->value.len - s->buf) - l->off);
+			sip_out_str(&o, "\r\n");
 			break;
 		}
 		/* after a section's last line: the side's crypto lines */
 		if (m != NULL && i == m->last) {
 			for (unsigned k = 0; k < rm->n_crypto; k++) {
-				puts_(&o, "a=crypto:");
-				puts_(&o, rm->crypto[k]);
-				puts_(&o, "\r\n");
+				sip_out_str(&o, "a=crypto:");
+				sip_out_str(&o, rm->crypto[k]);
+				sip_out_str(&o, "\r\n");
 			}
 		}
 	}

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "sip_msg.h"
 
@@ -77,6 +78,30 @@ static inline bool sip_ieq_n(struct sip_str s, const char *lit, uint32_t n)
 
 /* lit must be lower case */
 #define SIP_IEQ(s, lit) sip_ieq_n((s), "" lit, sizeof(lit) - 1)
+
+/* An output buffer that fills up to its capacity and then only records
+ * that it overflowed (sip_reply.c, sdp_write.c). */
+struct sip_out {
+	char *p;
+	size_t n, cap;
+	bool overflow;
+};
+
+static inline void sip_out_put(struct sip_out *o, const char *s, size_t n)
+{
+	if (o->overflow || n > o->cap - o->n) {
+		o->overflow = true;
+		return;
+	}
+	if (n > 0)
+		memcpy(o->p + o->n, s, n);
+	o->n += n;
+}
+
+static inline void sip_out_str(struct sip_out *o, const char *s)
+{
+	sip_out_put(o, s, strlen(s));
+}
 
 /* Skip linear white space (folds included) forwards and backwards. */
 static inline const char *sip_skip_lws(const char *p, const char *e)

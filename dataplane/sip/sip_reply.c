@@ -10,31 +10,10 @@
 #include "sip_msg.h"
 #include "sip_msg_int.h"
 
-struct out {
-	char *p;
-	size_t n, cap;
-	bool overflow;
-};
-
-static void put(struct out *o, const char *s, size_t n)
-{
-	if (o->overflow || n > o->cap - o->n) {
-		o->overflow = true;
-		return;
-	}
-	memcpy(o->p + o->n, s, n);
-	o->n += n;
-}
-
-static void put_str(struct out *o, const char *s)
-{
-	put(o, s, strlen(s));
-}
-
 /* The field as received, name to CRLF. */
-static void put_field(struct out *o, const struct sip_msg *m, unsigned i)
+static void put_field(struct sip_out *o, const struct sip_msg *m, unsigned i)
 {
-	put(o, m->buf + m->hdrs[i].off, m->hdrs[i].end - m->hdrs[i].off);
+	sip_out_put(o, m->buf + m->hdrs[i].off, m->hdrs[i].end - m->hdrs[i].off);
 }
 
 /* Reason phrases and extra fields go on the wire: no CR or LF in them. */
@@ -47,7 +26,7 @@ long sip_reply_build(const struct sip_msg *req, unsigned status, const char *rea
 		     const char *to_tag, const struct sip_hdr_out *extra, unsigned n_extra,
 		     char *out, size_t cap)
 {
-	struct out o = { out, 0, cap, false };
+	struct sip_out o = { out, 0, cap, false };
 	struct sip_nameaddr to;
 	char line[32];
 	unsigned i;
@@ -59,9 +38,9 @@ long sip_reply_build(const struct sip_msg *req, unsigned status, const char *rea
 	    req->first[SIP_HDR_CSEQ] == 0)
 		return -1;
 	snprintf(line, sizeof(line), "SIP/2.0 %u ", status);
-	put_str(&o, line);
-	put_str(&o, reason);
-	put(&o, "\r\n", 2);
+	sip_out_str(&o, line);
+	sip_out_str(&o, reason);
+	sip_out_put(&o, "\r\n", 2);
 	for (i = req->first[SIP_HDR_VIA]; i != 0; i = req->hdrs[i].next)
 		put_field(&o, req, i);
 	put_field(&o, req, req->first[SIP_HDR_FROM]);
@@ -73,11 +52,11 @@ long sip_reply_build(const struct sip_msg *req, unsigned status, const char *rea
 	    to.tag.p == NULL) {
 		struct sip_str v = sip_msg_hdr_value(req, i);
 
-		put_str(&o, "To: ");
-		put(&o, v.p, v.len);
-		put_str(&o, ";tag=");
-		put_str(&o, to_tag);
-		put(&o, "\r\n", 2);
+		sip_out_str(&o, "To: ");
+		sip_out_put(&o, v.p, v.len);
+		sip_out_str(&o, ";tag=");
+		sip_out_str(&o, to_tag);
+		sip_out_put(&o, "\r\n", 2);
 	} else {
 		put_field(&o, req, i);
 	}
@@ -86,19 +65,19 @@ long sip_reply_build(const struct sip_msg *req, unsigned status, const char *rea
 	for (unsigned k = 0; k < n_extra; k++) {
 		if (!one_line(extra[k].name) || !one_line(extra[k].value))
 			return -1;
-		put_str(&o, extra[k].name);
-		put(&o, ": ", 2);
-		put_str(&o, extra[k].value);
-		put(&o, "\r\n", 2);
+		sip_out_str(&o, extra[k].name);
+		sip_out_put(&o, ": ", 2);
+		sip_out_str(&o, extra[k].value);
+		sip_out_put(&o, "\r\n", 2);
 	}
-	put_str(&o, "Content-Length: 0\r\n\r\n");
+	sip_out_str(&o, "Content-Length: 0\r\n\r\n");
 	return o.overflow ? -1 : (long)o.n;
 }
 
 long sip_ack_build(const struct sip_msg *invite, const struct sip_msg *rsp, char *out,
 		   size_t cap)
 {
-	struct out o = { out, 0, cap, false };
+	struct sip_out o = { out, 0, cap, false };
 	struct sip_list_iter it = { 0, 0 };
 	struct sip_list_item via;
 	struct sip_cseq cs;
@@ -109,19 +88,19 @@ long sip_ack_build(const struct sip_msg *invite, const struct sip_msg *rsp, char
 	    rsp->first[SIP_HDR_TO] == 0 || sip_msg_cseq(invite, &cs) != 0 ||
 	    sip_list_next(invite, SIP_HDR_VIA, &it, &via) != 1)
 		return -1;
-	put_str(&o, "ACK ");
-	put(&o, invite->ruri.p, invite->ruri.len);
-	put_str(&o, " SIP/2.0\r\nVia: ");
-	put(&o, via.value.p, via.value.len);
-	put(&o, "\r\n", 2);
+	sip_out_str(&o, "ACK ");
+	sip_out_put(&o, invite->ruri.p, invite->ruri.len);
+	sip_out_str(&o, " SIP/2.0\r\nVia: ");
+	sip_out_put(&o, via.value.p, via.value.len);
+	sip_out_put(&o, "\r\n", 2);
 	for (unsigned i = invite->first[SIP_HDR_ROUTE]; i != 0; i = invite->hdrs[i].next)
 		put_field(&o, invite, i);
 	put_field(&o, invite, invite->first[SIP_HDR_FROM]);
 	put_field(&o, rsp, rsp->first[SIP_HDR_TO]);
 	put_field(&o, invite, invite->first[SIP_HDR_CALL_ID]);
 	snprintf(num, sizeof(num), "%u", cs.num);
-	put_str(&o, "CSeq: ");
-	put_str(&o, num);
-	put_str(&o, " ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+	sip_out_str(&o, "CSeq: ");
+	sip_out_str(&o, num);
+	sip_out_str(&o, " ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
 	return o.overflow ? -1 : (long)o.n;
 }

@@ -52,6 +52,26 @@ static const char *const umedge_key_type_names[UMEDGE_KEY_COUNT] = {
 	"rsa2048", "ecdsa-p256"
 };
 
+/* Master key + salt bytes of a suite (RFC 3711, RFC 6188, RFC 7714): what
+ * an SDES inline: key carries and what the media engine is keyed with;
+ * 0 for an unknown suite. */
+static inline size_t umedge_srtp_key_salt_len(enum umedge_srtp_suite suite)
+{
+	switch (suite) {
+	case UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80:
+	case UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_32:
+		return 16 + 14;
+	case UMEDGE_SRTP_AES_256_CM_HMAC_SHA1_80:
+		return 32 + 14;
+	case UMEDGE_SRTP_AEAD_AES_128_GCM:
+		return 16 + 12;
+	case UMEDGE_SRTP_AEAD_AES_256_GCM:
+		return 32 + 12;
+	default:
+		return 0;
+	}
+}
+
 /* Index of s in a name table, or -1. */
 static inline int umedge_name_lookup(const char *const *names, int n, const char *s)
 {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sip_fixture.h"
 #include "sip_proxy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -41,18 +42,6 @@ static void fz_event(void *arg, enum umedge_event_id id, const char *detail)
 	(void)detail;
 }
 
-static struct snapshot_dial_plan plans[] = {
-	{ .name = "dp-secure", .security = UMEDGE_SEC_SECURED, .associated = true },
-	{ .name = "dp-plain", .security = UMEDGE_SEC_UNSECURED, .associated = true },
-};
-static struct snapshot_gateway gws[] = {
-	{ .name = "gw1", .port = 5061, .fqdn = "gw1.example.test" },
-	{ .name = "pbx2", .port = 5060, .fqdn = "pbx2.example.test" },
-};
-static struct snapshot_hunt_group hgs[] = {
-	{ .gateway = "gw1", .pilot = "", .dial_plan = "dp-secure" },
-	{ .gateway = "pbx2", .pilot = "4000", .dial_plan = "dp-plain" },
-};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -71,18 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char buf[2048];
 
 	memset(&f, 0, sizeof(f));
-	memset(&snap, 0, sizeof(snap));
-	gws[0].addr = htonl(0xc000020au);
-	gws[1].addr = htonl(0xc0000214u);
-	snap.dial_plans = plans;
-	snap.n_dial_plans = 2;
-	snap.gateways = gws;
-	snap.n_gateways = 2;
-	snap.hunt_groups = hgs;
-	snap.n_hunt_groups = 2;
-	snap.has_application = true;
-	snap.app_addr = htonl(0xc6336414u);
-	snap.app_port = 5060;
+	sip_fixture_snapshot(&snap);
 	cfg.txn.max_txns = 32;
 	px = sip_proxy_new(&cfg, &io, now);
 	if (px == NULL)

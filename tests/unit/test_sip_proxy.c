@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sip_fixture.h"
 #include "sip_proxy.h"
 
 #define EXT_ADDR 0xcb007101u /* 203.0.113.1: us, external */
@@ -51,18 +52,6 @@ static void net_event(void *arg, enum umedge_event_id id, const char *detail)
 	snprintf(net.last_event, sizeof(net.last_event), "%s", detail);
 }
 
-static struct snapshot_dial_plan plans[] = {
-	{ .name = "dp-secure", .security = UMEDGE_SEC_SECURED, .associated = true },
-	{ .name = "dp-plain", .security = UMEDGE_SEC_UNSECURED, .associated = true },
-};
-static struct snapshot_gateway gws[] = {
-	{ .name = "gw1", .port = 5061, .fqdn = "gw1.example.test" },
-	{ .name = "pbx2", .port = 5060, .fqdn = "pbx2.example.test" },
-};
-static struct snapshot_hunt_group hgs[] = {
-	{ .gateway = "gw1", .pilot = "", .dial_plan = "dp-secure" },
-	{ .gateway = "pbx2", .pilot = "4000", .dial_plan = "dp-plain" },
-};
 static struct dp_snapshot snap;
 static struct sip_proxy *px;
 
@@ -92,19 +81,7 @@ static void setup(void)
 
 	memset(&net, 0, sizeof(net));
 	net.now = 1000;
-	memset(&snap, 0, sizeof(snap));
-	gws[0].addr = htonl(GW1_ADDR);
-	gws[1].addr = htonl(PBX_ADDR);
-	snap.dial_plans = plans;
-	snap.n_dial_plans = 2;
-	snap.gateways = gws;
-	snap.n_gateways = 2;
-	snap.hunt_groups = hgs;
-	snap.n_hunt_groups = 2;
-	snap.has_application = true;
-	snap.app_addr = htonl(APP_ADDR);
-	snap.app_port = 5060;
-	snap.app_transport = UMEDGE_TRANSPORT_UDP;
+	sip_fixture_snapshot(&snap);
 	px = sip_proxy_new(&cfg, &io, net.now);
 	cr_assert_not_null(px);
 }

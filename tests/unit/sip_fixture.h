@@ -1,0 +1,50 @@
+/*
+ * sip_fixture.h: the snapshot the SIP proxy tests and its fuzz target
+ * run against: gw1 (192.0.2.10, gw1.example.test) in a secured dial plan
+ * with a catch-all hunt group, pbx2 (192.0.2.20) in an unsecured one for
+ * pilot 4000, the application at 198.51.100.20:5060 over UDP. The tables
+ * are the including file's own (static), so a test may change them.
+ */
+#ifndef UMEDGE_SIP_FIXTURE_H
+#define UMEDGE_SIP_FIXTURE_H
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "snapshot.h"
+
+#define FX_GW1_ADDR 0xc000020au /* 192.0.2.10 */
+#define FX_PBX_ADDR 0xc0000214u /* 192.0.2.20 */
+#define FX_APP_ADDR 0xc6336414u /* 198.51.100.20 */
+
+static struct snapshot_dial_plan plans[] = {
+	{ .name = "dp-secure", .security = UMEDGE_SEC_SECURED, .associated = true },
+	{ .name = "dp-plain", .security = UMEDGE_SEC_UNSECURED, .associated = true },
+};
+static struct snapshot_gateway gws[] = {
+	{ .name = "gw1", .port = 5061, .fqdn = "gw1.example.test" },
+	{ .name = "pbx2", .port = 5060, .fqdn = "pbx2.example.test" },
+};
+static struct snapshot_hunt_group hgs[] = {
+	{ .gateway = "gw1", .pilot = "", .dial_plan = "dp-secure" },
+	{ .gateway = "pbx2", .pilot = "4000", .dial_plan = "dp-plain" },
+};
+
+static inline void sip_fixture_snapshot(struct dp_snapshot *snap)
+{
+	memset(snap, 0, sizeof(*snap));
+	gws[0].addr = htonl(FX_GW1_ADDR);
+	gws[1].addr = htonl(FX_PBX_ADDR);
+	snap->dial_plans = plans;
+	snap->n_dial_plans = sizeof(plans) / sizeof(plans[0]);
+	snap->gateways = gws;
+	snap->n_gateways = sizeof(gws) / sizeof(gws[0]);
+	snap->hunt_groups = hgs;
+	snap->n_hunt_groups = sizeof(hgs) / sizeof(hgs[0]);
+	snap->has_application = true;
+	snap->app_addr = htonl(FX_APP_ADDR);
+	snap->app_port = 5060;
+	snap->app_transport = UMEDGE_TRANSPORT_UDP;
+}
+
+#endif
