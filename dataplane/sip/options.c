@@ -11,14 +11,6 @@ static const struct sip_hdr_out options_200[] = {
 	{ "Server", "umedge" },
 };
 
-/* The fields every response copies are there. */
-static bool answerable(const struct sip_msg *m)
-{
-	return m->is_request && m->first[SIP_HDR_VIA] != 0 && m->first[SIP_HDR_FROM] != 0 &&
-	       m->first[SIP_HDR_TO] != 0 && m->first[SIP_HDR_CALL_ID] != 0 &&
-	       m->first[SIP_HDR_CSEQ] != 0;
-}
-
 long sip_options_answer(const char *msg, size_t len, const struct sip_limits *lim,
 			const char *to_tag, char *out, size_t cap, enum sip_error *err)
 {
@@ -47,10 +39,7 @@ long sip_options_answer(const char *msg, size_t len, const struct sip_limits *li
 		status = 501;
 		reason = "Not Implemented";
 	}
-	/* past a limit, a response would copy what broke it (a 71st Via):
-	 * nothing is sent back to such a peer */
-	if (!answerable(&m) || e == SIP_E_TOO_BIG || e == SIP_E_TOO_MANY_HEADERS ||
-	    e == SIP_E_HEADER_TOO_LONG || e == SIP_E_TOO_MANY_VIAS)
+	if (!sip_msg_answerable(&m, e))
 		return -EINVAL;
 	n = sip_reply_build(&m, status, reason, to_tag, extra, n_extra, out, cap);
 	return n < 0 ? -ENOSPC : n;

@@ -54,14 +54,6 @@ static bool dropped(struct sip_str v)
 	return false;
 }
 
-static void ip4(char *buf, size_t len, uint32_t addr)
-{
-	struct in_addr a = { htonl(addr) };
-
-	if (inet_ntop(AF_INET, &a, buf, (socklen_t)len) == NULL)
-		snprintf(buf, len, "0.0.0.0");
-}
-
 /* The m= line with our port and profile; the formats as they came. */
 static void media_line(struct sip_out *o, const struct sdp_media *m, const struct sdp_line *l,
 		       const struct sdp_rewrite_media *rm)
@@ -85,7 +77,7 @@ long sdp_write(const struct sdp *s, const struct sdp_rewrite *rw, char *outbuf, 
 	struct sip_out o = { outbuf, 0, cap, false };
 	char addr[INET_ADDRSTRLEN];
 
-	ip4(addr, sizeof(addr), rw->addr);
+	sip_ipv4_str(addr, sizeof(addr), rw->addr);
 	for (unsigned i = 0; i < s->n_lines; i++) {
 		const struct sdp_line *l = &s->lines[i];
 		const struct sdp_media *m = l->media ? &s->media[l->media - 1] : NULL;

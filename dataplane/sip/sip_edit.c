@@ -61,6 +61,15 @@ static const char *arena_cat(struct sip_edits *ed, const char *a, uint32_t la, c
 	return out;
 }
 
+void sip_edit_insert_copy(struct sip_edits *ed, uint32_t off, const char *text, uint32_t len)
+{
+	uint32_t n;
+	const char *t = arena_cat(ed, text, len, NULL, 0, NULL, 0, &n);
+
+	if (t != NULL)
+		sip_edit_insert(ed, off, t, n);
+}
+
 /* "Name: value\r\n" inserted at off. */
 static void insert_field(struct sip_edits *ed, uint32_t off, const char *name, const char *value,
 			 uint32_t len)

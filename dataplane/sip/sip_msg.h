@@ -423,6 +423,9 @@ void sip_edit_replace(struct sip_edits *ed, uint32_t off, uint32_t del, const ch
 		      uint32_t len);
 void sip_edit_insert(struct sip_edits *ed, uint32_t off, const char *text, uint32_t len);
 void sip_edit_delete(struct sip_edits *ed, uint32_t off, uint32_t del);
+/* Insert a copy of text, kept in the edit list's arena (for text the
+ * caller formats on its stack). */
+void sip_edit_insert_copy(struct sip_edits *ed, uint32_t off, const char *text, uint32_t len);
 
 /* What a proxy does to forward. Values are header values without name or
  * CRLF ("SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1", "<sip:192.0.2.1;lr>"). */
@@ -466,6 +469,12 @@ long sip_reply_build(const struct sip_msg *req, unsigned status, const char *rea
 		     const char *to_tag, const struct sip_hdr_out *extra, unsigned n_extra,
 		     char *out, size_t cap);
 
+/* Whether a request refused with e (or SIP_E_OK) can and should get a
+ * response: not an ACK, the Via, From, To, Call-ID and CSeq a response
+ * copies are indexed, and e is not a limit (the response would copy what
+ * broke it, a 71st Via, back to the peer). */
+bool sip_msg_answerable(const struct sip_msg *m, enum sip_error e);
+
 /* The ACK of an INVITE client transaction for a non-2xx final response
  * (RFC 3261 17.1.1.3): the INVITE's Request-URI, its top Via only, its
  * Route fields, From, Call-ID, the response's To (with its tag), CSeq
@@ -473,5 +482,9 @@ long sip_reply_build(const struct sip_msg *req, unsigned status, const char *rea
  * the length, or -1 when out is too small or the messages lack a part. */
 long sip_ack_build(const struct sip_msg *invite, const struct sip_msg *rsp, char *out,
 		   size_t cap);
+/* The CANCEL of an INVITE (RFC 3261 9.1): the same Request-URI, top Via,
+ * Route, From, To, Call-ID and CSeq number, method CANCEL. The length or
+ * -1. */
+long sip_cancel_build(const struct sip_msg *invite, char *out, size_t cap);
 
 #endif

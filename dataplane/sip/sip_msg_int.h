@@ -103,6 +103,12 @@ static inline void sip_out_str(struct sip_out *o, const char *s)
 	sip_out_put(o, s, strlen(s));
 }
 
+/* Header field i of m as received, name to CRLF. */
+static inline void sip_out_field(struct sip_out *o, const struct sip_msg *m, unsigned i)
+{
+	sip_out_put(o, m->buf + m->hdrs[i].off, m->hdrs[i].end - m->hdrs[i].off);
+}
+
 /* Skip linear white space (folds included) forwards and backwards. */
 static inline const char *sip_skip_lws(const char *p, const char *e)
 {
@@ -129,7 +135,21 @@ int sip_params_walk(const char *p, const char *e, sip_param_fn fn, void *arg);
  * the closing quote, or NULL when it does not close before e. */
 const char *sip_quoted_end(const char *p, const char *e);
 
-/* Unsigned decimal of at most max_digits into *v: 0, or -1. */
-int sip_number(struct sip_str s, unsigned max_digits, uint64_t *v);
+/* FNV-1a, for hash tables keyed by strings (not a MAC: see siphash.h). */
+#define SIP_FNV_BASIS 0xcbf29ce484222325ull
+
+static inline uint64_t sip_fnv1a(const void *p, size_t n, uint64_t h)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* A host-order IPv4 address as a dotted quad ("0.0.0.0" if it cannot). */
+void sip_ipv4_str(char *buf, size_t len, uint32_t addr);
 
 #endif

@@ -2,6 +2,8 @@
  * sip_msg_names.c: the tables of the SIP message layer (character classes,
  * methods, header names, errors) and the small span helpers.
  */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sip_msg.h"
@@ -163,19 +165,12 @@ bool sip_str_ieq_str(struct sip_str a, struct sip_str b)
 	return true;
 }
 
-int sip_number(struct sip_str s, unsigned max_digits, uint64_t *v)
+void sip_ipv4_str(char *buf, size_t len, uint32_t addr)
 {
-	uint64_t x = 0;
+	struct in_addr a = { htonl(addr) };
 
-	if (s.p == NULL || s.len == 0 || s.len > max_digits)
-		return -1;
-	for (uint32_t i = 0; i < s.len; i++) {
-		if (!sip_is_digit(s.p[i]))
-			return -1;
-		x = x * 10 + (uint64_t)(s.p[i] - '0');
-	}
-	*v = x;
-	return 0;
+	if (inet_ntop(AF_INET, &a, buf, (socklen_t)len) == NULL)
+		snprintf(buf, len, "0.0.0.0");
 }
 
 const char *sip_quoted_end(const char *p, const char *e)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sip_msg_int.h"
 #include "sip_policy.h"
 
 bool sip_policy_transport_fits(enum umedge_security mode, enum umedge_transport tp)
@@ -25,11 +26,9 @@ static const char *tp_name(unsigned tp)
 
 static void source_str(char *buf, size_t len, const struct sip_peer *p)
 {
-	struct in_addr a = { htonl(p->addr) };
 	char ip[INET_ADDRSTRLEN];
 
-	if (inet_ntop(AF_INET, &a, ip, sizeof(ip)) == NULL)
-		snprintf(ip, sizeof(ip), "?");
+	sip_ipv4_str(ip, sizeof(ip), p->addr);
 	snprintf(buf, len, "%s:%u", ip, p->port);
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sip_msg_int.h"
 #include "sip_proxy.h"
 #include "siphash.h"
 
@@ -38,32 +39,13 @@ struct sip_proxy {
 	struct {
 		uint64_t key, last_ms;
 	} ev[EVENT_SLOTS];
-	struct sip_msg m, r;	  /* the message in hand, a response to it */
+	struct sip_msg m;	  /* the message in hand */
 	struct sip_edits ed;
 	size_t out_cap;
 	char *out;
 };
 
 /* ---- small helpers ---- */
-
-static uint64_t fnv(const void *p, size_t n, uint64_t h)
-{
-	const unsigned char *c = p;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= c[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
-static void ip_str(char *buf, size_t len, uint32_t addr)
-{
-	struct in_addr a = { htonl(addr) };
-
-	if (inet_ntop(AF_INET, &a, buf, (socklen_t)len) == NULL)
-		snprintf(buf, len, "0.0.0.0");
-}
 
 static const char *tp_upper(unsigned tp)
 {
@@ -94,7 +76,7 @@ static uint8_t tp_of(struct sip_str t)
 static void event(struct sip_proxy *px, enum umedge_event_id id, const char *gateway,
 		  const char *detail)
 {
-	uint64_t key = fnv(gateway, strlen(gateway), fnv(&id, sizeof(id), 0xcbf29ce484222325ull));
+	uint64_t key = sip_fnv1a(gateway, strlen(gateway), sip_fnv1a(&id, sizeof(id), SIP_FNV_BASIS));
 	unsigned slot = (unsigned)(key % EVENT_SLOTS);
 
 	if (px->io.event == NULL)
@@ -190,43 +172,21 @@ static int txn_send(void *arg, const struct sip_peer *to, const char *buf, size_
 	return px->io.send(px->io.arg, to, buf, len);
 }
 
-/* The CANCEL of the INVITE a client transaction carries (RFC 3261 9.1):
- * its Request-URI, top Via, Route, From, To, Call-ID, CSeq number. */
+/* The CANCEL of the INVITE a client transaction carries. */
 static void send_cancel(struct sip_proxy *px, struct sip_txn *ct)
 {
 	static __thread struct sip_msg inv;
-	struct sip_list_iter it = { 0, 0 };
-	struct sip_list_item via;
-	struct sip_cseq cs;
 	struct sip_txn *cancel;
 	size_t len;
 	const char *req = sip_txn_message(ct, &len);
 	char buf[4096];
-	int n;
+	long n;
 
-	if (req == NULL || sip_msg_parse(&inv, req, len, &px->lim) != SIP_E_OK ||
-	    sip_msg_cseq(&inv, &cs) != 0 || sip_list_next(&inv, SIP_HDR_VIA, &it, &via) != 1)
+	if (req == NULL || sip_msg_parse(&inv, req, len, &px->lim) != SIP_E_OK)
 		return;
-	n = snprintf(buf, sizeof(buf), "CANCEL %.*s SIP/2.0\r\nVia: %.*s\r\n", (int)inv.ruri.len,
-		     inv.ruri.p, (int)via.value.len, via.value.p);
-	for (unsigned i = inv.first[SIP_HDR_ROUTE]; n > 0 && i != 0; i = inv.hdrs[i].next)
-		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%.*s",
-			      (int)(inv.hdrs[i].end - inv.hdrs[i].off), inv.buf + inv.hdrs[i].off);
-	if (n <= 0 || (size_t)n >= sizeof(buf))
-		return;
-	n += snprintf(buf + n, sizeof(buf) - (size_t)n,
-		      "%.*s%.*s%.*sCSeq: %u CANCEL\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-		      (int)(inv.hdrs[inv.first[SIP_HDR_FROM]].end -
-			    inv.hdrs[inv.first[SIP_HDR_FROM]].off),
-		      inv.buf + inv.hdrs[inv.first[SIP_HDR_FROM]].off,
-		      (int)(inv.hdrs[inv.first[SIP_HDR_TO]].end - inv.hdrs[inv.first[SIP_HDR_TO]].off),
-		      inv.buf + inv.hdrs[inv.first[SIP_HDR_TO]].off,
-		      (int)(inv.hdrs[inv.first[SIP_HDR_CALL_ID]].end -
-			    inv.hdrs[inv.first[SIP_HDR_CALL_ID]].off),
-		      inv.buf + inv.hdrs[inv.first[SIP_HDR_CALL_ID]].off, cs.num);
-	if (n <= 0 || (size_t)n >= sizeof(buf))
-		return;
-	(void)sip_txn_client_start(px->tt, buf, (size_t)n, sip_txn_peer(ct), NULL, &cancel);
+	n = sip_cancel_build(&inv, buf, sizeof(buf));
+	if (n > 0)
+		(void)sip_txn_client_start(px->tt, buf, (size_t)n, sip_txn_peer(ct), NULL, &cancel);
 }
 
 /* ACK or BYE inside the dialog a 2xx to our INVITE (in ct) made: to the
@@ -242,9 +202,10 @@ static void send_in_dialog(struct sip_proxy *px, struct sip_txn *ct, const struc
 	struct sip_str routes[8];
 	unsigned n_routes = 0;
 	const struct sip_peer *to = sip_txn_peer(ct);
-	char buf[4096], ip[INET_ADDRSTRLEN];
+	char buf[4096], ip[INET_ADDRSTRLEN], line[160];
+	struct sip_out o = { buf, 0, sizeof(buf), false };
 	struct sip_txn *bye;
-	int n;
+	long n;
 
 	if (sip_msg_cseq(rsp, &cs) != 0 || sip_list_next(rsp, SIP_HDR_CONTACT, &it, &item) != 1 ||
 	    sip_nameaddr_parse(&contact, item.value.p, item.value.len) != 0)
@@ -255,29 +216,29 @@ static void send_in_dialog(struct sip_proxy *px, struct sip_txn *ct, const struc
 			break;
 		routes[n_routes++] = item.value;
 	}
-	ip_str(ip, sizeof(ip), px->cfg.addr[to->side]);
-	n = snprintf(buf, sizeof(buf), "%s %.*s SIP/2.0\r\nVia: SIP/2.0/%s %s:%u;branch=z9hG4bKum%u.%s%llx;rport\r\n",
-		     method, (int)contact.uri_str.len, contact.uri_str.p, tp_upper(to->transport), ip,
-		     our_port(px, to->transport), px->cfg.worker, method, (unsigned long long)++px->seq);
-	while (n > 0 && (size_t)n < sizeof(buf) && n_routes > 0) {
+	sip_ipv4_str(ip, sizeof(ip), px->cfg.addr[to->side]);
+	sip_out_str(&o, method);
+	sip_out_put(&o, " ", 1);
+	sip_out_put(&o, contact.uri_str.p, contact.uri_str.len);
+	snprintf(line, sizeof(line), " SIP/2.0\r\nVia: SIP/2.0/%s %s:%u;branch=z9hG4bKum%u.%s%llx;rport\r\n",
+		 tp_upper(to->transport), ip, our_port(px, to->transport), px->cfg.worker, method,
+		 (unsigned long long)++px->seq);
+	sip_out_str(&o, line);
+	while (n_routes > 0) {
 		n_routes--;
-		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "Route: %.*s\r\n",
-			      (int)routes[n_routes].len, routes[n_routes].p);
+		sip_out_str(&o, "Route: ");
+		sip_out_put(&o, routes[n_routes].p, routes[n_routes].len);
+		sip_out_put(&o, "\r\n", 2);
 	}
-	if (n <= 0 || (size_t)n >= sizeof(buf))
+	sip_out_field(&o, rsp, rsp->first[SIP_HDR_FROM]);
+	sip_out_field(&o, rsp, rsp->first[SIP_HDR_TO]);
+	sip_out_field(&o, rsp, rsp->first[SIP_HDR_CALL_ID]);
+	snprintf(line, sizeof(line), "CSeq: %u %s\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+		 strcmp(method, "BYE") == 0 ? cs.num + 1 : cs.num, method);
+	sip_out_str(&o, line);
+	if (o.overflow)
 		return;
-	n += snprintf(buf + n, sizeof(buf) - (size_t)n,
-		      "%.*s%.*s%.*sCSeq: %u %s\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-		      (int)(rsp->hdrs[rsp->first[SIP_HDR_FROM]].end - rsp->hdrs[rsp->first[SIP_HDR_FROM]].off),
-		      rsp->buf + rsp->hdrs[rsp->first[SIP_HDR_FROM]].off,
-		      (int)(rsp->hdrs[rsp->first[SIP_HDR_TO]].end - rsp->hdrs[rsp->first[SIP_HDR_TO]].off),
-		      rsp->buf + rsp->hdrs[rsp->first[SIP_HDR_TO]].off,
-		      (int)(rsp->hdrs[rsp->first[SIP_HDR_CALL_ID]].end -
-			    rsp->hdrs[rsp->first[SIP_HDR_CALL_ID]].off),
-		      rsp->buf + rsp->hdrs[rsp->first[SIP_HDR_CALL_ID]].off,
-		      strcmp(method, "BYE") == 0 ? cs.num + 1 : cs.num, method);
-	if (n <= 0 || (size_t)n >= sizeof(buf))
-		return;
+	n = (long)o.n;
 	if (strcmp(method, "ACK") == 0)
 		(void)px->io.send(px->io.arg, to, buf, (size_t)n);
 	else
@@ -460,19 +421,19 @@ static void branch_of(struct sip_proxy *px, const struct sip_msg *m, char *buf, 
 	struct sip_nameaddr na;
 	struct sip_cseq cs;
 	struct sip_str cid = { "", 0 };
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = SIP_FNV_BASIS;
 
-	h = fnv(m->ruri.p, m->ruri.len, h);
+	h = sip_fnv1a(m->ruri.p, m->ruri.len, h);
 	if (sip_msg_from(m, &na) == 0 && na.tag.p)
-		h = fnv(na.tag.p, na.tag.len, h);
+		h = sip_fnv1a(na.tag.p, na.tag.len, h);
 	if (sip_msg_to(m, &na) == 0 && na.tag.p)
-		h = fnv(na.tag.p, na.tag.len, h);
+		h = sip_fnv1a(na.tag.p, na.tag.len, h);
 	if (sip_msg_call_id(m, &cid) == 0)
-		h = fnv(cid.p, cid.len, h);
+		h = sip_fnv1a(cid.p, cid.len, h);
 	if (sip_msg_cseq(m, &cs) == 0)
-		h = fnv(&cs.num, sizeof(cs.num), h);
+		h = sip_fnv1a(&cs.num, sizeof(cs.num), h);
 	if (m->method == SIP_METHOD_ACK)
-		h = fnv("ACK", 3, h); /* the ACK of a 2xx is a transaction of its own */
+		h = sip_fnv1a("ACK", 3, h); /* the ACK of a 2xx is a transaction of its own */
 	snprintf(buf, len, "z9hG4bKum%u.%016llx", px->cfg.worker, (unsigned long long)h);
 }
 
@@ -580,12 +541,7 @@ static bool uri_dest(const struct sip_uri *u, uint8_t side, struct sip_peer *to)
 	to->side = side;
 	to->addr = u->ipv4;
 	to->conn = 0;
-	if (u->scheme == SIP_URI_SIPS || (t.p && t.len == 3 && strncasecmp(t.p, "tls", 3) == 0))
-		to->transport = UMEDGE_TRANSPORT_TLS;
-	else if (t.p && t.len == 3 && strncasecmp(t.p, "tcp", 3) == 0)
-		to->transport = UMEDGE_TRANSPORT_TCP;
-	else
-		to->transport = UMEDGE_TRANSPORT_UDP;
+	to->transport = u->scheme == SIP_URI_SIPS ? UMEDGE_TRANSPORT_TLS : tp_of(t);
 	to->port = u->port ? u->port
 			   : to->transport == UMEDGE_TRANSPORT_TLS ? UMEDGE_SIPS_PORT : UMEDGE_SIP_PORT;
 	return true;
@@ -598,7 +554,7 @@ static int rr_value(const struct sip_proxy *px, char *buf, size_t len, unsigned 
 	char ip[INET_ADDRSTRLEN];
 	static const char *const tpl[] = { "udp", "tcp", "tls" };
 
-	ip_str(ip, sizeof(ip), px->cfg.addr[side]);
+	sip_ipv4_str(ip, sizeof(ip), px->cfg.addr[side]);
 	return snprintf(buf, len, "<sip:%s:%u;transport=%s;lr;um=%d.%016llx>", ip,
 			our_port(px, tp), tpl[tp < 3 ? tp : 0], mode,
 			(unsigned long long)mode_mac(px, mode, call_id));
@@ -627,8 +583,7 @@ static void mark_source(struct sip_proxy *px, const struct sip_msg *m, const str
 	struct sip_list_iter it = { 0, 0 };
 	struct sip_list_item top;
 	struct sip_via v;
-	char ip[INET_ADDRSTRLEN], *t = px->ed.arena + px->ed.arena_used;
-	size_t room = SIP_EDITS_TEXT - px->ed.arena_used;
+	char ip[INET_ADDRSTRLEN], text[40];
 	int n;
 
 	if (sip_list_next(m, SIP_HDR_VIA, &it, &top) != 1 ||
@@ -647,26 +602,19 @@ static void mark_source(struct sip_proxy *px, const struct sip_msg *m, const str
 			while (ne < end && *ne != ' ' && *ne != '\t' && *ne != '\r')
 				ne++;
 			if (ne - p == 5 && strncasecmp(p, "rport", 5) == 0) {
-				n = snprintf(t, room, "=%u", from->port);
-				if (n > 0 && (size_t)n < room) {
-					px->ed.arena_used += (uint32_t)n;
-					sip_edit_insert(&px->ed, (uint32_t)(ne - m->buf), t, (uint32_t)n);
-					t += n;
-					room -= (size_t)n;
-				}
+				n = snprintf(text, sizeof(text), "=%u", from->port);
+				sip_edit_insert_copy(&px->ed, (uint32_t)(ne - m->buf), text,
+						     (uint32_t)n);
 				break;
 			}
 			p = end + 1;
 		}
 	}
 	if (v.received.p == NULL && (v.rport || v.ipv4 != from->addr)) {
-		ip_str(ip, sizeof(ip), from->addr);
-		n = snprintf(t, room, ";received=%s", ip);
-		if (n > 0 && (size_t)n < room) {
-			px->ed.arena_used += (uint32_t)n;
-			sip_edit_insert(&px->ed, (uint32_t)(top.value.p + top.value.len - m->buf), t,
-					(uint32_t)n);
-		}
+		sip_ipv4_str(ip, sizeof(ip), from->addr);
+		n = snprintf(text, sizeof(text), ";received=%s", ip);
+		sip_edit_insert_copy(&px->ed, (uint32_t)(top.value.p + top.value.len - m->buf),
+				     text, (uint32_t)n);
 	}
 }
 
@@ -681,7 +629,7 @@ static void forward(struct sip_proxy *px, struct sip_txn *st, const struct sip_m
 	long n;
 	int rc;
 
-	ip_str(ip, sizeof(ip), px->cfg.addr[to->side]);
+	sip_ipv4_str(ip, sizeof(ip), px->cfg.addr[to->side]);
 	snprintf(via, sizeof(via), "SIP/2.0/%s %s:%u;branch=%s;rport", tp_upper(to->transport), ip,
 		 our_port(px, to->transport), branch);
 	sip_edit_via_push(&px->ed, via, (uint32_t)strlen(via));
@@ -750,7 +698,7 @@ static void forward_ack(struct sip_proxy *px, const struct sip_msg *m, const str
 		return;
 	}
 	branch_of(px, m, branch, sizeof(branch));
-	ip_str(ip, sizeof(ip), px->cfg.addr[to.side]);
+	sip_ipv4_str(ip, sizeof(ip), px->cfg.addr[to.side]);
 	snprintf(via, sizeof(via), "SIP/2.0/%s %s:%u;branch=%s;rport", tp_upper(to.transport), ip,
 		 our_port(px, to.transport), branch);
 	sip_edit_via_push(&px->ed, via, (uint32_t)strlen(via));
@@ -995,10 +943,7 @@ void sip_proxy_input(struct sip_proxy *px, const struct dp_snapshot *snap,
 		px->stats.malformed++;
 		px->stats.errors[e]++;
 		/* a request we can answer gets the reason; past a limit, nothing */
-		if (e != SIP_E_TOO_BIG && e != SIP_E_TOO_MANY_HEADERS &&
-		    e != SIP_E_HEADER_TOO_LONG && e != SIP_E_TOO_MANY_VIAS && m->is_request &&
-		    m->first[SIP_HDR_VIA] && m->first[SIP_HDR_FROM] && m->first[SIP_HDR_TO] &&
-		    m->first[SIP_HDR_CALL_ID] && m->first[SIP_HDR_CSEQ])
+		if (sip_msg_answerable(m, e))
 			reply_stateless(px, m, &rx->from, (unsigned)sip_error_status(e),
 					sip_error_reason(e), NULL, 0);
 		px->snap = NULL;

@@ -2,7 +2,7 @@
  * sip_reply.c: a response built from a request (RFC 3261 8.2.6): the
  * status line, the Via fields, From, To, Call-ID and CSeq copied as they
  * came (To gets our tag when it has none), the caller's extra fields and
- * an empty body. And the ACK a client transaction sends for a non-2xx.
+ * an empty body. And the ACK and CANCEL of an INVITE.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,16 +10,19 @@
 #include "sip_msg.h"
 #include "sip_msg_int.h"
 
-/* The field as received, name to CRLF. */
-static void put_field(struct sip_out *o, const struct sip_msg *m, unsigned i)
-{
-	sip_out_put(o, m->buf + m->hdrs[i].off, m->hdrs[i].end - m->hdrs[i].off);
-}
-
 /* Reason phrases and extra fields go on the wire: no CR or LF in them. */
 static bool one_line(const char *s)
 {
 	return s != NULL && strpbrk(s, "\r\n") == NULL;
+}
+
+bool sip_msg_answerable(const struct sip_msg *m, enum sip_error e)
+{
+	return m->is_request && m->method != SIP_METHOD_ACK && m->first[SIP_HDR_VIA] != 0 &&
+	       m->first[SIP_HDR_FROM] != 0 && m->first[SIP_HDR_TO] != 0 &&
+	       m->first[SIP_HDR_CALL_ID] != 0 && m->first[SIP_HDR_CSEQ] != 0 &&
+	       e != SIP_E_TOO_BIG && e != SIP_E_TOO_MANY_HEADERS && e != SIP_E_HEADER_TOO_LONG &&
+	       e != SIP_E_TOO_MANY_VIAS;
 }
 
 long sip_reply_build(const struct sip_msg *req, unsigned status, const char *reason,
@@ -42,8 +45,8 @@ long sip_reply_build(const struct sip_msg *req, unsigned status, const char *rea
 	sip_out_str(&o, reason);
 	sip_out_put(&o, "\r\n", 2);
 	for (i = req->first[SIP_HDR_VIA]; i != 0; i = req->hdrs[i].next)
-		put_field(&o, req, i);
-	put_field(&o, req, req->first[SIP_HDR_FROM]);
+		sip_out_field(&o, req, i);
+	sip_out_field(&o, req, req->first[SIP_HDR_FROM]);
 	i = req->first[SIP_HDR_TO];
 	/* a To we cannot parse is copied as it came: the 400 still reaches
 	 * the peer, without a tag */
@@ -58,10 +61,10 @@ long sip_reply_build(const struct sip_msg *req, unsigned status, const char *rea
 		sip_out_str(&o, to_tag);
 		sip_out_put(&o, "\r\n", 2);
 	} else {
-		put_field(&o, req, i);
+		sip_out_field(&o, req, i);
 	}
-	put_field(&o, req, req->first[SIP_HDR_CALL_ID]);
-	put_field(&o, req, req->first[SIP_HDR_CSEQ]);
+	sip_out_field(&o, req, req->first[SIP_HDR_CALL_ID]);
+	sip_out_field(&o, req, req->first[SIP_HDR_CSEQ]);
 	for (unsigned k = 0; k < n_extra; k++) {
 		if (!one_line(extra[k].name) || !one_line(extra[k].value))
 			return -1;
@@ -74,8 +77,12 @@ long sip_reply_build(const struct sip_msg *req, unsigned status, const char *rea
 	return o.overflow ? -1 : (long)o.n;
 }
 
-long sip_ack_build(const struct sip_msg *invite, const struct sip_msg *rsp, char *out,
-		   size_t cap)
+/* ACK or CANCEL of an INVITE (RFC 3261 17.1.1.3, 9.1): its Request-URI,
+ * its top Via only, its Route fields, From, To (from to_msg: the
+ * response's for an ACK, the INVITE's own for a CANCEL), Call-ID, CSeq
+ * with the INVITE's number. */
+static long from_invite(const struct sip_msg *invite, const char *method,
+			const struct sip_msg *to_msg, char *out, size_t cap)
 {
 	struct sip_out o = { out, 0, cap, false };
 	struct sip_list_iter it = { 0, 0 };
@@ -83,24 +90,37 @@ long sip_ack_build(const struct sip_msg *invite, const struct sip_msg *rsp, char
 	struct sip_cseq cs;
 	char num[16];
 
-	if (!invite->is_request || invite->method != SIP_METHOD_INVITE || rsp->is_request ||
+	if (!invite->is_request || invite->method != SIP_METHOD_INVITE ||
 	    invite->first[SIP_HDR_FROM] == 0 || invite->first[SIP_HDR_CALL_ID] == 0 ||
-	    rsp->first[SIP_HDR_TO] == 0 || sip_msg_cseq(invite, &cs) != 0 ||
+	    to_msg->first[SIP_HDR_TO] == 0 || sip_msg_cseq(invite, &cs) != 0 ||
 	    sip_list_next(invite, SIP_HDR_VIA, &it, &via) != 1)
 		return -1;
-	sip_out_str(&o, "ACK ");
+	sip_out_str(&o, method);
+	sip_out_put(&o, " ", 1);
 	sip_out_put(&o, invite->ruri.p, invite->ruri.len);
 	sip_out_str(&o, " SIP/2.0\r\nVia: ");
 	sip_out_put(&o, via.value.p, via.value.len);
 	sip_out_put(&o, "\r\n", 2);
 	for (unsigned i = invite->first[SIP_HDR_ROUTE]; i != 0; i = invite->hdrs[i].next)
-		put_field(&o, invite, i);
-	put_field(&o, invite, invite->first[SIP_HDR_FROM]);
-	put_field(&o, rsp, rsp->first[SIP_HDR_TO]);
-	put_field(&o, invite, invite->first[SIP_HDR_CALL_ID]);
-	snprintf(num, sizeof(num), "%u", cs.num);
+		sip_out_field(&o, invite, i);
+	sip_out_field(&o, invite, invite->first[SIP_HDR_FROM]);
+	sip_out_field(&o, to_msg, to_msg->first[SIP_HDR_TO]);
+	sip_out_field(&o, invite, invite->first[SIP_HDR_CALL_ID]);
+	snprintf(num, sizeof(num), "%u ", cs.num);
 	sip_out_str(&o, "CSeq: ");
 	sip_out_str(&o, num);
-	sip_out_str(&o, " ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+	sip_out_str(&o, method);
+	sip_out_str(&o, "\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
 	return o.overflow ? -1 : (long)o.n;
+}
+
+long sip_ack_build(const struct sip_msg *invite, const struct sip_msg *rsp, char *out,
+		   size_t cap)
+{
+	return rsp->is_request ? -1 : from_invite(invite, "ACK", rsp, out, cap);
+}
+
+long sip_cancel_build(const struct sip_msg *invite, char *out, size_t cap)
+{
+	return from_invite(invite, "CANCEL", invite, out, cap);
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sip_msg_int.h"
 #include "sip_txn.h"
 #include "twheel.h"
 
@@ -72,15 +73,6 @@ struct sip_txn_table {
 #define container_of(p, type, member) ((type *)(void *)((char *)(p) - offsetof(type, member)))
 
 /* ---- keys ---- */
-
-static uint64_t fnv1a(const char *p, size_t n, uint64_t h)
-{
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
 
 struct key {
 	char s[KEY_MAX];
@@ -147,17 +139,17 @@ static bool server_key(const struct sip_msg *m, struct key *k)
 	if (sip_msg_from(m, &from) != 0 || sip_msg_call_id(m, &cid) != 0)
 		return false;
 	{
-		uint64_t h = 0xcbf29ce484222325ull;
+		uint64_t h = SIP_FNV_BASIS;
 		char hex[24];
 
-		h = fnv1a(m->ruri.p, m->ruri.len, h);
-		h = fnv1a("|", 1, h);
+		h = sip_fnv1a(m->ruri.p, m->ruri.len, h);
+		h = sip_fnv1a("|", 1, h);
 		if (from.tag.p != NULL)
-			h = fnv1a(from.tag.p, from.tag.len, h);
-		h = fnv1a("|", 1, h);
-		h = fnv1a(cid.p, cid.len, h);
-		h = fnv1a((const char *)&cs.num, sizeof(cs.num), h);
-		h = fnv1a(top.value.p, top.value.len, h);
+			h = sip_fnv1a(from.tag.p, from.tag.len, h);
+		h = sip_fnv1a("|", 1, h);
+		h = sip_fnv1a(cid.p, cid.len, h);
+		h = sip_fnv1a((const char *)&cs.num, sizeof(cs.num), h);
+		h = sip_fnv1a(top.value.p, top.value.len, h);
 		key_add(k, "2|", 2);
 		if (m->method == SIP_METHOD_ACK)
 			key_add(k, "INVITE", 6);
@@ -183,7 +175,7 @@ static bool client_key(struct sip_str branch, struct sip_str method, struct key 
 
 static struct sip_txn *lookup(struct sip_txn_table *tt, const struct key *k)
 {
-	uint64_t h = fnv1a(k->s, k->len, 0xcbf29ce484222325ull);
+	uint64_t h = sip_fnv1a(k->s, k->len, SIP_FNV_BASIS);
 
 	for (struct sip_txn *t = tt->buckets[h & tt->bucket_mask]; t != NULL; t = t->hnext)
 		if (t->hash == h && t->key_len == k->len && memcmp(t->key, k->s, k->len) == 0)
@@ -305,7 +297,7 @@ static struct sip_txn *txn_new(struct sip_txn_table *tt, enum sip_txn_kind kind,
 	t->reliable = sip_tp_reliable((enum umedge_transport)peer->transport);
 	memcpy(t->key, k->s, k->len);
 	t->key_len = k->len;
-	t->hash = fnv1a(k->s, k->len, 0xcbf29ce484222325ull);
+	t->hash = sip_fnv1a(k->s, k->len, SIP_FNV_BASIS);
 	t->hnext = tt->buckets[t->hash & tt->bucket_mask];
 	tt->buckets[t->hash & tt->bucket_mask] = t;
 	tt->count++;
