@@ -206,6 +206,13 @@ void icmp_send_unreach(struct net_ctx *ctx, const struct rte_mbuf *m, uint8_t co
 /* UDP (udp.c); m starts at the IPv4 header */
 void udp_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface);
 
+/* Send len bytes as one UDP datagram from src:sport to dst:dport (addresses
+ * network order, ports host order): chained mbufs when it outgrows one,
+ * IPv4 fragments when it outgrows the MTU. 0, -EMSGSIZE (over 64 KiB) or
+ * -ENOBUFS (no mbuf, counted as a drop). */
+int udp_send(struct net_ctx *ctx, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+	     const void *buf, size_t len);
+
 /* RFC 862 echo (echo.c): turn the datagram around. Takes ownership. */
 void echo_udp(struct net_ctx *ctx, struct rte_mbuf *m);
 

@@ -1,6 +1,9 @@
 /* UDP: length and checksum checks, demultiplexing by local port. */
 #include "net.h"
 
+#include <errno.h>
+#include <string.h>
+
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 #include <rte_udp.h>
@@ -69,4 +72,64 @@ void udp_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface)
 	}
 	icmp_send_unreach(ctx, m, ICMP_PORT_UNREACH);
 	net_drop(ctx, m, NET_DROP_UDP_CLOSED);
+}
+
+int udp_send(struct net_ctx *ctx, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+	     const void *buf, size_t len)
+{
+	struct rte_mbuf *head = NULL, *seg;
+	const uint8_t *p = buf;
+	size_t left = len, hdr = sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr);
+	int rc = -ENOBUFS;
+
+	if (len > UINT16_MAX - hdr)
+		return -EMSGSIZE;
+	head = rte_pktmbuf_alloc(ctx->pool);
+	if (head == NULL)
+		goto out;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(head, (uint16_t)hdr);
+	if (ip == NULL)
+		goto out;
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+	/* the payload fills the head's tailroom, then chained segments */
+	seg = head;
+	while (left > 0) {
+		size_t take = RTE_MIN(left, (size_t)rte_pktmbuf_tailroom(seg));
+		if (take == 0) {
+			struct rte_mbuf *n = rte_pktmbuf_alloc(ctx->pool);
+			if (n == NULL || rte_pktmbuf_chain(head, n) != 0) {
+				rte_pktmbuf_free(n);
+				goto out;
+			}
+			seg = n;
+			continue;
+		}
+		memcpy(rte_pktmbuf_mtod_offset(seg, uint8_t *, seg->data_len), p, take);
+		seg->data_len = (uint16_t)(seg->data_len + take);
+		head->pkt_len += (uint32_t)take;
+		p += take;
+		left -= take;
+	}
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(hdr + len));
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = src;
+	ip->dst_addr = dst;
+	uh->src_port = rte_cpu_to_be_16(sport);
+	uh->dst_port = rte_cpu_to_be_16(dport);
+	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*uh) + len));
+	uh->dgram_cksum = 0;
+	/* the header is 8 bytes, so the payload's words stay aligned */
+	uint64_t sum = (uint64_t)src + dst + rte_cpu_to_be_16(IPPROTO_UDP) + uh->dgram_len;
+	sum = cksum_add(uh, sizeof(*uh), sum);
+	uint16_t c = (uint16_t)~cksum_fold(cksum_add(buf, len, sum));
+	uh->dgram_cksum = c == 0 ? 0xffff : c;
+	head->l3_len = sizeof(*ip);
+	ipv4_output(ctx, head);
+	return 0;
+out:
+	ctx->cnt.drops[NET_DROP_NO_MBUF]++;
+	rte_pktmbuf_free(head);
+	return rc;
 }

@@ -393,6 +393,16 @@ struct sip_frame {
  * without bound. */
 void sip_frame(const char *buf, size_t len, const struct sip_limits *lim, struct sip_frame *f);
 
+/* ---- ownership ---- */
+
+/* A hash of the Call-ID value of the message in buf[0..len), found by a
+ * scan of the header lines (full or compact name, any case, value trimmed)
+ * without parsing: cheap enough for the RX core, and the same answer for
+ * the same bytes everywhere, so every worker agrees on a call's owner.
+ * Returns false (and *hash untouched) when no Call-ID line is found in the
+ * header section. */
+bool sip_call_id_hash(const char *buf, size_t len, uint64_t *hash);
+
 /* ---- editing for forwarding ---- */
 
 #define SIP_EDITS_MAX 32

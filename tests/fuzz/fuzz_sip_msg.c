@@ -139,6 +139,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (sip_msg_parse(&m, buf, size, &tight) == SIP_E_OK)
 		accessors();
+	{
+		uint64_t h;
+
+		(void)sip_call_id_hash(buf, size, &h); /* the RX core's scan */
+	}
 	free(buf);
 	return 0;
 }

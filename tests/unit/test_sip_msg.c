@@ -615,3 +615,45 @@ Test(sip_uri, comparison_rfc3261)
 		cr_expect(!sip_uri_equal(&a, &b));
 	}
 }
+
+/* The owner hash: one answer for one Call-ID, however the header is spelt;
+ * nothing from the start line or the body. */
+static bool cid(const char *m, uint64_t *h)
+{
+	return sip_call_id_hash(m, strlen(m), h);
+}
+
+Test(sip_callid, same_call_same_hash)
+{
+	uint64_t a, b, c, d, e;
+
+	cr_assert(cid("INVITE sip:5000@x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nCall-ID: abc@h\r\n\r\n", &a));
+	cr_assert(cid("SIP/2.0 200 OK\r\ni:abc@h  \r\nCSeq: 1 INVITE\r\n\r\n", &b));
+	cr_assert(cid("\r\n\r\nBYE sip:a@b SIP/2.0\r\nCALL-ID \t:  abc@h\r\n\r\n", &c));
+	cr_assert(cid("ACK sip:a@b SIP/2.0\ncall-id: abc@h\n\n", &d));
+	cr_assert(cid("ACK sip:a@b SIP/2.0\r\nCall-ID: abd@h\r\n\r\n", &e));
+	cr_expect_eq(a, b);
+	cr_expect_eq(a, c);
+	cr_expect_eq(a, d);
+	cr_expect_neq(a, e);
+}
+
+Test(sip_callid, not_found)
+{
+	uint64_t h = 7;
+
+	cr_expect(!cid("", &h));
+	cr_expect(!cid("Call-ID: abc\r\n\r\n", &h), "the start line is not a header");
+	cr_expect(!cid("INVITE sip:a@b SIP/2.0\r\nCall-IDx: a\r\nI-Am: b\r\n\r\n", &h));
+	cr_expect(!cid("INVITE sip:a@b SIP/2.0\r\nVia: x\r\n\r\nCall-ID: body\r\n", &h));
+	cr_expect(!cid("INVITE sip:a@b SIP/2.0\r\nCall-ID", &h), "no colon before the end");
+	cr_expect_eq(h, 7);
+	/* every prefix of a message: no read past its end (ASan) */
+	const char *m = "OPTIONS sip:a@b SIP/2.0\r\nCall-ID: q\r\n\r\n";
+	for (size_t i = 0; i <= strlen(m); i++) {
+		char *c = malloc(i + 1);
+		memcpy(c, m, i);
+		(void)sip_call_id_hash(c, i, &h);
+		free(c);
+	}
+}
