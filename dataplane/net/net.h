@@ -47,6 +47,7 @@ struct net_iface {
 /* Ranges and services the UDP layer demultiplexes (host byte order). */
 struct net_udp_conf {
 	uint16_t echo_port;          /* 0: diagnostic echo off */
+	uint16_t sip_port;           /* SIP over UDP (5060); 0: no SIP */
 	uint16_t media_first[NET_N_IFACES], media_last[NET_N_IFACES];
 };
 

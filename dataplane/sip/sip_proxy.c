@@ -73,6 +73,24 @@ static uint8_t tp_of(struct sip_str t)
 	return UMEDGE_TRANSPORT_UDP;
 }
 
+/* Every send goes through here: the transport, then the out counters (a
+ * look at the first bytes of what we built ourselves). */
+static int px_send(struct sip_proxy *px, const struct sip_peer *to, const char *buf, size_t len)
+{
+	int rc = px->io.send(px->io.arg, to, buf, len);
+
+	if (rc != 0)
+		return rc;
+	if (len > 9 && memcmp(buf, "SIP/2.0 ", 8) == 0) {
+		unsigned c = (unsigned)(buf[8] - '0');
+		px->stats.out_responses[c >= 1 && c <= 6 ? c : 0]++;
+	} else {
+		const char *sp = memchr(buf, ' ', len);
+		px->stats.out_requests[sip_method_from(buf, sp ? (size_t)(sp - buf) : 0)]++;
+	}
+	return 0;
+}
+
 static void event(struct sip_proxy *px, enum umedge_event_id id, const char *gateway,
 		  const char *detail)
 {
@@ -107,7 +125,7 @@ static void reply_stateless(struct sip_proxy *px, const struct sip_msg *m,
 		return;
 	to_tag(px, tag, sizeof(tag));
 	n = sip_reply_build(m, status, reason, tag, extra, n_extra, px->out, px->out_cap);
-	if (n > 0 && px->io.send(px->io.arg, to, px->out, (size_t)n) == 0)
+	if (n > 0 && px_send(px, to, px->out, (size_t)n) == 0)
 		px->stats.stateless_responses++;
 }
 
@@ -169,7 +187,7 @@ static int txn_send(void *arg, const struct sip_peer *to, const char *buf, size_
 {
 	struct sip_proxy *px = arg;
 
-	return px->io.send(px->io.arg, to, buf, len);
+	return px_send(px, to, buf, len);
 }
 
 /* The CANCEL of the INVITE a client transaction carries. */
@@ -240,7 +258,7 @@ static void send_in_dialog(struct sip_proxy *px, struct sip_txn *ct, const struc
 		return;
 	n = (long)o.n;
 	if (strcmp(method, "ACK") == 0)
-		(void)px->io.send(px->io.arg, to, buf, (size_t)n);
+		(void)px_send(px, to, buf, (size_t)n);
 	else
 		(void)sip_txn_client_start(px->tt, buf, (size_t)n, to, NULL, &bye);
 }
@@ -704,7 +722,7 @@ static void forward_ack(struct sip_proxy *px, const struct sip_msg *m, const str
 	sip_edit_via_push(&px->ed, via, (uint32_t)strlen(via));
 	sip_edit_max_forwards_dec(&px->ed);
 	n = sip_edits_apply(&px->ed, px->out, px->out_cap);
-	if (n > 0 && px->io.send(px->io.arg, &to, px->out, (size_t)n) == 0)
+	if (n > 0 && px_send(px, &to, px->out, (size_t)n) == 0)
 		px->stats.forwarded_requests++;
 }
 
@@ -919,7 +937,7 @@ static void stray_response(struct sip_proxy *px, const struct sip_msg *m)
 	sip_edits_init(&px->ed, m);
 	sip_edit_via_pop(&px->ed);
 	n = sip_edits_apply(&px->ed, px->out, px->out_cap);
-	if (n > 0 && px->io.send(px->io.arg, &to, px->out, (size_t)n) == 0)
+	if (n > 0 && px_send(px, &to, px->out, (size_t)n) == 0)
 		px->stats.forwarded_responses++;
 }
 
@@ -949,9 +967,13 @@ void sip_proxy_input(struct sip_proxy *px, const struct dp_snapshot *snap,
 		px->snap = NULL;
 		return;
 	}
-	if (m->is_request)
+	if (m->is_request) {
+		px->stats.in_requests[m->method]++;
 		request(px, m, rx);
-	else if (sip_txn_client_recv(px->tt, m, &rx->from) != 0)
-		stray_response(px, m);
+	} else {
+		px->stats.in_responses[m->status / 100 <= 6 ? m->status / 100 : 0]++;
+		if (sip_txn_client_recv(px->tt, m, &rx->from) != 0)
+			stray_response(px, m);
+	}
 	px->snap = NULL;
 }

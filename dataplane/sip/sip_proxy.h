@@ -90,6 +90,10 @@ struct sip_proxy_stats {
 	SIP_PROXY_COUNTERS(SIP_PROXY_COUNTER_FIELD)
 #undef SIP_PROXY_COUNTER_FIELD
 	uint64_t errors[SIP_E_COUNT]; /* by message-layer reason */
+	/* messages that parsed (in) and that the transport took (out): requests
+	 * by method, responses by class (index 1..6; 0: unreadable status) */
+	uint64_t in_requests[SIP_METHOD_COUNT], out_requests[SIP_METHOD_COUNT];
+	uint64_t in_responses[7], out_responses[7];
 };
 
 /* NULL on a bad configuration or no memory. */

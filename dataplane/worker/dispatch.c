@@ -10,6 +10,7 @@
 #include <rte_udp.h>
 
 #include "dp.h"
+#include "sip/sip_msg.h"
 
 static inline uint32_t mix32(uint32_t h)
 {
@@ -44,6 +45,22 @@ uint32_t dispatch_tcp_key(uint32_t remote, uint16_t remote_port, uint32_t local,
 	return mix32(mix32(remote ^ 0x7f4a7c15u) ^ local ^ mix32(ports));
 }
 
+uint32_t dispatch_sip_key(uint64_t h)
+{
+	return mix32((uint32_t)h ^ (uint32_t)(h >> 32) ^ 0x51b0c411u);
+}
+
+/* A datagram to the SIP port: by Call-ID when the first segment shows it. */
+static uint32_t sip_udp_key(const struct rte_udp_hdr *uh, uint32_t avail, uint32_t src)
+{
+	uint64_t h;
+
+	if (avail > sizeof(*uh) &&
+	    sip_call_id_hash((const char *)(uh + 1), avail - sizeof(*uh), &h))
+		return dispatch_sip_key(h);
+	return mix32(src);
+}
+
 uint32_t dispatch_ip_key(const void *p, uint32_t len, const struct net_udp_conf *udp)
 {
 	const struct rte_ipv4_hdr *ip = p;
@@ -63,6 +80,8 @@ uint32_t dispatch_ip_key(const void *p, uint32_t len, const struct net_udp_conf 
 		uint16_t dport = rte_be_to_cpu_16(uh->dst_port);
 		if (is_media_port(udp, dport))
 			return dispatch_media_key(dport); /* media: our local port */
+		if (dport == udp->sip_port && dport != 0)
+			return sip_udp_key(uh, len - ihl, src);
 		return mix32(src);
 	}
 	case IPPROTO_TCP: {
@@ -97,6 +116,15 @@ static void dispatch_to(struct worker *w, unsigned target, struct rte_mbuf *m)
 	if (w->n_out[target] == NET_BURST)
 		dispatch_flush(w);
 	w->out[target][w->n_out[target]++] = m;
+}
+
+void dispatch_handoff(struct worker *w, unsigned target, struct rte_mbuf *m, bool at_ip)
+{
+	if (at_ip && rte_pktmbuf_prepend(m, sizeof(struct rte_ether_hdr)) == NULL) {
+		net_drop(&w->net, m, NET_DROP_NO_MBUF);
+		return;
+	}
+	dispatch_to(w, target, m);
 }
 
 /* ARP: this worker answers; every other one gets a copy to learn from. */

@@ -1,6 +1,8 @@
 /* Flow ownership: which worker handles a packet. Media is keyed by our local
  * port (a remote that latches a new port stays on its worker), TCP by its
- * 4-tuple, other UDP and ICMP by the remote address. ARP goes to every
+ * 4-tuple, SIP over UDP by its Call-ID (every message of a call, from
+ * either side, meets the same worker; one gateway's calls spread over all
+ * of them), other UDP and ICMP by the remote address. ARP goes to every
  * worker (one answers, all learn). */
 #ifndef UMEDGE_DP_DISPATCH_H
 #define UMEDGE_DP_DISPATCH_H
@@ -31,6 +33,16 @@ uint32_t dispatch_tcp_key(uint32_t remote, uint16_t remote_port, uint32_t local,
  * port with its low bit cleared, so an RTP port (even) and its RTCP port
  * (+1) belong to the same worker. */
 uint32_t dispatch_media_key(uint16_t local_port);
+
+/* The key of a SIP message whose Call-ID hashes to h (sip_call_id_hash):
+ * what the RX core computes for a datagram to the SIP port, and what the
+ * SIP glue checks again after reassembly or stream framing. */
+uint32_t dispatch_sip_key(uint64_t call_id_hash);
+
+/* Hand m (an Ethernet frame, or an IPv4 packet whose Ethernet header is
+ * still in its headroom: prepended here) to worker target's ring at the end
+ * of the burst. Takes ownership; a failure is a counted drop. */
+void dispatch_handoff(struct worker *w, unsigned target, struct rte_mbuf *m, bool at_ip);
 
 /* The key of an Ethernet frame: DISPATCH_ALL for ARP; malformed frames get
  * key 0 (their first handler counts the drop). */

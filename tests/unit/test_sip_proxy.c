@@ -248,6 +248,20 @@ Test(sip_proxy, call_from_gateway_and_bye_from_application)
 	cr_expect_eq(sip_proxy_transactions(px), 0);
 	k = net.n;
 	cr_expect_eq(k, 7, "no stray retransmission");
+	/* the counters sip status shows: by method and by class */
+	{
+		const struct sip_proxy_stats *st = sip_proxy_stats(px);
+
+		cr_expect_eq(st->in_requests[SIP_METHOD_INVITE], 1);
+		cr_expect_eq(st->in_requests[SIP_METHOD_ACK], 1);
+		cr_expect_eq(st->in_requests[SIP_METHOD_BYE], 1);
+		cr_expect_eq(st->in_responses[1], 1);
+		cr_expect_eq(st->in_responses[2], 2);
+		cr_expect_eq(st->out_requests[SIP_METHOD_INVITE], 1);
+		cr_expect_eq(st->out_requests[SIP_METHOD_BYE], 1);
+		cr_expect_eq(st->out_responses[1], 2, "100 Trying and the 180");
+		cr_expect_eq(st->out_responses[2], 2);
+	}
 }
 
 /* 486 from the application: ACKed hop by hop, the 486 goes up, the
