@@ -91,6 +91,22 @@ static json_t *cmd_status(struct control *ctl, const json_t *args, char *err, si
 	return control_status_json(ctl);
 }
 
+/* sip.status: the listeners control resolved and what the workers' SIP
+ * reported last (status.dataplane.sip), in one object. */
+static json_t *cmd_sip_status(struct control *ctl, const json_t *args, char *err, size_t errlen)
+{
+	const json_t *dp = ctl->dp_stats ? json_object_get(ctl->dp_stats, "sip") : NULL;
+	json_t *r = json_is_object(dp) ? json_deep_copy(dp) : json_object();
+
+	if (r == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	json_object_set_new(r, "dataplane_connected", json_boolean(ctl->dp_connected));
+	json_object_set_new(r, "listeners", policy_listeners_json(ctl->cfg, &ctl->policy));
+	return r;
+}
+
 /* ---- dial plans ---- */
 
 static json_t *cmd_dialplan_list(struct control *ctl, const json_t *args, char *err,
@@ -611,6 +627,7 @@ static const struct {
 	int flags;
 } commands[] = {
 	{ "status", cmd_status, 0 },
+	{ "sip.status", cmd_sip_status, 0 },
 	{ "dialplan.list", cmd_dialplan_list, 0 },
 	{ "dialplan.show", cmd_dialplan_show, 0 },
 	{ "dialplan.add", cmd_dialplan_add, CMD_MUTATES },

@@ -1,5 +1,6 @@
 #include "ctl_format.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,6 +202,53 @@ static void status(FILE *f, const json_t *r)
 	}
 }
 
+/* The integer members of o on one line, after a label; zeros left out
+ * unless all is asked. */
+static void counters_line(FILE *f, const char *label, const json_t *o, bool all)
+{
+	const char *k;
+	json_t *v;
+	int n = 0;
+
+	fprintf(f, "%-13s", label);
+	json_object_foreach((json_t *)o, k, v) {
+		if (!json_is_integer(v) || (!all && json_integer_value(v) == 0))
+			continue;
+		fprintf(f, " %s=%" JSON_INTEGER_FORMAT, k, json_integer_value(v));
+		n++;
+	}
+	fprintf(f, "%s\n", n ? "" : " none");
+}
+
+static void sip_status(FILE *f, const json_t *r)
+{
+	static const char *const lcols[] = { "transport", "port", "dial_plans" };
+	static const char *const lheads[] = { "TRANSPORT", "PORT", "DIAL PLANS" };
+	static const char *const wcols[] = { "worker", "transactions", "requests", "responses" };
+	static const char *const wheads[] = { "WORKER", "TRANSACTIONS", "REQUESTS IN",
+					      "RESPONSES IN" };
+	const json_t *px = json_object_get(r, "proxy");
+
+	table(f, json_object_get(r, "listeners"), lcols, lheads, 3);
+	if (!json_is_true(json_object_get(r, "dataplane_connected")) || !json_is_object(px)) {
+		fprintf(f, "\ndataplane     not connected: no SIP counters\n");
+		return;
+	}
+	fprintf(f, "\n");
+	table(f, json_object_get(r, "workers"), wcols, wheads, 4);
+	fprintf(f, "\n");
+	counters_line(f, "requests in", json_object_get(json_object_get(r, "in"), "requests"), false);
+	counters_line(f, "requests out", json_object_get(json_object_get(r, "out"), "requests"),
+		      false);
+	counters_line(f, "responses in", json_object_get(json_object_get(r, "in"), "responses"),
+		      false);
+	counters_line(f, "responses out",
+		      json_object_get(json_object_get(r, "out"), "responses"), false);
+	counters_line(f, "proxy", px, false);
+	counters_line(f, "udp", json_object_get(r, "udp"), true);
+	counters_line(f, "refused", json_object_get(r, "errors"), false);
+}
+
 void ctl_format_event(FILE *f, const json_t *ev)
 {
 	const char *k;
@@ -220,6 +268,8 @@ void ctl_format_result(FILE *f, const char *cmd, const json_t *r)
 {
 	if (strcmp(cmd, "status") == 0) {
 		status(f, r);
+	} else if (strcmp(cmd, "sip.status") == 0) {
+		sip_status(f, r);
 	} else if (strcmp(cmd, "dialplan.list") == 0) {
 		static const char *const c[] = { "name", "voip_security", "associated",
 						 "srtp_suites" };

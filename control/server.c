@@ -262,8 +262,10 @@ static void handle_hello(struct server *srv, struct client *c)
 /* Only the ids the dataplane owns: it can't impersonate control's events. */
 static void dataplane_event(struct server *srv, const json_t *msg)
 {
-	static const enum umedge_event_id allowed[] = { UMEDGE_EV_TlsPeerRejected,
-							UMEDGE_EV_MediaSessionIdle };
+	static const enum umedge_event_id allowed[] = {
+		UMEDGE_EV_TlsPeerRejected, UMEDGE_EV_MediaSessionIdle, UMEDGE_EV_SipUnknownGateway,
+		UMEDGE_EV_SipNoDialPlan,   UMEDGE_EV_VoipSecurityMismatch,
+	};
 	const char *id = json_string_value(json_object_get(msg, "id"));
 	json_t *fields = json_object_get(msg, "fields");
 

@@ -24,6 +24,7 @@ static const char usage_text[] =
 	"usage: umedgectl [--socket PATH] [--config FILE] [--json] COMMAND\n"
 	"\n"
 	"  status\n"
+	"  sip status   (listeners, transactions per worker, messages, refusals, drops)\n"
 	"  dialplan list | show NAME | remove NAME\n"
 	"  dialplan add NAME --security MODE [--srtp-suites LIST]\n"
 	"  dialplan set NAME [--security MODE] [--srtp-suites LIST]\n"
@@ -58,6 +59,7 @@ struct verb {
 
 static const struct verb verbs[] = {
 	{ "status", "status", NULL, { NULL }, { NULL } },
+	{ "sip status", "sip.status", NULL, { NULL }, { NULL } },
 	{ "dialplan list", "dialplan.list", NULL, { NULL }, { NULL } },
 	{ "dialplan show", "dialplan.show", "name", { NULL }, { "name" } },
 	{ "dialplan add", "dialplan.add", "name",

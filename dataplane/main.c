@@ -26,6 +26,7 @@
 #include "stats.h"
 #include "telemetry.h"
 #include "worker.h"
+#include "worker_sip.h"
 #include "worker_tls.h"
 #include "media/media_ctl.h"
 
@@ -317,6 +318,7 @@ int main(int argc, char **argv)
 	struct ctl ctl;
 	struct media_engine *media = NULL;
 	struct worker_tls_plane *tlsp = NULL;
+	struct worker_sip_plane *sipp = NULL;
 	int opt, rc = 1;
 	bool eal_up = false;
 
@@ -367,6 +369,12 @@ int main(int argc, char **argv)
 	ctl_init(&ctl, dp.socket_path);
 	if (ctl_on_request(&ctl, "diag.", worker_tcp_diag_request, &dp) != 0)
 		RTE_LOG(WARNING, USER1, "diag requests not registered\n");
+	/* SIP first: the media path chains its UDP hook in front of it */
+	sipp = worker_sip_setup(&dp);
+	if (sipp == NULL) {
+		RTE_LOG(ERR, USER1, "sip: set-up failed\n");
+		goto teardown;
+	}
 	media = media_setup(&dp, &ctl);
 	if (media == NULL) {
 		RTE_LOG(ERR, USER1, "media engine: set-up failed\n");
@@ -391,6 +399,7 @@ int main(int argc, char **argv)
 		snapshot_reclaim(false);
 		media_engine_tick(media, mono_ms());
 		worker_tls_tick(tlsp, &ctl, mono_ms());
+		worker_sip_tick(sipp, &ctl);
 		if (mono_ms() >= next_stats) {
 			struct stats_sum s;
 			next_stats += STATS_EVERY_MS;
@@ -401,6 +410,8 @@ int main(int argc, char **argv)
 					json_object_set_new(j, "media", media_engine_stats(media));
 				if (j != NULL)
 					json_object_set_new(j, "tls", worker_tls_stats(tlsp));
+				if (j != NULL)
+					json_object_set_new(j, "sip", worker_sip_stats(sipp));
 				ctl_send_stats(&ctl, j);
 				json_decref(j);
 			}
@@ -421,6 +432,7 @@ teardown:
 	}
 	media_engine_free(media); /* workers stopped: nobody holds a session */
 	worker_tls_free(tlsp);    /* workers and crypto lcores stopped */
+	worker_sip_free(sipp);
 	dp_teardown(&dp);
 out:
 	if (eal_up)

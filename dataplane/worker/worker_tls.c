@@ -26,6 +26,7 @@
 #include "sip/options.h"
 #include "snapshot.h"
 #include "tls/tls.h"
+#include "worker_sip.h"
 #include "worker_tcp.h"
 
 #define EVENTS_PER_S 5
@@ -261,20 +262,6 @@ static void tls_poll_hook(struct net_ctx *ctx, void *arg)
 		wl->next_poll(ctx, wl->next_poll_arg);
 }
 
-/* dataplane.sip into the message layer's limits. */
-static struct sip_limits sip_limits_of(const struct config_dataplane *d)
-{
-	if (d == NULL)
-		return sip_limits_default;
-	return (struct sip_limits){
-		.max_message = d->sip.max_message_bytes,
-		.max_headers = d->sip.max_headers,
-		.max_header_line = d->sip.max_header_line_bytes,
-		.max_vias = d->sip.max_vias,
-		.max_uri = d->sip.max_uri_bytes,
-	};
-}
-
 static struct worker_tls *attach(struct worker *w, uint16_t echo_port,
 				 const struct sip_limits *lim)
 {
@@ -313,7 +300,7 @@ struct worker_tls_plane *worker_tls_setup(struct dp *dp)
 {
 	struct worker_tls_plane *p = calloc(1, sizeof(*p));
 	const struct config_dataplane *d = dp->cfg != NULL ? &dp->cfg->dataplane : NULL;
-	struct sip_limits lim = sip_limits_of(d);
+	struct sip_limits lim = worker_sip_limits(d);
 
 	if (p == NULL)
 		return NULL;

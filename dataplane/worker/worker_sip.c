@@ -1,0 +1,464 @@
+/*
+ * worker_sip.c: the SIP proxy on the worker cores (worker_sip.h).
+ *
+ * A request's path: the port, the RX core's dispatch by Call-ID
+ * (dispatch.c), the owner's stack up to udp_input, sip_udp_input below
+ * (ownership checked again, the payload made contiguous), sip_proxy_input
+ * (the sans-I/O core), and back down through sip_send and udp_send. The
+ * proxy's timers run from the poll hook once per millisecond.
+ */
+#include "worker_sip.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_udp.h>
+
+#include "ctl.h"
+#include "dispatch.h"
+#include "dp.h"
+#include "sip/sip_proxy.h"
+#include "snapshot.h"
+
+#define EVENT_RING 256		/* per worker, power of two */
+#define EVENT_DETAIL 384
+/* per worker, on top of the proxy's per-gateway limit: a flood of
+ * unknown sources cannot turn into a flood of allocations */
+#define EVENTS_PER_S 20
+
+static const char *const event_names[UMEDGE_EV_COUNT] = {
+#define EV_NAME(name, sev) #name,
+	UMEDGE_EVENT_IDS(EV_NAME)
+#undef EV_NAME
+};
+
+struct sip_event_msg {
+	enum umedge_event_id id;
+	char detail[EVENT_DETAIL];
+};
+
+/* One worker's SIP: touched by its lcore only, except the counters and the
+ * gauge (read by the main lcore) and the event ring. */
+struct worker_sip {
+	struct worker *w;
+	struct sip_proxy *px;
+	struct rte_ring *events;	/* worker -> main lcore */
+	net_l4_hook next_udp;
+	void *next_udp_arg;
+	void (*next_poll)(struct net_ctx *ctx, void *arg);
+	void *next_poll_arg;
+	uint64_t tsc_per_ms;
+	uint64_t last_ms;
+	uint64_t ev_window_ms;
+	unsigned ev_in_window;
+	uint32_t max_message;
+	/* counters (this lcore writes, the main lcore reads) */
+	uint64_t udp_in, udp_out, handoffs, too_big, send_errors, no_transport;
+	uint64_t events_lost;
+	uint32_t txns;			/* gauge, refreshed every ms */
+	char lin[];			/* max_message bytes: a chained datagram */
+};
+
+struct worker_sip_plane {
+	struct dp *dp;
+	struct worker_sip *ws[DP_MAX_WORKERS];
+	uint64_t events_sent;
+};
+
+struct sip_limits worker_sip_limits(const struct config_dataplane *d)
+{
+	if (d == NULL)
+		return sip_limits_default;
+	return (struct sip_limits){
+		.max_message = d->sip.max_message_bytes,
+		.max_headers = d->sip.max_headers,
+		.max_header_line = d->sip.max_header_line_bytes,
+		.max_vias = d->sip.max_vias,
+		.max_uri = d->sip.max_uri_bytes,
+	};
+}
+
+static uint64_t now_ms(const struct worker_sip *ws)
+{
+	return ws->w->net.now / ws->tsc_per_ms;
+}
+
+/* ---- the proxy's transport and events ---- */
+
+static int sip_send(void *arg, const struct sip_peer *to, const char *buf, size_t len)
+{
+	struct worker_sip *ws = arg;
+	struct net_ctx *ctx = &ws->w->net;
+	unsigned iface = to->side == SIP_SIDE_INTERNAL ? NET_IFACE_INTERNAL : NET_IFACE_EXTERNAL;
+	uint32_t dst = rte_cpu_to_be_32(to->addr), nh;
+	int rc;
+
+	if (to->transport != UMEDGE_TRANSPORT_UDP) {
+		/* TCP and TLS towards a peer: not on the workers yet */
+		ws->no_transport++;
+		return -EPROTONOSUPPORT;
+	}
+	if (!ctx->ifaces[iface].up || ipv4_route(ctx, dst, &nh) < 0) {
+		ws->send_errors++;
+		return -ENETUNREACH;
+	}
+	rc = udp_send(ctx, ctx->ifaces[iface].addr, ctx->udp.sip_port, dst, to->port, buf, len);
+	if (rc != 0) {
+		ws->send_errors++;
+		return rc;
+	}
+	ws->udp_out++;
+	return 0;
+}
+
+static void sip_event(void *arg, enum umedge_event_id id, const char *detail)
+{
+	struct worker_sip *ws = arg;
+	uint64_t ms = now_ms(ws);
+	struct sip_event_msg *e;
+
+	if (ms - ws->ev_window_ms >= 1000) {
+		ws->ev_window_ms = ms;
+		ws->ev_in_window = 0;
+	}
+	if (ws->ev_in_window >= EVENTS_PER_S) {
+		ws->events_lost++;
+		return;
+	}
+	ws->ev_in_window++;
+	e = malloc(sizeof(*e));
+	if (e == NULL) {
+		ws->events_lost++;
+		return;
+	}
+	e->id = id;
+	snprintf(e->detail, sizeof(e->detail), "%s", detail);
+	if (rte_ring_enqueue(ws->events, e) != 0) {
+		free(e);
+		ws->events_lost++;
+	}
+}
+
+/* ---- worker side ---- */
+
+static void sip_udp_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface, void *arg)
+{
+	struct worker_sip *ws = arg;
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	const struct rte_udp_hdr *uh = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *,
+							       m->l3_len);
+	unsigned nw = ws->w->dp->n_workers;
+	uint32_t len;
+	const char *buf;
+	uint64_t h;
+
+	if (rte_be_to_cpu_16(uh->dst_port) != ctx->udp.sip_port) {
+		ws->next_udp(ctx, m, iface, ws->next_udp_arg);
+		return;
+	}
+	/* udp_input checked the UDP length against the IP payload */
+	len = (uint32_t)rte_be_to_cpu_16(uh->dgram_len) - (uint32_t)sizeof(*uh);
+	if (len > ws->max_message) {
+		ws->too_big++;	/* past max_message_bytes: not even read */
+		rte_pktmbuf_free(m);
+		return;
+	}
+	buf = rte_pktmbuf_read(m, m->l3_len + (uint32_t)sizeof(*uh), len, ws->lin);
+	if (buf == NULL) {
+		net_drop(ctx, m, NET_DROP_TRUNCATED);
+		return;
+	}
+	if (nw > 1 && sip_call_id_hash(buf, len, &h)) {
+		unsigned owner = dispatch_owner(dispatch_sip_key(h), nw);
+
+		if (owner != ws->w->idx) {
+			ws->handoffs++;
+			dispatch_handoff(ws->w, owner, m, true);
+			return;
+		}
+	}
+	ws->udp_in++;
+	struct sip_rx rx = {
+		.from = { .side = iface == NET_IFACE_INTERNAL ? SIP_SIDE_INTERNAL : SIP_SIDE_EXTERNAL,
+			  .transport = UMEDGE_TRANSPORT_UDP,
+			  .port = rte_be_to_cpu_16(uh->src_port),
+			  .addr = rte_be_to_cpu_32(ip->src_addr) },
+	};
+	sip_proxy_input(ws->px, ctx->snap, &rx, buf, len, now_ms(ws));
+	rte_pktmbuf_free(m);	/* buf may point into it: freed last */
+}
+
+static void sip_poll_hook(struct net_ctx *ctx, void *arg)
+{
+	struct worker_sip *ws = arg;
+	uint64_t ms = now_ms(ws);
+
+	if (ms != ws->last_ms) {
+		ws->last_ms = ms;
+		sip_proxy_advance(ws->px, ms);
+		__atomic_store_n(&ws->txns, sip_proxy_transactions(ws->px), __ATOMIC_RELAXED);
+	}
+	if (ws->next_poll != NULL)
+		ws->next_poll(ctx, ws->next_poll_arg);
+}
+
+static void detach_free(struct worker_sip *ws)
+{
+	void *e;
+
+	if (ws == NULL)
+		return;
+	sip_proxy_free(ws->px);
+	while (ws->events != NULL && rte_ring_dequeue(ws->events, &e) == 0)
+		free(e);
+	rte_ring_free(ws->events);
+	rte_free(ws);
+}
+
+static struct worker_sip *attach(struct dp *dp, struct worker *w, const uint8_t key[16],
+				 const struct sip_limits *lim)
+{
+	int socket = (int)rte_lcore_to_socket_id(w->lcore);
+	struct worker_sip *ws = rte_zmalloc_socket("worker_sip", sizeof(*ws) + lim->max_message,
+						   RTE_CACHE_LINE_SIZE, socket);
+	char name[RTE_RING_NAMESIZE];
+	struct sip_proxy_config pc = {
+		.port = UMEDGE_SIP_PORT,
+		.tls_port = UMEDGE_SIPS_PORT,
+		.worker = w->idx,
+		.txn = SIP_TXN_CONFIG_DEFAULT_INIT,
+		.limits = lim,
+	};
+	struct sip_proxy_io io = { .send = sip_send, .event = sip_event, .arg = ws };
+
+	if (ws == NULL)
+		return NULL;
+	ws->w = w;
+	ws->max_message = lim->max_message;
+	ws->tsc_per_ms = rte_get_tsc_hz() / 1000;
+	if (ws->tsc_per_ms == 0)
+		ws->tsc_per_ms = 1;
+	snprintf(name, sizeof(name), "umsev%u_%d", w->idx, getpid());
+	ws->events = rte_ring_create(name, EVENT_RING, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (ws->events == NULL)
+		goto fail;
+	pc.addr[SIP_SIDE_EXTERNAL] = rte_be_to_cpu_32(dp->ifaces[NET_IFACE_EXTERNAL].addr);
+	pc.addr[SIP_SIDE_INTERNAL] = rte_be_to_cpu_32(dp->ifaces[NET_IFACE_INTERNAL].addr);
+	memcpy(pc.route_key, key, sizeof(pc.route_key));
+	ws->px = sip_proxy_new(&pc, &io, rte_rdtsc() / ws->tsc_per_ms);
+	if (ws->px == NULL)
+		goto fail;
+	ws->next_udp = w->net.udp_input;
+	ws->next_udp_arg = w->net.udp_arg;
+	w->net.udp_input = sip_udp_input;
+	w->net.udp_arg = ws;
+	ws->next_poll = w->net.poll_hook;
+	ws->next_poll_arg = w->net.poll_arg;
+	w->net.poll_hook = sip_poll_hook;
+	w->net.poll_arg = ws;
+	return ws;
+fail:
+	detach_free(ws);
+	return NULL;
+}
+
+/* ---- main lcore ---- */
+
+struct worker_sip_plane *worker_sip_setup(struct dp *dp)
+{
+	struct worker_sip_plane *p = calloc(1, sizeof(*p));
+	const struct config_dataplane *d = dp->cfg != NULL ? &dp->cfg->dataplane : NULL;
+	struct sip_limits lim = worker_sip_limits(d);
+	uint8_t key[16];
+
+	if (p == NULL)
+		return NULL;
+	p->dp = dp;
+	/* one key for every worker: any of them checks a Route another signed */
+	if (RAND_bytes(key, sizeof(key)) != 1)
+		goto fail;
+	for (unsigned i = 0; i < dp->n_workers; i++) {
+		p->ws[i] = attach(dp, dp->workers[i], key, &lim);
+		if (p->ws[i] == NULL)
+			goto fail;
+	}
+	memset(key, 0, sizeof(key));
+	return p;
+fail:
+	memset(key, 0, sizeof(key));
+	worker_sip_free(p);
+	return NULL;
+}
+
+/* "k1=v1 k2=some words k3=v3" into {"k1": "v1", "k2": "some words", ...}:
+ * a key is [a-z0-9_]+ right after a space (or at the start) and before '='. */
+static bool key_at(const char *s, size_t *klen)
+{
+	size_t i = 0;
+
+	while ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_')
+		i++;
+	*klen = i;
+	return i > 0 && s[i] == '=';
+}
+
+static json_t *detail_fields(const char *d)
+{
+	json_t *o = json_object();
+	size_t klen;
+
+	while (o != NULL && *d != '\0') {
+		if (!key_at(d, &klen)) {
+			json_object_set_new(o, "detail", json_string(d));
+			break;
+		}
+		const char *v = d + klen + 1, *e = v, *next = NULL;
+		for (; *e != '\0'; e++) {
+			size_t k2;
+
+			if (*e == ' ' && key_at(e + 1, &k2)) {
+				next = e + 1;
+				break;
+			}
+		}
+		char key[64];
+		snprintf(key, sizeof(key), "%.*s", (int)(klen < 63 ? klen : 63), d);
+		json_object_set_new(o, key, json_stringn(v, (size_t)(e - v)));
+		d = next != NULL ? next : e;
+	}
+	return o;
+}
+
+void worker_sip_tick(struct worker_sip_plane *p, struct ctl *ctl)
+{
+	for (unsigned i = 0; i < p->dp->n_workers; i++) {
+		void *obj;
+
+		while (p->ws[i] != NULL && rte_ring_dequeue(p->ws[i]->events, &obj) == 0) {
+			struct sip_event_msg *e = obj;
+			json_t *f = detail_fields(e->detail);
+
+			if (f != NULL && (unsigned)e->id < UMEDGE_EV_COUNT) {
+				ctl_send_event(ctl, event_names[e->id], f);
+				p->events_sent++;
+			}
+			json_decref(f);
+			free(e);
+		}
+	}
+}
+
+static uint64_t rd(const uint64_t *v)
+{
+	return __atomic_load_n(v, __ATOMIC_RELAXED);
+}
+
+static json_t *by_method(const uint64_t *v)
+{
+	json_t *o = json_object();
+
+	for (unsigned k = 0; o != NULL && k < SIP_METHOD_COUNT; k++)
+		if (v[k] != 0)
+			json_object_set_new(o, k == SIP_METHOD_OTHER ? "other" : sip_method_names[k],
+					    json_integer((json_int_t)v[k]));
+	return o;
+}
+
+static json_t *by_class(const uint64_t *v)
+{
+	static const char *const names[7] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx" };
+	json_t *o = json_object();
+
+	for (unsigned k = 0; o != NULL && k < 7; k++)
+		json_object_set_new(o, names[k], json_integer((json_int_t)v[k]));
+	return o;
+}
+
+json_t *worker_sip_stats(const struct worker_sip_plane *p)
+{
+	struct sip_proxy_stats sum;
+	uint64_t udp_in = 0, udp_out = 0, handoffs = 0, too_big = 0, send_errors = 0;
+	uint64_t no_transport = 0, lost = 0;
+	json_t *o = json_object(), *workers = json_array(), *errs = json_object();
+	json_t *px = json_object();
+
+	memset(&sum, 0, sizeof(sum));
+	if (o == NULL || workers == NULL || errs == NULL || px == NULL)
+		goto fail;
+	for (unsigned i = 0; i < p->dp->n_workers; i++) {
+		const struct worker_sip *ws = p->ws[i];
+		const uint64_t *src, *end;
+		uint64_t *dst;
+
+		if (ws == NULL)
+			continue;
+		/* the proxy's counters are plain uint64_t words: sum them word
+		 * by word, each read whole */
+		src = (const uint64_t *)sip_proxy_stats(ws->px);
+		end = src + sizeof(sum) / sizeof(uint64_t);
+		dst = (uint64_t *)&sum;
+		for (; src < end; src++, dst++)
+			*dst += rd(src);
+		udp_in += rd(&ws->udp_in);
+		udp_out += rd(&ws->udp_out);
+		handoffs += rd(&ws->handoffs);
+		too_big += rd(&ws->too_big);
+		send_errors += rd(&ws->send_errors);
+		no_transport += rd(&ws->no_transport);
+		lost += rd(&ws->events_lost);
+		/* per worker: how calls spread, and what each holds now */
+		json_array_append_new(
+			workers,
+			json_pack("{s:I, s:I, s:I, s:I}", "worker", (json_int_t)i, "transactions",
+				  (json_int_t)__atomic_load_n(&ws->txns, __ATOMIC_RELAXED),
+				  "requests", (json_int_t)rd(&sip_proxy_stats(ws->px)->requests),
+				  "responses", (json_int_t)rd(&sip_proxy_stats(ws->px)->responses)));
+	}
+#define SIP_PROXY_COUNTER_JSON(name) json_object_set_new(px, #name, json_integer((json_int_t)sum.name));
+	SIP_PROXY_COUNTERS(SIP_PROXY_COUNTER_JSON)
+#undef SIP_PROXY_COUNTER_JSON
+	for (unsigned e = 1; e < SIP_E_COUNT; e++)
+		if (sum.errors[e] != 0)
+			json_object_set_new(errs, sip_error_name((enum sip_error)e),
+					    json_integer((json_int_t)sum.errors[e]));
+	json_object_set_new(o, "workers", workers);
+	json_object_set_new(o, "proxy", px);
+	json_object_set_new(o, "errors", errs);
+	json_object_set_new(o, "in", json_pack("{s:o, s:o}", "requests", by_method(sum.in_requests),
+					       "responses", by_class(sum.in_responses)));
+	json_object_set_new(o, "out", json_pack("{s:o, s:o}", "requests",
+						by_method(sum.out_requests), "responses",
+						by_class(sum.out_responses)));
+	json_object_set_new(o, "udp", json_pack("{s:I, s:I, s:I, s:I, s:I}", "in", (json_int_t)udp_in,
+						"out", (json_int_t)udp_out, "handoffs",
+						(json_int_t)handoffs, "too_big", (json_int_t)too_big,
+						"send_errors", (json_int_t)send_errors));
+	json_object_set_new(o, "no_transport", json_integer((json_int_t)no_transport));
+	json_object_set_new(o, "events_sent", json_integer((json_int_t)p->events_sent));
+	json_object_set_new(o, "events_lost", json_integer((json_int_t)lost));
+	return o;
+fail:
+	json_decref(o);
+	json_decref(workers);
+	json_decref(errs);
+	json_decref(px);
+	return NULL;
+}
+
+void worker_sip_free(struct worker_sip_plane *p)
+{
+	if (p == NULL)
+		return;
+	for (unsigned i = 0; i < DP_MAX_WORKERS; i++)
+		detach_free(p->ws[i]);
+	free(p);
+}

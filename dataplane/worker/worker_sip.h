@@ -1,0 +1,39 @@
+/* SIP on the workers: one sans-I/O proxy (sip/sip_proxy.h) per worker, fed
+ * from the worker's UDP port 5060 on both sides, its sends turned into
+ * datagrams, its timers run from the poll hook; on the main lcore, the
+ * proxies' events relayed to control and the "sip" counters.
+ *
+ * Ownership: a call belongs to the worker its Call-ID hashes to
+ * (dispatch_sip_key). The RX core already steers datagrams that way; a
+ * message that still lands elsewhere (RSS, a reassembled datagram) is
+ * handed to its owner before the proxy sees it. */
+#ifndef UMEDGE_DP_WORKER_SIP_H
+#define UMEDGE_DP_WORKER_SIP_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "sip/sip_msg.h"
+#include "umedge/config.h"
+
+struct dp;
+struct ctl;
+struct worker_sip_plane;
+
+/* dataplane.sip of the configuration as the message layer's limits (the
+ * defaults without a configuration). */
+struct sip_limits worker_sip_limits(const struct config_dataplane *d);
+
+/* After the workers exist, before they run and before the media engine
+ * chains its UDP hook in front: a proxy per worker, one random route key
+ * for all of them. NULL on failure. */
+struct worker_sip_plane *worker_sip_setup(struct dp *dp);
+/* Main lcore, every tick: the workers' events go to control. */
+void worker_sip_tick(struct worker_sip_plane *p, struct ctl *ctl);
+/* The "sip" object of the stats notification (new reference). */
+json_t *worker_sip_stats(const struct worker_sip_plane *p);
+/* After the workers stopped. */
+void worker_sip_free(struct worker_sip_plane *p);
+
+#endif

@@ -1,0 +1,262 @@
+#!/usr/bin/python3
+"""SIP through the engine between real peers (issue 22, the UDP part): SIPp
+(Debian's sip-tester) plays the gateway in the gateway namespace and the
+application in the application namespace, every run under `timeout`.
+
+- A call without SDP (INVITE, 100, 180, 200, ACK, BYE, 200) over UDP for an
+  unsecured dial plan (gw1, pilot 6000 -> fabrikam), on two workers.
+- Refusals, each with its event: UDP to a secured plan (403,
+  VoipSecurityMismatch), an unknown pilot (404, SipNoDialPlan), an unknown
+  source (403, SipUnknownGateway); an INVITE with SDP (488).
+- 200 concurrent calls (SIPp -l 200) over UDP, all completed, spread over
+  both workers.
+- Garbage and every RFC 4475 message over UDP: the engine stays up, each
+  message is answered or counted, and a call afterwards still completes.
+- `umedgectl sip status` and `status.dataplane.sip` account for it.
+
+usage: test_sip.py BUILD_DIR SOURCE_DIR"""
+import glob
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dataplane_env import APP, EXT, GW, PY, Env, ok, wait  # noqa: E402
+
+BUILD, SRC = sys.argv[1], sys.argv[2]
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCEN = os.path.join(HERE, "sipp")
+ROGUE = "192.0.2.11"  # a second address in the gateway namespace: no gateway
+
+
+def ctl(env, *args):
+    r = subprocess.run([os.path.join(BUILD, "control", "umedgectl"), "--socket", env.sock,
+                        "--json"] + list(args), capture_output=True, text=True, timeout=30)
+    out = r.stdout.strip()
+    return r.returncode, (json.loads(out) if out.startswith(("{", "[")) else
+                          r.stdout + r.stderr)
+
+
+def sip_status(env):
+    rc, st = ctl(env, "status")
+    return ((st.get("dataplane") or {}).get("sip") or {}) if rc == 0 else {}
+
+
+def events(env, name):
+    rc, ev = ctl(env, "events", "--limit", "1000")
+    if rc != 0:
+        return []
+    items = ev if isinstance(ev, list) else ev.get("events", [])
+    return [e for e in items if e.get("id") == name]
+
+
+class Sipp:
+    """One SIPp process in a namespace, bounded by -m, -timeout and timeout(1)."""
+
+    def __init__(self, env, ns, args, secs):
+        self.log = os.path.join(env.dir, f"sipp-{time.time_ns()}")
+        cmd = ["ip", "netns", "exec", ns, "timeout", str(secs + 10), "sipp"] + args + [
+            "-timeout", f"{secs}s", "-timeout_error", "-trace_err", "-error_file",
+            self.log + ".err", "-trace_screen", "-screen_file", self.log + ".screen",
+            "-nostdin"]
+        self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True, cwd=env.dir)
+
+    def wait(self, secs=90):
+        try:
+            out = self.p.communicate(timeout=secs)[0]
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            out = self.p.communicate()[0]
+        self.out = out
+        return self.p.returncode
+
+    def errors(self):
+        try:
+            with open(self.log + ".err", errors="replace") as f:
+                return f.read()[-1500:]
+        except OSError:
+            return ""
+
+
+def uas(env, calls=1, extra=(), secs=30):
+    return Sipp(env, env.ns_app, ["-sf", os.path.join(SCEN, "uas.xml"), "-i", APP, "-p", "5060",
+                                  "-m", str(calls)] + list(extra), secs)
+
+
+def uac(env, pilot, calls=1, scen="uac.xml", src=GW, extra=(), secs=30):
+    return Sipp(env, env.ns_gw, [f"{EXT}:5060", "-sf", os.path.join(SCEN, scen), "-s", pilot,
+                                 "-i", src, "-p", "5070", "-m", str(calls)] + list(extra), secs)
+
+
+def call_ok(env, what, calls=1, rate=None, limit=None):
+    a = uas(env, calls, secs=60)
+    time.sleep(0.5)
+    extra = []
+    if rate:
+        extra += ["-r", str(rate)]
+    if limit:
+        extra += ["-l", str(limit)]
+    c = uac(env, "6000", calls, extra=extra, secs=60)
+    rc_c = c.wait()
+    rc_a = a.wait()
+    ok(rc_c == 0 and rc_a == 0,
+       f"{what}: caller rc {rc_c}, application rc {rc_a} {c.errors()[-600:]}{a.errors()[-600:]}")
+
+
+REFUSED = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="umedge refused {code}">
+  <send retrans="500" start_txn="invite">
+    <![CDATA[
+
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
+      From: <sip:+12065550123@[local_ip]:[local_port]>;tag=[pid]ref[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: <sip:+12065550123@[local_ip]:[local_port]>
+      Max-Forwards: 70
+{ctype}      Content-Length: [len]
+
+{body}    ]]>
+  </send>
+  <recv response="100" optional="true" response_txn="invite"/>
+  <recv response="{code}" response_txn="invite"/>
+  <send ack_txn="invite">
+    <![CDATA[
+
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
+      From: <sip:+12065550123@[local_ip]:[local_port]>;tag=[pid]ref[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+</scenario>
+"""
+SDP = ("v=0\r\no=gw 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+       "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+
+
+def refused(env, pilot, code, what, src=GW, sdp=False):
+    path = os.path.join(env.dir, f"refused-{code}-{int(sdp)}.xml")
+    body = "".join("      " + line + "\n" for line in SDP.split("\r\n") if line) if sdp else ""
+    with open(path, "w") as f:
+        f.write(REFUSED.format(code=code, body=body,
+                               ctype="      Content-Type: application/sdp\n" if sdp else ""))
+    c = uac(env, pilot, scen=path, src=src, secs=15)
+    rc = c.wait()
+    ok(rc == 0, f"{what}: {code} ({c.errors()[-400:]})")
+
+
+def udp_raw(env, payload, ns=None, src=GW, port=5071, dst=EXT, expect_answer=True):
+    """Send one datagram from the namespace, return the answer or ''."""
+    code = ("import socket,sys\n"
+            "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+            f"s.bind(({src!r},{port}))\ns.settimeout({2 if expect_answer else 0.3})\n"
+            "s.sendto(sys.stdin.buffer.read(),(%r,5060))\n"
+            "try:\n print(s.recv(65535).decode('latin-1'),end='')\n"
+            "except OSError: pass\n" % dst)
+    r = subprocess.run(["ip", "netns", "exec", ns or env.ns_gw, "timeout", "10", PY, "-c", code],
+                       input=payload, capture_output=True, timeout=20)
+    return r.stdout.decode("latin-1")
+
+
+def rfc4475(env):
+    files = sorted(glob.glob(os.path.join(SRC, "tests", "data", "rfc4475", "*.dat")))
+    time.sleep(1.5)  # the counters reach control once a second
+    before = sip_status(env)
+    answered = 0
+    for i, path in enumerate(files):
+        with open(path, "rb") as f:
+            msg = f.read()
+        r = udp_raw(env, msg, port=5200 + i, expect_answer=False)
+        answered += r.startswith("SIP/2.0 ")
+
+    def delta(key):
+        a = sip_status(env).get("udp", {})
+        return a.get("in", 0) - before["udp"]["in"], a.get(key, 0) - before["udp"][key]
+
+    try:
+        wait(lambda: sum(delta("too_big")) >= len(files), 5, "every message counted")
+    except AssertionError:
+        pass
+    got, too_big = delta("too_big")
+    ok(env.dp.poll() is None, f"{len(files)} RFC 4475 messages over UDP: the engine is up")
+    ok(got + too_big == len(files),
+       f"sip status accounts for them: {got} read, {too_big} over the size limit, "
+       f"{answered} answered at once")
+
+
+def main():
+    env = Env(BUILD, SRC, "sip", workers=2)
+    try:
+        env.start_control()
+        env.start_dataplane()
+        subprocess.run(["ip", "netns", "exec", env.ns_gw, "ip", "addr", "add", ROGUE + "/24",
+                        "dev", env.tap_ext], check=True)
+        wait(lambda: sip_status(env).get("workers"), 20, "sip counters in status")
+
+        call_ok(env, "a call without SDP over UDP (gw1, pilot 6000, unsecured)")
+        st = sip_status(env)
+        st = wait(lambda: (lambda x: x if x.get("in", {}).get("requests", {}).get("BYE") else
+                           None)(sip_status(env)), 5, "the call in sip status")
+        ok(st["in"]["requests"].get("INVITE") == 1 and st["out"]["requests"].get("INVITE") == 1
+           and st["in"]["requests"].get("ACK") == 1 and st["in"]["requests"].get("BYE") == 1,
+           f"sip status: messages in by method {st['in']['requests']}, out {st['out']['requests']}")
+        ok(st["out"]["responses"]["2xx"] == 2 and st["out"]["responses"]["1xx"] == 2,
+           f"out by class {st['out']['responses']} (100 Trying and the 180; two 200s)")
+
+        refused(env, "5000", 403, "UDP to a secured dial plan")
+        wait(lambda: events(env, "VoipSecurityMismatch"), 10, "VoipSecurityMismatch event")
+        ev = events(env, "VoipSecurityMismatch")[-1]["fields"]
+        ok(ev.get("gateway") == "gw1" and ev.get("dial_plan") == "contoso" and
+           ev.get("transport") == "udp", f"VoipSecurityMismatch names it: {ev}")
+        refused(env, "7000", 404, "an unknown pilot")
+        wait(lambda: events(env, "SipNoDialPlan"), 10, "SipNoDialPlan event")
+        ok(events(env, "SipNoDialPlan")[-1]["fields"].get("pilot") == "7000",
+           f"SipNoDialPlan: {events(env, 'SipNoDialPlan')[-1]['fields']}")
+        refused(env, "6000", 403, "an unknown source", src=ROGUE)
+        wait(lambda: events(env, "SipUnknownGateway"), 10, "SipUnknownGateway event")
+        ok(ROGUE in events(env, "SipUnknownGateway")[-1]["fields"].get("source", ""),
+           f"SipUnknownGateway: {events(env, 'SipUnknownGateway')[-1]['fields']}")
+        refused(env, "6000", 488, "an INVITE with SDP", sdp=True)
+
+        call_ok(env, "200 concurrent calls over UDP", calls=200, rate=100, limit=200)
+        st = sip_status(env)
+        per = [w.get("requests", 0) for w in st["workers"]]
+        ok(len(per) == 2 and min(per) > sum(per) * 0.2,
+           f"one gateway's calls spread over both workers by Call-ID: requests {per}")
+        ok(st["proxy"]["forwarded_requests"] >= 600 and st["udp"]["send_errors"] == 0,
+           f"{st['proxy']['forwarded_requests']} requests forwarded, "
+           f"{st['udp']['handoffs']} hand-offs between workers")
+
+        # garbage on the SIP port, then RFC 4475: the engine stays up
+        for junk in (b"", b"\x00" * 64, b"INVITE", os.urandom(1200), b"SIP/2.0 200\r\n\r\n"):
+            udp_raw(env, junk, expect_answer=False)
+        rfc4475(env)
+        call_ok(env, "a call after the garbage")
+
+        rc, out = ctl(env, "sip", "status")
+        ok(rc == 0 and isinstance(out, dict) and out.get("udp"), "umedgectl --json sip status")
+        r = subprocess.run([os.path.join(BUILD, "control", "umedgectl"), "--socket", env.sock,
+                            "sip", "status"], capture_output=True, text=True, timeout=30)
+        ok(r.returncode == 0 and "INVITE" in r.stdout, f"umedgectl sip status:\n{r.stdout}")
+    except BaseException:
+        print("sip:", json.dumps(sip_status(env)), file=sys.stderr)
+        print(env.dp_log()[-3000:], file=sys.stderr)
+        raise
+    finally:
+        env.stop()
+
+
+if __name__ == "__main__":
+    main()
