@@ -1,5 +1,6 @@
 /* Flow keys: media by local port, TCP by 4-tuple, other UDP and ICMP by
  * remote address, ARP to everyone. */
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -12,12 +13,19 @@
 
 TestSuite(dispatch, .init = h_setup, .fini = h_teardown);
 
-static uint32_t key_udp(const char *src, uint16_t sport, uint16_t dport)
+static uint32_t key_udp_payload(const char *src, uint16_t sport, uint16_t dport,
+				const char *payload)
 {
-	uint8_t l4[64], pkt[128];
-	uint16_t l4len = h_udp(l4, h_ip(src), h_ip(H_EXT_ADDR), sport, dport, "x", 1);
+	uint8_t l4[512], pkt[600];
+	uint16_t l4len = h_udp(l4, h_ip(src), h_ip(H_EXT_ADDR), sport, dport, payload,
+			       (uint16_t)strlen(payload));
 	uint16_t len = h_ipv4(pkt, h_ip(src), h_ip(H_EXT_ADDR), IPPROTO_UDP, l4, l4len, 0, 1);
 	return dispatch_ip_key(pkt, len, &h_ctx.udp);
+}
+
+static uint32_t key_udp(const char *src, uint16_t sport, uint16_t dport)
+{
+	return key_udp_payload(src, sport, dport, "x");
 }
 
 static uint32_t key_tcp(const char *src, uint16_t sport, uint16_t dport)
@@ -48,6 +56,31 @@ Test(dispatch, other_udp_by_remote_address)
 
 	cr_assert_eq(key_udp("192.0.2.10", 6000, 7), k);
 	cr_assert_neq(key_udp("192.0.2.11", 5060, 5060), k);
+}
+
+/* SIP over UDP: every message of a call, from either side, on one worker;
+ * one gateway's calls on all of them. */
+Test(dispatch, sip_by_call_id)
+{
+	const char *inv = "INVITE sip:6000@192.0.2.1 SIP/2.0\r\nCall-ID: c1@gw\r\n\r\n";
+	const char *rsp = "SIP/2.0 200 OK\r\ni: c1@gw\r\n\r\n";
+	unsigned seen[4] = { 0 };
+	char msg[128];
+
+	h_ctx.udp.sip_port = 5060;
+	uint32_t k = key_udp_payload("192.0.2.10", 5070, 5060, inv);
+	cr_assert_eq(key_udp_payload("198.51.100.20", 5060, 5060, rsp), k, "the other side");
+	cr_assert_neq(key_udp_payload("192.0.2.10", 5070, 5061, inv), k, "not the SIP port");
+	/* no Call-ID in the first bytes: by the remote address, like other UDP */
+	cr_assert_eq(key_udp_payload("192.0.2.10", 5070, 5060, "junk"),
+		     key_udp("192.0.2.10", 1, 9));
+	for (unsigned i = 0; i < 400; i++) {
+		snprintf(msg, sizeof(msg), "INVITE sip:6000@x SIP/2.0\r\nCall-ID: %u@gw\r\n\r\n", i);
+		seen[dispatch_owner(key_udp_payload("192.0.2.10", 5070, 5060, msg), 4)]++;
+	}
+	for (unsigned w = 0; w < 4; w++)
+		cr_expect_gt(seen[w], 60, "worker %u got %u of 400 calls", w, seen[w]);
+	h_ctx.udp.sip_port = 0;
 }
 
 Test(dispatch, tcp_by_four_tuple)
