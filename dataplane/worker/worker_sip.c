@@ -26,8 +26,8 @@
 #include "ctl.h"
 #include "dispatch.h"
 #include "dp.h"
-#include "sip/sip_proxy.h"
 #include "snapshot.h"
+#include "worker_sip_int.h"
 
 #define EVENT_RING 256		/* per worker, power of two */
 #define EVENT_DETAIL 384
@@ -44,28 +44,6 @@ static const char *const event_names[UMEDGE_EV_COUNT] = {
 struct sip_event_msg {
 	enum umedge_event_id id;
 	char detail[EVENT_DETAIL];
-};
-
-/* One worker's SIP: touched by its lcore only, except the counters and the
- * gauge (read by the main lcore) and the event ring. */
-struct worker_sip {
-	struct worker *w;
-	struct sip_proxy *px;
-	struct rte_ring *events;	/* worker -> main lcore */
-	net_l4_hook next_udp;
-	void *next_udp_arg;
-	void (*next_poll)(struct net_ctx *ctx, void *arg);
-	void *next_poll_arg;
-	uint64_t tsc_per_ms;
-	uint64_t last_ms;
-	uint64_t ev_window_ms;
-	unsigned ev_in_window;
-	uint32_t max_message;
-	/* counters (this lcore writes, the main lcore reads) */
-	uint64_t udp_in, udp_out, handoffs, too_big, send_errors, no_transport;
-	uint64_t events_lost;
-	uint32_t txns;			/* gauge, refreshed every ms */
-	char lin[];			/* max_message bytes: a chained datagram */
 };
 
 struct worker_sip_plane {
@@ -89,7 +67,17 @@ struct sip_limits worker_sip_limits(const struct config_dataplane *d)
 
 static uint64_t now_ms(const struct worker_sip *ws)
 {
-	return ws->w->net.now / ws->tsc_per_ms;
+	return worker_sip_now_ms(ws);
+}
+
+unsigned worker_sip_owner(const struct worker_sip *ws, const char *buf, size_t len)
+{
+	unsigned nw = ws->w->dp->n_workers;
+	uint64_t h;
+
+	if (nw > 1 && sip_call_id_hash(buf, len, &h))
+		return dispatch_owner(dispatch_sip_key(h), nw);
+	return ws->w->idx;
 }
 
 /* ---- the proxy's transport and events ---- */
@@ -102,11 +90,8 @@ static int sip_send(void *arg, const struct sip_peer *to, const char *buf, size_
 	uint32_t dst = rte_cpu_to_be_32(to->addr), nh;
 	int rc;
 
-	if (to->transport != UMEDGE_TRANSPORT_UDP) {
-		/* TCP and TLS towards a peer: not on the workers yet */
-		ws->no_transport++;
-		return -EPROTONOSUPPORT;
-	}
+	if (to->transport != UMEDGE_TRANSPORT_UDP)
+		return sip_stream_send(ws, to, buf, len);
 	if (!ctx->ifaces[iface].up || ipv4_route(ctx, dst, &nh) < 0) {
 		ws->send_errors++;
 		return -ENETUNREACH;
@@ -156,10 +141,9 @@ static void sip_udp_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned ifac
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 	const struct rte_udp_hdr *uh = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *,
 							       m->l3_len);
-	unsigned nw = ws->w->dp->n_workers;
 	uint32_t len;
 	const char *buf;
-	uint64_t h;
+	unsigned owner;
 
 	if (rte_be_to_cpu_16(uh->dst_port) != ctx->udp.sip_port) {
 		ws->next_udp(ctx, m, iface, ws->next_udp_arg);
@@ -167,7 +151,7 @@ static void sip_udp_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned ifac
 	}
 	/* udp_input checked the UDP length against the IP payload */
 	len = (uint32_t)rte_be_to_cpu_16(uh->dgram_len) - (uint32_t)sizeof(*uh);
-	if (len > ws->max_message) {
+	if (len > ws->lim.max_message) {
 		ws->too_big++;	/* past max_message_bytes: not even read */
 		rte_pktmbuf_free(m);
 		return;
@@ -177,14 +161,11 @@ static void sip_udp_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned ifac
 		net_drop(ctx, m, NET_DROP_TRUNCATED);
 		return;
 	}
-	if (nw > 1 && sip_call_id_hash(buf, len, &h)) {
-		unsigned owner = dispatch_owner(dispatch_sip_key(h), nw);
-
-		if (owner != ws->w->idx) {
-			ws->handoffs++;
-			dispatch_handoff(ws->w, owner, m, true);
-			return;
-		}
+	owner = worker_sip_owner(ws, buf, len);
+	if (owner != ws->w->idx) {
+		ws->handoffs++;
+		dispatch_handoff(ws->w, owner, m, true);
+		return;
 	}
 	ws->udp_in++;
 	struct sip_rx rx = {
@@ -207,6 +188,7 @@ static void sip_poll_hook(struct net_ctx *ctx, void *arg)
 		sip_proxy_advance(ws->px, ms);
 		__atomic_store_n(&ws->txns, sip_proxy_transactions(ws->px), __ATOMIC_RELAXED);
 	}
+	sip_stream_poll(ws);
 	if (ws->next_poll != NULL)
 		ws->next_poll(ctx, ws->next_poll_arg);
 }
@@ -217,6 +199,8 @@ static void detach_free(struct worker_sip *ws)
 
 	if (ws == NULL)
 		return;
+	sip_stream_fini(ws);
+	rte_ring_free(ws->mail);
 	sip_proxy_free(ws->px);
 	while (ws->events != NULL && rte_ring_dequeue(ws->events, &e) == 0)
 		free(e);
@@ -224,8 +208,8 @@ static void detach_free(struct worker_sip *ws)
 	rte_free(ws);
 }
 
-static struct worker_sip *attach(struct dp *dp, struct worker *w, const uint8_t key[16],
-				 const struct sip_limits *lim)
+static struct worker_sip *attach(struct worker_sip_plane *p, struct worker *w,
+				 const uint8_t key[16], const struct sip_limits *lim)
 {
 	int socket = (int)rte_lcore_to_socket_id(w->lcore);
 	struct worker_sip *ws = rte_zmalloc_socket("worker_sip", sizeof(*ws) + lim->max_message,
@@ -243,16 +227,19 @@ static struct worker_sip *attach(struct dp *dp, struct worker *w, const uint8_t 
 	if (ws == NULL)
 		return NULL;
 	ws->w = w;
-	ws->max_message = lim->max_message;
+	ws->lim = *lim;
+	ws->all = p->ws;
 	ws->tsc_per_ms = rte_get_tsc_hz() / 1000;
 	if (ws->tsc_per_ms == 0)
 		ws->tsc_per_ms = 1;
 	snprintf(name, sizeof(name), "umsev%u_%d", w->idx, getpid());
 	ws->events = rte_ring_create(name, EVENT_RING, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (ws->events == NULL)
+	snprintf(name, sizeof(name), "umsml%u_%d", w->idx, getpid());
+	ws->mail = rte_ring_create(name, SIP_MAIL_RING, socket, RING_F_SC_DEQ);
+	if (ws->events == NULL || ws->mail == NULL || sip_stream_init(ws) != 0)
 		goto fail;
-	pc.addr[SIP_SIDE_EXTERNAL] = rte_be_to_cpu_32(dp->ifaces[NET_IFACE_EXTERNAL].addr);
-	pc.addr[SIP_SIDE_INTERNAL] = rte_be_to_cpu_32(dp->ifaces[NET_IFACE_INTERNAL].addr);
+	pc.addr[SIP_SIDE_EXTERNAL] = rte_be_to_cpu_32(p->dp->ifaces[NET_IFACE_EXTERNAL].addr);
+	pc.addr[SIP_SIDE_INTERNAL] = rte_be_to_cpu_32(p->dp->ifaces[NET_IFACE_INTERNAL].addr);
 	memcpy(pc.route_key, key, sizeof(pc.route_key));
 	ws->px = sip_proxy_new(&pc, &io, rte_rdtsc() / ws->tsc_per_ms);
 	if (ws->px == NULL)
@@ -265,6 +252,8 @@ static struct worker_sip *attach(struct dp *dp, struct worker *w, const uint8_t 
 	ws->next_poll_arg = w->net.poll_arg;
 	w->net.poll_hook = sip_poll_hook;
 	w->net.poll_arg = ws;
+	if (sip_tcp_listen(ws) != 0)
+		RTE_LOG(WARNING, USER1, "worker %u: SIP over TCP not listening\n", w->idx);
 	return ws;
 fail:
 	detach_free(ws);
@@ -287,7 +276,7 @@ struct worker_sip_plane *worker_sip_setup(struct dp *dp)
 	if (RAND_bytes(key, sizeof(key)) != 1)
 		goto fail;
 	for (unsigned i = 0; i < dp->n_workers; i++) {
-		p->ws[i] = attach(dp, dp->workers[i], key, &lim);
+		p->ws[i] = attach(p, dp->workers[i], key, &lim);
 		if (p->ws[i] == NULL)
 			goto fail;
 	}
@@ -388,10 +377,13 @@ json_t *worker_sip_stats(const struct worker_sip_plane *p)
 	struct sip_proxy_stats sum;
 	uint64_t udp_in = 0, udp_out = 0, handoffs = 0, too_big = 0, send_errors = 0;
 	uint64_t no_transport = 0, lost = 0;
+	struct sip_stream_stats ss;
+	uint64_t frame_errors[SIP_E_COUNT] = { 0 };
 	json_t *o = json_object(), *workers = json_array(), *errs = json_object();
 	json_t *px = json_object();
 
 	memset(&sum, 0, sizeof(sum));
+	memset(&ss, 0, sizeof(ss));
 	if (o == NULL || workers == NULL || errs == NULL || px == NULL)
 		goto fail;
 	for (unsigned i = 0; i < p->dp->n_workers; i++) {
@@ -415,21 +407,30 @@ json_t *worker_sip_stats(const struct worker_sip_plane *p)
 		send_errors += rd(&ws->send_errors);
 		no_transport += rd(&ws->no_transport);
 		lost += rd(&ws->events_lost);
+		src = (const uint64_t *)&ws->ss;
+		end = src + sizeof(ss) / sizeof(uint64_t);
+		dst = (uint64_t *)&ss;
+		for (; src < end; src++, dst++)
+			*dst += rd(src);
+		for (unsigned e = 0; e < SIP_E_COUNT; e++)
+			frame_errors[e] += rd(&ws->frame_errors[e]);
 		/* per worker: how calls spread, and what each holds now */
 		json_array_append_new(
 			workers,
-			json_pack("{s:I, s:I, s:I, s:I}", "worker", (json_int_t)i, "transactions",
+			json_pack("{s:I, s:I, s:I, s:I, s:I}", "worker", (json_int_t)i, "transactions",
 				  (json_int_t)__atomic_load_n(&ws->txns, __ATOMIC_RELAXED),
+				  "streams", (json_int_t)__atomic_load_n(&ws->n_streams, __ATOMIC_RELAXED),
 				  "requests", (json_int_t)rd(&sip_proxy_stats(ws->px)->requests),
 				  "responses", (json_int_t)rd(&sip_proxy_stats(ws->px)->responses)));
 	}
 #define SIP_PROXY_COUNTER_JSON(name) json_object_set_new(px, #name, json_integer((json_int_t)sum.name));
 	SIP_PROXY_COUNTERS(SIP_PROXY_COUNTER_JSON)
 #undef SIP_PROXY_COUNTER_JSON
+	/* the message layer's refusals: in the proxy, and by the stream framer */
 	for (unsigned e = 1; e < SIP_E_COUNT; e++)
-		if (sum.errors[e] != 0)
+		if (sum.errors[e] + frame_errors[e] != 0)
 			json_object_set_new(errs, sip_error_name((enum sip_error)e),
-					    json_integer((json_int_t)sum.errors[e]));
+					    json_integer((json_int_t)(sum.errors[e] + frame_errors[e])));
 	json_object_set_new(o, "workers", workers);
 	json_object_set_new(o, "proxy", px);
 	json_object_set_new(o, "errors", errs);
@@ -438,11 +439,22 @@ json_t *worker_sip_stats(const struct worker_sip_plane *p)
 	json_object_set_new(o, "out", json_pack("{s:o, s:o}", "requests",
 						by_method(sum.out_requests), "responses",
 						by_class(sum.out_responses)));
-	json_object_set_new(o, "udp", json_pack("{s:I, s:I, s:I, s:I, s:I}", "in", (json_int_t)udp_in,
-						"out", (json_int_t)udp_out, "handoffs",
-						(json_int_t)handoffs, "too_big", (json_int_t)too_big,
-						"send_errors", (json_int_t)send_errors));
+	json_object_set_new(o, "udp", json_pack("{s:I, s:I, s:I, s:I}", "in", (json_int_t)udp_in,
+						"out", (json_int_t)udp_out, "too_big",
+						(json_int_t)too_big, "send_errors",
+						(json_int_t)send_errors));
+	/* messages that reached a worker not owning their call, passed on */
+	json_object_set_new(o, "handoffs", json_integer((json_int_t)handoffs));
 	json_object_set_new(o, "no_transport", json_integer((json_int_t)no_transport));
+	{
+		json_t *so = json_object();
+#define SS(f) json_object_set_new(so, #f, json_integer((json_int_t)ss.f))
+		SS(accepted); SS(refused); SS(connected); SS(connect_failed); SS(closed);
+		SS(messages); SS(pings); SS(bad_frames); SS(overflows); SS(no_slot);
+		SS(stale_handle); SS(mail_sent); SS(mail_received); SS(mail_lost);
+#undef SS
+		json_object_set_new(o, "streams", so);
+	}
 	json_object_set_new(o, "events_sent", json_integer((json_int_t)p->events_sent));
 	json_object_set_new(o, "events_lost", json_integer((json_int_t)lost));
 	return o;

@@ -92,10 +92,10 @@ def uac(env, pilot, calls=1, scen="uac.xml", src=GW, extra=(), secs=30):
                                  "-i", src, "-p", "5070", "-m", str(calls)] + list(extra), secs)
 
 
-def call_ok(env, what, calls=1, rate=None, limit=None):
+def call_ok(env, what, calls=1, rate=None, limit=None, tcp=False):
     a = uas(env, calls, secs=60)
     time.sleep(0.5)
-    extra = []
+    extra = ["-t", "t1"] if tcp else []
     if rate:
         extra += ["-r", str(rate)]
     if limit:
@@ -215,6 +215,12 @@ def main():
         ok(st["out"]["responses"]["2xx"] == 2 and st["out"]["responses"]["1xx"] == 2,
            f"out by class {st['out']['responses']} (100 Trying and the 180; two 200s)")
 
+        call_ok(env, "a call without SDP over TCP from the gateway (the application on UDP)",
+                tcp=True)
+        st = sip_status(env)
+        ok(st["streams"]["accepted"] >= 1 and st["streams"]["messages"] >= 3,
+           f"the TCP connection and its messages counted: {st['streams']}")
+
         refused(env, "5000", 403, "UDP to a secured dial plan")
         wait(lambda: events(env, "VoipSecurityMismatch"), 10, "VoipSecurityMismatch event")
         ev = events(env, "VoipSecurityMismatch")[-1]["fields"]
@@ -237,7 +243,7 @@ def main():
            f"one gateway's calls spread over both workers by Call-ID: requests {per}")
         ok(st["proxy"]["forwarded_requests"] >= 600 and st["udp"]["send_errors"] == 0,
            f"{st['proxy']['forwarded_requests']} requests forwarded, "
-           f"{st['udp']['handoffs']} hand-offs between workers")
+           f"{st['handoffs']} hand-offs between workers")
 
         # garbage on the SIP port, then RFC 4475: the engine stays up
         for junk in (b"", b"\x00" * 64, b"INVITE", os.urandom(1200), b"SIP/2.0 200\r\n\r\n"):

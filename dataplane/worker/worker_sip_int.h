@@ -1,0 +1,128 @@
+/* Inside SIP on the workers: the per-worker state shared by the datagram
+ * glue (worker_sip.c), the stream connections (sip_stream.c) and the TCP
+ * listener (sip_tcp.c). Not for other modules. */
+#ifndef UMEDGE_DP_WORKER_SIP_INT_H
+#define UMEDGE_DP_WORKER_SIP_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "dp.h"
+#include "net/net.h"
+#include "sip/sip_proxy.h"
+
+#define SIP_STREAMS_MAX 4096	/* per worker; slots of the handle */
+#define SIP_STREAM_OUT_MAX (256u << 10) /* queued bytes before we give up */
+#define SIP_MAIL_RING 1024	/* per worker, power of two */
+#define SIP_OUTBOUND_MAX 64	/* streams a worker opens towards peers */
+
+struct sip_stream;
+
+/* What a byte stream below SIP does (TCP here, TLS in worker_tls.c). */
+struct sip_stream_ops {
+	/* bytes accepted (0..len), or negative when the connection is gone */
+	int (*write)(void *conn, const void *buf, size_t len);
+	/* graceful close; the transport calls sip_stream_closed later */
+	void (*close)(void *conn);
+};
+
+/* Counters of the streams (this lcore writes, the main lcore reads). */
+struct sip_stream_stats {
+	uint64_t accepted, refused, connected, connect_failed, closed;
+	uint64_t messages, pings, bad_frames, overflows, no_slot, stale_handle;
+	uint64_t mail_sent, mail_received, mail_lost;
+};
+
+struct worker_sip {
+	struct worker *w;
+	struct sip_proxy *px;
+	struct rte_ring *events;	/* worker -> main lcore */
+	struct rte_ring *mail;		/* other workers -> this one (sip_stream.c) */
+	struct worker_sip **all;	/* every worker's, by index (mail targets) */
+	net_l4_hook next_udp;
+	void *next_udp_arg;
+	void (*next_poll)(struct net_ctx *ctx, void *arg);
+	void *next_poll_arg;
+	uint64_t tsc_per_ms;
+	uint64_t last_ms;
+	uint64_t ev_window_ms;
+	unsigned ev_in_window;
+	struct sip_limits lim;
+	/* streams: slots, generations, a free list */
+	struct sip_stream *streams[SIP_STREAMS_MAX];
+	uint32_t gen[SIP_STREAMS_MAX];
+	uint32_t free_slots[SIP_STREAMS_MAX];
+	uint32_t n_free;
+	uint32_t n_streams;		/* gauge */
+	struct sip_stream *outb[SIP_OUTBOUND_MAX];
+	unsigned n_outb;
+	bool tcp_listening;
+	/* counters (this lcore writes, the main lcore reads) */
+	uint64_t udp_in, udp_out, handoffs, too_big, send_errors, no_transport;
+	uint64_t events_lost;
+	struct sip_stream_stats ss;
+	uint64_t frame_errors[SIP_E_COUNT];	/* streams closed by the framer */
+	uint32_t txns;			/* gauge, refreshed every ms */
+	char lin[];			/* lim.max_message bytes: a chained datagram */
+};
+
+static inline uint64_t worker_sip_now_ms(const struct worker_sip *ws)
+{
+	return ws->w->net.now / ws->tsc_per_ms;
+}
+
+/* The owner of the call a message belongs to (by its Call-ID), or this
+ * worker when there is no Call-ID. */
+unsigned worker_sip_owner(const struct worker_sip *ws, const char *buf, size_t len);
+
+/* ---- streams (sip_stream.c) ---- */
+
+/* Set up the table; 0 or -ENOMEM. */
+int sip_stream_init(struct worker_sip *ws);
+/* Close and free every stream (worker stopped). */
+void sip_stream_fini(struct worker_sip *ws);
+
+/* A connection came up (accepted: up; our connect: up once connected).
+ * conn is the transport's, passed back to ops. Returns the stream (the
+ * transport's user pointer from now on), NULL when the table is full (the
+ * caller refuses or aborts the connection). tls_name: the gateway FQDN
+ * the TLS layer verified in the peer's certificate, NULL otherwise. */
+struct sip_stream *sip_stream_open(struct worker_sip *ws, const struct sip_stream_ops *ops,
+				   void *conn, uint8_t side, uint8_t transport, uint32_t addr,
+				   uint16_t port, const char *tls_name, bool up);
+/* The transport's connection object, once known (an active open). */
+void sip_stream_set_conn(struct sip_stream *s, void *conn);
+/* The handle the proxy knows the stream by (struct sip_peer.conn). */
+uint64_t sip_stream_handle(const struct sip_stream *s);
+/* Bytes from the connection: returns how many were consumed; may close it. */
+size_t sip_stream_data(struct sip_stream *s, const uint8_t *p, size_t len);
+/* The transport is up or can take more: send what is queued. */
+void sip_stream_writable(struct sip_stream *s);
+/* The connection is gone: forget it (the transport's last call for s). */
+void sip_stream_closed(struct sip_stream *s, int err);
+
+/* The proxy's send for TCP and TLS: to->conn when set (on whichever worker
+ * owns it), else an outbound connection of this worker to to->addr:port
+ * (opened when missing). 0 or a negative errno. */
+int sip_stream_send(struct worker_sip *ws, const struct sip_peer *to, const char *buf,
+		    size_t len);
+/* Hand a framed message to the worker owning its call. */
+void sip_stream_handoff(struct worker_sip *ws, unsigned owner, const struct sip_peer *from,
+			const char *tls_name, const char *buf, size_t len);
+/* Mail from other workers: deliveries for our proxy, sends on our streams. */
+void sip_stream_poll(struct worker_sip *ws);
+
+/* ---- TCP (sip_tcp.c) ---- */
+
+/* Listen on the SIP port of the worker's TCP stack (0, or no TCP). */
+int sip_tcp_listen(struct worker_sip *ws);
+/* Open an outbound TCP connection to addr:port (host order): its stream,
+ * which queues what is sent before the handshake completes, or NULL. */
+struct sip_stream *sip_tcp_connect(struct worker_sip *ws, uint8_t side, uint32_t addr,
+				   uint16_t port);
+
+#endif
