@@ -746,6 +746,42 @@ static void cancel(struct sip_proxy *px, struct sip_txn *st, const struct sip_ms
 		answer_upstream(px, f, f->ct, 487, "Request Terminated", NULL, 0);
 }
 
+/* A Request-URI naming us (our address or the server's FQDN, no user). */
+static bool for_us(const struct sip_proxy *px, const struct dp_snapshot *snap,
+		   const struct sip_uri *u)
+{
+	if (is_us(px, u))
+		return true;
+	return snap->fqdn[0] != '\0' && u->host.len == strlen(snap->fqdn) &&
+	       strncasecmp(u->host.p, snap->fqdn, u->host.len) == 0;
+}
+
+/* OPTIONS to the engine itself: a gateway's keep-alive or capability
+ * query, answered here. The gateway must be known (an unknown source gets
+ * the policy's 403 and its event); no dial plan is involved. */
+static void options(struct sip_proxy *px, struct sip_txn *st, const struct sip_msg *m,
+		    const struct sip_rx *rx)
+{
+	static const struct sip_hdr_out hdrs[] = {
+		{ "Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, PRACK, REFER, "
+			   "NOTIFY, SUBSCRIBE, MESSAGE" },
+		{ "Accept", "application/sdp" },
+		{ "Server", "umedge" },
+	};
+	struct sip_policy_result pr;
+
+	if (rx->from.side == SIP_SIDE_EXTERNAL) {
+		sip_policy_inbound(px->snap, &rx->from, rx->tls_names, rx->n_names,
+				   (struct sip_str){ NULL, 0 }, &pr);
+		if (pr.gateway == NULL) {
+			refuse_policy(px, st, m, &pr);
+			return;
+		}
+	}
+	px->stats.options_answered++;
+	reply(px, st, m, 200, "OK", hdrs, sizeof(hdrs) / sizeof(hdrs[0]));
+}
+
 static void request(struct sip_proxy *px, const struct sip_msg *m, const struct sip_rx *rx)
 {
 	const struct dp_snapshot *snap = px->snap;
@@ -855,6 +891,11 @@ static void request(struct sip_proxy *px, const struct sip_msg *m, const struct 
 			return;
 		}
 		forward(px, st, m, &to, branch);
+		return;
+	}
+	if (m->method == SIP_METHOD_OPTIONS && !has_next && ru.user.p == NULL &&
+	    for_us(px, snap, &ru)) {
+		options(px, st, m, rx);
 		return;
 	}
 	if (rx->from.side == SIP_SIDE_EXTERNAL) {

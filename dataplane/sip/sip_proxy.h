@@ -83,6 +83,7 @@ struct sip_rx {
 	X(malformed)		    /* refused by the message layer */        \
 	X(dropped)		    /* stray or unroutable, not answered */   \
 	X(forged_routes)	    /* our Route with a bad mode signature */ \
+	X(options_answered)	    /* OPTIONS to the engine itself: 200 */   \
 	X(events_suppressed)	    /* over the rate limit */
 
 struct sip_proxy_stats {

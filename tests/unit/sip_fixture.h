@@ -11,6 +11,8 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include <stdio.h>
+
 #include "snapshot.h"
 
 #define FX_GW1_ADDR 0xc000020au /* 192.0.2.10 */
@@ -33,6 +35,7 @@ static struct snapshot_hunt_group hgs[] = {
 static inline void sip_fixture_snapshot(struct dp_snapshot *snap)
 {
 	memset(snap, 0, sizeof(*snap));
+	snprintf(snap->fqdn, sizeof(snap->fqdn), "um1.example.test");
 	gws[0].addr = htonl(FX_GW1_ADDR);
 	gws[1].addr = htonl(FX_PBX_ADDR);
 	snap->dial_plans = plans;

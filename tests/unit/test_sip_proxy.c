@@ -765,3 +765,41 @@ Test(sip_proxy, reliable_transports_no_retransmission)
 	cr_expect_eq(net.n, 4, "nothing resent on TCP");
 	cr_expect_eq(sip_proxy_transactions(px), 0);
 }
+
+/* OPTIONS to the engine itself: answered here for a known gateway (the
+ * keep-alive of the TLS listener, now the proxy's), refused for a stranger;
+ * an OPTIONS to a number is a request like any other. */
+Test(sip_proxy, options_to_the_engine)
+{
+	struct sip_rx stranger = from_pbx;
+#define OPTIONS_FMT                                                        \
+	"OPTIONS %s SIP/2.0\r\n"                                           \
+	"Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bK%s\r\n"             \
+	"Max-Forwards: 70\r\nFrom: <sip:pbx2.example.test>;tag=o1\r\n"      \
+	"To: <%s>\r\nCall-ID: %s@192.0.2.20\r\nCSeq: 1 OPTIONS\r\n"        \
+	"Content-Length: 0\r\n\r\n"
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), OPTIONS_FMT, "sip:203.0.113.1", "op1", "sip:203.0.113.1", "op1");
+	input(&from_pbx, msg);
+	cr_assert_eq(net.n, 1);
+	cr_expect(starts(0, "SIP/2.0 200 OK"));
+	cr_expect(has(0, "Allow: INVITE"));
+	cr_expect(has(0, "Accept: application/sdp"));
+	cr_expect_eq(sip_proxy_stats(px)->options_answered, 1);
+	snprintf(msg, sizeof(msg), OPTIONS_FMT, "sip:um1.example.test;transport=udp", "op2",
+		 "sip:um1.example.test", "op2");
+	input(&from_pbx, msg);
+	cr_assert_eq(net.n, 2);
+	cr_expect(starts(1, "SIP/2.0 200 OK"), "by the server's FQDN");
+	stranger.from.addr = 0xcb007163; /* 203.0.113.99 */
+	snprintf(msg, sizeof(msg), OPTIONS_FMT, "sip:203.0.113.1", "op3", "sip:203.0.113.1", "op3");
+	input(&stranger, msg);
+	cr_assert_eq(net.n, 3);
+	cr_expect(starts(2, "SIP/2.0 403 Unknown Gateway"));
+	cr_expect_eq(net.events[UMEDGE_EV_SipUnknownGateway], 1);
+	cr_expect_eq(sip_proxy_stats(px)->options_answered, 2);
+	run_until(net.now + 40000);
+	cr_expect_eq(sip_proxy_transactions(px), 0);
+#undef OPTIONS_FMT
+}
