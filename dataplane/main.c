@@ -380,7 +380,7 @@ int main(int argc, char **argv)
 		RTE_LOG(ERR, USER1, "media engine: set-up failed\n");
 		goto teardown;
 	}
-	tlsp = worker_tls_setup(&dp);
+	tlsp = worker_tls_setup(&dp, sipp);
 	if (tlsp == NULL) {
 		RTE_LOG(ERR, USER1, "tls: set-up failed\n");
 		goto teardown;

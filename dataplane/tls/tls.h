@@ -167,6 +167,11 @@ void tls_conn_abort(struct tls_conn *t);
 void tls_conn_set_user(struct tls_conn *t, void *user);
 bool tls_conn_resumed(const struct tls_conn *t);
 const char *tls_conn_version(const struct tls_conn *t);
+/* The peer's IPv4 address and port (host order); 0 once TCP is gone. */
+void tls_conn_peer(const struct tls_conn *t, uint32_t *ip, uint16_t *port);
+/* The name the peer's certificate was verified to carry: the gateway's
+ * FQDN (server role) or the expected host (client role); "" if none. */
+const char *tls_conn_peer_name(const struct tls_conn *t);
 /* The SHA-1 thumbprint of the certificate this side presented. */
 const char *tls_conn_local_thumbprint(const struct tls_conn *t);
 

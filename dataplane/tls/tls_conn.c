@@ -646,6 +646,24 @@ const char *tls_conn_version(const struct tls_conn *t)
 	return SSL_get_version(t->ssl);
 }
 
+void tls_conn_peer(const struct tls_conn *t, uint32_t *ip, uint16_t *port)
+{
+	struct tcp_conn_info ci;
+
+	*ip = 0;
+	*port = 0;
+	if (t->tcp == NULL)
+		return;
+	tcp_conn_get_info(t->tcp, &ci);
+	*ip = ci.remote_ip;
+	*port = ci.remote_port;
+}
+
+const char *tls_conn_peer_name(const struct tls_conn *t)
+{
+	return t->has_expect_host ? t->expect_host : "";
+}
+
 const char *tls_conn_local_thumbprint(const struct tls_conn *t)
 {
 	return t->ctx->thumbprint;

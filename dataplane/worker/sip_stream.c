@@ -152,6 +152,8 @@ struct sip_stream *sip_stream_open(struct worker_sip *ws, const struct sip_strea
 	/* our own active opens are the ones the proxy's sends reuse */
 	if (!up && ws->n_outb < SIP_OUTBOUND_MAX)
 		ws->outb[ws->n_outb++] = s;
+	if (up)
+		ws->ss.accepted++;
 	return s;
 }
 

@@ -60,7 +60,6 @@ static int on_accept(struct tcp_conn *c, void *ctx)
 	if (s == NULL)
 		goto refuse;
 	tcp_set_user(c, s);
-	ws->ss.accepted++;
 	return 0;
 refuse:
 	ws->ss.refused++;

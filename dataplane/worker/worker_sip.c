@@ -288,6 +288,11 @@ fail:
 	return NULL;
 }
 
+struct worker_sip *worker_sip_get(struct worker_sip_plane *p, unsigned idx)
+{
+	return idx < DP_MAX_WORKERS ? p->ws[idx] : NULL;
+}
+
 /* "k1=v1 k2=some words k3=v3" into {"k1": "v1", "k2": "some words", ...}:
  * a key is [a-z0-9_]+ right after a space (or at the start) and before '='. */
 static bool key_at(const char *s, size_t *klen)

@@ -20,6 +20,7 @@
 struct dp;
 struct ctl;
 struct worker_sip_plane;
+struct worker_sip;
 
 /* dataplane.sip of the configuration as the message layer's limits (the
  * defaults without a configuration). */
@@ -29,6 +30,8 @@ struct sip_limits worker_sip_limits(const struct config_dataplane *d);
  * chains its UDP hook in front: a proxy per worker, one random route key
  * for all of them. NULL on failure. */
 struct worker_sip_plane *worker_sip_setup(struct dp *dp);
+/* Worker idx's SIP, for the TLS glue that feeds it streams. */
+struct worker_sip *worker_sip_get(struct worker_sip_plane *p, unsigned idx);
 /* Main lcore, every tick: the workers' events go to control. */
 void worker_sip_tick(struct worker_sip_plane *p, struct ctl *ctl);
 /* The "sip" object of the stats notification (new reference). */

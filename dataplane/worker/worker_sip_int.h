@@ -1,6 +1,7 @@
 /* Inside SIP on the workers: the per-worker state shared by the datagram
- * glue (worker_sip.c), the stream connections (sip_stream.c) and the TCP
- * listener (sip_tcp.c). Not for other modules. */
+ * glue (worker_sip.c), the stream connections (sip_stream.c), the TCP
+ * listener (sip_tcp.c) and the TLS glue that feeds streams (worker_tls.c).
+ * Not for other modules. */
 #ifndef UMEDGE_DP_WORKER_SIP_INT_H
 #define UMEDGE_DP_WORKER_SIP_INT_H
 

@@ -23,15 +23,14 @@
 
 #include "ctl.h"
 #include "dp.h"
-#include "sip/options.h"
 #include "snapshot.h"
 #include "tls/tls.h"
 #include "worker_sip.h"
+#include "worker_sip_int.h"
 #include "worker_tcp.h"
 
 #define EVENTS_PER_S 5
 #define EVENTS_BURST 20
-#define SIP_OUT_MAX 4096
 
 struct worker_tls;
 
@@ -43,14 +42,10 @@ struct lis_arg {
 	bool sip;			/* SIP responder, else echo */
 };
 
+/* A TLS connection carrying SIP: its stream (sip_stream.c) once open. */
 struct sip_conn {
 	int kind;			/* KIND_SIP */
-	struct worker_tls *wl;
-	struct tls_conn *t;
-	size_t in_len;
-	char out[SIP_OUT_MAX];
-	size_t out_len, out_off;
-	char in[];			/* wl->sip_lim.max_message bytes */
+	struct sip_stream *s;
 };
 
 struct worker_tls {
@@ -62,10 +57,7 @@ struct worker_tls {
 	uint64_t snap_version;
 	void (*next_poll)(struct net_ctx *ctx, void *arg);
 	void *next_poll_arg;
-	uint32_t tag_seq;
-	struct sip_limits sip_lim;	/* dataplane.sip, fixed at start */
-	uint64_t sip_answered, sip_refused, sip_pings;
-	uint64_t sip_errors[SIP_E_COUNT];	/* what the message layer refused */
+	struct worker_sip *sip;		/* the same worker's SIP */
 };
 
 struct worker_tls_plane {
@@ -83,75 +75,20 @@ struct worker_tls_plane {
 	uint64_t events_sent, events_suppressed;
 };
 
-/* ---- SIP over TLS: OPTIONS -> 200 OK ---- */
+/* ---- SIP over TLS: the stream below the proxy ---- */
 
-static bool sip_flush(struct sip_conn *s)
+static int tls_stream_write(void *conn, const void *buf, size_t len)
 {
-	while (s->out_off < s->out_len) {
-		int n = tls_conn_write(s->t, s->out + s->out_off, s->out_len - s->out_off);
-
-		if (n <= 0)
-			return false;
-		s->out_off += (size_t)n;
-	}
-	s->out_len = s->out_off = 0;
-	return true;
+	return tls_conn_write(conn, buf, len);
 }
 
-/* Close a SIP connection the responder cannot go on with. */
-static size_t sip_refuse(struct sip_conn *s, enum sip_error err, size_t len)
+static void tls_stream_close(void *conn)
 {
-	s->wl->sip_refused++;
-	s->wl->sip_errors[err < SIP_E_COUNT ? err : SIP_E_HEADER]++;
-	tls_conn_close(s->t);
-	return len;
+	(void)tls_conn_close(conn);
 }
 
-static size_t sip_data(struct sip_conn *s, const uint8_t *p, size_t len)
-{
-	size_t take;
-
-	if (!sip_flush(s))
-		return 0;	/* answer still queued: read no more */
-	take = RTE_MIN(len, s->wl->sip_lim.max_message - s->in_len);
-	memcpy(s->in + s->in_len, p, take);
-	s->in_len += take;
-	for (;;) {
-		struct sip_frame f;
-		enum sip_error err;
-		char tag[24];
-		long r = 0;
-
-		sip_frame(s->in, s->in_len, &s->wl->sip_lim, &f);
-		if (f.kind == SIP_FRAME_MORE)
-			break;	/* the framer refuses before in[] can fill */
-		if (f.kind == SIP_FRAME_BAD)
-			return sip_refuse(s, f.err, len);
-		if (f.kind == SIP_FRAME_PING) {
-			/* RFC 5626 keep-alive: a CRLF pong */
-			memcpy(s->out, "\r\n", 2);
-			r = 2;
-			s->wl->sip_pings++;
-		} else if (f.kind == SIP_FRAME_MESSAGE) {
-			snprintf(tag, sizeof(tag), "um%u-%u", s->wl->w->idx, ++s->wl->tag_seq);
-			r = sip_options_answer(s->in, f.len, &s->wl->sip_lim, tag, s->out,
-					       sizeof(s->out), &err);
-			if (r < 0)
-				return sip_refuse(s, err, len);
-			if (err != SIP_E_OK)
-				s->wl->sip_errors[err]++;
-			if (r > 0)
-				s->wl->sip_answered++;
-		}
-		s->out_len = (size_t)r;
-		s->out_off = 0;
-		memmove(s->in, s->in + f.len, s->in_len - f.len);
-		s->in_len -= f.len;
-		if (!sip_flush(s))
-			break;
-	}
-	return take;
-}
+static const struct sip_stream_ops tls_stream_ops = { .write = tls_stream_write,
+						      .close = tls_stream_close };
 
 /* ---- application callbacks ---- */
 
@@ -160,16 +97,22 @@ static void app_open(struct tls_conn *t, void *user)
 	struct lis_arg *la = user;
 
 	if (la->sip) {
-		struct sip_conn *s = calloc(1, sizeof(*s) + la->wl->sip_lim.max_message);
+		struct sip_conn *c = calloc(1, sizeof(*c));
+		uint32_t ip;
+		uint16_t port;
 
-		if (s == NULL) {
+		if (c == NULL) {
 			tls_conn_close(t);
 			return;
 		}
-		s->kind = KIND_SIP;
-		s->wl = la->wl;
-		s->t = t;
-		tls_conn_set_user(t, s);
+		/* the peer was verified to be the gateway whose FQDN it names */
+		tls_conn_peer(t, &ip, &port);
+		c->kind = KIND_SIP;
+		c->s = sip_stream_open(la->wl->sip, &tls_stream_ops, t, SIP_SIDE_EXTERNAL,
+				       UMEDGE_TRANSPORT_TLS, ip, port, tls_conn_peer_name(t), true);
+		tls_conn_set_user(t, c);
+		if (c->s == NULL)
+			tls_conn_close(t);
 	} else {
 		static int echo_kind = KIND_ECHO;
 
@@ -181,8 +124,11 @@ static size_t app_data(struct tls_conn *t, void *user, const uint8_t *p, size_t 
 {
 	int kind = *(int *)user;
 
-	if (kind == KIND_SIP)
-		return sip_data(user, p, len);
+	if (kind == KIND_SIP) {
+		struct sip_conn *c = user;
+
+		return c->s != NULL ? sip_stream_data(c->s, p, len) : len;
+	}
 	if (kind == KIND_ECHO) {
 		int n = tls_conn_write(t, p, len);
 
@@ -193,14 +139,21 @@ static size_t app_data(struct tls_conn *t, void *user, const uint8_t *p, size_t 
 
 static void app_writable(struct tls_conn *t, void *user)
 {
-	if (*(int *)user == KIND_SIP)
-		sip_flush(user);
+	struct sip_conn *c = user;
+
+	if (*(int *)user == KIND_SIP && c->s != NULL)
+		sip_stream_writable(c->s);
 }
 
 static void app_closed(struct tls_conn *t, void *user, int err, const char *reason)
 {
-	if (*(int *)user == KIND_SIP)
-		free(user);
+	struct sip_conn *c = user;
+
+	if (*(int *)user != KIND_SIP)
+		return;
+	if (c->s != NULL)
+		sip_stream_closed(c->s, err);
+	free(c);
 }
 
 static const struct tls_app_ops app_ops = {
@@ -262,8 +215,7 @@ static void tls_poll_hook(struct net_ctx *ctx, void *arg)
 		wl->next_poll(ctx, wl->next_poll_arg);
 }
 
-static struct worker_tls *attach(struct worker *w, uint16_t echo_port,
-				 const struct sip_limits *lim)
+static struct worker_tls *attach(struct worker *w, uint16_t echo_port, struct worker_sip *sip)
 {
 	int socket = (int)rte_lcore_to_socket_id(w->lcore);
 	struct worker_tls *wl = rte_zmalloc_socket("worker_tls", sizeof(*wl),
@@ -272,7 +224,7 @@ static struct worker_tls *attach(struct worker *w, uint16_t echo_port,
 	if (wl == NULL)
 		return NULL;
 	wl->w = w;
-	wl->sip_lim = *lim;
+	wl->sip = sip;
 	if (tls_worker_init(&wl->tw, w->idx, socket) != 0) {
 		rte_free(wl);
 		return NULL;
@@ -296,11 +248,10 @@ static struct worker_tls *attach(struct worker *w, uint16_t echo_port,
 
 /* ---- main lcore ---- */
 
-struct worker_tls_plane *worker_tls_setup(struct dp *dp)
+struct worker_tls_plane *worker_tls_setup(struct dp *dp, struct worker_sip_plane *sip)
 {
 	struct worker_tls_plane *p = calloc(1, sizeof(*p));
 	const struct config_dataplane *d = dp->cfg != NULL ? &dp->cfg->dataplane : NULL;
-	struct sip_limits lim = worker_sip_limits(d);
 
 	if (p == NULL)
 		return NULL;
@@ -310,7 +261,8 @@ struct worker_tls_plane *worker_tls_setup(struct dp *dp)
 	if (tls_offload_init(p->n_crypto, (int)rte_socket_id()) != 0)
 		goto fail;
 	for (unsigned i = 0; i < dp->n_workers; i++) {
-		p->wl[i] = attach(dp->workers[i], d != NULL ? d->tls_echo_port : 0, &lim);
+		p->wl[i] = attach(dp->workers[i], d != NULL ? d->tls_echo_port : 0,
+				  worker_sip_get(sip, i));
 		if (p->wl[i] == NULL)
 			goto fail;
 	}
@@ -433,20 +385,14 @@ void worker_tls_tick(struct worker_tls_plane *p, struct ctl *ctl, uint64_t now_m
 json_t *worker_tls_stats(struct worker_tls_plane *p)
 {
 	struct tls_stats sum;
-	uint64_t answered = 0, refused = 0, pings = 0, ops = 0;
-	uint64_t errors[SIP_E_COUNT] = { 0 };
-	json_t *o, *errs;
+	uint64_t ops = 0;
+	json_t *o;
 
 	memset(&sum, 0, sizeof(sum));
 	for (unsigned i = 0; i < p->dp->n_workers; i++) {
 		if (p->wl[i] == NULL)
 			continue;
 		tls_stats_add(&sum, &p->wl[i]->tw.stats);
-		answered += __atomic_load_n(&p->wl[i]->sip_answered, __ATOMIC_RELAXED);
-		refused += __atomic_load_n(&p->wl[i]->sip_refused, __ATOMIC_RELAXED);
-		pings += __atomic_load_n(&p->wl[i]->sip_pings, __ATOMIC_RELAXED);
-		for (unsigned e = 0; e < SIP_E_COUNT; e++)
-			errors[e] += __atomic_load_n(&p->wl[i]->sip_errors[e], __ATOMIC_RELAXED);
 	}
 	for (unsigned k = 0; k < p->n_crypto; k++)
 		ops += __atomic_load_n(&p->crypto[k].ops, __ATOMIC_RELAXED);
@@ -464,17 +410,6 @@ json_t *worker_tls_stats(struct worker_tls_plane *p)
 	json_object_set_new(o, "certificate", json_string(p->thumbprint));
 	json_object_set_new(o, "contexts_built", json_integer((json_int_t)p->ctx_builds));
 	json_object_set_new(o, "context_errors", json_integer((json_int_t)p->ctx_errors));
-	json_object_set_new(o, "sip_options_answered", json_integer((json_int_t)answered));
-	json_object_set_new(o, "sip_refused", json_integer((json_int_t)refused));
-	json_object_set_new(o, "sip_keepalive_pings", json_integer((json_int_t)pings));
-	/* what the message layer refused, by reason (only those seen) */
-	errs = json_object();
-	for (unsigned e = 1; errs != NULL && e < SIP_E_COUNT; e++)
-		if (errors[e] != 0)
-			json_object_set_new(errs, sip_error_name((enum sip_error)e),
-					    json_integer((json_int_t)errors[e]));
-	if (errs != NULL)
-		json_object_set_new(o, "sip_errors", errs);
 	json_object_set_new(o, "events_sent", json_integer((json_int_t)p->events_sent));
 	json_object_set_new(o, "events_suppressed",
 			    json_integer((json_int_t)p->events_suppressed));

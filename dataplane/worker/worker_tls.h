@@ -1,5 +1,5 @@
 /* TLS on the workers: per worker, a TLS listener on the snapshot's TLS
- * port (SIP OPTIONS answered until the proxy exists) and the diagnostic
+ * port (SIP over TLS into the proxy, worker_sip.h) and the diagnostic
  * TLS echo port; on the main lcore, the contexts built from each
  * snapshot's certificate and trust, the crypto lcores, TlsPeerRejected
  * events and the "tls" counters. */
@@ -14,11 +14,13 @@
 struct dp;
 struct ctl;
 struct worker_tls_plane;
+struct worker_sip_plane;
 
-/* After the workers exist, before they run: create the offload rings
- * (dataplane.crypto_lcores), attach each worker (chains its poll hook,
- * listens on tls_echo_port). NULL on failure. */
-struct worker_tls_plane *worker_tls_setup(struct dp *dp);
+/* After the workers and their SIP exist, before they run: create the
+ * offload rings (dataplane.crypto_lcores), attach each worker (chains its
+ * poll hook, listens on tls_echo_port; SIP over TLS goes to that worker's
+ * SIP streams). NULL on failure. */
+struct worker_tls_plane *worker_tls_setup(struct dp *dp, struct worker_sip_plane *sip);
 /* Launch the crypto lcores on EAL lcores the workers do not use. 0 or -1
  * when the EAL has too few. */
 int worker_tls_launch(struct worker_tls_plane *p, volatile bool *quit);
