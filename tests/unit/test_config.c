@@ -34,6 +34,7 @@
 	"  - { name: gw1, address: 192.0.2.10, fqdn: gw1.example.test }\n"	\
 	"hunt_groups:\n"							\
 	"  - { gateway: gw1, pilot: \"5000\", dial_plan: contoso }\n"		\
+	"  - { gateway: gw1, pilot: \"6000\", dial_plan: fabrikam }\n"		\
 	"application: { address: 198.51.100.20, port: 5060, transport: udp }\n"
 
 #define EXAMPLE_DATAPLANE							\
@@ -113,7 +114,9 @@ static void check_example_core(const struct config *c)
 	cr_expect_str_eq(c->gateways[0].fqdn, "gw1.example.test");
 	cr_expect_eq(c->gateways[0].line, 17);
 
-	cr_assert_eq(c->n_hunt_groups, 1);
+	cr_assert_eq(c->n_hunt_groups, 2);
+	cr_expect_str_eq(c->hunt_groups[1].pilot, "6000");
+	cr_expect_str_eq(c->hunt_groups[1].dial_plan, "fabrikam");
 	cr_expect_str_eq(c->hunt_groups[0].gateway, "gw1");
 	cr_expect_str_eq(c->hunt_groups[0].pilot, "5000");
 	cr_expect_str_eq(c->hunt_groups[0].dial_plan, "contoso");
@@ -149,7 +152,7 @@ Test(config, example_with_dataplane_parses)
 
 	check_example_core(c);
 	cr_assert(dp->present);
-	cr_expect_eq(dp->line, 21);
+	cr_expect_eq(dp->line, 22);
 	cr_assert_eq(dp->n_eal, 4);
 	cr_expect_str_eq(dp->eal[0], "--vdev");
 	cr_expect_str_eq(dp->eal[1], "net_tap0,iface=umx0");
@@ -343,7 +346,8 @@ Test(config, flow_and_block_styles_agree)
 		"  {name: fabrikam, voip_security: unsecured},\n"
 		"  {name: northwind, voip_security: sip_secured}],\n"
 		" ip_gateways: [{name: gw1, address: 192.0.2.10, fqdn: gw1.example.test}],\n"
-		" hunt_groups: [{gateway: gw1, pilot: 5000, dial_plan: contoso}],\n"
+		" hunt_groups: [{gateway: gw1, pilot: 5000, dial_plan: contoso},\n"
+		"   {gateway: gw1, pilot: 6000, dial_plan: fabrikam}],\n"
 		" application: {address: 198.51.100.20, port: 5060, transport: udp}}\n");
 	struct config *c = parse_ok(
 		"server:\n"
@@ -373,6 +377,9 @@ Test(config, flow_and_block_styles_agree)
 		"  - gateway: gw1\n"
 		"    pilot: '5000'\n"
 		"    dial_plan: contoso\n"
+		"  - gateway: gw1\n"
+		"    pilot: '6000'\n"
+		"    dial_plan: fabrikam\n"
 		"application:\n"
 		"  address: 198.51.100.20\n"
 		"  port: 5060\n"
