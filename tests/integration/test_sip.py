@@ -24,6 +24,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import certs  # noqa: E402
 from dataplane_env import APP, EXT, GW, PY, Env, ok, wait  # noqa: E402
 
 BUILD, SRC = sys.argv[1], sys.argv[2]
@@ -58,7 +59,10 @@ class Sipp:
 
     def __init__(self, env, ns, args, secs):
         self.log = os.path.join(env.dir, f"sipp-{time.time_ns()}")
+        # -buff_size: a burst of 200 calls overflows the default socket
+        # buffer, and a lost ACK of a 2xx is not retransmitted
         cmd = ["ip", "netns", "exec", ns, "timeout", str(secs + 10), "sipp"] + args + [
+            "-buff_size", "4194304",
             "-timeout", f"{secs}s", "-timeout_error", "-trace_err", "-error_file",
             self.log + ".err", "-trace_screen", "-screen_file", self.log + ".screen",
             "-nostdin"]
@@ -77,7 +81,7 @@ class Sipp:
     def errors(self):
         try:
             with open(self.log + ".err", errors="replace") as f:
-                return f.read()[-1500:]
+                return f.read()[-6000:]
         except OSError:
             return ""
 
@@ -130,7 +134,7 @@ REFUSED = """<?xml version="1.0" encoding="ISO-8859-1" ?>
     <![CDATA[
 
       ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
+      [last_Via:]
       From: <sip:+12065550123@[local_ip]:[local_port]>;tag=[pid]ref[call_number]
       To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
       Call-ID: [call_id]
@@ -170,6 +174,68 @@ def udp_raw(env, payload, ns=None, src=GW, port=5071, dst=EXT, expect_answer=Tru
     return r.stdout.decode("latin-1")
 
 
+def tls_ua(env, files, pilot, calls=1, conns=1, timeout=40):
+    spec = {"engine": [EXT, 5061], "cert": files["gw"], "key": files["gw_key"],
+            "ca": files["engine_ca"], "sni": "um1.example.test", "src": GW, "pilot": pilot,
+            "calls": calls, "conns": conns, "timeout": timeout}
+    r = subprocess.run(["ip", "netns", "exec", env.ns_gw, "timeout", str(timeout + 20), PY,
+                        os.path.join(HERE, "sip_tls_ua.py"), json.dumps(spec)],
+                       capture_output=True, text=True, timeout=timeout + 40)
+    if r.returncode != 0:
+        raise AssertionError(f"sip_tls_ua failed: {r.stderr[-1500:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def tls_calls(env, files):
+    """sip_secured over mutual TLS: a call, a mismatch, a BYE over UDP for a
+    TLS call, and 200 calls on 20 persistent connections."""
+    rc, out = ctl(env, "server", "associate", "northwind")
+    ok(rc == 0, f"server associate northwind ({out})")
+    rc, out = ctl(env, "huntgroup", "add", "--gateway", "gw1", "--pilot", "7100",
+                  "--dial-plan", "northwind")
+    ok(rc == 0, f"huntgroup add gw1 7100 -> northwind ({out})")
+    time.sleep(1)  # the snapshot reaches the workers
+    a = uas(env, 1, secs=40)
+    time.sleep(0.5)
+    r = tls_ua(env, files, "7100")
+    ok(a.wait() == 0 and r["completed"] == 1 and r["finals"] == {"200": 1},
+       f"a call without SDP over mutual TLS for a sip_secured plan: {r} {a.errors()[-400:]}")
+    r0 = r["first"]
+    route = r0["routes"]
+    ok(any("transport=tls" in x for x in route), f"our Record-Route on the TLS side: {route}")
+
+    r = tls_ua(env, files, "6000")
+    ok(r["finals"] == {"403": 1}, f"TLS to an unsecured dial plan: 403 ({r})")
+    wait(lambda: [e for e in events(env, "VoipSecurityMismatch")
+                  if e["fields"].get("transport") == "tls"], 10, "the mismatch event (tls)")
+
+    f = route
+    bye = ("BYE sip:4000@198.51.100.20:5060 SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP 192.0.2.10:5072;branch=z9hG4bK-udpbye\r\n"
+           f"Route: {', '.join(f)}\r\nMax-Forwards: 70\r\n"
+           "From: <sip:+12065550123@gw1.example.test>;tag=x1\r\n"
+           "To: <sip:7100@um1.example.test>;tag=y1\r\n"
+           f"Call-ID: {r0['call_id']}\r\nCSeq: 3 BYE\r\nContent-Length: 0\r\n\r\n")
+    answer = udp_raw(env, bye.encode(), port=5072)
+    ok(answer.startswith("SIP/2.0 403") and "Warning: 399" in answer,
+       f"a BYE over UDP for a TLS call: {answer.splitlines()[0] if answer else 'nothing'}")
+    forged = bye.replace(r0["call_id"], "another-call@gw1").replace("udpbye", "udpbye2")
+    answer = udp_raw(env, forged.encode(), port=5073)
+    ok(answer.startswith("SIP/2.0 403 Route Signature Invalid"),
+       f"our Route replayed into another call: {answer.splitlines()[0] if answer else 'nothing'}")
+
+    a = uas(env, 200, secs=90)
+    time.sleep(0.5)
+    r = tls_ua(env, files, "7100", calls=200, conns=20, timeout=80)
+    rc_a = a.wait(120)
+    ok(r["completed"] == 200 and r["unfinished"] == 0 and rc_a == 0,
+       f"200 concurrent calls over TLS on 20 persistent connections: completed "
+       f"{r['completed']}, finals {r['finals']}, errors {r['errors'][:3]}, unfinished "
+       f"{r['unfinished']}, application rc {rc_a} {a.errors()[-800:]}")
+    st = sip_status(env)
+    ok(st["streams"]["accepted"] >= 20, f"streams: {st['streams']}")
+
+
 def rfc4475(env):
     files = sorted(glob.glob(os.path.join(SRC, "tests", "data", "rfc4475", "*.dat")))
     time.sleep(1.5)  # the counters reach control once a second
@@ -198,9 +264,18 @@ def rfc4475(env):
 
 def main():
     env = Env(BUILD, SRC, "sip", workers=2)
+    d = env.dir
     try:
+        ca = certs.CA("gateway root")
+        ca.write(os.path.join(d, "trust", "gateway-root.pem"))
+        gw, gw_key = certs.leaf("gw1.example.test", ca)
+        files = {"gw": certs.write_pair(d, "gw1", gw, gw_key),
+                 "gw_key": os.path.join(d, "gw1.key"),
+                 "engine_ca": os.path.join(d, "engine.pem")}
         env.start_control()
         env.start_dataplane()
+        rc, _ = ctl(env, "cert", "export", "--out", files["engine_ca"])
+        ok(rc == 0, "umedgectl cert export (the gateway verifies the engine with it)")
         subprocess.run(["ip", "netns", "exec", env.ns_gw, "ip", "addr", "add", ROGUE + "/24",
                         "dev", env.tap_ext], check=True)
         wait(lambda: sip_status(env).get("workers"), 20, "sip counters in status")
@@ -220,6 +295,8 @@ def main():
         st = sip_status(env)
         ok(st["streams"]["accepted"] >= 1 and st["streams"]["messages"] >= 3,
            f"the TCP connection and its messages counted: {st['streams']}")
+
+        tls_calls(env, files)
 
         refused(env, "5000", 403, "UDP to a secured dial plan")
         wait(lambda: events(env, "VoipSecurityMismatch"), 10, "VoipSecurityMismatch event")

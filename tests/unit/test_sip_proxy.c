@@ -803,3 +803,40 @@ Test(sip_proxy, options_to_the_engine)
 	cr_expect_eq(sip_proxy_transactions(px), 0);
 #undef OPTIONS_FMT
 }
+
+/* Our own refusal over UDP, ACKed the way SIPp does it (rport in the Via,
+ * the INVITE's branch, our To tag): the ACK ends the retransmissions. */
+Test(sip_proxy, own_refusal_acked_stops_retransmissions)
+{
+	struct sip_rx stranger = from_pbx;
+	char ack[512], tag[64] = "";
+	const char *t;
+	unsigned k;
+
+	stranger.from.addr = 0xcb007163; /* 203.0.113.99 */
+	stranger.from.port = 5070;
+	input(&stranger, "INVITE sip:6000@203.0.113.1:5060 SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 203.0.113.99:5070;branch=z9hG4bK-1-1-0;rport\r\n"
+			 "From: <sip:+1@203.0.113.99:5070>;tag=r1\r\n"
+			 "To: <sip:6000@203.0.113.1:5060>\r\n"
+			 "Call-ID: 1-1@203.0.113.99\r\nCSeq: 1 INVITE\r\n"
+			 "Contact: <sip:+1@203.0.113.99:5070>\r\nMax-Forwards: 70\r\n"
+			 "Content-Length: 0\r\n\r\n");
+	cr_assert_eq(net.n, 2);
+	cr_assert(starts(1, "SIP/2.0 403"));
+	t = strstr(net.sent[1].buf, ";tag=um");
+	cr_assert_not_null(t);
+	sscanf(t, ";tag=%63[^\r\n;]", tag);
+	snprintf(ack, sizeof(ack),
+		 "ACK sip:6000@203.0.113.1:5060 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 203.0.113.99:5070;branch=z9hG4bK-1-1-0;rport\r\n"
+		 "From: <sip:+1@203.0.113.99:5070>;tag=r1\r\n"
+		 "To: <sip:6000@203.0.113.1:5060>;tag=%s\r\n"
+		 "Call-ID: 1-1@203.0.113.99\r\nCSeq: 1 ACK\r\nMax-Forwards: 70\r\n"
+		 "Content-Length: 0\r\n\r\n", tag);
+	input(&stranger, ack);
+	k = net.n;
+	run_until(net.now + 40000);
+	cr_expect_eq(net.n, k, "no retransmission of the 403 after its ACK (%u sent)", net.n - k);
+	cr_expect_eq(sip_proxy_transactions(px), 0);
+}
