@@ -479,11 +479,14 @@ int sip_stream_send(struct worker_sip *ws, const struct sip_peer *to, const char
 	}
 	s = outbound(ws, to);
 	if (s == NULL) {
-		if (to->transport != UMEDGE_TRANSPORT_TCP) {
-			ws->no_transport++;	/* TLS to a peer: not yet */
+		if (to->transport == UMEDGE_TRANSPORT_TCP) {
+			s = sip_tcp_connect(ws, to->side, to->addr, to->port);
+		} else if (ws->tls_connect != NULL) {
+			s = ws->tls_connect(ws->tls_arg, to->side, to->addr, to->port);
+		} else {
+			ws->no_transport++;
 			return -EPROTONOSUPPORT;
 		}
-		s = sip_tcp_connect(ws, to->side, to->addr, to->port);
 		if (s == NULL)
 			return -ENETUNREACH;
 	}

@@ -62,6 +62,10 @@ struct worker_sip {
 	struct sip_stream *outb[SIP_OUTBOUND_MAX];
 	unsigned n_outb;
 	bool tcp_listening;
+	/* outbound TLS to a gateway (worker_tls.c plugs it in): a stream that
+	 * queues until the handshake verified the gateway, or NULL */
+	struct sip_stream *(*tls_connect)(void *arg, uint8_t side, uint32_t addr, uint16_t port);
+	void *tls_arg;
 	/* counters (this lcore writes, the main lcore reads) */
 	uint64_t udp_in, udp_out, handoffs, too_big, send_errors, no_transport;
 	uint64_t events_lost;

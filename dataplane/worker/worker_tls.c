@@ -96,6 +96,14 @@ static void app_open(struct tls_conn *t, void *user)
 {
 	struct lis_arg *la = user;
 
+	if (la->kind == KIND_SIP) {
+		/* our own connection to a gateway: verified, send what waits */
+		struct sip_conn *c = user;
+
+		if (c->s != NULL)
+			sip_stream_writable(c->s);
+		return;
+	}
 	if (la->sip) {
 		struct sip_conn *c = calloc(1, sizeof(*c));
 		uint32_t ip;
@@ -215,6 +223,44 @@ static void tls_poll_hook(struct net_ctx *ctx, void *arg)
 		wl->next_poll(ctx, wl->next_poll_arg);
 }
 
+/* The proxy sends to a TLS gateway no connection of ours reaches yet:
+ * open one from this worker, presenting the selected certificate and
+ * expecting the gateway's configured FQDN in its certificate; messages
+ * queue in the stream until the handshake is done. */
+static struct sip_stream *sip_tls_connect(void *arg, uint8_t side, uint32_t addr, uint16_t port)
+{
+	struct worker_tls *wl = arg;
+	struct worker *w = wl->w;
+	struct tcp_stack *st = worker_tcp_stack(w);
+	const char *fqdn = peer_fqdn(&wl->sip_arg, addr);
+	struct sip_conn *c;
+	struct tls_conn *t = NULL;
+	uint32_t nh;
+	int iface;
+
+	iface = ipv4_route(&w->net, rte_cpu_to_be_32(addr), &nh);
+	if (st == NULL || fqdn == NULL || fqdn[0] == '\0' || iface < 0)
+		return NULL;	/* not a gateway we know a name for: no TLS */
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->kind = KIND_SIP;
+	c->s = sip_stream_open(wl->sip, &tls_stream_ops, NULL, side, UMEDGE_TRANSPORT_TLS, addr,
+			       port, fqdn, false);
+	if (c->s == NULL) {
+		free(c);
+		return NULL;
+	}
+	if (tls_connect(&wl->tw, NULL, st, addr, port,
+			rte_be_to_cpu_32(w->net.ifaces[iface].addr), fqdn, &app_ops, c, &t) != 0) {
+		sip_stream_closed(c->s, -ENETUNREACH);
+		free(c);
+		return NULL;
+	}
+	sip_stream_set_conn(c->s, t);
+	return c->s;
+}
+
 static struct worker_tls *attach(struct worker *w, uint16_t echo_port, struct worker_sip *sip)
 {
 	int socket = (int)rte_lcore_to_socket_id(w->lcore);
@@ -239,6 +285,10 @@ static struct worker_tls *attach(struct worker *w, uint16_t echo_port, struct wo
 	    tls_listen(worker_tcp_stack(w), echo_port, &wl->echo_l) != 0)
 		RTE_LOG(WARNING, USER1, "worker %u: TLS echo port %u not opened\n", w->idx,
 			echo_port);
+	if (sip != NULL) {
+		sip->tls_connect = sip_tls_connect;
+		sip->tls_arg = wl;
+	}
 	wl->next_poll = w->net.poll_hook;
 	wl->next_poll_arg = w->net.poll_arg;
 	w->net.poll_hook = tls_poll_hook;

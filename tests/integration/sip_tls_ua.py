@@ -107,7 +107,78 @@ def request(c, call, method, cseq, ruri, routes=(), to_tag=None, branch=None):
     c.send("\r\n".join(lines))
 
 
+def serve():
+    """The gateway's side of an outbound call: accept the engine's mutual
+    TLS (its certificate must chain to spec["ca"]), answer INVITEs with
+    180 and 200, BYEs with 200, until spec["calls"] BYEs or the timeout."""
+    import hashlib
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(spec["cert"], spec["key"])
+    ctx.load_verify_locations(spec["ca"])
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(tuple(spec["listen"]))
+    ls.listen(16)
+    print("listening", flush=True)
+    result = {"thumbprints": [], "invites": 0, "acks": 0, "byes": 0, "errors": []}
+    deadline = time.time() + TIMEOUT
+    conns = []
+    while time.time() < deadline and result["byes"] < spec.get("calls", 1):
+        r, _, _ = select.select([ls] + [c.s for c in conns], [], [], 0.1)
+        if ls in r:
+            raw, _ = ls.accept()
+            try:
+                s = ctx.wrap_socket(raw, server_side=True)
+            except (ssl.SSLError, OSError) as e:
+                result["errors"].append(f"handshake: {e}")
+                continue
+            der = s.getpeercert(binary_form=True)
+            result["thumbprints"].append(hashlib.sha1(der).hexdigest().upper())
+            c = Conn.__new__(Conn)
+            c.s, c.buf, c.idx, c.calls = s, b"", len(conns), {}
+            s.setblocking(False)
+            conns.append(c)
+        for c in conns:
+            if c.s not in r and c.s.pending() == 0:
+                continue
+            try:
+                msgs = c.messages()
+            except (ConnectionError, OSError) as e:
+                result["errors"].append(str(e))
+                conns.remove(c)
+                break
+            for m in msgs:
+                method = m.split(" ", 1)[0]
+                if method == "ACK":
+                    result["acks"] += 1
+                    continue
+                if method not in ("INVITE", "BYE") or m.startswith("SIP/2.0"):
+                    continue
+                keep = [line for line in m.split("\r\n")[1:] if line.split(":")[0].strip().lower()
+                        in ("via", "v", "from", "f", "call-id", "i", "cseq", "record-route")]
+                to = (header(m, "To", "t") or [""])[0]
+                if method == "INVITE":
+                    result["invites"] += 1
+                    to += ";tag=gw" + str(result["invites"])
+                    codes = ((180, "Ringing"), (200, "OK"))
+                else:
+                    result["byes"] += 1
+                    codes = ((200, "OK"),)
+                for code, reason in codes:
+                    lines = [f"SIP/2.0 {code} {reason}"] + keep + [f"To: {to}"]
+                    if method == "INVITE":
+                        lines.append(f"Contact: <sip:gw1@{spec['listen'][0]}:{spec['listen'][1]};transport=tls>")
+                    lines += ["Content-Length: 0", "", ""]
+                    c.send("\r\n".join(lines))
+    result["calls"] = result["byes"]
+    print(json.dumps(result))
+
+
 def main():
+    if spec.get("serve"):
+        serve()
+        return
     conns = [Conn(i) for i in range(spec.get("conns", 1))]
     per = max(1, spec.get("calls", 1) // len(conns))
     result = {"completed": 0, "finals": {}, "errors": [], "first": None}

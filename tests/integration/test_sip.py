@@ -25,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import certs  # noqa: E402
-from dataplane_env import APP, EXT, GW, PY, Env, ok, wait  # noqa: E402
+from dataplane_env import APP, EXT, GW, INT, PY, Env, ok, wait  # noqa: E402
 
 BUILD, SRC = sys.argv[1], sys.argv[2]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -236,6 +236,42 @@ def tls_calls(env, files):
     ok(st["streams"]["accepted"] >= 20, f"streams: {st['streams']}")
 
 
+def outbound_tls(env, files):
+    """The application calls out through gw1 (its most secure associated
+    plan is secured: mutual TLS). The gateway is the tests' TLS server; it
+    checks the engine presented its selected certificate."""
+    spec = {"serve": True, "listen": [GW, 5061], "cert": files["gw"], "key": files["gw_key"],
+            "ca": files["engine_ca"], "calls": 1, "timeout": 30}
+    gw = subprocess.Popen(["ip", "netns", "exec", env.ns_gw, "timeout", "50", PY,
+                           os.path.join(HERE, "sip_tls_ua.py"), json.dumps(spec)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        ok(gw.stdout.readline().strip() == "listening", "the TLS gateway listens on 5061")
+        with open(os.path.join(SCEN, "uac.xml")) as f:
+            xml = f.read().replace("INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0",
+                                   "INVITE sip:[service]@gw1.example.test SIP/2.0")
+        out = os.path.join(env.dir, "uac-out.xml")
+        with open(out, "w") as f:
+            f.write(xml)
+        c = Sipp(env, env.ns_app, [f"{INT}:5060", "-sf", out, "-s", "+12065550199", "-i", APP,
+                                   "-p", "5080", "-m", "1"], 30)
+        rc = c.wait(60)
+        res = json.loads(gw.communicate(timeout=60)[0].strip().splitlines()[-1])
+    finally:
+        if gw.poll() is None:
+            gw.kill()
+    rc2, cert = ctl(env, "cert", "show")
+    thumb = (cert.get("thumbprint_sha1") or "").upper() if isinstance(cert, dict) else ""
+    ok(rc == 0 and res["invites"] == 1 and res["acks"] == 1 and res["byes"] == 1,
+       f"the application called out to a TLS gateway through the engine: caller rc {rc}, "
+       f"gateway {res} {c.errors()[-500:]}")
+    ok(thumb and res["thumbprints"] == [thumb],
+       f"the gateway saw the engine's selected certificate ({thumb}): {res['thumbprints']}")
+    st = wait(lambda: (lambda x: x if x.get("streams", {}).get("connected") else None)(
+        sip_status(env)), 5, "the outbound stream counted")
+    ok(st["streams"]["connected"] >= 1, f"our outbound TLS stream: {st['streams']}")
+
+
 def rfc4475(env):
     files = sorted(glob.glob(os.path.join(SRC, "tests", "data", "rfc4475", "*.dat")))
     time.sleep(1.5)  # the counters reach control once a second
@@ -297,6 +333,7 @@ def main():
            f"the TCP connection and its messages counted: {st['streams']}")
 
         tls_calls(env, files)
+        outbound_tls(env, files)
 
         refused(env, "5000", 403, "UDP to a secured dial plan")
         wait(lambda: events(env, "VoipSecurityMismatch"), 10, "VoipSecurityMismatch event")
