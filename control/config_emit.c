@@ -318,7 +318,10 @@ static void emit_tcp(struct emit *m, const struct config_dataplane *dp)
 	    dp->sip.max_headers != CONFIG_DEFAULT_SIP_MAX_HEADERS ||
 	    dp->sip.max_header_line_bytes != CONFIG_DEFAULT_SIP_MAX_HEADER_LINE ||
 	    dp->sip.max_vias != CONFIG_DEFAULT_SIP_MAX_VIAS ||
-	    dp->sip.max_uri_bytes != CONFIG_DEFAULT_SIP_MAX_URI) {
+	    dp->sip.max_uri_bytes != CONFIG_DEFAULT_SIP_MAX_URI ||
+	    dp->sip.t1_ms != CONFIG_DEFAULT_SIP_T1_MS || dp->sip.t2_ms != CONFIG_DEFAULT_SIP_T2_MS ||
+	    dp->sip.t4_ms != CONFIG_DEFAULT_SIP_T4_MS ||
+	    dp->sip.max_transactions != CONFIG_DEFAULT_SIP_MAX_TRANSACTIONS) {
 		word(m, "sip");
 		map_start(m, true);
 		kv_num(m, "max_message_bytes", (long)dp->sip.max_message_bytes);
@@ -326,6 +329,10 @@ static void emit_tcp(struct emit *m, const struct config_dataplane *dp)
 		kv_num(m, "max_header_line_bytes", (long)dp->sip.max_header_line_bytes);
 		kv_num(m, "max_vias", (long)dp->sip.max_vias);
 		kv_num(m, "max_uri_bytes", (long)dp->sip.max_uri_bytes);
+		kv_num(m, "t1_ms", (long)dp->sip.t1_ms);
+		kv_num(m, "t2_ms", (long)dp->sip.t2_ms);
+		kv_num(m, "t4_ms", (long)dp->sip.t4_ms);
+		kv_num(m, "max_transactions", (long)dp->sip.max_transactions);
 		map_end(m);
 	}
 	if (dp->tcp_fault.drop_ppm || dp->tcp_fault.reorder_ppm) {

@@ -31,6 +31,10 @@ void config_defaults(struct config *c)
 	c->dataplane.sip.max_headers = CONFIG_DEFAULT_SIP_MAX_HEADERS;
 	c->dataplane.sip.max_header_line_bytes = CONFIG_DEFAULT_SIP_MAX_HEADER_LINE;
 	c->dataplane.sip.max_vias = CONFIG_DEFAULT_SIP_MAX_VIAS;
+	c->dataplane.sip.t1_ms = CONFIG_DEFAULT_SIP_T1_MS;
+	c->dataplane.sip.t2_ms = CONFIG_DEFAULT_SIP_T2_MS;
+	c->dataplane.sip.t4_ms = CONFIG_DEFAULT_SIP_T4_MS;
+	c->dataplane.sip.max_transactions = CONFIG_DEFAULT_SIP_MAX_TRANSACTIONS;
 	c->dataplane.sip.max_uri_bytes = CONFIG_DEFAULT_SIP_MAX_URI;
 }
 

@@ -207,12 +207,12 @@ static int parse_tcp(struct config_yctx *y, const struct config_ynode *n,
 }
 
 /* dataplane.sip: { max_message_bytes, max_headers, max_header_line_bytes,
- * max_vias, max_uri_bytes } */
+ * max_vias, max_uri_bytes, t1_ms, t2_ms, t4_ms, max_transactions } */
 static int parse_sip(struct config_yctx *y, const struct config_ynode *n, struct config_sip *s)
 {
 	static const char *const keys[] = {
 		"max_message_bytes", "max_headers", "max_header_line_bytes", "max_vias",
-		"max_uri_bytes", NULL
+		"max_uri_bytes", "t1_ms", "t2_ms", "t4_ms", "max_transactions", NULL
 	};
 	static const struct {
 		const char *key;
@@ -225,6 +225,10 @@ static int parse_sip(struct config_yctx *y, const struct config_ynode *n, struct
 		  offsetof(struct config_sip, max_header_line_bytes) },
 		{ "max_vias", 2, 255, offsetof(struct config_sip, max_vias) },
 		{ "max_uri_bytes", 64, 8192, offsetof(struct config_sip, max_uri_bytes) },
+		{ "t1_ms", 50, 5000, offsetof(struct config_sip, t1_ms) },
+		{ "t2_ms", 50, 60000, offsetof(struct config_sip, t2_ms) },
+		{ "t4_ms", 100, 60000, offsetof(struct config_sip, t4_ms) },
+		{ "max_transactions", 64, 1000000, offsetof(struct config_sip, max_transactions) },
 	};
 	long val;
 

@@ -222,10 +222,18 @@ static struct worker_sip *attach(struct worker_sip_plane *p, struct worker *w,
 		.txn = SIP_TXN_CONFIG_DEFAULT_INIT,
 		.limits = lim,
 	};
+	const struct config_dataplane *d = p->dp->cfg != NULL ? &p->dp->cfg->dataplane : NULL;
 	struct sip_proxy_io io = { .send = sip_send, .event = sip_event, .arg = ws };
 
 	if (ws == NULL)
 		return NULL;
+	if (d != NULL) {
+		/* dataplane.sip: T1, T2, T4 and the table (timer C stays > 3 min) */
+		pc.txn.t1_ms = d->sip.t1_ms;
+		pc.txn.t2_ms = d->sip.t2_ms;
+		pc.txn.t4_ms = d->sip.t4_ms;
+		pc.txn.max_txns = d->sip.max_transactions;
+	}
 	ws->w = w;
 	ws->lim = *lim;
 	ws->all = p->ws;

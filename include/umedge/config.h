@@ -43,6 +43,10 @@
 #define CONFIG_DEFAULT_SIP_MAX_HEADER_LINE 4096
 #define CONFIG_DEFAULT_SIP_MAX_VIAS 70
 #define CONFIG_DEFAULT_SIP_MAX_URI 1024
+#define CONFIG_DEFAULT_SIP_T1_MS 500
+#define CONFIG_DEFAULT_SIP_T2_MS 4000
+#define CONFIG_DEFAULT_SIP_T4_MS 5000
+#define CONFIG_DEFAULT_SIP_MAX_TRANSACTIONS 16384
 
 struct config_dial_plan {
 	char name[CONFIG_NAME_MAX];
@@ -154,6 +158,11 @@ struct config_sip {
 	uint32_t max_header_line_bytes; /* 256..65535, one field with its folds */
 	uint32_t max_vias;              /* 2..255 Via values */
 	uint32_t max_uri_bytes;         /* 64..8192 */
+	/* the proxy's transactions (RFC 3261 17.1.1.1) and their table */
+	uint32_t t1_ms;                 /* 50..5000, RTT estimate */
+	uint32_t t2_ms;                 /* t1..60000, retransmission cap */
+	uint32_t t4_ms;                 /* 100..60000, network lifetime */
+	uint32_t max_transactions;      /* 64..1000000 per worker */
 };
 
 #define CONFIG_TLS_CIPHERS_MAX 256

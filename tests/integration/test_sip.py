@@ -156,7 +156,7 @@ def refused(env, pilot, code, what, src=GW, sdp=False):
     with open(path, "w") as f:
         f.write(REFUSED.format(code=code, body=body,
                                ctype="      Content-Type: application/sdp\n" if sdp else ""))
-    c = uac(env, pilot, scen=path, src=src, secs=15)
+    c = uac(env, pilot, scen=path, src=src, secs=20)
     rc = c.wait()
     ok(rc == 0, f"{what}: {code} ({c.errors()[-400:]})")
 
@@ -272,6 +272,38 @@ def outbound_tls(env, files):
     ok(st["streams"]["connected"] >= 1, f"our outbound TLS stream: {st['streams']}")
 
 
+def flows(env):
+    """RFC 3665 flows with SIPp on both sides: busy, CANCEL before the
+    answer, a BYE from the application, no answer (408 after timer B)."""
+    a = Sipp(env, env.ns_app, ["-sf", os.path.join(SCEN, "uas_busy.xml"), "-i", APP, "-p", "5060",
+                               "-m", "1"], 20)
+    time.sleep(0.5)
+    refused(env, "6000", 486, "busy: the application's 486 reaches the caller")
+    ok(a.wait(30) == 0, f"busy: the application got the engine's ACK {a.errors()[-300:]}")
+
+    a = Sipp(env, env.ns_app, ["-sf", os.path.join(SCEN, "uas_cancel.xml"), "-i", APP,
+                               "-p", "5060", "-m", "1"], 20)
+    time.sleep(0.5)
+    c = uac(env, "6000", scen="uac_cancel.xml", secs=20)
+    rc_c, rc_a = c.wait(30), a.wait(30)
+    ok(rc_c == 0 and rc_a == 0,
+       f"CANCEL before the answer: 200 and 487 to the caller, CANCEL, 487 and ACK at the "
+       f"application ({rc_c}, {rc_a}) {c.errors()[-300:]}{a.errors()[-300:]}")
+
+    a = Sipp(env, env.ns_app, ["-sf", os.path.join(SCEN, "uas_bye.xml"), "-i", APP, "-p", "5060",
+                               "-m", "1"], 20)
+    time.sleep(0.5)
+    c = uac(env, "6000", scen="uac_bye.xml", secs=20)
+    rc_c, rc_a = c.wait(30), a.wait(30)
+    ok(rc_c == 0 and rc_a == 0,
+       f"a BYE from the application side ({rc_c}, {rc_a}) {c.errors()[-300:]}{a.errors()[-300:]}")
+
+    # nobody answers on the application side: timer B (64 x T1, T1 100 ms here)
+    t0 = time.time()
+    refused(env, "6000", 408, "no answer: 408 to the caller")
+    ok(time.time() - t0 < 14, f"408 after timer B ({time.time() - t0:.1f} s, T1 100 ms)")
+
+
 def rfc4475(env):
     files = sorted(glob.glob(os.path.join(SRC, "tests", "data", "rfc4475", "*.dat")))
     time.sleep(1.5)  # the counters reach control once a second
@@ -299,7 +331,8 @@ def rfc4475(env):
 
 
 def main():
-    env = Env(BUILD, SRC, "sip", workers=2)
+    # T1 100 ms: timer B (408) after 6.4 s instead of 32
+    env = Env(BUILD, SRC, "sip", workers=2, dataplane_extra="  sip: { t1_ms: 100 }\n")
     d = env.dir
     try:
         ca = certs.CA("gateway root")
@@ -332,6 +365,7 @@ def main():
         ok(st["streams"]["accepted"] >= 1 and st["streams"]["messages"] >= 3,
            f"the TCP connection and its messages counted: {st['streams']}")
 
+        flows(env)
         tls_calls(env, files)
         outbound_tls(env, files)
 
