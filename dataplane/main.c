@@ -385,7 +385,7 @@ int main(int argc, char **argv)
 		RTE_LOG(ERR, USER1, "tls: set-up failed\n");
 		goto teardown;
 	}
-	if (telemetry_register(&dp, &ctl) != 0)
+	if (telemetry_register(&dp, &ctl) != 0 || worker_sip_telemetry(sipp) != 0)
 		RTE_LOG(WARNING, USER1, "telemetry commands not registered\n");
 	for (unsigned i = 0; i < dp.n_workers; i++)
 		rte_eal_remote_launch(worker_main, dp.workers[i], dp.workers[i]->lcore);

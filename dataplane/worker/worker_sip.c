@@ -21,6 +21,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_telemetry.h>
 #include <rte_udp.h>
 
 #include "ctl.h"
@@ -486,4 +487,52 @@ void worker_sip_free(struct worker_sip_plane *p)
 	for (unsigned i = 0; i < DP_MAX_WORKERS; i++)
 		detach_free(p->ws[i]);
 	free(p);
+}
+
+/* ---- DPDK telemetry: /umedge/sip ---- */
+
+static const struct worker_sip_plane *tel_plane;
+
+/* The stats object flattened ("in/requests/INVITE": n): telemetry dicts
+ * nest only one level, and names take letters, digits, '_' and '/'. */
+static void tel_flatten(struct rte_tel_data *d, const char *prefix, const json_t *j)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+	char key[RTE_TEL_MAX_STRING_LEN];
+
+	if (json_is_object(j)) {
+		json_object_foreach((json_t *)j, k, v) {
+			snprintf(key, sizeof(key), "%s%s%s", prefix, prefix[0] ? "/" : "", k);
+			tel_flatten(d, key, v);
+		}
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v) {
+			snprintf(key, sizeof(key), "%s/%zu", prefix, i);
+			tel_flatten(d, key, v);
+		}
+	} else if (json_is_integer(j)) {
+		rte_tel_data_add_dict_u64(d, prefix, (uint64_t)json_integer_value(j));
+	}
+}
+
+static int tel_sip(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	json_t *j = worker_sip_stats(tel_plane);
+
+	if (j == NULL)
+		return -1;
+	rte_tel_data_start_dict(d);
+	tel_flatten(d, "", j);
+	json_decref(j);
+	return 0;
+}
+
+int worker_sip_telemetry(const struct worker_sip_plane *p)
+{
+	tel_plane = p;
+	return rte_telemetry_register_cmd("/umedge/sip", tel_sip,
+					  "SIP on the workers: transactions per worker, messages "
+					  "by method and class, refusals, drops");
 }

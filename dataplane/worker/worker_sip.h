@@ -36,6 +36,8 @@ struct worker_sip *worker_sip_get(struct worker_sip_plane *p, unsigned idx);
 void worker_sip_tick(struct worker_sip_plane *p, struct ctl *ctl);
 /* The "sip" object of the stats notification (new reference). */
 json_t *worker_sip_stats(const struct worker_sip_plane *p);
+/* /umedge/sip in DPDK telemetry (the same counters, flattened). */
+int worker_sip_telemetry(const struct worker_sip_plane *p);
 /* After the workers stopped. */
 void worker_sip_free(struct worker_sip_plane *p);
 

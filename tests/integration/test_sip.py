@@ -399,6 +399,10 @@ def main():
         rfc4475(env)
         call_ok(env, "a call after the garbage")
 
+        tel = env.telemetry("/umedge/sip")
+        ok(tel.get("in/requests/INVITE", 0) > 200 and "workers/1/transactions" in tel,
+           f"DPDK telemetry /umedge/sip: INVITE in {tel.get('in/requests/INVITE')}, "
+           f"{len(tel)} counters")
         rc, out = ctl(env, "sip", "status")
         ok(rc == 0 and isinstance(out, dict) and out.get("udp"), "umedgectl --json sip status")
         r = subprocess.run([os.path.join(BUILD, "control", "umedgectl"), "--socket", env.sock,
