@@ -174,16 +174,62 @@ def udp_raw(env, payload, ns=None, src=GW, port=5071, dst=EXT, expect_answer=Tru
     return r.stdout.decode("latin-1")
 
 
-def tls_ua(env, files, pilot, calls=1, conns=1, timeout=40):
+def tls_ua_start(env, files, pilot, calls=1, conns=1, timeout=40, hold=1.0):
     spec = {"engine": [EXT, 5061], "cert": files["gw"], "key": files["gw_key"],
             "ca": files["engine_ca"], "sni": "um1.example.test", "src": GW, "pilot": pilot,
-            "calls": calls, "conns": conns, "timeout": timeout}
-    r = subprocess.run(["ip", "netns", "exec", env.ns_gw, "timeout", str(timeout + 20), PY,
-                        os.path.join(HERE, "sip_tls_ua.py"), json.dumps(spec)],
-                       capture_output=True, text=True, timeout=timeout + 40)
-    if r.returncode != 0:
-        raise AssertionError(f"sip_tls_ua failed: {r.stderr[-1500:]}")
-    return json.loads(r.stdout.strip().splitlines()[-1])
+            "calls": calls, "conns": conns, "timeout": timeout, "hold": hold}
+    return subprocess.Popen(["ip", "netns", "exec", env.ns_gw, "timeout", str(timeout + 20), PY,
+                             os.path.join(HERE, "sip_tls_ua.py"), json.dumps(spec)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def tls_ua_result(p, timeout=80):
+    out, err = p.communicate(timeout=timeout)
+    if p.returncode != 0:
+        raise AssertionError(f"sip_tls_ua failed: {err[-1500:]}")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def tls_ua(env, files, pilot, calls=1, conns=1, timeout=40):
+    return tls_ua_result(tls_ua_start(env, files, pilot, calls, conns, timeout), timeout + 40)
+
+
+def mode_change_and_control_restart(env, files):
+    """A dial plan's mode changed during a call: the call ends unharmed (it
+    keeps the mode it was set up with), the next call gets the new mode.
+    Then control restarts during a call: the workers keep their snapshot and
+    the call ends normally."""
+    a = uas(env, 1, secs=40)
+    time.sleep(0.5)
+    ua = tls_ua_start(env, files, "7100", hold=3.0)
+    time.sleep(1.5)  # answered, on hold
+    rc, out = ctl(env, "dialplan", "set", "northwind", "--security", "unsecured")
+    ok(rc == 0, f"northwind becomes unsecured during a TLS call ({out})")
+    r = tls_ua_result(ua)
+    ok(r["completed"] == 1 and a.wait(30) == 0,
+       f"the call set up over TLS ended normally after the change: {r}")
+    time.sleep(1)
+    r = tls_ua(env, files, "7100")
+    ok(r["finals"] == {"403": 1}, f"the next call over TLS gets the new mode: 403 ({r})")
+    a = uas(env, 1, secs=30)
+    time.sleep(0.5)
+    c = uac(env, "7100", secs=20)
+    ok(c.wait(30) == 0 and a.wait(30) == 0, "and over UDP it passes")
+    rc, out = ctl(env, "dialplan", "set", "northwind", "--security", "sip_secured")
+    ok(rc == 0, "northwind back to sip_secured")
+    time.sleep(1)
+
+    a = uas(env, 1, secs=40)
+    time.sleep(0.5)
+    ua = tls_ua_start(env, files, "7100", hold=4.0)
+    time.sleep(1.5)
+    env.stop_control()
+    r = tls_ua_result(ua)
+    ok(r["completed"] == 1 and a.wait(30) == 0,
+       f"control stopped during a call: the call ends normally ({r})")
+    env.start_control()
+    wait(lambda: (lambda st: st.get("dataplane", {}).get("connected"))(ctl(env, "status")[1]),
+         20, "the dataplane reconnects to the restarted control")
 
 
 def tls_calls(env, files):
@@ -368,6 +414,7 @@ def main():
         flows(env)
         tls_calls(env, files)
         outbound_tls(env, files)
+        mode_change_and_control_restart(env, files)
 
         refused(env, "5000", 403, "UDP to a secured dial plan")
         wait(lambda: events(env, "VoipSecurityMismatch"), 10, "VoipSecurityMismatch event")
