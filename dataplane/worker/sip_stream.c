@@ -431,6 +431,8 @@ void sip_stream_closed(struct sip_stream *s, int err)
 {
 	if (!s->up && err != 0)
 		s->ws->ss.connect_failed++;
+	if (s->in_len > 0 && !s->closing)
+		s->ws->ss.truncated++;	/* the peer left in the middle of a message */
 	s->conn = NULL;
 	s->up = false;
 	if (!s->closing)

@@ -464,7 +464,7 @@ json_t *worker_sip_stats(const struct worker_sip_plane *p)
 		json_t *so = json_object();
 #define SS(f) json_object_set_new(so, #f, json_integer((json_int_t)ss.f))
 		SS(accepted); SS(refused); SS(connected); SS(connect_failed); SS(closed);
-		SS(messages); SS(pings); SS(bad_frames); SS(overflows); SS(no_slot);
+		SS(messages); SS(pings); SS(bad_frames); SS(truncated); SS(overflows); SS(no_slot);
 		SS(stale_handle); SS(mail_sent); SS(mail_received); SS(mail_lost);
 #undef SS
 		json_object_set_new(o, "streams", so);

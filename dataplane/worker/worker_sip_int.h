@@ -34,7 +34,7 @@ struct sip_stream_ops {
 /* Counters of the streams (this lcore writes, the main lcore reads). */
 struct sip_stream_stats {
 	uint64_t accepted, refused, connected, connect_failed, closed;
-	uint64_t messages, pings, bad_frames, overflows, no_slot, stale_handle;
+	uint64_t messages, pings, bad_frames, truncated, overflows, no_slot, stale_handle;
 	uint64_t mail_sent, mail_received, mail_lost;
 };
 

@@ -175,9 +175,41 @@ def serve():
     print(json.dumps(result))
 
 
+def raw():
+    """Each file of spec["raw"] alone on a fresh TLS connection: what came
+    back (the first line), or "" when nothing did before the engine or our
+    wait (spec["wait"], 0.5 s) ended it."""
+    out = []
+    for path in spec["raw"]:
+        with open(path, "rb") as f:
+            data = f.read()
+        c = Conn(0)
+        c.s.setblocking(True)
+        c.s.sendall(data)
+        c.s.settimeout(spec.get("wait", 0.5))
+        got = b""
+        try:
+            while b"\r\n" not in got:
+                chunk = c.s.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+        except (socket.timeout, ssl.SSLError, OSError):
+            pass
+        out.append(got.split(b"\r\n")[0].decode("latin-1"))
+        try:
+            c.s.close()
+        except OSError:
+            pass
+    print(json.dumps({"answers": out}))
+
+
 def main():
     if spec.get("serve"):
         serve()
+        return
+    if spec.get("raw"):
+        raw()
         return
     conns = [Conn(i) for i in range(spec.get("conns", 1))]
     per = max(1, spec.get("calls", 1) // len(conns))

@@ -350,6 +350,57 @@ def flows(env):
     ok(time.time() - t0 < 14, f"408 after timer B ({time.time() - t0:.1f} s, T1 100 ms)")
 
 
+def tcp_raw(env, payload, port=5090):
+    """One TCP connection from the gateway: send, read what comes back until
+    the engine closes or 1 s passes."""
+    code = ("import socket,sys,time\n"
+            "s=socket.create_connection((%r,5060),timeout=5,source_address=(%r,%d))\n"
+            "s.sendall(sys.stdin.buffer.read())\ns.settimeout(1)\nb=b''\n"
+            "try:\n while True:\n  c=s.recv(4096)\n  if not c: b+=b'<closed>'; break\n  b+=c\n"
+            "except OSError: pass\nprint(b.decode('latin-1'),end='')\n" % (EXT, GW, port))
+    r = subprocess.run(["ip", "netns", "exec", env.ns_gw, "timeout", "10", PY, "-c", code],
+                       input=payload, capture_output=True, timeout=20)
+    return r.stdout.decode("latin-1")
+
+
+def streams_garbage_and_rfc4475(env, files):
+    """Garbage and every RFC 4475 message on TCP and on TLS: framed and
+    answered, or the connection closed and counted; the engine stays up."""
+    before = sip_status(env)["streams"]
+    r = tcp_raw(env, b"\r\n\r\n", port=5091)
+    ok(r.startswith("\r\n"), f"TCP: a CRLFCRLF keep-alive gets its CRLF pong ({r!r})")
+    r = tcp_raw(env, b"INVITE sip:6000@192.0.2.1 SIP/2.0\r\nVia: x\r\n\r\n", port=5092)
+    ok(r.endswith("<closed>"), f"TCP: a message without Content-Length closes the connection ({r!r})")
+    r = tcp_raw(env, os.urandom(3000), port=5093)
+    ok(r.endswith("<closed>") or r == "", f"TCP: random bytes: closed ({r[:40]!r})")
+    st = wait(lambda: (lambda x: x if x["bad_frames"] >= before["bad_frames"] + 1 else None)(
+        sip_status(env)["streams"]), 5, "bad frames counted")
+    ok(st["pings"] > before["pings"], f"TCP: counted: {st}")
+
+    paths = sorted(glob.glob(os.path.join(SRC, "tests", "data", "rfc4475", "*.dat")))
+    time.sleep(1.5)
+    before = sip_status(env)["streams"]
+    spec = {"engine": [EXT, 5061], "cert": files["gw"], "key": files["gw_key"],
+            "ca": files["engine_ca"], "sni": "um1.example.test", "src": GW, "raw": paths}
+    p = subprocess.run(["ip", "netns", "exec", env.ns_gw, "timeout", "120", PY,
+                        os.path.join(HERE, "sip_tls_ua.py"), json.dumps(spec)],
+                       capture_output=True, text=True, timeout=150)
+    ok(p.returncode == 0, f"RFC 4475 over TLS sent ({p.stderr[-300:]})")
+    answers = json.loads(p.stdout.strip().splitlines()[-1])["answers"]
+    ok(env.dp.poll() is None, f"{len(paths)} RFC 4475 messages over TLS: the engine is up")
+
+    def counted():
+        st = sip_status(env)["streams"]
+        return sum(st[k] - before[k] for k in ("messages", "bad_frames", "truncated"))
+    try:
+        wait(lambda: counted() >= len(paths), 5, "every TLS message counted")
+    except AssertionError:
+        pass
+    n = counted()
+    ok(n == len(paths), f"sip status accounts for each: {n} of {len(paths)} framed, refused "
+       f"or truncated; {sum(1 for a in answers if a.startswith('SIP/2.0'))} answered")
+
+
 def rfc4475(env):
     files = sorted(glob.glob(os.path.join(SRC, "tests", "data", "rfc4475", "*.dat")))
     time.sleep(1.5)  # the counters reach control once a second
@@ -444,6 +495,7 @@ def main():
         for junk in (b"", b"\x00" * 64, b"INVITE", os.urandom(1200), b"SIP/2.0 200\r\n\r\n"):
             udp_raw(env, junk, expect_answer=False)
         rfc4475(env)
+        streams_garbage_and_rfc4475(env, files)
         call_ok(env, "a call after the garbage")
 
         tel = env.telemetry("/umedge/sip")
