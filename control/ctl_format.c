@@ -236,6 +236,15 @@ static void sip_status(FILE *f, const json_t *r)
 	}
 	fprintf(f, "\n");
 	table(f, json_object_get(r, "workers"), wcols, wheads, 4);
+	if (json_array_size(json_object_get(r, "connections")) > 0) {
+		static const char *const ccols[] = { "peer", "gateway", "transport", "direction",
+						     "connections" };
+		static const char *const cheads[] = { "PEER", "GATEWAY", "TRANSPORT", "DIRECTION",
+						      "CONNECTIONS" };
+
+		fprintf(f, "\n");
+		table(f, json_object_get(r, "connections"), ccols, cheads, 5);
+	}
 	fprintf(f, "\n");
 	counters_line(f, "requests in", json_object_get(json_object_get(r, "in"), "requests"), false);
 	counters_line(f, "requests out", json_object_get(json_object_get(r, "out"), "requests"),
@@ -246,6 +255,7 @@ static void sip_status(FILE *f, const json_t *r)
 		      json_object_get(json_object_get(r, "out"), "responses"), false);
 	counters_line(f, "proxy", px, false);
 	counters_line(f, "udp", json_object_get(r, "udp"), true);
+	counters_line(f, "streams", json_object_get(r, "streams"), false);
 	counters_line(f, "refused", json_object_get(r, "errors"), false);
 }
 

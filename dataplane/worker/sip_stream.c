@@ -31,6 +31,7 @@ struct sip_stream {
 	uint16_t port;
 	uint8_t side, transport;
 	bool up;		/* the transport takes bytes */
+	bool up_at_open;	/* accepted (else our own active open) */
 	bool closing;		/* we asked the transport to close */
 	bool busy, dead;	/* inside sip_stream_data; closed meanwhile */
 	char tls_name[CONFIG_FQDN_MAX];
@@ -144,6 +145,7 @@ struct sip_stream *sip_stream_open(struct worker_sip *ws, const struct sip_strea
 	s->addr = addr;
 	s->port = port;
 	s->up = up;
+	s->up_at_open = up;
 	if (tls_name != NULL)
 		snprintf(s->tls_name, sizeof(s->tls_name), "%s", tls_name);
 	s->handle = handle_make(ws->w->idx, ws->gen[slot], slot);
@@ -493,4 +495,35 @@ int sip_stream_send(struct worker_sip *ws, const struct sip_peer *to, const char
 			return -ENETUNREACH;
 	}
 	return stream_write(s, buf, len);
+}
+
+/* ---- connections by peer, for sip status ---- */
+
+void sip_stream_publish_rows(struct worker_sip *ws)
+{
+	unsigned half = __atomic_load_n(&ws->conn_pub, __ATOMIC_RELAXED) ^ 1;
+	struct sip_conn_row *rows = ws->conn_rows[half];
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < SIP_STREAMS_MAX; i++) {
+		const struct sip_stream *s = ws->streams[i];
+		uint32_t k;
+
+		if (s == NULL || s->dead)
+			continue;
+		for (k = 0; k < n; k++)
+			if (rows[k].addr == s->addr && rows[k].transport == s->transport &&
+			    rows[k].outbound == !s->up_at_open)
+				break;
+		if (k == n) {
+			if (n == SIP_CONN_ROWS)
+				continue;	/* more peers than rows: the first ones */
+			rows[n++] = (struct sip_conn_row){ s->addr, s->transport, !s->up_at_open, 0 };
+		}
+		if (rows[k].n < UINT16_MAX)
+			rows[k].n++;
+	}
+	ws->n_conn_rows[half] = n;
+	__atomic_store_n(&ws->conn_pub, half, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&ws->conn_ver, 1, __ATOMIC_RELEASE);
 }

@@ -190,6 +190,10 @@ static void sip_poll_hook(struct net_ctx *ctx, void *arg)
 		__atomic_store_n(&ws->txns, sip_proxy_transactions(ws->px), __ATOMIC_RELAXED);
 	}
 	sip_stream_poll(ws);
+	if (ms - ws->conn_at_ms >= 1000) {
+		ws->conn_at_ms = ms;
+		sip_stream_publish_rows(ws);
+	}
 	if (ws->next_poll != NULL)
 		ws->next_poll(ctx, ws->next_poll_arg);
 }
@@ -386,7 +390,73 @@ static json_t *by_class(const uint64_t *v)
 	return o;
 }
 
-json_t *worker_sip_stats(const struct worker_sip_plane *p)
+/* Connections by peer over all workers, named by the gateway at that
+ * address in the current snapshot (main lcore: it owns publication). */
+static json_t *connections(const struct worker_sip_plane *p, bool named)
+{
+	static const char *const tp[] = { "udp", "tcp", "tls" };
+	struct sip_conn_row all[SIP_CONN_ROWS * 2];
+	const struct dp_snapshot *snap = named ? snapshot_current() : NULL;
+	unsigned n_all = 0;
+	json_t *arr = json_array();
+
+	for (unsigned i = 0; arr != NULL && i < p->dp->n_workers; i++) {
+		const struct worker_sip *ws = p->ws[i];
+		struct sip_conn_row rows[SIP_CONN_ROWS];
+		uint32_t v, n;
+
+		if (ws == NULL)
+			continue;
+		/* a torn copy shows as a version change: take it again */
+		for (int tries = 0; tries < 3; tries++) {
+			unsigned half;
+
+			v = __atomic_load_n(&ws->conn_ver, __ATOMIC_ACQUIRE);
+			half = __atomic_load_n(&ws->conn_pub, __ATOMIC_ACQUIRE);
+			n = RTE_MIN(ws->n_conn_rows[half], (uint32_t)SIP_CONN_ROWS);
+			memcpy(rows, ws->conn_rows[half], n * sizeof(rows[0]));
+			if (__atomic_load_n(&ws->conn_ver, __ATOMIC_ACQUIRE) == v)
+				break;
+			n = 0;
+		}
+		for (uint32_t r = 0; r < n; r++) {
+			unsigned k;
+
+			for (k = 0; k < n_all; k++)
+				if (all[k].addr == rows[r].addr && all[k].transport == rows[r].transport &&
+				    all[k].outbound == rows[r].outbound)
+					break;
+			if (k == n_all) {
+				if (n_all == sizeof(all) / sizeof(all[0]))
+					continue;
+				all[n_all] = rows[r];
+				all[n_all++].n = 0;
+			}
+			all[k].n = (uint16_t)RTE_MIN((unsigned)all[k].n + rows[r].n, 65535u);
+		}
+	}
+	for (unsigned k = 0; arr != NULL && k < n_all; k++) {
+		const char *gw = "-";
+		char peer[16];
+
+		for (size_t g = 0; snap != NULL && g < snap->n_gateways; g++)
+			if (snap->gateways[g].addr == rte_cpu_to_be_32(all[k].addr))
+				gw = snap->gateways[g].name;
+		if (snap != NULL && snap->has_application &&
+		    snap->app_addr == rte_cpu_to_be_32(all[k].addr))
+			gw = "(application)";
+		snprintf(peer, sizeof(peer), "%u.%u.%u.%u", all[k].addr >> 24,
+			 (all[k].addr >> 16) & 255, (all[k].addr >> 8) & 255, all[k].addr & 255);
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:i}", "peer", peer,
+						     "gateway", gw, "transport",
+						     tp[all[k].transport < 3 ? all[k].transport : 0],
+						     "direction", all[k].outbound ? "out" : "in",
+						     "connections", (int)all[k].n));
+	}
+	return arr;
+}
+
+static json_t *stats(const struct worker_sip_plane *p, bool named)
 {
 	struct sip_proxy_stats sum;
 	uint64_t udp_in = 0, udp_out = 0, handoffs = 0, too_big = 0, send_errors = 0;
@@ -446,6 +516,7 @@ json_t *worker_sip_stats(const struct worker_sip_plane *p)
 			json_object_set_new(errs, sip_error_name((enum sip_error)e),
 					    json_integer((json_int_t)(sum.errors[e] + frame_errors[e])));
 	json_object_set_new(o, "workers", workers);
+	json_object_set_new(o, "connections", connections(p, named));
 	json_object_set_new(o, "proxy", px);
 	json_object_set_new(o, "errors", errs);
 	json_object_set_new(o, "in", json_pack("{s:o, s:o}", "requests", by_method(sum.in_requests),
@@ -478,6 +549,11 @@ fail:
 	json_decref(errs);
 	json_decref(px);
 	return NULL;
+}
+
+json_t *worker_sip_stats(const struct worker_sip_plane *p)
+{
+	return stats(p, true);
 }
 
 void worker_sip_free(struct worker_sip_plane *p)
@@ -519,7 +595,8 @@ static void tel_flatten(struct rte_tel_data *d, const char *prefix, const json_t
 
 static int tel_sip(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	json_t *j = worker_sip_stats(tel_plane);
+	/* not the main lcore: no snapshot to name the peers with */
+	json_t *j = stats(tel_plane, false);
 
 	if (j == NULL)
 		return -1;

@@ -34,7 +34,8 @@ struct worker_sip_plane *worker_sip_setup(struct dp *dp);
 struct worker_sip *worker_sip_get(struct worker_sip_plane *p, unsigned idx);
 /* Main lcore, every tick: the workers' events go to control. */
 void worker_sip_tick(struct worker_sip_plane *p, struct ctl *ctl);
-/* The "sip" object of the stats notification (new reference). */
+/* The "sip" object of the stats notification (new reference); main lcore
+ * only (it names peers from the current snapshot). */
 json_t *worker_sip_stats(const struct worker_sip_plane *p);
 /* /umedge/sip in DPDK telemetry (the same counters, flattened). */
 int worker_sip_telemetry(const struct worker_sip_plane *p);

@@ -38,6 +38,16 @@ struct sip_stream_stats {
 	uint64_t mail_sent, mail_received, mail_lost;
 };
 
+/* Connections of one worker to one peer, for sip status. */
+struct sip_conn_row {
+	uint32_t addr;		/* host order */
+	uint8_t transport;
+	uint8_t outbound;	/* we opened them */
+	uint16_t n;
+};
+
+#define SIP_CONN_ROWS 64
+
 struct worker_sip {
 	struct worker *w;
 	struct sip_proxy *px;
@@ -72,6 +82,12 @@ struct worker_sip {
 	struct sip_stream_stats ss;
 	uint64_t frame_errors[SIP_E_COUNT];	/* streams closed by the framer */
 	uint32_t txns;			/* gauge, refreshed every ms */
+	/* connections by peer, rebuilt every second into the unpublished half,
+	 * then published (conn_pub) and versioned (conn_ver) for the reader */
+	struct sip_conn_row conn_rows[2][SIP_CONN_ROWS];
+	uint32_t n_conn_rows[2];
+	uint32_t conn_pub, conn_ver;
+	uint64_t conn_at_ms;
 	char lin[];			/* lim.max_message bytes: a chained datagram */
 };
 
@@ -120,6 +136,8 @@ void sip_stream_handoff(struct worker_sip *ws, unsigned owner, const struct sip_
 			const char *tls_name, const char *buf, size_t len);
 /* Mail from other workers: deliveries for our proxy, sends on our streams. */
 void sip_stream_poll(struct worker_sip *ws);
+/* Rebuild and publish the connections-by-peer rows (once a second). */
+void sip_stream_publish_rows(struct worker_sip *ws);
 
 /* ---- TCP (sip_tcp.c) ---- */
 

@@ -201,8 +201,12 @@ def mode_change_and_control_restart(env, files):
     the call ends normally."""
     a = uas(env, 1, secs=40)
     time.sleep(0.5)
-    ua = tls_ua_start(env, files, "7100", hold=3.0)
-    time.sleep(1.5)  # answered, on hold
+    ua = tls_ua_start(env, files, "7100", hold=5.0)
+    conns = wait(lambda: [c for c in sip_status(env).get("connections", [])
+                          if c["gateway"] == "gw1" and c["transport"] == "tls"], 4,
+                 "the call's connection in sip status")
+    ok(conns[0]["direction"] == "in" and conns[0]["connections"] >= 1,
+       f"sip status: connections per gateway {conns}")
     rc, out = ctl(env, "dialplan", "set", "northwind", "--security", "unsecured")
     ok(rc == 0, f"northwind becomes unsecured during a TLS call ({out})")
     r = tls_ua_result(ua)
