@@ -224,8 +224,9 @@ static void sip_status(FILE *f, const json_t *r)
 {
 	static const char *const lcols[] = { "transport", "port", "dial_plans" };
 	static const char *const lheads[] = { "TRANSPORT", "PORT", "DIAL PLANS" };
-	static const char *const wcols[] = { "worker", "transactions", "requests", "responses" };
-	static const char *const wheads[] = { "WORKER", "TRANSACTIONS", "REQUESTS IN",
+	static const char *const wcols[] = { "worker", "calls", "transactions", "requests",
+					     "responses" };
+	static const char *const wheads[] = { "WORKER", "CALLS", "TRANSACTIONS", "REQUESTS IN",
 					      "RESPONSES IN" };
 	const json_t *px = json_object_get(r, "proxy");
 
@@ -235,7 +236,7 @@ static void sip_status(FILE *f, const json_t *r)
 		return;
 	}
 	fprintf(f, "\n");
-	table(f, json_object_get(r, "workers"), wcols, wheads, 4);
+	table(f, json_object_get(r, "workers"), wcols, wheads, 5);
 	if (json_array_size(json_object_get(r, "connections")) > 0) {
 		static const char *const ccols[] = { "peer", "gateway", "transport", "direction",
 						     "connections" };

@@ -14,10 +14,12 @@
 
 #include "sip_msg_int.h"
 #include "sip_proxy.h"
+#include "sip_calls.h"
 #include "siphash.h"
 
 #define EVENT_SLOTS 64
 #define EVENT_GAP_MS 1000	  /* one event per second per event and gateway */
+#define CALLS_SWEEP_MS 60000	  /* how often idle calls are looked for */
 
 /* A forwarded request: the server transaction it came in, the client one
  * it went out in. Freed when both have ended. */
@@ -32,6 +34,8 @@ struct sip_proxy {
 	struct sip_limits lim;
 	struct sip_proxy_io io;
 	struct sip_txn_table *tt;
+	struct sip_calls calls;	  /* in flight, for sip status */
+	uint64_t calls_swept_ms;
 	struct fwd *fwds, *free_fwd;
 	struct sip_proxy_stats stats;
 	const struct dp_snapshot *snap; /* during one input only */
@@ -263,6 +267,31 @@ static void send_in_dialog(struct sip_proxy *px, struct sip_txn *ct, const struc
 		(void)sip_txn_client_start(px->tt, buf, (size_t)n, to, NULL, &bye);
 }
 
+/* Calls in flight, seen from the final answers we pass on: a 2xx to
+ * INVITE starts (or refreshes) one, the answer to its BYE ends it. */
+static void count_call(struct sip_proxy *px, const struct sip_msg *rsp)
+{
+	struct sip_cseq cs;
+	struct sip_str cid;
+	uint64_t key;
+
+	if (rsp->status < 200 || sip_msg_cseq(rsp, &cs) != 0 || sip_msg_call_id(rsp, &cid) != 0)
+		return;
+	key = sip_fnv1a(cid.p, cid.len, SIP_FNV_BASIS);
+	if (cs.method == SIP_METHOD_INVITE && rsp->status < 300) {
+		uint32_t before = px->calls.n;
+
+		if (!sip_calls_add(&px->calls, key, px->now))
+			px->stats.calls_untracked++;
+		else if (px->calls.n > before)
+			px->stats.calls_started++;
+	} else if (cs.method == SIP_METHOD_BYE &&
+		   (rsp->status < 300 || rsp->status == 481 || rsp->status == 408)) {
+		if (sip_calls_remove(&px->calls, key))
+			px->stats.calls_ended++;
+	}
+}
+
 static void on_response(void *arg, struct sip_txn *ct, const struct sip_msg *rsp,
 			const struct sip_peer *from)
 {
@@ -301,6 +330,7 @@ static void on_response(void *arg, struct sip_txn *ct, const struct sip_msg *rsp
 	px->stats.forwarded_responses++;
 	if (rsp->status >= 200)
 		f->answered = true;
+	count_call(px, rsp);
 }
 
 /* A final response of our own to the request f forwarded in ct: built
@@ -372,7 +402,9 @@ struct sip_proxy *sip_proxy_new(const struct sip_proxy_config *cfg, const struct
 	px->out = malloc(px->out_cap);
 	px->fwds = calloc(cfg->txn.max_txns ? cfg->txn.max_txns : 1, sizeof(*px->fwds));
 	px->tt = sip_txn_table_new(&cfg->txn, &txn_ops, px, now_ms);
-	if (px->out == NULL || px->fwds == NULL || px->tt == NULL) {
+	px->calls_swept_ms = now_ms;
+	if (px->out == NULL || px->fwds == NULL || px->tt == NULL ||
+	    sip_calls_init(&px->calls, cfg->txn.max_txns) != 0) {
 		sip_proxy_free(px);
 		return NULL;
 	}
@@ -388,6 +420,7 @@ void sip_proxy_free(struct sip_proxy *px)
 	if (px == NULL)
 		return;
 	sip_txn_table_free(px->tt);
+	sip_calls_fini(&px->calls);
 	free(px->fwds);
 	free(px->out);
 	free(px);
@@ -403,10 +436,19 @@ unsigned sip_proxy_transactions(const struct sip_proxy *px)
 	return sip_txn_count(px->tt);
 }
 
+unsigned sip_proxy_calls(const struct sip_proxy *px)
+{
+	return px->calls.n;
+}
+
 void sip_proxy_advance(struct sip_proxy *px, uint64_t now_ms)
 {
 	px->now = now_ms;
 	sip_txn_advance(px->tt, now_ms);
+	if (now_ms - px->calls_swept_ms >= CALLS_SWEEP_MS) {
+		px->calls_swept_ms = now_ms;
+		px->stats.calls_expired += sip_calls_expire(&px->calls, now_ms, SIP_PROXY_CALL_IDLE_MS);
+	}
 }
 
 /* The value of a URI parameter ("um") in u's parameters, or NULL. */

@@ -84,6 +84,10 @@ struct sip_rx {
 	X(dropped)		    /* stray or unroutable, not answered */   \
 	X(forged_routes)	    /* our Route with a bad mode signature */ \
 	X(options_answered)	    /* OPTIONS to the engine itself: 200 */   \
+	X(calls_started)	    /* 2xx to INVITE passed on */              \
+	X(calls_ended)		    /* the answer to their BYE passed on */   \
+	X(calls_expired)	    /* idle past SIP_PROXY_CALL_IDLE_MS */      \
+	X(calls_untracked)	    /* started with the set full */            \
 	X(events_suppressed)	    /* over the rate limit */
 
 struct sip_proxy_stats {
@@ -112,5 +116,10 @@ void sip_proxy_advance(struct sip_proxy *px, uint64_t now_ms);
 const struct sip_proxy_stats *sip_proxy_stats(const struct sip_proxy *px);
 /* Transactions alive (0 when every call's signalling has ended). */
 unsigned sip_proxy_transactions(const struct sip_proxy *px);
+/* Calls in flight: answered and not yet ended by a BYE. A call nothing
+ * confirms (a re-INVITE's 2xx) for this long leaves the count: a proxy
+ * that keeps no dialogs cannot see a call that ended without a BYE. */
+#define SIP_PROXY_CALL_IDLE_MS (12ull * 3600 * 1000)
+unsigned sip_proxy_calls(const struct sip_proxy *px);
 
 #endif

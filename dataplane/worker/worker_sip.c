@@ -188,6 +188,7 @@ static void sip_poll_hook(struct net_ctx *ctx, void *arg)
 		ws->last_ms = ms;
 		sip_proxy_advance(ws->px, ms);
 		__atomic_store_n(&ws->txns, sip_proxy_transactions(ws->px), __ATOMIC_RELAXED);
+		__atomic_store_n(&ws->calls, sip_proxy_calls(ws->px), __ATOMIC_RELAXED);
 	}
 	sip_stream_poll(ws);
 	if (ms - ws->conn_at_ms >= 1000) {
@@ -501,7 +502,9 @@ static json_t *stats(const struct worker_sip_plane *p, bool named)
 		/* per worker: how calls spread, and what each holds now */
 		json_array_append_new(
 			workers,
-			json_pack("{s:I, s:I, s:I, s:I, s:I}", "worker", (json_int_t)i, "transactions",
+			json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "worker", (json_int_t)i,
+				  "calls", (json_int_t)__atomic_load_n(&ws->calls, __ATOMIC_RELAXED),
+				  "transactions",
 				  (json_int_t)__atomic_load_n(&ws->txns, __ATOMIC_RELAXED),
 				  "streams", (json_int_t)__atomic_load_n(&ws->n_streams, __ATOMIC_RELAXED),
 				  "requests", (json_int_t)rd(&sip_proxy_stats(ws->px)->requests),

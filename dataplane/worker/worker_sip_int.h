@@ -81,7 +81,7 @@ struct worker_sip {
 	uint64_t events_lost;
 	struct sip_stream_stats ss;
 	uint64_t frame_errors[SIP_E_COUNT];	/* streams closed by the framer */
-	uint32_t txns;			/* gauge, refreshed every ms */
+	uint32_t txns, calls;		/* gauges, refreshed every ms */
 	/* connections by peer, rebuilt every second into the unpublished half,
 	 * then published (conn_pub) and versioned (conn_ver) for the reader */
 	struct sip_conn_row conn_rows[2][SIP_CONN_ROWS];

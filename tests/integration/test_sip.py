@@ -205,6 +205,9 @@ def mode_change_and_control_restart(env, files):
     conns = wait(lambda: [c for c in sip_status(env).get("connections", [])
                           if c["gateway"] == "gw1" and c["transport"] == "tls" and
                           c["direction"] == "in"], 4, "the call's connection in sip status")
+    calls = wait(lambda: sum(w.get("calls", 0) for w in sip_status(env)["workers"]), 4,
+                 "the call in flight")
+    ok(calls == 1, f"sip status: {calls} call in flight")
     ok(conns[0]["connections"] >= 1,
        f"sip status: connections per gateway {conns}")
     rc, out = ctl(env, "dialplan", "set", "northwind", "--security", "unsecured")
@@ -212,6 +215,8 @@ def mode_change_and_control_restart(env, files):
     r = tls_ua_result(ua)
     ok(r["completed"] == 1 and a.wait(30) == 0,
        f"the call set up over TLS ended normally after the change: {r}")
+    wait(lambda: sum(w.get("calls", 0) for w in sip_status(env)["workers"]) == 0, 5,
+         "no call in flight after its BYE")
     time.sleep(1)
     r = tls_ua(env, files, "7100")
     ok(r["finals"] == {"403": 1}, f"the next call over TLS gets the new mode: 403 ({r})")
@@ -369,6 +374,19 @@ def tcp_raw(env, payload, port=5090):
     return r.stdout.decode("latin-1")
 
 
+def settled(env, secs=10):
+    """sip status once two reports a stats period apart agree."""
+    prev = sip_status(env)
+    deadline = time.time() + secs
+    while time.time() < deadline:
+        time.sleep(1.2)
+        cur = sip_status(env)
+        if cur.get("streams") == prev.get("streams") and cur.get("udp") == prev.get("udp"):
+            return cur
+        prev = cur
+    return prev
+
+
 def streams_garbage_and_rfc4475(env, files):
     """Garbage and every RFC 4475 message on TCP and on TLS: framed and
     answered, or the connection closed and counted; the engine stays up."""
@@ -390,8 +408,7 @@ def streams_garbage_and_rfc4475(env, files):
         paths.append(os.path.join(env.dir, name))
         with open(paths[-1], "wb") as f:
             f.write(data)
-    time.sleep(1.5)
-    before = sip_status(env)["streams"]
+    before = settled(env)["streams"]
     spec = {"engine": [EXT, 5061], "cert": files["gw"], "key": files["gw_key"],
             "ca": files["engine_ca"], "sni": "um1.example.test", "src": GW, "raw": paths}
     p = subprocess.run(["ip", "netns", "exec", env.ns_gw, "timeout", "120", PY,
@@ -416,8 +433,7 @@ def streams_garbage_and_rfc4475(env, files):
 
 def rfc4475(env):
     files = sorted(glob.glob(os.path.join(SRC, "tests", "data", "rfc4475", "*.dat")))
-    time.sleep(1.5)  # the counters reach control once a second
-    before = sip_status(env)
+    before = settled(env)  # the counters reach control once a second
     answered = 0
     for i, path in enumerate(files):
         with open(path, "rb") as f:

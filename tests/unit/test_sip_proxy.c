@@ -203,6 +203,7 @@ Test(sip_proxy, call_from_gateway_and_bye_from_application)
 	cr_assert_eq(net.n, 4);
 	m = sent(3);
 	cr_expect_eq(m->status, 200);
+	cr_expect_eq(sip_proxy_calls(px), 1, "answered: a call in flight");
 	cr_expect_eq(m->count[SIP_HDR_RECORD_ROUTE], 1);
 	/* the gateway's ACK, routed by the reversed Record-Route */
 	snprintf(ack, sizeof(ack),
@@ -243,6 +244,7 @@ Test(sip_proxy, call_from_gateway_and_bye_from_application)
 	cr_expect(starts(6, "SIP/2.0 200 OK"));
 	cr_expect_eq(net.sent[6].to.addr, APP_ADDR);
 	cr_expect(has(6, "CSeq: 2 BYE"));
+	cr_expect_eq(sip_proxy_calls(px), 0, "its BYE answered: ended");
 	/* everything ends by the timers */
 	run_until(net.now + 40000);
 	cr_expect_eq(sip_proxy_transactions(px), 0);
