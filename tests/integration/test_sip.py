@@ -374,6 +374,35 @@ def tcp_raw(env, payload, port=5090):
     return r.stdout.decode("latin-1")
 
 
+def application_over_tcp(env):
+    """The application's transport set to tcp (config reload): the engine
+    opens a TCP connection to it from its internal address and reuses it."""
+    with open(env.config) as f:
+        text = f.read()
+    with open(env.config, "w") as f:
+        f.write(text.replace("port: 5060, transport: udp }", "port: 5060, transport: tcp }"))
+    rc, out = ctl(env, "config", "reload")
+    ok(rc == 0, f"application transport tcp: config reload ({out})")
+    time.sleep(1)
+    a = Sipp(env, env.ns_app, ["-sf", os.path.join(SCEN, "uas.xml"), "-t", "t1", "-i", APP,
+                               "-p", "5060", "-m", "2"], 40)
+    time.sleep(0.5)
+    c = uac(env, "6000", calls=2, secs=30)
+    rc_c, rc_a = c.wait(40), a.wait(40)
+    st = settled(env)
+    out_tcp = [x for x in st.get("connections", []) if x["gateway"] == "(application)"
+               and x["transport"] == "tcp" and x["direction"] == "out"]
+    ok(rc_c == 0 and rc_a == 0,
+       f"two calls from a UDP gateway to the application over TCP ({rc_c}, {rc_a}) "
+       f"{c.errors()[-300:]}{a.errors()[-300:]}")
+    ok(st["streams"]["connected"] >= 1, f"our TCP connections to the application: {out_tcp}")
+    with open(env.config, "w") as f:
+        f.write(text)
+    rc, out = ctl(env, "config", "reload")
+    ok(rc == 0, "application transport back to udp")
+    time.sleep(1)
+
+
 def settled(env, secs=10):
     """sip status once two reports a stats period apart agree."""
     prev = sip_status(env)
@@ -423,12 +452,18 @@ def streams_garbage_and_rfc4475(env, files):
         st = sip_status(env)["streams"]
         return sum(st[k] - before[k] for k in ("messages", "bad_frames", "truncated"))
     try:
-        wait(lambda: counted() >= len(paths), 5, "every TLS message counted")
+        wait(lambda: counted() >= len(paths) and settled(env, 3) and True, 8,
+             "every TLS message counted")
     except AssertionError:
         pass
     n = counted()
-    ok(n == len(paths), f"sip status accounts for each: {n} of {len(paths)} framed, refused "
-       f"or truncated; {sum(1 for a in answers if a.startswith('SIP/2.0'))} answered")
+    st = sip_status(env)["streams"]
+    # a file may count twice: a message framed, then bytes past its
+    # Content-Length left unfinished when the connection closes
+    ok(len(paths) <= n <= 2 * len(paths),
+       f"sip status accounts for each: {n} for {len(paths)} connections framed, refused "
+       f"or truncated; {sum(1 for a in answers if a.startswith('SIP/2.0'))} answered "
+       f"({ {k: st[k] - before[k] for k in st} })")
 
 
 def rfc4475(env):
@@ -492,6 +527,7 @@ def main():
            f"the TCP connection and its messages counted: {st['streams']}")
 
         flows(env)
+        application_over_tcp(env)
         tls_calls(env, files)
         outbound_tls(env, files)
         mode_change_and_control_restart(env, files)
