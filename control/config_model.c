@@ -35,6 +35,7 @@ void config_defaults(struct config *c)
 	c->dataplane.sip.t2_ms = CONFIG_DEFAULT_SIP_T2_MS;
 	c->dataplane.sip.t4_ms = CONFIG_DEFAULT_SIP_T4_MS;
 	c->dataplane.sip.max_transactions = CONFIG_DEFAULT_SIP_MAX_TRANSACTIONS;
+	c->dataplane.sip.keepalive_s = CONFIG_DEFAULT_SIP_KEEPALIVE_S;
 	c->dataplane.sip.max_uri_bytes = CONFIG_DEFAULT_SIP_MAX_URI;
 }
 

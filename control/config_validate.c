@@ -302,10 +302,12 @@ static int check_dataplane(const struct config *c, char *err, size_t errlen)
 			    "2 <= max_vias <= 255, 64 <= max_uri_bytes <= 8192");
 	if (dp->sip.t1_ms < 50 || dp->sip.t1_ms > 5000 || dp->sip.t2_ms < dp->sip.t1_ms ||
 	    dp->sip.t2_ms > 60000 || dp->sip.t4_ms < 100 || dp->sip.t4_ms > 60000 ||
-	    dp->sip.max_transactions < 64 || dp->sip.max_transactions > 1000000)
+	    dp->sip.max_transactions < 64 || dp->sip.max_transactions > 1000000 ||
+	    dp->sip.keepalive_s > 3600)
 		return verr(c, err, errlen, dp->line,
 			    "dataplane.sip: need 50 <= t1_ms <= 5000, t1_ms <= t2_ms <= 60000, "
-			    "100 <= t4_ms <= 60000, 64 <= max_transactions <= 1000000");
+			    "100 <= t4_ms <= 60000, 64 <= max_transactions <= 1000000, "
+			    "keepalive_s <= 3600");
 	return 0;
 }
 

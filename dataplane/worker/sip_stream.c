@@ -32,6 +32,7 @@ struct sip_stream {
 	uint8_t side, transport;
 	bool up;		/* the transport takes bytes */
 	bool up_at_open;	/* accepted (else our own active open) */
+	uint64_t io_ms;		/* last byte in or out */
 	bool closing;		/* we asked the transport to close */
 	bool busy, dead;	/* inside sip_stream_data; closed meanwhile */
 	char tls_name[CONFIG_FQDN_MAX];
@@ -146,6 +147,7 @@ struct sip_stream *sip_stream_open(struct worker_sip *ws, const struct sip_strea
 	s->port = port;
 	s->up = up;
 	s->up_at_open = up;
+	s->io_ms = worker_sip_now_ms(ws);
 	if (tls_name != NULL)
 		snprintf(s->tls_name, sizeof(s->tls_name), "%s", tls_name);
 	s->handle = handle_make(ws->w->idx, ws->gen[slot], slot);
@@ -234,6 +236,7 @@ static int stream_write(struct sip_stream *s, const char *buf, size_t len)
 {
 	size_t done = 0;
 
+	s->io_ms = worker_sip_now_ms(s->ws);
 	if (s->closing)
 		return -EPIPE;
 	if (s->up && s->out_len == s->out_off) {
@@ -395,6 +398,7 @@ size_t sip_stream_data(struct sip_stream *s, const uint8_t *p, size_t len)
 
 	if (s->closing || s->dead)
 		return len;	/* going away: what it still sends is dropped */
+	s->io_ms = worker_sip_now_ms(ws);
 	take = RTE_MIN(len, ws->lim.max_message - s->in_len);
 	memcpy(s->in + s->in_len, p, take);
 	s->in_len += take;
@@ -499,7 +503,7 @@ int sip_stream_send(struct worker_sip *ws, const struct sip_peer *to, const char
 
 /* ---- connections by peer, for sip status ---- */
 
-void sip_stream_publish_rows(struct worker_sip *ws)
+void sip_stream_tick(struct worker_sip *ws, uint64_t now_ms)
 {
 	unsigned half = __atomic_load_n(&ws->conn_pub, __ATOMIC_RELAXED) ^ 1;
 	struct sip_conn_row *rows = ws->conn_rows[half];
@@ -511,6 +515,13 @@ void sip_stream_publish_rows(struct worker_sip *ws)
 
 		if (s == NULL || s->dead)
 			continue;
+		if (ws->keepalive_ms != 0 && !s->up_at_open && s->up && !s->closing &&
+		    now_ms - s->io_ms >= ws->keepalive_ms) {
+			/* RFC 5626 3.5.1: a CRLFCRLF ping keeps NATs and the peer's
+			 * idle timers from dropping a flow we will need again */
+			ws->ss.pings_sent++;
+			(void)stream_write(ws->streams[i], "\r\n\r\n", 4);
+		}
 		for (k = 0; k < n; k++)
 			if (rows[k].addr == s->addr && rows[k].transport == s->transport &&
 			    rows[k].outbound == !s->up_at_open)

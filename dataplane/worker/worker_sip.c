@@ -193,7 +193,7 @@ static void sip_poll_hook(struct net_ctx *ctx, void *arg)
 	sip_stream_poll(ws);
 	if (ms - ws->conn_at_ms >= 1000) {
 		ws->conn_at_ms = ms;
-		sip_stream_publish_rows(ws);
+		sip_stream_tick(ws, ms);
 	}
 	if (ws->next_poll != NULL)
 		ws->next_poll(ctx, ws->next_poll_arg);
@@ -239,6 +239,7 @@ static struct worker_sip *attach(struct worker_sip_plane *p, struct worker *w,
 		pc.txn.t2_ms = d->sip.t2_ms;
 		pc.txn.t4_ms = d->sip.t4_ms;
 		pc.txn.max_txns = d->sip.max_transactions;
+		ws->keepalive_ms = (uint64_t)d->sip.keepalive_s * 1000;
 	}
 	ws->w = w;
 	ws->lim = *lim;
@@ -538,7 +539,7 @@ static json_t *stats(const struct worker_sip_plane *p, bool named)
 		json_t *so = json_object();
 #define SS(f) json_object_set_new(so, #f, json_integer((json_int_t)ss.f))
 		SS(accepted); SS(refused); SS(connected); SS(connect_failed); SS(closed);
-		SS(messages); SS(pings); SS(bad_frames); SS(truncated); SS(overflows); SS(no_slot);
+		SS(messages); SS(pings); SS(pings_sent); SS(bad_frames); SS(truncated); SS(overflows); SS(no_slot);
 		SS(stale_handle); SS(mail_sent); SS(mail_received); SS(mail_lost);
 #undef SS
 		json_object_set_new(o, "streams", so);

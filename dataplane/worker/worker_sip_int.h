@@ -34,7 +34,8 @@ struct sip_stream_ops {
 /* Counters of the streams (this lcore writes, the main lcore reads). */
 struct sip_stream_stats {
 	uint64_t accepted, refused, connected, connect_failed, closed;
-	uint64_t messages, pings, bad_frames, truncated, overflows, no_slot, stale_handle;
+	uint64_t messages, pings, pings_sent, bad_frames, truncated, overflows, no_slot;
+	uint64_t stale_handle;
 	uint64_t mail_sent, mail_received, mail_lost;
 };
 
@@ -88,6 +89,7 @@ struct worker_sip {
 	uint32_t n_conn_rows[2];
 	uint32_t conn_pub, conn_ver;
 	uint64_t conn_at_ms;
+	uint64_t keepalive_ms;		/* dataplane.sip.keepalive_s, 0: off */
 	char lin[];			/* lim.max_message bytes: a chained datagram */
 };
 
@@ -136,8 +138,9 @@ void sip_stream_handoff(struct worker_sip *ws, unsigned owner, const struct sip_
 			const char *tls_name, const char *buf, size_t len);
 /* Mail from other workers: deliveries for our proxy, sends on our streams. */
 void sip_stream_poll(struct worker_sip *ws);
-/* Rebuild and publish the connections-by-peer rows (once a second). */
-void sip_stream_publish_rows(struct worker_sip *ws);
+/* Once a second: keep-alives on our idle outbound streams, then rebuild
+ * and publish the connections-by-peer rows. */
+void sip_stream_tick(struct worker_sip *ws, uint64_t now_ms);
 
 /* ---- TCP (sip_tcp.c) ---- */
 

@@ -47,6 +47,7 @@
 #define CONFIG_DEFAULT_SIP_T2_MS 4000
 #define CONFIG_DEFAULT_SIP_T4_MS 5000
 #define CONFIG_DEFAULT_SIP_MAX_TRANSACTIONS 16384
+#define CONFIG_DEFAULT_SIP_KEEPALIVE_S 30
 
 struct config_dial_plan {
 	char name[CONFIG_NAME_MAX];
@@ -163,6 +164,7 @@ struct config_sip {
 	uint32_t t2_ms;                 /* t1..60000, retransmission cap */
 	uint32_t t4_ms;                 /* 100..60000, network lifetime */
 	uint32_t max_transactions;      /* 64..1000000 per worker */
+	uint32_t keepalive_s;           /* 0..3600: CRLFCRLF on idle outbound streams, 0 off */
 };
 
 #define CONFIG_TLS_CIPHERS_MAX 256

@@ -51,6 +51,7 @@ class Conn:
         self.buf = b""
         self.idx = idx
         self.calls = {}
+        self.pings = 0
 
     def send(self, text):
         data = text.encode()
@@ -68,6 +69,9 @@ class Conn:
             pass
         out = []
         while True:
+            while self.buf.startswith(b"\r\n\r\n"):
+                self.pings += 1  # an RFC 5626 keep-alive
+                self.buf = self.buf[4:]
             self.buf = self.buf.lstrip(b"\r\n")
             end = self.buf.find(b"\r\n\r\n")
             if end < 0:
@@ -124,7 +128,13 @@ def serve():
     result = {"thumbprints": [], "invites": 0, "acks": 0, "byes": 0, "errors": []}
     deadline = time.time() + TIMEOUT
     conns = []
-    while time.time() < deadline and result["byes"] < spec.get("calls", 1):
+    done_at = None
+    while time.time() < deadline:
+        if result["byes"] >= spec.get("calls", 1):
+            # stay a little to see the engine's keep-alives (spec["linger"])
+            done_at = done_at or time.time()
+            if time.time() - done_at >= spec.get("linger", 0):
+                break
         r, _, _ = select.select([ls] + [c.s for c in conns], [], [], 0.1)
         if ls in r:
             raw, _ = ls.accept()
@@ -136,7 +146,7 @@ def serve():
             der = s.getpeercert(binary_form=True)
             result["thumbprints"].append(hashlib.sha1(der).hexdigest().upper())
             c = Conn.__new__(Conn)
-            c.s, c.buf, c.idx, c.calls = s, b"", len(conns), {}
+            c.s, c.buf, c.idx, c.calls, c.pings = s, b"", len(conns), {}, 0
             s.setblocking(False)
             conns.append(c)
         for c in conns:
@@ -172,6 +182,7 @@ def serve():
                     lines += ["Content-Length: 0", "", ""]
                     c.send("\r\n".join(lines))
     result["calls"] = result["byes"]
+    result["pings"] = sum(c.pings for c in conns)
     print(json.dumps(result))
 
 

@@ -298,7 +298,7 @@ def outbound_tls(env, files):
     plan is secured: mutual TLS). The gateway is the tests' TLS server; it
     checks the engine presented its selected certificate."""
     spec = {"serve": True, "listen": [GW, 5061], "cert": files["gw"], "key": files["gw_key"],
-            "ca": files["engine_ca"], "calls": 1, "timeout": 30}
+            "ca": files["engine_ca"], "calls": 1, "timeout": 30, "linger": 2.5}
     gw = subprocess.Popen(["ip", "netns", "exec", env.ns_gw, "timeout", "50", PY,
                            os.path.join(HERE, "sip_tls_ua.py"), json.dumps(spec)],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -324,6 +324,7 @@ def outbound_tls(env, files):
        f"gateway {res} {c.errors()[-500:]}")
     ok(thumb and res["thumbprints"] == [thumb],
        f"the gateway saw the engine's selected certificate ({thumb}): {res['thumbprints']}")
+    ok(res["pings"] >= 1, f"our idle outbound connection sent RFC 5626 keep-alives: {res['pings']}")
     st = wait(lambda: (lambda x: x if x.get("streams", {}).get("connected") else None)(
         sip_status(env)), 5, "the outbound stream counted")
     ok(st["streams"]["connected"] >= 1, f"our outbound TLS stream: {st['streams']}")
@@ -493,7 +494,9 @@ def rfc4475(env):
 
 def main():
     # T1 100 ms: timer B (408) after 6.4 s instead of 32
-    env = Env(BUILD, SRC, "sip", workers=2, dataplane_extra="  sip: { t1_ms: 100 }\n")
+    # keep-alives on our idle outbound connections every second
+    env = Env(BUILD, SRC, "sip", workers=2,
+              dataplane_extra="  sip: { t1_ms: 100, keepalive_s: 1 }\n")
     d = env.dir
     try:
         ca = certs.CA("gateway root")
