@@ -161,6 +161,28 @@ static double measure(enum parser p, struct msg_case *c, unsigned rounds, unsign
 	return r[rounds / 2];
 }
 
+/* ns for the RX core's ownership scan (sip_call_id_hash), the cost a
+ * SIP datagram pays before it reaches its call's worker: median over
+ * rounds of n scans. */
+static double measure_callid(struct msg_case *c, unsigned rounds, unsigned n)
+{
+	double r[MAX_ROUNDS];
+
+	for (unsigned k = 0; k < rounds; k++) {
+		double t0 = now_ns();
+		uint64_t acc = 0, h = 0;
+
+		for (unsigned i = 0; i < n; i++) {
+			if (sip_call_id_hash(c->buf, c->len, &h))
+				acc += h;
+		}
+		r[k] = (now_ns() - t0) / n;
+		sink += (long)acc;
+	}
+	qsort(r, rounds, sizeof(r[0]), cmp_double);
+	return r[rounds / 2];
+}
+
 static void header(unsigned rounds, double scale)
 {
 	char model[256], when[64];
@@ -261,7 +283,9 @@ int main(int argc, char **argv)
 			       mc->name, best / ns[P_UMEDGE], bn);
 			if (c == 0)
 				printf("; target 10x: %s", best / ns[P_UMEDGE] >= 10 ? "met" : "MISSED");
-			printf("\n\n");
+			printf("\n  %s: Call-ID owner scan on the RX core (dispatch): %.1f ns\n\n",
+			       mc->name,
+			       measure_callid(mc, rounds, (unsigned)(400000 * scale) ? (unsigned)(400000 * scale) : 1));
 		}
 		ref_re_buffer_free(mc->re_buf);
 	}
