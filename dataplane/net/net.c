@@ -130,3 +130,30 @@ void net_timer(struct net_ctx *ctx)
 	ctx->cnt.drops[NET_DROP_FRAG_TIMEOUT] += ctx->death_row.cnt - before;
 	rte_ip_frag_free_death_row(&ctx->death_row, 0);
 }
+
+int net_mbuf_write(struct rte_mempool *pool, struct rte_mbuf *head, const void *buf, size_t len)
+{
+	struct rte_mbuf *seg = rte_pktmbuf_lastseg(head);
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		size_t take = RTE_MIN(len, (size_t)rte_pktmbuf_tailroom(seg));
+
+		if (take == 0) {
+			struct rte_mbuf *n = rte_pktmbuf_alloc(pool);
+
+			if (n == NULL || rte_pktmbuf_chain(head, n) != 0) {
+				rte_pktmbuf_free(n);
+				return -ENOBUFS;
+			}
+			seg = n;
+			continue;
+		}
+		memcpy(rte_pktmbuf_mtod_offset(seg, uint8_t *, seg->data_len), p, take);
+		seg->data_len = (uint16_t)(seg->data_len + take);
+		head->pkt_len += (uint32_t)take;
+		p += take;
+		len -= take;
+	}
+	return 0;
+}

@@ -207,6 +207,11 @@ void icmp_send_unreach(struct net_ctx *ctx, const struct rte_mbuf *m, uint8_t co
 /* UDP (udp.c); m starts at the IPv4 header */
 void udp_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface);
 
+/* Append len bytes to the chain that starts at head: the last segment's
+ * tailroom first, then new segments from pool. 0, or -ENOBUFS (what was
+ * appended stays; the caller frees the chain). */
+int net_mbuf_write(struct rte_mempool *pool, struct rte_mbuf *head, const void *buf, size_t len);
+
 /* Send len bytes as one UDP datagram from src:sport to dst:dport (addresses
  * network order, ports host order): chained mbufs when it outgrows one,
  * IPv4 fragments when it outgrows the MTU. 0, -EMSGSIZE (over 64 KiB) or

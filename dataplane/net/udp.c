@@ -80,9 +80,8 @@ void udp_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface)
 int udp_send(struct net_ctx *ctx, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
 	     const void *buf, size_t len)
 {
-	struct rte_mbuf *head = NULL, *seg;
-	const uint8_t *p = buf;
-	size_t left = len, hdr = sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr);
+	struct rte_mbuf *head = NULL;
+	size_t hdr = sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr);
 	int rc = -ENOBUFS;
 
 	if (len > UINT16_MAX - hdr)
@@ -95,24 +94,8 @@ int udp_send(struct net_ctx *ctx, uint32_t src, uint16_t sport, uint32_t dst, ui
 		goto out;
 	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
 	/* the payload fills the head's tailroom, then chained segments */
-	seg = head;
-	while (left > 0) {
-		size_t take = RTE_MIN(left, (size_t)rte_pktmbuf_tailroom(seg));
-		if (take == 0) {
-			struct rte_mbuf *n = rte_pktmbuf_alloc(ctx->pool);
-			if (n == NULL || rte_pktmbuf_chain(head, n) != 0) {
-				rte_pktmbuf_free(n);
-				goto out;
-			}
-			seg = n;
-			continue;
-		}
-		memcpy(rte_pktmbuf_mtod_offset(seg, uint8_t *, seg->data_len), p, take);
-		seg->data_len = (uint16_t)(seg->data_len + take);
-		head->pkt_len += (uint32_t)take;
-		p += take;
-		left -= take;
-	}
+	if (net_mbuf_write(ctx->pool, head, buf, len) != 0)
+		goto out;
 	memset(ip, 0, sizeof(*ip));
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(hdr + len));

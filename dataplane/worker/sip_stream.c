@@ -264,9 +264,7 @@ void sip_stream_writable(struct sip_stream *s)
 static struct rte_mbuf *mail_pack(struct worker_sip *ws, const struct sip_mail *hdr,
 				  const char *buf, size_t len)
 {
-	struct rte_mempool *pool = ws->w->net.pool;
-	struct rte_mbuf *head = rte_pktmbuf_alloc(pool), *seg;
-	size_t off = 0;
+	struct rte_mbuf *head = rte_pktmbuf_alloc(ws->w->net.pool);
 	char *p;
 
 	if (head == NULL)
@@ -275,25 +273,8 @@ static struct rte_mbuf *mail_pack(struct worker_sip *ws, const struct sip_mail *
 	if (p == NULL)
 		goto fail;
 	memcpy(p, hdr, sizeof(*hdr));
-	seg = head;
-	while (off < len) {
-		size_t take = RTE_MIN(len - off, (size_t)rte_pktmbuf_tailroom(seg));
-
-		if (take == 0) {
-			struct rte_mbuf *n = rte_pktmbuf_alloc(pool);
-
-			if (n == NULL || rte_pktmbuf_chain(head, n) != 0) {
-				rte_pktmbuf_free(n);
-				goto fail;
-			}
-			seg = n;
-			continue;
-		}
-		memcpy(rte_pktmbuf_mtod_offset(seg, char *, seg->data_len), buf + off, take);
-		seg->data_len = (uint16_t)(seg->data_len + take);
-		head->pkt_len += (uint32_t)take;
-		off += take;
-	}
+	if (net_mbuf_write(ws->w->net.pool, head, buf, len) != 0)
+		goto fail;
 	return head;
 fail:
 	rte_pktmbuf_free(head);

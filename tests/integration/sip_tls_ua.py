@@ -90,6 +90,20 @@ class Conn:
         return out
 
 
+def ready(conns, r, errors):
+    """(connection, its messages) for each connection select() found
+    readable (or with TLS bytes pending); None for one that failed, its
+    error added to errors."""
+    for c in list(conns):
+        if c.s not in r and c.s.pending() == 0:
+            continue
+        try:
+            yield c, c.messages()
+        except (ConnectionError, OSError) as e:
+            errors.append(str(e))
+            yield c, None
+
+
 def bid(call, method, cseq):
     """A branch (a token: no '@') unique to the call and the request."""
     return "z9hG4bK" + call["id"].split("@")[0] + method + str(cseq)
@@ -149,15 +163,10 @@ def serve():
             c.s, c.buf, c.idx, c.calls, c.pings = s, b"", len(conns), {}, 0
             s.setblocking(False)
             conns.append(c)
-        for c in conns:
-            if c.s not in r and c.s.pending() == 0:
-                continue
-            try:
-                msgs = c.messages()
-            except (ConnectionError, OSError) as e:
-                result["errors"].append(str(e))
+        for c, msgs in ready(conns, r, result["errors"]):
+            if msgs is None:
                 conns.remove(c)
-                break
+                continue
             for m in msgs:
                 method = m.split(" ", 1)[0]
                 if method == "ACK":
@@ -242,13 +251,8 @@ def main():
                 if call["state"] == "answered" and call["bye_at"] <= now:
                     call["state"] = "bye"
                     request(c, call, "BYE", 2, call["target"], call["routes"], call["to_tag"])
-        for c in conns:
-            if c.s not in r and c.s.pending() == 0:
-                continue
-            try:
-                msgs = c.messages()
-            except (ConnectionError, OSError) as e:
-                result["errors"].append(str(e))
+        for c, msgs in ready(conns, r, result["errors"]):
+            if msgs is None:
                 live -= len(c.calls)
                 c.calls = {}
                 continue
