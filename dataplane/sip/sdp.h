@@ -217,6 +217,10 @@ struct sdp_oa {
 	uint32_t addr[2];		  /* the engine's address towards each side */
 	uint16_t port[2];		  /* the RTP ports allocated on each side */
 	uint64_t o_version;		  /* of the SDP written */
+	/* a re-offer (re-INVITE, UPDATE) of a call: the stream as the last
+	 * exchange left it; NULL for the first offer */
+	const struct sdp_stream *prev;
+	bool rekey;			  /* the engine draws new keys of its own */
 };
 
 /* What the media engine needs of the anchored stream. Keys are wiped by
@@ -241,6 +245,9 @@ struct sdp_stream {
 	/* the answer: the answerer's media address and port */
 	uint32_t answer_addr;
 	uint16_t answer_port;
+	/* against oa->prev: which directions change keys (both on a first
+	 * offer); the media engine re-keys only those */
+	bool rekeyed_gateway, rekeyed_engine;
 };
 
 /* An offer from oa->from: the offer for the other side into out
@@ -249,7 +256,15 @@ struct sdp_stream {
  * (the first in the dial plan's order wins; the engine's own key is drawn
  * for the answer), RTP/AVP to the application. secured from the
  * application: RTP/AVP in, the dial plan's suites in order with fresh keys
- * to the gateway. sip_secured and unsecured: RTP/AVP both ways. */
+ * to the gateway. sip_secured and unsecured: RTP/AVP both ways.
+ *
+ * A re-offer (oa->prev) keeps what it can: the suite in use when the
+ * offer still carries it, the engine's key unless oa->rekey or the suite
+ * changes; a new key from the gateway re-keys that direction only; the
+ * application's re-offer goes to the gateway with the suite in use and the
+ * engine's key. A new remote address or port, and hold and resume
+ * (a=sendonly, a=inactive, c=0.0.0.0), are the new stream's values. */
+/* st is cleared first: it must not be oa->prev. */
 enum sdp_refusal sdp_offer(const struct sdp_oa *oa, const struct sdp *offer, char *out,
 			   size_t cap, long *out_len, struct sdp_stream *st);
 /* The answer to an offer that sdp_offer() let through (st from it, oa the

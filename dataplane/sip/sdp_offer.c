@@ -35,12 +35,14 @@ void sdp_stream_wipe(struct sdp_stream *st)
 	OPENSSL_cleanse(st->key_offered, sizeof(st->key_offered));
 }
 
-/* The first usable a=crypto line in the dial plan's order. */
+/* The first usable a=crypto line in the dial plan's order; on a re-offer
+ * the suite in use first, when it is still offered and allowed. */
 static enum sdp_refusal choose_suite(const struct sdp_oa *oa, const struct sdp *s,
 				     const struct sdp_media *m, struct sdp_stream *st)
 {
 	struct sdp_crypto c[SDP_MAX_CRYPTO];
-	unsigned usable = 0;
+	enum umedge_srtp_suite order[UMEDGE_SRTP_SUITE_COUNT + 1];
+	unsigned usable = 0, n = 0;
 	enum sdp_refusal r = SDP_R_NO_COMMON_SUITE;
 
 	for (unsigned k = 0; k < m->n_crypto; k++) {
@@ -49,10 +51,15 @@ static enum sdp_refusal choose_suite(const struct sdp_oa *oa, const struct sdp *
 	}
 	if (usable == 0)
 		r = SDP_R_NO_USABLE_CRYPTO;
-	for (unsigned d = 0; usable > 0 && d < oa->n_suites && r != SDP_R_OK; d++)
+	for (unsigned d = 0; oa->prev != NULL && oa->prev->srtp && d < oa->n_suites; d++)
+		if (oa->suites[d] == oa->prev->suite)
+			order[n++] = oa->prev->suite;
+	for (unsigned d = 0; d < oa->n_suites && n < UMEDGE_SRTP_SUITE_COUNT + 1; d++)
+		order[n++] = oa->suites[d];
+	for (unsigned d = 0; usable > 0 && d < n && r != SDP_R_OK; d++)
 		for (unsigned k = 0; k < m->n_crypto; k++)
-			if (c[k].status == SDP_CRYPTO_USABLE && c[k].suite == (int)oa->suites[d]) {
-				st->suite = oa->suites[d];
+			if (c[k].status == SDP_CRYPTO_USABLE && c[k].suite == (int)order[d]) {
+				st->suite = order[d];
 				st->tag = c[k].tag;
 				st->key_len = c[k].keys[0].len;
 				memcpy(st->key_gateway, c[k].keys[0].key_salt, st->key_len);
@@ -62,6 +69,67 @@ static enum sdp_refusal choose_suite(const struct sdp_oa *oa, const struct sdp *
 	for (unsigned k = 0; k < m->n_crypto; k++)
 		sdp_crypto_wipe(&c[k]);
 	return r;
+}
+
+/* A re-offer may keep the engine's key: same suite, no re-key asked. */
+static bool keep_engine_key(const struct sdp_oa *oa, const struct sdp_stream *st)
+{
+	return oa->prev != NULL && oa->prev->srtp && !oa->rekey && oa->prev->suite == st->suite &&
+	       oa->prev->key_len == st->key_len && st->key_len != 0;
+}
+
+static bool gateway_key_changed(const struct sdp_oa *oa, const struct sdp_stream *st)
+{
+	return oa->prev == NULL || !oa->prev->srtp || oa->prev->suite != st->suite ||
+	       oa->prev->key_len != st->key_len ||
+	       CRYPTO_memcmp(oa->prev->key_gateway, st->key_gateway, st->key_len) != 0;
+}
+
+/* The application's re-offer to a secured gateway whose call has a suite:
+ * that suite alone, with the engine's key (a fresh one if asked), under
+ * the tag of its place in the dial plan, which the answer must echo. */
+static int reoffer_to_gateway(const struct sdp_oa *oa, struct sdp_stream *st,
+			      struct sdp_rewrite_media *rm, char crypto[][128])
+{
+	const struct sdp_stream *p = oa->prev;
+	unsigned d;
+
+	for (d = 0; d < oa->n_suites; d++)
+		if (oa->suites[d] == p->suite)
+			break;
+	if (d == oa->n_suites || p->key_len == 0)
+		return 1;	/* the suite left the dial plan: a full offer */
+	if (oa->rekey) {
+		if (sdp_crypto_new_key(p->suite, st->key_offered[d]) < 0)
+			return -1;
+	} else {
+		memcpy(st->key_offered[d], p->key_engine, p->key_len);
+	}
+	if (sdp_crypto_format(crypto[0], 128, d + 1, p->suite, st->key_offered[d]) < 0)
+		return -1;
+	rm->savp = true;
+	rm->crypto[0] = crypto[0];
+	rm->n_crypto = 1;
+	st->srtp = true;
+	return 0;
+}
+
+/* To a secured gateway: the dial plan's suites in order, a fresh key
+ * each; the answer picks one. 0 or -1. */
+static int offer_to_gateway(const struct sdp_oa *oa, struct sdp_stream *st,
+			    struct sdp_rewrite_media *rm, char crypto[][128])
+{
+	rm->savp = true;
+	for (unsigned d = 0; d < oa->n_suites && d < UMEDGE_SRTP_SUITE_COUNT; d++) {
+		/* kept for the answer, which picks one of them */
+		if (sdp_crypto_new_key(oa->suites[d], st->key_offered[d]) < 0 ||
+		    sdp_crypto_format(crypto[d], 128, d + 1, oa->suites[d], st->key_offered[d]) < 0)
+			return -1;
+		rm->crypto[d] = crypto[d];
+		rm->n_crypto = d + 1;
+	}
+	st->srtp = true;
+	return 0;
 }
 
 enum sdp_refusal sdp_offer(const struct sdp_oa *oa, const struct sdp *offer, char *out,
@@ -104,10 +172,16 @@ enum sdp_refusal sdp_offer(const struct sdp_oa *oa, const struct sdp *offer, cha
 		if (r != SDP_R_OK)
 			return r;
 		st->srtp = true;
-		if (sdp_crypto_new_key(st->suite, st->key_engine) < 0) {
+		if (keep_engine_key(oa, st)) {
+			/* the same suite, no re-key asked: our key stays */
+			memcpy(st->key_engine, oa->prev->key_engine, st->key_len);
+		} else if (sdp_crypto_new_key(st->suite, st->key_engine) < 0) {
 			sdp_stream_wipe(st);
 			return SDP_R_MALFORMED;
+		} else {
+			st->rekeyed_engine = true;
 		}
+		st->rekeyed_gateway = gateway_key_changed(oa, st);
 	} else if (m->savp) {
 		return SDP_R_SRTP_TO_UNSECURED;
 	}
@@ -116,26 +190,17 @@ enum sdp_refusal sdp_offer(const struct sdp_oa *oa, const struct sdp *offer, cha
 	rw.o_version = oa->o_version;
 	rw.media[audio].port = oa->port[to];
 	if (oa->from == SDP_FROM_APPLICATION && oa->mode == UMEDGE_SEC_SECURED) {
-		/* to a secured gateway: the dial plan's suites in order, a fresh
-		 * key each; the answer picks one */
-		rw.media[audio].savp = true;
-		for (unsigned d = 0; d < oa->n_suites && d < UMEDGE_SRTP_SUITE_COUNT; d++) {
-			uint8_t key[SDP_KEY_SALT_MAX];
+		int k = oa->prev != NULL && oa->prev->srtp
+				? reoffer_to_gateway(oa, st, &rw.media[audio], crypto)
+				: 1;
 
-			if (sdp_crypto_new_key(oa->suites[d], key) < 0 ||
-			    sdp_crypto_format(crypto[d], sizeof(crypto[d]), d + 1, oa->suites[d],
-					      key) < 0) {
-				OPENSSL_cleanse(key, sizeof(key));
-				OPENSSL_cleanse(crypto, sizeof(crypto));
-				return SDP_R_MALFORMED;
-			}
-			/* kept for the answer, which picks one of them */
-			memcpy(st->key_offered[d], key, sdp_suite_key_salt_len(oa->suites[d]));
-			OPENSSL_cleanse(key, sizeof(key));
-			rw.media[audio].crypto[d] = crypto[d];
-			rw.media[audio].n_crypto = d + 1;
+		if (k > 0)
+			k = offer_to_gateway(oa, st, &rw.media[audio], crypto);
+		if (k < 0) {
+			OPENSSL_cleanse(crypto, sizeof(crypto));
+			sdp_stream_wipe(st);
+			return SDP_R_MALFORMED;
 		}
-		st->srtp = true;
 	}
 	*out_len = sdp_write(offer, &rw, out, cap);
 	OPENSSL_cleanse(crypto, sizeof(crypto));
@@ -196,6 +261,11 @@ enum sdp_refusal sdp_answer(const struct sdp_oa *oa, const struct sdp *answer, c
 			st->key_len = c.keys[0].len;
 			memcpy(st->key_gateway, c.keys[0].key_salt, st->key_len);
 			memcpy(st->key_engine, st->key_offered[d], st->key_len);
+			st->rekeyed_gateway = gateway_key_changed(oa, st);
+			st->rekeyed_engine = oa->prev == NULL || !oa->prev->srtp ||
+					     oa->prev->suite != st->suite ||
+					     CRYPTO_memcmp(oa->prev->key_engine, st->key_engine,
+							   st->key_len) != 0;
 			OPENSSL_cleanse(st->key_offered, sizeof(st->key_offered));
 			sdp_crypto_wipe(&c);
 		} else if (m->savp) {

@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (int from = 0; from < 2; from++) {
 				struct sdp_oa oa = { (enum umedge_security)mode, suites, 2,
 						     (enum sdp_from)from, { 0xcb007101, 0xc6336401 },
-						     { 20000, 30000 }, 3 };
+						     { 20000, 30000 }, 3, NULL, false };
 				struct sdp_stream st;
 				long on;
 
@@ -50,7 +50,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					if (on <= 0 || sdp_parse(&back, out, (size_t)on) != SDP_E_OK)
 						abort();
 					/* the same SDP as the answer to it */
-					(void)sdp_answer(&oa, &s, out, sizeof(out), &on, &st);
+					if (sdp_answer(&oa, &s, out, sizeof(out), &on, &st) ==
+					    SDP_R_OK) {
+						/* and again as a re-offer of that call,
+						 * keeping keys and asking new ones */
+						struct sdp_stream re;
+
+						for (int rk = 0; rk < 2; rk++) {
+							oa.prev = &st;
+							oa.rekey = rk;
+							if (sdp_offer(&oa, &s, out, sizeof(out), &on,
+								      &re) == SDP_R_OK &&
+							    (on <= 0 ||
+							     sdp_parse(&back, out, (size_t)on) !=
+								     SDP_E_OK))
+								abort();
+							sdp_stream_wipe(&re);
+						}
+					}
 				}
 				sdp_stream_wipe(&st);
 			}

@@ -759,3 +759,204 @@ Test(sdp_answer, stream_refused)
 	cr_expect_eq(gw.media[0].port, 0);
 	cr_expect_eq(gw.media[0].n_crypto, 0);
 }
+
+/* ---- re-offers (re-INVITE, UPDATE) ---- */
+
+static const char gw_key_a[] = "inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGw==";
+static const char gw_key_b[] = "inline:GxoZGBcWFRQTEhEQDw4NDAsKCQgHBgUEAwIBAA==";
+
+/* A gateway's offer for the secured plan: GCM with key k, at port. */
+static void gw_offer(char *buf, size_t cap, unsigned port, const char *dir, const char *conn,
+		     const char *key)
+{
+	snprintf(buf, cap,
+		 "v=0\r\no=gw 1 2 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+		 "m=audio %u RTP/SAVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n%s"
+		 "a=crypto:1 AEAD_AES_128_GCM %s\r\n",
+		 conn, port, dir, key);
+}
+
+/* The established call: the gateway's first offer, answered. */
+static void first_exchange(struct sdp_oa *oa, struct sdp_stream *st)
+{
+	static const char app_answer[] = "v=0\r\no=app 9 9 IN IP4 198.51.100.20\r\ns=-\r\n"
+					 "c=IN IP4 198.51.100.20\r\nt=0 0\r\n"
+					 "m=audio 40000 RTP/AVP 0 101\r\n";
+	char offer[512];
+	struct sdp ans;
+	long n;
+
+	gw_offer(offer, sizeof(offer), 6010, "", "192.0.2.10", gw_key_a);
+	cr_assert_eq(sdp_parse(&sdp, offer, strlen(offer)), SDP_E_OK);
+	cr_assert_eq(sdp_offer(oa, &sdp, out, sizeof(out), &n, st), SDP_R_OK);
+	cr_expect(st->rekeyed_gateway && st->rekeyed_engine, "a first offer keys both ways");
+	cr_assert_eq(sdp_parse(&ans, app_answer, sizeof(app_answer) - 1), SDP_E_OK);
+	cr_assert_eq(sdp_answer(oa, &ans, out, sizeof(out), &n, st), SDP_R_OK);
+}
+
+/* The engine's key in the SDP it wrote for the gateway. */
+static void answered_key(long n, uint8_t *key)
+{
+	struct sdp gw;
+	struct sdp_crypto c;
+
+	cr_assert_eq(sdp_parse(&gw, out, (size_t)n), SDP_E_OK);
+	cr_assert_eq(gw.media[0].n_crypto, 1);
+	sdp_crypto_parse(&c, sdp_attr_value(&gw.lines[gw.media[0].crypto[0]]));
+	cr_assert_eq(c.status, SDP_CRYPTO_USABLE);
+	memcpy(key, c.keys[0].key_salt, c.keys[0].len);
+	sdp_crypto_wipe(&c);
+}
+
+Test(sdp_reoffer, gateway_moves_holds_resumes_and_rekeys)
+{
+	static const char app_answer[] = "v=0\r\no=app 9 10 IN IP4 198.51.100.20\r\ns=-\r\n"
+					 "c=IN IP4 198.51.100.20\r\nt=0 0\r\n"
+					 "m=audio 40000 RTP/AVP 0 101\r\n";
+	struct sdp_oa oa = oa_for(UMEDGE_SEC_SECURED, SDP_FROM_GATEWAY);
+	struct sdp_stream first, st;
+	struct sdp ans, app;
+	uint8_t key[SDP_KEY_SALT_MAX];
+	char offer[512];
+	long n;
+
+	first_exchange(&oa, &first);
+	oa.prev = &first;
+	oa.o_version = 3;
+	cr_assert_eq(sdp_parse(&ans, app_answer, sizeof(app_answer) - 1), SDP_E_OK);
+
+	/* a new port and address, the same key: nothing re-keys */
+	gw_offer(offer, sizeof(offer), 6020, "", "192.0.2.11", gw_key_a);
+	cr_assert_eq(sdp_parse(&sdp, offer, strlen(offer)), SDP_E_OK);
+	cr_assert_eq(sdp_offer(&oa, &sdp, out, sizeof(out), &n, &st), SDP_R_OK);
+	cr_expect_eq(st.remote_port, 6020);
+	cr_expect_eq(st.remote_addr, 0xc000020b);
+	cr_expect(!st.rekeyed_gateway && !st.rekeyed_engine);
+	cr_expect_eq(memcmp(st.key_engine, first.key_engine, 28), 0, "our key stays");
+	cr_assert_eq(sdp_answer(&oa, &ans, out, sizeof(out), &n, &st), SDP_R_OK);
+	answered_key(n, key);
+	cr_expect_eq(memcmp(key, first.key_engine, 28), 0, "the answer repeats our key");
+	sdp_stream_wipe(&st);
+
+	/* hold: a=sendonly goes to the application as it came */
+	gw_offer(offer, sizeof(offer), 6010, "a=sendonly\r\n", "192.0.2.10", gw_key_a);
+	cr_assert_eq(sdp_parse(&sdp, offer, strlen(offer)), SDP_E_OK);
+	cr_assert_eq(sdp_offer(&oa, &sdp, out, sizeof(out), &n, &st), SDP_R_OK);
+	cr_expect_eq(st.dir, SDP_SENDONLY);
+	cr_assert_eq(sdp_parse(&app, out, (size_t)n), SDP_E_OK);
+	cr_expect_eq(app.media[0].dir, SDP_SENDONLY);
+	sdp_stream_wipe(&st);
+
+	/* RFC 2543 hold, c=0.0.0.0: no media address, inactive; it stays
+	 * hold towards the application */
+	gw_offer(offer, sizeof(offer), 6010, "", "0.0.0.0", gw_key_a);
+	cr_assert_eq(sdp_parse(&sdp, offer, strlen(offer)), SDP_E_OK);
+	cr_assert_eq(sdp_offer(&oa, &sdp, out, sizeof(out), &n, &st), SDP_R_OK);
+	cr_expect_eq(st.dir, SDP_INACTIVE);
+	cr_expect_eq(st.remote_addr, 0);
+	cr_assert_eq(sdp_parse(&app, out, (size_t)n), SDP_E_OK);
+	cr_expect(app.media[0].c.hold || app.c.hold);
+	sdp_stream_wipe(&st);
+
+	/* resume with a new key from the gateway: that direction re-keys */
+	gw_offer(offer, sizeof(offer), 6010, "a=sendrecv\r\n", "192.0.2.10", gw_key_b);
+	cr_assert_eq(sdp_parse(&sdp, offer, strlen(offer)), SDP_E_OK);
+	cr_assert_eq(sdp_offer(&oa, &sdp, out, sizeof(out), &n, &st), SDP_R_OK);
+	cr_expect_eq(st.dir, SDP_SENDRECV);
+	cr_expect(st.rekeyed_gateway && !st.rekeyed_engine);
+	cr_expect_eq(st.key_gateway[0], 27);
+	cr_expect_eq(memcmp(st.key_engine, first.key_engine, 28), 0);
+	sdp_stream_wipe(&st);
+
+	/* the engine re-keys when asked: a fresh key of its own */
+	oa.rekey = true;
+	gw_offer(offer, sizeof(offer), 6010, "", "192.0.2.10", gw_key_a);
+	cr_assert_eq(sdp_parse(&sdp, offer, strlen(offer)), SDP_E_OK);
+	cr_assert_eq(sdp_offer(&oa, &sdp, out, sizeof(out), &n, &st), SDP_R_OK);
+	cr_expect(!st.rekeyed_gateway && st.rekeyed_engine);
+	cr_expect_neq(memcmp(st.key_engine, first.key_engine, 28), 0);
+	cr_assert_eq(sdp_answer(&oa, &ans, out, sizeof(out), &n, &st), SDP_R_OK);
+	answered_key(n, key);
+	cr_expect_eq(memcmp(key, st.key_engine, 28), 0, "the answer carries the new key");
+	sdp_stream_wipe(&st);
+
+	/* a re-offer that drops the suite in use for another allowed one:
+	 * both directions re-key */
+	oa.rekey = false;
+	snprintf(offer, sizeof(offer),
+		 "v=0\r\no=gw 1 3 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+		 "m=audio 6010 RTP/SAVP 0\r\n"
+		 "a=crypto:3 AES_CM_128_HMAC_SHA1_80 "
+		 "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n");
+	cr_assert_eq(sdp_parse(&sdp, offer, strlen(offer)), SDP_E_OK);
+	cr_assert_eq(sdp_offer(&oa, &sdp, out, sizeof(out), &n, &st), SDP_R_OK);
+	cr_expect_eq(st.suite, UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80);
+	cr_expect(st.rekeyed_gateway && st.rekeyed_engine);
+	sdp_stream_wipe(&st);
+
+	/* the suite in use wins over the dial plan's order while offered */
+	oa.prev = &first;
+	snprintf(offer, sizeof(offer),
+		 "v=0\r\no=gw 1 4 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+		 "m=audio 6010 RTP/SAVP 0\r\n"
+		 "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+		 "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"
+		 "a=crypto:2 AEAD_AES_128_GCM %s\r\n", gw_key_a);
+	cr_assert_eq(sdp_parse(&sdp, offer, strlen(offer)), SDP_E_OK);
+	cr_assert_eq(sdp_offer(&oa, &sdp, out, sizeof(out), &n, &st), SDP_R_OK);
+	cr_expect_eq(st.suite, UMEDGE_SRTP_AEAD_AES_128_GCM);
+	cr_expect_eq(st.tag, 2);
+	cr_expect(!st.rekeyed_engine);
+	sdp_stream_wipe(&st);
+	sdp_stream_wipe(&first);
+}
+
+/* The application re-offers on an outbound secured call: the gateway gets
+ * the suite in use alone with the engine's key; its answer may re-key its
+ * own direction. */
+Test(sdp_reoffer, application_to_a_secured_gateway)
+{
+	static const char offer[] = "v=0\r\no=app 5 5 IN IP4 198.51.100.20\r\ns=-\r\n"
+				    "c=IN IP4 198.51.100.20\r\nt=0 0\r\n"
+				    "m=audio 40000 RTP/AVP 0\r\n";
+	static const char reoffer[] = "v=0\r\no=app 5 6 IN IP4 198.51.100.20\r\ns=-\r\n"
+				      "c=IN IP4 198.51.100.20\r\nt=0 0\r\n"
+				      "m=audio 40002 RTP/AVP 0\r\na=sendonly\r\n";
+	static const char gw_answer[] =
+		"v=0\r\no=gw 7 7 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+		"m=audio 6020 RTP/SAVP 0\r\n"
+		"a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
+	static const char gw_answer2[] =
+		"v=0\r\no=gw 7 8 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+		"m=audio 6020 RTP/SAVP 0\r\na=recvonly\r\n"
+		"a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:ZVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
+	struct sdp_oa oa = oa_for(UMEDGE_SEC_SECURED, SDP_FROM_APPLICATION);
+	struct sdp_stream first, st;
+	struct sdp ans, gw;
+	struct sdp_crypto c;
+	long n;
+
+	cr_assert_eq(sdp_parse(&sdp, offer, sizeof(offer) - 1), SDP_E_OK);
+	cr_assert_eq(sdp_offer(&oa, &sdp, out, sizeof(out), &n, &first), SDP_R_OK);
+	cr_assert_eq(sdp_parse(&ans, gw_answer, sizeof(gw_answer) - 1), SDP_E_OK);
+	cr_assert_eq(sdp_answer(&oa, &ans, out, sizeof(out), &n, &first), SDP_R_OK);
+
+	oa.prev = &first;
+	cr_assert_eq(sdp_parse(&sdp, reoffer, sizeof(reoffer) - 1), SDP_E_OK);
+	cr_assert_eq(sdp_offer(&oa, &sdp, out, sizeof(out), &n, &st), SDP_R_OK);
+	cr_assert_eq(sdp_parse(&gw, out, (size_t)n), SDP_E_OK);
+	cr_assert_eq(gw.media[0].n_crypto, 1, "the suite in use alone");
+	sdp_crypto_parse(&c, sdp_attr_value(&gw.lines[gw.media[0].crypto[0]]));
+	cr_expect_eq(c.suite, UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80);
+	cr_expect_eq(c.tag, 2, "its place in the dial plan, as first offered");
+	cr_expect_eq(memcmp(c.keys[0].key_salt, first.key_engine, 30), 0, "our key, unchanged");
+	sdp_crypto_wipe(&c);
+	cr_expect_eq(gw.media[0].dir, SDP_SENDONLY);
+	cr_assert_eq(sdp_parse(&ans, gw_answer2, sizeof(gw_answer2) - 1), SDP_E_OK);
+	cr_assert_eq(sdp_answer(&oa, &ans, out, sizeof(out), &n, &st), SDP_R_OK);
+	cr_expect(st.rekeyed_gateway, "the gateway answered with a new key");
+	cr_expect(!st.rekeyed_engine);
+	cr_expect_eq(st.key_gateway[0], 'e');
+	sdp_stream_wipe(&st);
+	sdp_stream_wipe(&first);
+}
