@@ -93,6 +93,7 @@ struct sdp_media {
 	uint16_t rtcp_port;	  /* a=rtcp (RFC 3605), 0: none */
 	uint16_t ptime, maxptime; /* ms, 0: none */
 	int16_t telephone_event;  /* payload type of telephone-event, -1: none */
+	bool telephone_event_8k;  /* ... and it is the 8000 Hz one */
 	uint16_t crypto[SDP_MAX_CRYPTO]; /* lines of a=crypto */
 	uint8_t n_crypto;
 };

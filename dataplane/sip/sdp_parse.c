@@ -195,8 +195,18 @@ static int attribute(struct sdp *s, struct sdp_media *m, uint16_t line, struct s
 		enc = field(&p, val.p + val.len);
 		if (number(pt, 127, &x) != 0 || enc.len == 0)
 			return -1;
-		if (enc.len >= 16 && strncasecmp(enc.p, "telephone-event/", 16) == 0)
-			m->telephone_event = (int16_t)x;
+		if (enc.len >= 16 && strncasecmp(enc.p, "telephone-event/", 16) == 0) {
+			/* several (one per clock rate, as Linphone offers): the
+			 * first at 8000 Hz, the narrowband calls' own, else the
+			 * first */
+			bool k8 = enc.len >= 20 && strncmp(enc.p + 16, "8000", 4) == 0 &&
+				  (enc.len == 20 || enc.p[20] == '/');
+
+			if (m->telephone_event < 0 || (k8 && !m->telephone_event_8k)) {
+				m->telephone_event = (int16_t)x;
+				m->telephone_event_8k = k8;
+			}
+		}
 	} else if (SIP_IEQ(name, "crypto")) {
 		if (m->n_crypto == SDP_MAX_CRYPTO)
 			return -2;
