@@ -26,8 +26,13 @@
 struct media_engine {
 	struct media_engine_conf conf;
 	struct media_worker *mw[DP_MAX_WORKERS];
-	uint8_t *used[NET_N_IFACES];          /* per local port: taken */
-	uint32_t cursor[NET_N_IFACES];        /* next pair to try */
+	/* per local port pair (index port / 2): taken. Claimed by compare-and-
+	 * swap, so the main lcore (media add) and the workers (their calls'
+	 * media) take pairs at once without a lock. */
+	uint8_t *used[NET_N_IFACES];
+	/* where the next search starts, per side and owner (slot 0: any
+	 * owner); a hint only, read and written relaxed */
+	uint32_t cursor[NET_N_IFACES][DP_MAX_WORKERS + 1];
 	struct media_session **sess;          /* registry, by insertion */
 	size_t n_sess, cap_sess;
 	uint32_t next_id;
@@ -60,7 +65,7 @@ struct media_engine *media_engine_new(const struct media_engine_conf *conf)
 		goto fail;
 	}
 	for (unsigned i = 0; i < NET_N_IFACES; i++) {
-		e->used[i] = calloc(MEDIA_PORTS, 1);
+		e->used[i] = calloc(MEDIA_PORTS / 2, 1);
 		if (e->used[i] == NULL)
 			goto fail;
 	}
@@ -100,22 +105,30 @@ int media_ports_take(struct media_engine *e, unsigned iface, int owner, uint16_t
 {
 	uint32_t first = (e->conf.first[iface] + 1u) & ~1u;
 	uint32_t last = e->conf.last[iface];
+	unsigned slot = owner >= 0 && owner < DP_MAX_WORKERS ? (unsigned)owner + 1 : 0;
+	uint32_t *cursor = &e->cursor[iface][slot];
 
-	if (last == 0 || first + 1 > last)
+	if (iface >= NET_N_IFACES || last == 0 || first + 1 > last)
 		return -ENOSPC;
 	uint32_t pairs = (last - first + 1) / 2;
+	uint32_t start = __atomic_load_n(cursor, __ATOMIC_RELAXED) % pairs;
 	for (uint32_t k = 0; k < pairs; k++) {
-		uint32_t i = (e->cursor[iface] + k) % pairs;
+		uint32_t i = (start + k) % pairs;
 		uint32_t p = first + 2 * i;
-		if (e->used[iface][p] || e->used[iface][p + 1])
+		uint8_t *u = &e->used[iface][p / 2];
+		uint8_t free_ = 0;
+
+		if (__atomic_load_n(u, __ATOMIC_RELAXED) != 0)
 			continue;
 		if (owner >= 0 &&
 		    dispatch_owner(dispatch_media_key((uint16_t)p), e->conf.n_workers) !=
 			    (unsigned)owner)
 			continue;
-		e->used[iface][p] = e->used[iface][p + 1] = 1;
+		if (!__atomic_compare_exchange_n(u, &free_, 1, false, __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED))
+			continue;	/* another core took it first */
 		/* round robin: a freed pair is not reused at once (late packets) */
-		e->cursor[iface] = (i + 1) % pairs;
+		__atomic_store_n(cursor, (i + 1) % pairs, __ATOMIC_RELAXED);
 		*port = (uint16_t)p;
 		return 0;
 	}
@@ -124,9 +137,8 @@ int media_ports_take(struct media_engine *e, unsigned iface, int owner, uint16_t
 
 void media_ports_put(struct media_engine *e, unsigned iface, uint16_t port)
 {
-	e->used[iface][port] = 0;
-	if (port + 1u < MEDIA_PORTS)
-		e->used[iface][port + 1] = 0;
+	if (iface < NET_N_IFACES)
+		__atomic_store_n(&e->used[iface][port / 2], 0, __ATOMIC_RELEASE);
 }
 
 /* registry -------------------------------------------------------------- */

@@ -43,8 +43,10 @@ void media_engine_tick(struct media_engine *e, uint64_t now_ms);
 /* The "media" object of the stats notification (new reference). */
 json_t *media_engine_stats(const struct media_engine *e);
 
-/* Internal, exposed for the unit tests: take a free even port pair on iface
- * whose owner is `owner` (or any owner when owner < 0). 0 or -ENOSPC. */
+/* Take a free even port pair on iface whose owner is `owner` (or any owner
+ * when owner < 0): 0 or -ENOSPC. Safe from any lcore at once (a pair is
+ * claimed by compare-and-swap): the main lcore for media add, a worker for
+ * the media of a call it owns. media_ports_put gives it back. */
 int media_ports_take(struct media_engine *e, unsigned iface, int owner, uint16_t *port);
 void media_ports_put(struct media_engine *e, unsigned iface, uint16_t port);
 

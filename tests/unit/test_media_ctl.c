@@ -104,6 +104,66 @@ Test(media_ctl, pairs_owner_exhaustion_reuse)
 	cr_assert_eq(p, 20010, "a freed pair is taken again");
 }
 
+/* Pairs taken from several threads at once (the main lcore and workers
+ * for their calls): each pair goes to exactly one taker. */
+struct taker {
+	int owner;
+	unsigned n;
+	uint16_t got[8192];
+};
+
+static void *take_all(void *arg)
+{
+	struct taker *t = arg;
+	uint16_t p;
+
+	while (t->n < 8192 && media_ports_take(eng, NET_IFACE_EXTERNAL, t->owner, &p) == 0)
+		t->got[t->n++] = p;
+	return NULL;
+}
+
+Test(media_ctl, pairs_taken_concurrently)
+{
+	static struct taker t[4];
+	static uint8_t seen[65536];
+	pthread_t th[4];
+	unsigned total = 0;
+
+	eng = engine(2, 20000, 29999, 30000, 39999);
+	memset(seen, 0, sizeof(seen));
+	for (int i = 0; i < 4; i++) {
+		t[i].owner = i < 2 ? -1 : i - 2; /* two "main lcores", one taker per worker */
+		t[i].n = 0;
+		cr_assert_eq(pthread_create(&th[i], NULL, take_all, &t[i]), 0);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < 4; i++) {
+		for (unsigned k = 0; k < t[i].n; k++) {
+			uint16_t p = t[i].got[k];
+
+			cr_assert_eq(seen[p]++, 0, "pair %u taken twice", p);
+			if (t[i].owner >= 0)
+				cr_assert_eq(dispatch_owner(dispatch_media_key(p), 2),
+					     (unsigned)t[i].owner);
+		}
+		total += t[i].n;
+	}
+	cr_expect_eq(total, 5000, "every pair of 20000-29999 taken once");
+	/* one of worker 0's pairs given back: worker 0 gets exactly it */
+	{
+		uint16_t back = 0, again = 0;
+
+		for (uint32_t p = 20000; p < 30000 && back == 0; p += 2)
+			if (dispatch_owner(dispatch_media_key((uint16_t)p), 2) == 0)
+				back = (uint16_t)p;
+		media_ports_put(eng, NET_IFACE_EXTERNAL, back);
+		cr_assert_eq(media_ports_take(eng, NET_IFACE_EXTERNAL, 0, &again), 0);
+		cr_expect_eq(again, back, "a pair given back is taken again");
+		cr_expect_eq(media_ports_take(eng, NET_IFACE_EXTERNAL, -1, &again), -ENOSPC);
+	}
+}
+
 static json_t *req(const char *name, const char *args_json, char *err)
 {
 	json_error_t je;
