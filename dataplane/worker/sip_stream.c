@@ -375,21 +375,29 @@ static void deliver(struct sip_stream *s, const char *buf, size_t len)
 size_t sip_stream_data(struct sip_stream *s, const uint8_t *p, size_t len)
 {
 	struct worker_sip *ws = s->ws;
-	size_t take;
+	size_t used = 0;
 
 	if (s->closing || s->dead)
 		return len;	/* going away: what it still sends is dropped */
 	s->io_ms = worker_sip_now_ms(ws);
-	take = RTE_MIN(len, ws->lim.max_message - s->in_len);
-	memcpy(s->in + s->in_len, p, take);
-	s->in_len += take;
 	s->busy = true;
+	/* all of it, a buffer's worth at a time: what the transport hands us
+	 * is never left waiting for a resume nobody would call */
 	while (!s->dead && !s->closing) {
 		struct sip_frame f;
+		size_t take = RTE_MIN(len - used, ws->lim.max_message - s->in_len);
 
+		memcpy(s->in + s->in_len, p + used, take);
+		s->in_len += take;
+		used += take;
 		sip_frame(s->in, s->in_len, &ws->lim, &f);
-		if (f.kind == SIP_FRAME_MORE)
-			break;	/* the framer refuses before in[] can fill */
+		if (f.kind == SIP_FRAME_MORE) {
+			/* the framer refuses before in[] can fill, so a full
+			 * buffer never waits here */
+			if (used == len || s->in_len == ws->lim.max_message)
+				break;
+			continue;
+		}
 		if (f.kind == SIP_FRAME_BAD) {
 			/* no resynchronising a stream: close it, counted */
 			ws->ss.bad_frames++;
@@ -409,9 +417,11 @@ size_t sip_stream_data(struct sip_stream *s, const uint8_t *p, size_t len)
 		s->in_len -= f.len;
 	}
 	s->busy = false;
-	if (s->dead)
+	if (s->dead) {
 		stream_free(s);
-	return take;
+		return len;
+	}
+	return s->closing ? len : used;
 }
 
 void sip_stream_closed(struct sip_stream *s, int err)

@@ -209,14 +209,15 @@ def raw():
         c.s.settimeout(spec.get("wait", 0.5))
         got = b""
         try:
-            while b"\r\n" not in got:
+            while spec.get("read_all") or b"\r\n" not in got:
                 chunk = c.s.recv(4096)
                 if not chunk:
                     break
                 got += chunk
         except (socket.timeout, ssl.SSLError, OSError):
             pass
-        out.append(got.split(b"\r\n")[0].decode("latin-1"))
+        out.append(got.decode("latin-1") if spec.get("read_all")
+                   else got.split(b"\r\n")[0].decode("latin-1"))
         try:
             c.s.close()
         except OSError:

@@ -427,6 +427,31 @@ def streams_garbage_and_rfc4475(env, files):
     ok(r.endswith("<closed>"), f"TCP: a message without Content-Length closes the connection ({r!r})")
     r = tcp_raw(env, os.urandom(3000), port=5093)
     ok(r.endswith("<closed>") or r == "", f"TCP: random bytes: closed ({r[:40]!r})")
+    # 90 OPTIONS in one write, more than a stream's 16 KiB buffer: every
+    # one framed and answered, none left waiting in TCP
+    opts = "".join(
+        f"OPTIONS sip:{EXT} SIP/2.0\r\nVia: SIP/2.0/TCP {GW}:5094;branch=z9hG4bK-o{i}\r\n"
+        f"Max-Forwards: 70\r\nFrom: <sip:gw1.example.test>;tag=o{i}\r\n"
+        f"To: <sip:{EXT}>\r\nCall-ID: burst-{i}@gw1\r\nCSeq: {i + 1} OPTIONS\r\n"
+        "Content-Length: 0\r\n\r\n" for i in range(90)).encode()
+    r = tcp_raw(env, opts, port=5094)
+    ok(len(opts) > 16384 and r.count("SIP/2.0 200 OK") == 90,
+       f"TCP: {len(opts)} bytes of 90 OPTIONS in one write: "
+       f"{r.count('SIP/2.0 200 OK')} answered 200")
+    # the same over TLS, where a 16 KiB record arrives whole
+    burst = os.path.join(env.dir, "burst.txt")
+    with open(burst, "wb") as f:
+        f.write(opts.replace(b"SIP/2.0/TCP", b"SIP/2.0/TLS"))
+    spec = {"engine": [EXT, 5061], "cert": files["gw"], "key": files["gw_key"],
+            "ca": files["engine_ca"], "sni": "um1.example.test", "src": GW, "raw": [burst],
+            "read_all": True, "wait": 2}
+    p = subprocess.run(["ip", "netns", "exec", env.ns_gw, "timeout", "60", PY,
+                        os.path.join(HERE, "sip_tls_ua.py"), json.dumps(spec)],
+                       capture_output=True, text=True, timeout=90)
+    got = json.loads(p.stdout.strip().splitlines()[-1])["answers"][0] if p.returncode == 0 else ""
+    ok(got.count("SIP/2.0 200 OK") == 90,
+       f"TLS: 90 OPTIONS in one write: {got.count('SIP/2.0 200 OK')} answered 200 "
+       f"{p.stderr[-300:]}")
     st = wait(lambda: (lambda x: x if x["bad_frames"] >= before["bad_frames"] + 1 else None)(
         sip_status(env)["streams"]), 5, "bad frames counted")
     ok(st["pings"] > before["pings"], f"TCP: counted: {st}")
