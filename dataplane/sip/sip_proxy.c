@@ -862,6 +862,19 @@ static void request(struct sip_proxy *px, const struct sip_msg *m, const struct 
 		reply(px, st, m, 503, "Service Unavailable", retry_after, 1);
 		return;
 	}
+	if (rx->from.side == SIP_SIDE_INTERNAL &&
+	    (!snap->has_application || rx->from.addr != ntohl(snap->app_addr))) {
+		/* the internal side speaks for the application only: another
+		 * host there does not get to call out through the gateways */
+		static const struct sip_hdr_out w = {
+			"Warning", "399 umedge \"requests on the internal side come from the "
+				   "configured application only\""
+		};
+
+		px->stats.refused_policy++;
+		reply(px, st, m, 403, "Not The Application", &w, 1);
+		return;
+	}
 	/* RFC 3261 16.3 */
 	if (sip_msg_max_forwards(m, &mf) == 0 && mf == 0) {
 		px->stats.too_many_hops++;

@@ -842,3 +842,24 @@ Test(sip_proxy, own_refusal_acked_stops_retransmissions)
 	cr_expect_eq(net.n, k, "no retransmission of the 403 after its ACK (%u sent)", net.n - k);
 	cr_expect_eq(sip_proxy_transactions(px), 0);
 }
+
+/* The internal side speaks for the application only: another host there
+ * gets 403 and calls nobody. */
+Test(sip_proxy, internal_side_is_the_application_only)
+{
+	struct sip_rx other = from_app;
+
+	other.from.addr = 0xc6336463; /* 198.51.100.99 */
+	input(&other, "INVITE sip:+12065550199@192.0.2.20 SIP/2.0\r\n"
+		      "Via: SIP/2.0/UDP 198.51.100.99:5060;branch=z9hG4bKint1\r\n"
+		      "Max-Forwards: 70\r\nFrom: <sip:4000@198.51.100.99>;tag=i1\r\n"
+		      "To: <sip:+12065550199@192.0.2.20>\r\nCall-ID: int1@198.51.100.99\r\n"
+		      "CSeq: 1 INVITE\r\nContact: <sip:4000@198.51.100.99>\r\n"
+		      "Content-Length: 0\r\n\r\n");
+	cr_assert_geq(net.n, 1);
+	cr_expect(starts(net.n - 1, "SIP/2.0 403 Not The Application"));
+	for (unsigned i = 0; i < net.n; i++)
+		cr_expect_eq(net.sent[i].to.side, SIP_SIDE_INTERNAL, "nothing towards a gateway");
+	run_until(net.now + 40000);
+	cr_expect_eq(sip_proxy_transactions(px), 0);
+}
