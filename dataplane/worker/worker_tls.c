@@ -6,7 +6,9 @@
  * the existing one; every iteration it resumes connections whose key
  * operation came back from a crypto lcore, and when the snapshot changed
  * it opens or closes the TLS listener. Closing a listener stops new
- * connections only; established sessions run to their end.
+ * connections only; established sessions run to their end. Verified SIP
+ * connections, accepted or opened towards a gateway for the proxy
+ * (sip_tls_connect), become streams of the worker's SIP (sip_stream.c).
  */
 #include "worker_tls.h"
 
@@ -39,7 +41,7 @@ enum { KIND_LISTENER = 0, KIND_SIP, KIND_ECHO };
 struct lis_arg {
 	int kind;			/* KIND_LISTENER */
 	struct worker_tls *wl;
-	bool sip;			/* SIP responder, else echo */
+	bool sip;			/* SIP streams, else echo */
 };
 
 /* A TLS connection carrying SIP: its stream (sip_stream.c) once open. */
