@@ -156,6 +156,14 @@ void ipv4_output(struct net_ctx *ctx, struct rte_mbuf *m)
 		net_drop(ctx, m, NET_DROP_NO_ROUTE);
 		return;
 	}
+	ipv4_output_routed(ctx, m, (unsigned)iface, next_hop);
+}
+
+void ipv4_output_routed(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface,
+			uint32_t next_hop)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+
 	ip->time_to_live = IPV4_TTL;
 	ip->packet_id = rte_cpu_to_be_16(ctx->ip_id++);
 	ip->hdr_checksum = ipv4_cksum(ip);
@@ -166,8 +174,8 @@ void ipv4_output(struct net_ctx *ctx, struct rte_mbuf *m)
 			net_drop(ctx, m, NET_DROP_TOO_BIG);
 			return;
 		}
-		frag_output(ctx, m, (unsigned)iface, next_hop);
+		frag_output(ctx, m, iface, next_hop);
 		return;
 	}
-	eth_output_ip(ctx, m, (unsigned)iface, next_hop);
+	eth_output_ip(ctx, m, iface, next_hop);
 }

@@ -186,6 +186,10 @@ void ipv4_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface);
 void ipv4_output(struct net_ctx *ctx, struct rte_mbuf *m);
 /* Header checksum of ip (its checksum field is ignored), network order. */
 uint16_t ipv4_cksum(const struct rte_ipv4_hdr *ip);
+/* ipv4_output once the caller has routed m (ipv4_route): the same, without
+ * a second look-up. */
+void ipv4_output_routed(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface,
+			uint32_t next_hop);
 /* Which iface and next hop reach dst; -1 when no route. */
 int ipv4_route(const struct net_ctx *ctx, uint32_t dst, uint32_t *next_hop);
 /* Check an IPv4 header at the start of m (IPv4 at offset 0): version, IHL,
@@ -214,7 +218,8 @@ int net_mbuf_write(struct rte_mempool *pool, struct rte_mbuf *head, const void *
 
 /* Send len bytes as one UDP datagram from src:sport to dst:dport (addresses
  * network order, ports host order): chained mbufs when it outgrows one,
- * IPv4 fragments when it outgrows the MTU. 0, -EMSGSIZE (over 64 KiB) or
+ * IPv4 fragments when it outgrows the MTU. 0, -EMSGSIZE (over 64 KiB),
+ * -ENETUNREACH (no route to dst: nothing built, nothing counted) or
  * -ENOBUFS (no mbuf, counted as a drop). */
 int udp_send(struct net_ctx *ctx, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
 	     const void *buf, size_t len);

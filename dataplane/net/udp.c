@@ -82,10 +82,15 @@ int udp_send(struct net_ctx *ctx, uint32_t src, uint16_t sport, uint32_t dst, ui
 {
 	struct rte_mbuf *head = NULL;
 	size_t hdr = sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr);
+	uint32_t next_hop;
 	int rc = -ENOBUFS;
+	/* routed once, here: the caller learns an unreachable peer at once */
+	int iface = ipv4_route(ctx, dst, &next_hop);
 
 	if (len > UINT16_MAX - hdr)
 		return -EMSGSIZE;
+	if (iface < 0)
+		return -ENETUNREACH;
 	head = rte_pktmbuf_alloc(ctx->pool);
 	if (head == NULL)
 		goto out;
@@ -112,7 +117,7 @@ int udp_send(struct net_ctx *ctx, uint32_t src, uint16_t sport, uint32_t dst, ui
 	uint16_t c = (uint16_t)~cksum_fold(cksum_add(buf, len, sum));
 	uh->dgram_cksum = c == 0 ? 0xffff : c;
 	head->l3_len = sizeof(*ip);
-	ipv4_output(ctx, head);
+	ipv4_output_routed(ctx, head, (unsigned)iface, next_hop);
 	return 0;
 out:
 	ctx->cnt.drops[NET_DROP_NO_MBUF]++;

@@ -88,16 +88,14 @@ static int sip_send(void *arg, const struct sip_peer *to, const char *buf, size_
 	struct worker_sip *ws = arg;
 	struct net_ctx *ctx = &ws->w->net;
 	unsigned iface = to->side == SIP_SIDE_INTERNAL ? NET_IFACE_INTERNAL : NET_IFACE_EXTERNAL;
-	uint32_t dst = rte_cpu_to_be_32(to->addr), nh;
-	int rc;
+	int rc = -ENETUNREACH;
 
 	if (to->transport != UMEDGE_TRANSPORT_UDP)
 		return sip_stream_send(ws, to, buf, len);
-	if (!ctx->ifaces[iface].up || ipv4_route(ctx, dst, &nh) < 0) {
-		ws->send_errors++;
-		return -ENETUNREACH;
-	}
-	rc = udp_send(ctx, ctx->ifaces[iface].addr, ctx->udp.sip_port, dst, to->port, buf, len);
+	/* udp_send routes the datagram and says when nothing reaches dst */
+	if (ctx->ifaces[iface].up)
+		rc = udp_send(ctx, ctx->ifaces[iface].addr, ctx->udp.sip_port,
+			      rte_cpu_to_be_32(to->addr), to->port, buf, len);
 	if (rc != 0) {
 		ws->send_errors++;
 		return rc;
