@@ -144,19 +144,27 @@ struct tcp_stack *worker_tcp_stack(struct worker *w)
 	return w->tcp != NULL ? w->tcp->st : NULL;
 }
 
+int worker_tcp_source(const struct worker *w, uint32_t dst_ip, uint32_t *src_ip)
+{
+	uint32_t next_hop;
+	int iface = ipv4_route(&w->net, rte_cpu_to_be_32(dst_ip), &next_hop);
+
+	if (iface < 0)
+		return -ENETUNREACH;
+	*src_ip = rte_be_to_cpu_32(w->net.ifaces[iface].addr);
+	return 0;
+}
+
 int worker_tcp_connect(struct worker *w, uint32_t dst_ip, uint16_t dst_port,
 		       const struct tcp_callbacks *cb, void *user, struct tcp_conn **out)
 {
-	uint32_t next_hop;
-	int iface;
+	uint32_t src;
 
 	if (w->tcp == NULL)
 		return -ENOTSUP;
-	iface = ipv4_route(&w->net, rte_cpu_to_be_32(dst_ip), &next_hop);
-	if (iface < 0)
+	if (worker_tcp_source(w, dst_ip, &src) != 0)
 		return -ENETUNREACH;
-	return tcp_connect(w->tcp->st, dst_ip, dst_port,
-			   rte_be_to_cpu_32(w->net.ifaces[iface].addr), cb, user, out);
+	return tcp_connect(w->tcp->st, dst_ip, dst_port, src, cb, user, out);
 }
 
 /* ---- diagnostic dial client: send pseudo-random bytes, check the echo ---- */

@@ -38,6 +38,10 @@ void worker_tcp_fini(struct worker *w);
 /* The worker's stack, for higher layers registering listeners. */
 struct tcp_stack *worker_tcp_stack(struct worker *w);
 
+/* The address of the interface that routes to dst_ip (both host order):
+ * the source of an active open. 0 or -ENETUNREACH. */
+int worker_tcp_source(const struct worker *w, uint32_t dst_ip, uint32_t *src_ip);
+
 /* Active open from this worker to dst_ip:dst_port (host order), from the
  * address of the interface that routes to dst_ip, on a local port whose
  * segments dispatch back to this worker. Same returns as tcp_connect, and

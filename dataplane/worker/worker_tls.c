@@ -237,12 +237,12 @@ static struct sip_stream *sip_tls_connect(void *arg, uint8_t side, uint32_t addr
 	const char *fqdn = peer_fqdn(&wl->sip_arg, addr);
 	struct sip_conn *c;
 	struct tls_conn *t = NULL;
-	uint32_t nh;
-	int iface;
+	uint32_t src;
 
-	iface = ipv4_route(&w->net, rte_cpu_to_be_32(addr), &nh);
-	if (st == NULL || fqdn == NULL || fqdn[0] == '\0' || iface < 0)
+	if (st == NULL || fqdn == NULL || fqdn[0] == '\0')
 		return NULL;	/* not a gateway we know a name for: no TLS */
+	if (worker_tcp_source(w, addr, &src) != 0)
+		return NULL;
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
@@ -253,8 +253,7 @@ static struct sip_stream *sip_tls_connect(void *arg, uint8_t side, uint32_t addr
 		free(c);
 		return NULL;
 	}
-	if (tls_connect(&wl->tw, NULL, st, addr, port,
-			rte_be_to_cpu_32(w->net.ifaces[iface].addr), fqdn, &app_ops, c, &t) != 0) {
+	if (tls_connect(&wl->tw, NULL, st, addr, port, src, fqdn, &app_ops, c, &t) != 0) {
 		sip_stream_closed(c->s, -ENETUNREACH);
 		free(c);
 		return NULL;
