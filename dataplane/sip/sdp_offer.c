@@ -78,11 +78,19 @@ static bool keep_engine_key(const struct sdp_oa *oa, const struct sdp_stream *st
 	       oa->prev->key_len == st->key_len && st->key_len != 0;
 }
 
-static bool gateway_key_changed(const struct sdp_oa *oa, const struct sdp_stream *st)
+static const uint8_t *key_of(const struct sdp_stream *s, bool engine)
 {
-	return oa->prev == NULL || !oa->prev->srtp || oa->prev->suite != st->suite ||
-	       oa->prev->key_len != st->key_len ||
-	       CRYPTO_memcmp(oa->prev->key_gateway, st->key_gateway, st->key_len) != 0;
+	return engine ? s->key_engine : s->key_gateway;
+}
+
+/* Does the gateway's (or the engine's) key differ from the last
+ * exchange's? Always on a first offer. */
+static bool key_changed(const struct sdp_oa *oa, const struct sdp_stream *st, bool engine)
+{
+	const struct sdp_stream *p = oa->prev;
+
+	return p == NULL || !p->srtp || p->suite != st->suite || p->key_len != st->key_len ||
+	       CRYPTO_memcmp(key_of(p, engine), key_of(st, engine), st->key_len) != 0;
 }
 
 /* The application's re-offer to a secured gateway whose call has a suite:
@@ -181,7 +189,7 @@ enum sdp_refusal sdp_offer(const struct sdp_oa *oa, const struct sdp *offer, cha
 		} else {
 			st->rekeyed_engine = true;
 		}
-		st->rekeyed_gateway = gateway_key_changed(oa, st);
+		st->rekeyed_gateway = key_changed(oa, st, false);
 	} else if (m->savp) {
 		return SDP_R_SRTP_TO_UNSECURED;
 	}
@@ -261,11 +269,8 @@ enum sdp_refusal sdp_answer(const struct sdp_oa *oa, const struct sdp *answer, c
 			st->key_len = c.keys[0].len;
 			memcpy(st->key_gateway, c.keys[0].key_salt, st->key_len);
 			memcpy(st->key_engine, st->key_offered[d], st->key_len);
-			st->rekeyed_gateway = gateway_key_changed(oa, st);
-			st->rekeyed_engine = oa->prev == NULL || !oa->prev->srtp ||
-					     oa->prev->suite != st->suite ||
-					     CRYPTO_memcmp(oa->prev->key_engine, st->key_engine,
-							   st->key_len) != 0;
+			st->rekeyed_gateway = key_changed(oa, st, false);
+			st->rekeyed_engine = key_changed(oa, st, true);
 			OPENSSL_cleanse(st->key_offered, sizeof(st->key_offered));
 			sdp_crypto_wipe(&c);
 		} else if (m->savp) {
