@@ -30,6 +30,23 @@ def ok(cond, what):
     print(f"ok {checks} - {what}", flush=True)
 
 
+def ctl(env, *args):
+    """umedgectl --json ARGS against env's control: (exit code, the JSON
+    answer, or the text when there is none)."""
+    r = subprocess.run([os.path.join(env.build, "control", "umedgectl"), "--socket", env.sock,
+                        "--json"] + list(args), capture_output=True, text=True, timeout=30)
+    out = r.stdout.strip()
+    return r.returncode, (json.loads(out) if out.startswith(("{", "[")) else
+                          r.stdout + r.stderr)
+
+
+def sip_status(env):
+    """status.dataplane.sip, {} while control or the dataplane is away."""
+    rc, st = ctl(env, "status")
+    return ((st.get("dataplane") or {}).get("sip") or {}) if rc == 0 and isinstance(st, dict) \
+        else {}
+
+
 def wait(pred, secs, what, step=0.1):
     deadline = time.time() + secs
     while time.time() < deadline:

@@ -5,23 +5,14 @@ status.dataplane, a live change reaches the workers (a listener closes), the
 dataplane keeps its snapshot while control is away and reconnects.
 
 usage: test_dataplane_control.py BUILD_DIR SOURCE_DIR"""
-import json
 import os
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dataplane_env import EXT, INT, Env, ok, wait  # noqa: E402
+from dataplane_env import EXT, INT, Env, ctl, ok, wait  # noqa: E402
 
 BUILD, SRC = sys.argv[1], sys.argv[2]
-
-
-def ctl(env, *args):
-    r = subprocess.run([os.path.join(BUILD, "control", "umedgectl"), "--socket", env.sock,
-                        "--json"] + list(args), capture_output=True, text=True, timeout=30)
-    return r.returncode, (json.loads(r.stdout) if r.stdout.strip().startswith(("{", "[")) else
-                          r.stdout + r.stderr)
 
 
 def main():

@@ -25,18 +25,11 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dataplane_env import APP, GW, HERE, PY, Env, ok, wait  # noqa: E402
+from dataplane_env import APP, GW, HERE, PY, Env, ctl, ok, wait  # noqa: E402
 
 BUILD, SRC = sys.argv[1], sys.argv[2]
 SUITES = ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM",
           "AEAD_AES_256_GCM"]
-
-
-def ctl(env, *args):
-    r = subprocess.run([os.path.join(BUILD, "control", "umedgectl"), "--socket", env.sock,
-                        "--json"] + list(args), capture_output=True, text=True, timeout=30)
-    out = r.stdout.strip()
-    return r.returncode, (json.loads(out) if out.startswith(("{", "[")) else out + r.stderr)
 
 
 class Raw:

@@ -18,32 +18,18 @@ usage: test_sip.py BUILD_DIR SOURCE_DIR"""
 import glob
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import certs  # noqa: E402
-from dataplane_env import APP, EXT, GW, INT, PY, Env, ok, wait  # noqa: E402
+from dataplane_env import APP, EXT, GW, INT, PY, Env, ctl, ok, sip_status, wait  # noqa: E402
 
 BUILD, SRC = sys.argv[1], sys.argv[2]
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCEN = os.path.join(HERE, "sipp")
 ROGUE = "192.0.2.11"  # a second address in the gateway namespace: no gateway
-
-
-def ctl(env, *args):
-    r = subprocess.run([os.path.join(BUILD, "control", "umedgectl"), "--socket", env.sock,
-                        "--json"] + list(args), capture_output=True, text=True, timeout=30)
-    out = r.stdout.strip()
-    return r.returncode, (json.loads(out) if out.startswith(("{", "[")) else
-                          r.stdout + r.stderr)
-
-
-def sip_status(env):
-    rc, st = ctl(env, "status")
-    return ((st.get("dataplane") or {}).get("sip") or {}) if rc == 0 else {}
 
 
 def events(env, name):

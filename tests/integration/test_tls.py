@@ -25,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import certs  # noqa: E402
-from dataplane_env import EXT, PY, Env, ok, wait  # noqa: E402
+from dataplane_env import EXT, PY, Env, ctl, ok, sip_status, wait  # noqa: E402
 
 BUILD, SRC = sys.argv[1], sys.argv[2]
 N_CONNS = int(sys.argv[3]) if len(sys.argv) > 3 else 200
@@ -39,13 +39,6 @@ OPTIONS = ("OPTIONS sip:um1.example.test SIP/2.0\r\n"
            "To: <sip:um1.example.test>\r\n"
            "Call-ID: opt-1@gw1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
            "Content-Length: 0\r\n\r\n")
-
-
-def ctl(env, *args):
-    r = subprocess.run([os.path.join(BUILD, "control", "umedgectl"), "--socket", env.sock,
-                        "--json"] + list(args), capture_output=True, text=True, timeout=30)
-    return r.returncode, (json.loads(r.stdout) if r.stdout.strip().startswith(("{", "[")) else
-                          r.stdout + r.stderr)
 
 
 def tls_status(env):
@@ -64,11 +57,6 @@ def s_client(env, files, *extra, stdin=OPTIONS, port=5061):
                        capture_output=True, text=True, timeout=30)
     feeder.wait(10)
     return r
-
-
-def sip_status(env):
-    rc, st = ctl(env, "status")
-    return ((st.get("dataplane") or {}).get("sip") or {}) if rc == 0 else {}
 
 
 def events(env):
