@@ -66,11 +66,6 @@ struct sip_limits worker_sip_limits(const struct config_dataplane *d)
 	};
 }
 
-static uint64_t now_ms(const struct worker_sip *ws)
-{
-	return worker_sip_now_ms(ws);
-}
-
 unsigned worker_sip_owner(const struct worker_sip *ws, const char *buf, size_t len)
 {
 	unsigned nw = ws->w->dp->n_workers;
@@ -107,7 +102,7 @@ static int sip_send(void *arg, const struct sip_peer *to, const char *buf, size_
 static void sip_event(void *arg, enum umedge_event_id id, const char *detail)
 {
 	struct worker_sip *ws = arg;
-	uint64_t ms = now_ms(ws);
+	uint64_t ms = worker_sip_now_ms(ws);
 	struct sip_event_msg *e;
 
 	if (ms - ws->ev_window_ms >= 1000) {
@@ -173,14 +168,14 @@ static void sip_udp_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned ifac
 			  .port = rte_be_to_cpu_16(uh->src_port),
 			  .addr = rte_be_to_cpu_32(ip->src_addr) },
 	};
-	sip_proxy_input(ws->px, ctx->snap, &rx, buf, len, now_ms(ws));
+	sip_proxy_input(ws->px, ctx->snap, &rx, buf, len, worker_sip_now_ms(ws));
 	rte_pktmbuf_free(m);	/* buf may point into it: freed last */
 }
 
 static void sip_poll_hook(struct net_ctx *ctx, void *arg)
 {
 	struct worker_sip *ws = arg;
-	uint64_t ms = now_ms(ws);
+	uint64_t ms = worker_sip_now_ms(ws);
 
 	if (ms != ws->last_ms) {
 		ws->last_ms = ms;
