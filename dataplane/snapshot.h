@@ -74,6 +74,17 @@ static inline bool snapshot_port_open(const uint64_t *bits, uint16_t port)
 	return (bits[port >> 6] >> (port & 63)) & 1;
 }
 
+/* The port of the snapshot's listener for transport, 0 when control opened
+ * none (or s is NULL: no control yet). */
+static inline uint16_t snapshot_listener_port(const struct dp_snapshot *s,
+					      enum umedge_transport transport)
+{
+	for (size_t i = 0; s != NULL && i < s->n_listeners; i++)
+		if (s->listeners[i].transport == transport)
+			return s->listeners[i].port;
+	return 0;
+}
+
 /* Build a snapshot from the "snapshot" object of a push (version from the
  * push). Returns NULL and a reason in err when the object is malformed. */
 struct dp_snapshot *snapshot_from_json(const json_t *obj, uint64_t version,

@@ -29,14 +29,6 @@ static void tcp_close_conn(void *conn)
 static const struct sip_stream_ops tcp_stream_ops = { .write = tcp_write,
 						      .close = tcp_close_conn };
 
-static bool external_tcp_open(const struct dp_snapshot *s)
-{
-	for (size_t i = 0; s != NULL && i < s->n_listeners; i++)
-		if (s->listeners[i].transport == UMEDGE_TRANSPORT_TCP)
-			return true;
-	return false;
-}
-
 static int on_accept(struct tcp_conn *c, void *ctx)
 {
 	struct worker_sip *ws = ctx;
@@ -52,7 +44,7 @@ static int on_accept(struct tcp_conn *c, void *ctx)
 			goto refuse;
 	} else {
 		side = SIP_SIDE_EXTERNAL;
-		if (!external_tcp_open(snap))
+		if (snapshot_listener_port(snap, UMEDGE_TRANSPORT_TCP) == 0)
 			goto refuse;
 	}
 	s = sip_stream_open(ws, &tcp_stream_ops, c, side, UMEDGE_TRANSPORT_TCP, ci.remote_ip,

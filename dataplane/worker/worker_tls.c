@@ -189,20 +189,10 @@ static const char *peer_fqdn(void *arg, uint32_t peer_ip)
 	return NULL;
 }
 
-static uint16_t wanted_port(const struct dp_snapshot *s)
-{
-	if (s == NULL)
-		return 0;
-	for (size_t i = 0; i < s->n_listeners; i++)
-		if (s->listeners[i].transport == UMEDGE_TRANSPORT_TLS)
-			return s->listeners[i].port;
-	return 0;
-}
-
 static void sync_listener(struct worker_tls *wl, const struct dp_snapshot *s)
 {
 	struct tcp_stack *st = worker_tcp_stack(wl->w);
-	uint16_t want = wanted_port(s);
+	uint16_t want = snapshot_listener_port(s, UMEDGE_TRANSPORT_TLS);
 
 	wl->snap_version = s->version;
 	if (st == NULL || want == wl->sip_port)
