@@ -380,6 +380,7 @@ int main(int argc, char **argv)
 		RTE_LOG(ERR, USER1, "media engine: set-up failed\n");
 		goto teardown;
 	}
+	worker_sip_set_media(sipp, media);
 	tlsp = worker_tls_setup(&dp, sipp);
 	if (tlsp == NULL) {
 		RTE_LOG(ERR, USER1, "tls: set-up failed\n");
@@ -430,9 +431,9 @@ teardown:
 		dp.quit = true;
 		rte_eal_mp_wait_lcore();
 	}
-	media_engine_free(media); /* workers stopped: nobody holds a session */
 	worker_tls_free(tlsp);    /* workers and crypto lcores stopped */
-	worker_sip_free(sipp);
+	worker_sip_free(sipp);    /* its calls' media back to the engine */
+	media_engine_free(media); /* workers stopped: nobody holds a session */
 	dp_teardown(&dp);
 out:
 	if (eal_up)

@@ -27,6 +27,8 @@ struct fwd {
 	struct fwd *next_free;
 	struct sip_txn *st, *ct;
 	bool invite, answered;
+	struct sip_call *call;	  /* the call of an INVITE, checked by id */
+	uint32_t call_id;
 };
 
 struct sip_proxy {
@@ -34,7 +36,7 @@ struct sip_proxy {
 	struct sip_limits lim;
 	struct sip_proxy_io io;
 	struct sip_txn_table *tt;
-	struct sip_calls calls;	  /* in flight, for sip status */
+	struct sip_call_table calls;
 	uint64_t calls_swept_ms;
 	struct fwd *fwds, *free_fwd;
 	struct sip_proxy_stats stats;
@@ -47,6 +49,7 @@ struct sip_proxy {
 	struct sip_edits ed;
 	size_t out_cap;
 	char *out;
+	char *sdp_out;		  /* the SDP written for the other side */
 };
 
 /* ---- small helpers ---- */
@@ -267,28 +270,174 @@ static void send_in_dialog(struct sip_proxy *px, struct sip_txn *ct, const struc
 		(void)sip_txn_client_start(px->tt, buf, (size_t)n, to, NULL, &bye);
 }
 
-/* Calls in flight, seen from the final answers we pass on: a 2xx to
- * INVITE starts (or refreshes) one, the answer to its BYE ends it. */
-static void count_call(struct sip_proxy *px, const struct sip_msg *rsp)
+static struct sip_call_env call_env(const struct sip_proxy *px)
 {
-	struct sip_cseq cs;
+	return (struct sip_call_env){ px->io.media, { px->cfg.addr[0], px->cfg.addr[1] } };
+}
+
+static struct sip_call *call_of(struct sip_proxy *px, const struct sip_msg *m)
+{
 	struct sip_str cid;
-	uint64_t key;
 
-	if (rsp->status < 200 || sip_msg_cseq(rsp, &cs) != 0 || sip_msg_call_id(rsp, &cid) != 0)
+	return sip_msg_call_id(m, &cid) == 0 ? sip_call_find(&px->calls, cid) : NULL;
+}
+
+/* The call f's INVITE belongs to, if it still exists. */
+static struct sip_call *fwd_call(const struct fwd *f)
+{
+	return f->call != NULL && f->call->key != 0 && f->call->id == f->call_id ? f->call : NULL;
+}
+
+static void call_end(struct sip_proxy *px, struct sip_call *c, bool failed)
+{
+	if (c == NULL)
 		return;
-	key = sip_fnv1a(cid.p, cid.len, SIP_FNV_BASIS);
-	if (cs.method == SIP_METHOD_INVITE && rsp->status < 300) {
-		uint32_t before = px->calls.n;
+	if (c->state == SIP_CALL_ANSWERED)
+		px->stats.calls_ended++;
+	else if (failed)
+		px->stats.calls_failed++;
+	sip_call_end(&px->calls, c, px->io.media);
+}
 
-		if (!sip_calls_add(&px->calls, key, px->now))
-			px->stats.calls_untracked++;
-		else if (px->calls.n > before)
+/* What an SDP refusal is answered with. */
+struct sdp_no {
+	unsigned status;
+	const char *reason;
+	struct sip_hdr_out warn;
+	char text[256];
+};
+
+/* An offer or answer the call cannot take: counted, worded, and for a
+ * mode's media rules an event. */
+static void sdp_refused(struct sip_proxy *px, const struct sip_call *c, enum sip_call_verdict v,
+			enum sdp_refusal why, struct sdp_no *no)
+{
+	const char *plan = c != NULL && c->dial_plan[0] ? c->dial_plan : "(start_secured)";
+	const char *gw = c != NULL ? c->gateway : "-";
+	char detail[512];
+
+	no->warn.name = "Warning";
+	no->warn.value = no->text;
+	switch (v) {
+	case SIP_CALL_SDP_NO_PORTS:
+		px->stats.media_unavailable++;
+		no->status = 503;
+		no->reason = "No Media Ports";
+		snprintf(no->text, sizeof(no->text), "399 umedge \"no media port free\"");
+		return;
+	case SIP_CALL_SDP_MEDIA_FAILED:
+		px->stats.media_unavailable++;
+		no->status = 500;
+		no->reason = "Media Set-up Failed";
+		snprintf(no->text, sizeof(no->text), "399 umedge \"the media engine refused the session\"");
+		return;
+	case SIP_CALL_SDP_MALFORMED:
+		px->stats.malformed_sdp++;
+		no->status = 400;
+		no->reason = "Bad SDP";
+		snprintf(no->text, sizeof(no->text), "399 umedge \"%s\"", sdp_refusal_text(why));
+		return;
+	case SIP_CALL_SDP_NO_OFFER:
+		px->stats.refused_sdp++;
+		no->status = 488;
+		no->reason = "Not Acceptable Here";
+		snprintf(no->text, sizeof(no->text),
+			 "399 umedge \"an offer in a response (late offer) is not supported\"");
+		return;
+	default:
+		break;
+	}
+	px->stats.refused_sdp++;
+	no->status = 488;
+	no->reason = "Not Acceptable Here";
+	snprintf(no->text, sizeof(no->text), "399 umedge \"dial plan %s is %s: %s\"", plan,
+		 c != NULL ? umedge_security_names[c->mode] : "-", sdp_refusal_text(why));
+	if (c == NULL || why == SDP_R_NO_AUDIO)
+		return; /* not the mode's doing */
+	{
+		struct sip_str proto = sip_call_offered_proto(&px->calls);
+
+		snprintf(detail, sizeof(detail),
+			 "gateway=%s dial_plan=%s expected=%s offered=%.*s reason=%s", gw, plan,
+			 umedge_security_names[c->mode], (int)(proto.len > 32 ? 32 : proto.len),
+			 proto.p, sdp_refusal_text(why));
+		event(px, UMEDGE_EV_VoipSecurityMismatch, gw, detail);
+	}
+}
+
+/* The SDP of a response to INVITE or UPDATE: the answer to the call's
+ * pending offer, rewritten (edits in px->ed). false: the response stops
+ * here (refused; a refused 2xx has been dealt with). */
+static bool response_media(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
+			   const struct sip_msg *rsp)
+{
+	struct sip_call *c = call_of(px, rsp);
+	struct sip_call_env env = call_env(px);
+	enum sip_call_verdict v = SIP_CALL_SDP_NO_OFFER;
+	enum sdp_refusal why = SDP_R_OK;
+	struct sip_cseq cs;
+	struct sdp_no no;
+	bool ours;
+	long n;
+
+	if (sip_msg_cseq(rsp, &cs) != 0 ||
+	    (cs.method != SIP_METHOD_INVITE && cs.method != SIP_METHOD_UPDATE))
+		return true;
+	ours = c != NULL && c->has_pend && cs.num == c->pend_cseq && cs.method == c->pend_method;
+	if (c != NULL)
+		sip_call_touch(&px->calls, c, px->now);
+	if (!has_sdp(rsp)) {
+		if (ours && rsp->status >= 300)
+			sip_call_offer_failed(c);
+		return true;
+	}
+	if (rsp->status >= 300)
+		return true;
+	if (ours)
+		v = sip_call_answer(&px->calls, c, &env, rsp->body, px->sdp_out, px->lim.max_message,
+				    &n, &why);
+	if (v == SIP_CALL_SDP_OK) {
+		sip_edit_body(&px->ed, px->sdp_out, (uint32_t)n);
+		if (rsp->status < 200 && c->state == SIP_CALL_SETUP)
+			c->state = SIP_CALL_EARLY;
+		return true;
+	}
+	sdp_refused(px, c, v, why, &no);
+	if (rsp->status < 200 || f->answered)
+		return false; /* a provisional stops here; a 2xx again is absorbed */
+	/* the far side's dialog exists now: ACK it; an initial INVITE's call
+	 * ends there (BYE), a re-offer's call keeps its last exchange */
+	send_in_dialog(px, ct, rsp, "ACK");
+	if (c == NULL || cs.num == c->invite_cseq) {
+		send_in_dialog(px, ct, rsp, "BYE");
+		call_end(px, c, true);
+	} else {
+		sip_call_offer_failed(c);
+	}
+	if (no.status == 400) {
+		no.status = 488; /* the far side's answer was bad, not the caller's offer */
+		no.reason = "Not Acceptable Here";
+	}
+	answer_upstream(px, f, ct, no.status, no.reason, &no.warn, 1);
+	return false;
+}
+
+/* After a final response to INVITE went on: the call is answered, or its
+ * INVITE failed and it ends. */
+static void call_progress(struct sip_proxy *px, const struct sip_msg *rsp)
+{
+	struct sip_call *c;
+	struct sip_cseq cs;
+
+	if (rsp->status < 200 || sip_msg_cseq(rsp, &cs) != 0 || cs.method != SIP_METHOD_INVITE ||
+	    (c = call_of(px, rsp)) == NULL || cs.num != c->invite_cseq)
+		return;
+	if (rsp->status < 300) {
+		if (c->state != SIP_CALL_ANSWERED)
 			px->stats.calls_started++;
-	} else if (cs.method == SIP_METHOD_BYE &&
-		   (rsp->status < 300 || rsp->status == 481 || rsp->status == 408)) {
-		if (sip_calls_remove(&px->calls, key))
-			px->stats.calls_ended++;
+		sip_call_set_answered(&px->calls, c, px->now);
+	} else if (c->state != SIP_CALL_ANSWERED) {
+		call_end(px, c, true);
 	}
 }
 
@@ -303,34 +452,17 @@ static void on_response(void *arg, struct sip_txn *ct, const struct sip_msg *rsp
 	(void)from;
 	if (f == NULL || f->st == NULL || rsp->status == 100)
 		return; /* 100 is hop by hop; a CANCEL's answer is ours */
-	if (f->invite && has_sdp(rsp)) {
-		/* media must not bypass the engine: a provisional with SDP
-		 * stops here; a 2xx with SDP ends the far side's dialog (ACK,
-		 * BYE) and the caller gets 488 */
-		static const struct sip_hdr_out w = {
-			"Warning", "399 umedge \"media anchoring is not available yet: the far "
-				   "side answered with SDP\""
-		};
-
-		px->stats.refused_sdp++;
-		if (rsp->status >= 200 && rsp->status < 300) {
-			if (f->answered)
-				return; /* a retransmission of the 2xx */
-			send_in_dialog(px, ct, rsp, "ACK");
-			send_in_dialog(px, ct, rsp, "BYE");
-			answer_upstream(px, f, ct, 488, "Not Acceptable Here", &w, 1);
-		}
-		return;
-	}
 	sip_edits_init(ed, rsp);
 	sip_edit_via_pop(ed);
+	if (!response_media(px, f, ct, rsp))
+		return;
 	n = sip_edits_apply(ed, px->out, px->out_cap);
 	if (n < 0 || sip_txn_server_respond(f->st, px->out, (size_t)n) != 0)
 		return;
 	px->stats.forwarded_responses++;
 	if (rsp->status >= 200)
 		f->answered = true;
-	count_call(px, rsp);
+	call_progress(px, rsp);
 }
 
 /* A final response of our own to the request f forwarded in ct: built
@@ -367,6 +499,8 @@ static void on_failure(void *arg, struct sip_txn *ct, enum sip_txn_failure why)
 	struct sip_proxy *px = arg;
 	struct fwd *f = sip_txn_tu(ct);
 
+	struct sip_call *c;
+
 	if (f == NULL || f->st == NULL || f->answered)
 		return;
 	if (why == SIP_TXN_TIMER_C)
@@ -375,6 +509,11 @@ static void on_failure(void *arg, struct sip_txn *ct, enum sip_txn_failure why)
 		answer_upstream(px, f, ct, 503, "Service Unavailable", NULL, 0);
 	else
 		answer_upstream(px, f, ct, 408, "Request Timeout", NULL, 0);
+	c = fwd_call(f);
+	if (c != NULL && c->state != SIP_CALL_ANSWERED)
+		call_end(px, c, true);
+	else if (c != NULL)
+		sip_call_offer_failed(c);
 }
 
 /* ---- the proxy ---- */
@@ -388,8 +527,8 @@ struct sip_proxy *sip_proxy_new(const struct sip_proxy_config *cfg, const struct
 
 	/* a proxy needs timer C (RFC 3261 16.6): without it an INVITE that got
 	 * a provisional answer could wait forever */
-	if (cfg == NULL || io == NULL || io->send == NULL || cfg->port == 0 || cfg->tls_port == 0 ||
-	    cfg->txn.timer_c_ms == 0)
+	if (cfg == NULL || io == NULL || io->send == NULL || io->media == NULL ||
+	    cfg->port == 0 || cfg->tls_port == 0 || cfg->txn.timer_c_ms == 0)
 		return NULL;
 	px = calloc(1, sizeof(*px));
 	if (px == NULL)
@@ -400,11 +539,12 @@ struct sip_proxy *sip_proxy_new(const struct sip_proxy_config *cfg, const struct
 	px->now = now_ms;
 	px->out_cap = px->lim.max_message + 4096;
 	px->out = malloc(px->out_cap);
+	px->sdp_out = malloc(px->lim.max_message);
 	px->fwds = calloc(cfg->txn.max_txns ? cfg->txn.max_txns : 1, sizeof(*px->fwds));
 	px->tt = sip_txn_table_new(&cfg->txn, &txn_ops, px, now_ms);
 	px->calls_swept_ms = now_ms;
-	if (px->out == NULL || px->fwds == NULL || px->tt == NULL ||
-	    sip_calls_init(&px->calls, cfg->txn.max_txns) != 0) {
+	if (px->out == NULL || px->sdp_out == NULL || px->fwds == NULL || px->tt == NULL ||
+	    sip_call_table_init(&px->calls, cfg->txn.max_txns) != 0) {
 		sip_proxy_free(px);
 		return NULL;
 	}
@@ -420,8 +560,13 @@ void sip_proxy_free(struct sip_proxy *px)
 	if (px == NULL)
 		return;
 	sip_txn_table_free(px->tt);
-	sip_calls_fini(&px->calls);
+	/* every call's media goes back to the engine */
+	for (uint32_t i = 0; px->calls.pool != NULL && i < px->calls.cap; i++)
+		if (px->calls.pool[i].key != 0)
+			sip_call_end(&px->calls, &px->calls.pool[i], px->io.media);
+	sip_call_table_fini(&px->calls);
 	free(px->fwds);
+	free(px->sdp_out);
 	free(px->out);
 	free(px);
 }
@@ -438,7 +583,7 @@ unsigned sip_proxy_transactions(const struct sip_proxy *px)
 
 unsigned sip_proxy_calls(const struct sip_proxy *px)
 {
-	return px->calls.n;
+	return px->calls.answered;
 }
 
 void sip_proxy_advance(struct sip_proxy *px, uint64_t now_ms)
@@ -447,7 +592,8 @@ void sip_proxy_advance(struct sip_proxy *px, uint64_t now_ms)
 	sip_txn_advance(px->tt, now_ms);
 	if (now_ms - px->calls_swept_ms >= CALLS_SWEEP_MS) {
 		px->calls_swept_ms = now_ms;
-		px->stats.calls_expired += sip_calls_expire(&px->calls, now_ms, SIP_PROXY_CALL_IDLE_MS);
+		px->stats.calls_expired +=
+			sip_call_expire(&px->calls, px->io.media, now_ms, SIP_PROXY_CALL_IDLE_MS);
 	}
 }
 
@@ -621,8 +767,8 @@ static int rr_value(const struct sip_proxy *px, char *buf, size_t len, unsigned 
 }
 
 
-/* SDP, which must not pass until media is anchored: a body typed
- * application/sdp, or a multipart one that may hold it. */
+/* SDP, which must not pass without the engine anchoring its media: a
+ * body typed application/sdp, or a multipart one that may hold it. */
 static bool has_sdp(const struct sip_msg *m)
 {
 	struct sip_str ct;
@@ -679,9 +825,10 @@ static void mark_source(struct sip_proxy *px, const struct sip_msg *m, const str
 }
 
 /* Forward m (edits in px->ed already started) to `to` in a new client
- * transaction tied to st. */
-static void forward(struct sip_proxy *px, struct sip_txn *st, const struct sip_msg *m,
-		    const struct sip_peer *to, const char *branch)
+ * transaction tied to st, for call c (NULL: none). false: refused here,
+ * answered already. */
+static bool forward(struct sip_proxy *px, struct sip_txn *st, const struct sip_msg *m,
+		    const struct sip_peer *to, const char *branch, struct sip_call *c)
 {
 	char via[160], ip[INET_ADDRSTRLEN];
 	struct sip_txn *ct;
@@ -697,25 +844,28 @@ static void forward(struct sip_proxy *px, struct sip_txn *st, const struct sip_m
 	n = sip_edits_apply(&px->ed, px->out, px->out_cap);
 	if (n < 0) {
 		reply(px, st, m, 500, "Message Too Large To Forward", NULL, 0);
-		return;
+		return false;
 	}
 	f = fwd_new(px);
 	if (f == NULL) {
 		reply(px, st, m, 503, "Service Unavailable", retry_after, 1);
-		return;
+		return false;
 	}
 	f->st = st;
 	f->invite = m->method == SIP_METHOD_INVITE;
+	f->call = c;
+	f->call_id = c != NULL ? c->id : 0;
 	sip_txn_set_tu(st, f);
 	rc = sip_txn_client_start(px->tt, px->out, (size_t)n, to, f, &ct);
 	if (rc != 0) {
 		/* unreachable, table full, or a branch clash */
 		reply(px, st, m, 503, "Service Unavailable", rc == -ENOSPC ? retry_after : NULL,
 		      rc == -ENOSPC ? 1 : 0);
-		return;
+		return false;
 	}
 	f->ct = ct;
 	px->stats.forwarded_requests++;
+	return true;
 }
 
 static void refuse_policy(struct sip_proxy *px, struct sip_txn *st, const struct sip_msg *m,
@@ -786,6 +936,8 @@ static void cancel(struct sip_proxy *px, struct sip_txn *st, const struct sip_ms
 	 * the far side's 487 is ACKed and absorbed by the client transaction */
 	if (f->ct != NULL)
 		answer_upstream(px, f, f->ct, 487, "Request Terminated", NULL, 0);
+	if (fwd_call(f) != NULL && fwd_call(f)->state != SIP_CALL_ANSWERED)
+		call_end(px, fwd_call(f), true);
 }
 
 /* A Request-URI naming us (our address or the server's FQDN, no user). */
@@ -824,10 +976,112 @@ static void options(struct sip_proxy *px, struct sip_txn *st, const struct sip_m
 	reply(px, st, m, 200, "OK", hdrs, sizeof(hdrs) / sizeof(hdrs[0]));
 }
 
+/* The SDP offer of a request, through the engine (edits in px->ed). false:
+ * refused and answered. */
+static bool media_offer(struct sip_proxy *px, struct sip_txn *st, const struct sip_msg *m,
+			struct sip_call *c, uint8_t from)
+{
+	struct sip_call_env env = call_env(px);
+	enum sdp_refusal why;
+	enum sip_call_verdict v;
+	struct sip_cseq cs;
+	struct sip_str ct;
+	struct sdp_no no;
+	long n;
+
+	if (m->method == SIP_METHOD_PRACK || sip_msg_content_type(m, &ct) != 0 ||
+	    ct.len < 15 || strncasecmp(ct.p, "application/sdp", 15) != 0) {
+		static const struct sip_hdr_out w = {
+			"Warning", "399 umedge \"SDP in a multipart body or in PRACK is not "
+				   "supported\""
+		};
+
+		px->stats.refused_sdp++;
+		reply(px, st, m, 488, "Not Acceptable Here", &w, 1);
+		return false;
+	}
+	if (sip_msg_cseq(m, &cs) != 0)
+		cs.num = 0;
+	v = sip_call_offer(&px->calls, c, &env, from, m->method, cs.num, m->body, px->sdp_out,
+			   px->lim.max_message, &n, &why);
+	if (v != SIP_CALL_SDP_OK) {
+		sdp_refused(px, c, v, why, &no);
+		reply(px, st, m, no.status, no.reason, &no.warn, 1);
+		return false;
+	}
+	sip_edit_body(&px->ed, px->sdp_out, (uint32_t)n);
+	return true;
+}
+
+/* A new call: its record, with what the policy decided. NULL: refused
+ * and answered (the table is full). */
+static struct sip_call *call_begin(struct sip_proxy *px, struct sip_txn *st,
+				   const struct sip_msg *m, const struct sip_rx *rx,
+				   const struct sip_peer *to, const struct sip_policy_result *pr)
+{
+	/* a secured call in legacy mode (no dial plan): the usual suites */
+	static const enum umedge_srtp_suite legacy[] = { UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80,
+							 UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_32 };
+	struct sip_str cid = { "", 0 };
+	struct sip_cseq cs;
+	struct sip_call *c;
+
+	(void)sip_msg_call_id(m, &cid);
+	c = sip_call_find(&px->calls, cid);
+	if (c != NULL)
+		return c; /* the INVITE again after a challenge, say */
+	c = sip_call_new(&px->calls, cid, px->now);
+	if (c == NULL) {
+		px->stats.calls_table_full++;
+		reply(px, st, m, 503, "Service Unavailable", retry_after, 1);
+		return NULL;
+	}
+	snprintf(c->gateway, sizeof(c->gateway), "%s", pr->gateway ? pr->gateway->name : "-");
+	if (pr->dial_plan != NULL) {
+		snprintf(c->dial_plan, sizeof(c->dial_plan), "%s", pr->dial_plan->name);
+		for (int i = 0; i < pr->dial_plan->n_suites && i < UMEDGE_SRTP_SUITE_COUNT; i++)
+			c->suites[c->n_suites++] = pr->dial_plan->suites[i];
+	}
+	if (c->n_suites == 0)
+		for (unsigned i = 0; i < sizeof(legacy) / sizeof(legacy[0]); i++)
+			c->suites[c->n_suites++] = legacy[i];
+	c->mode = pr->mode;
+	c->caller = rx->from.side;
+	c->gw_transport = rx->from.side == SIP_SIDE_EXTERNAL ? rx->from.transport : to->transport;
+	c->invite_cseq = sip_msg_cseq(m, &cs) == 0 ? cs.num : 0;
+	return c;
+}
+
+/* A request inside a call: BYE ends it, an offer (re-INVITE, UPDATE)
+ * goes through the engine; then it goes on to `to`. */
+static void in_dialog_request(struct sip_proxy *px, struct sip_txn *st, const struct sip_msg *m,
+			      const struct sip_rx *rx, const struct sip_peer *to,
+			      const char *branch)
+{
+	struct sip_call *c = call_of(px, m);
+
+	if (c != NULL)
+		sip_call_touch(&px->calls, c, px->now);
+	if (has_sdp(m) && (m->method == SIP_METHOD_INVITE || m->method == SIP_METHOD_UPDATE ||
+			   m->method == SIP_METHOD_PRACK)) {
+		if (c == NULL) {
+			reply(px, st, m, 481, "Call/Transaction Does Not Exist", NULL, 0);
+			return;
+		}
+		if (!media_offer(px, st, m, c, rx->from.side))
+			return;
+	}
+	if (!forward(px, st, m, to, branch, m->method == SIP_METHOD_INVITE ? c : NULL))
+		return;
+	if (m->method == SIP_METHOD_BYE)
+		call_end(px, c, false);
+}
+
 static void request(struct sip_proxy *px, const struct sip_msg *m, const struct sip_rx *rx)
 {
 	const struct dp_snapshot *snap = px->snap;
 	struct sip_policy_result pr;
+	struct sip_call *c;
 	struct sip_txn *st;
 	struct sip_uri ru, next;
 	struct sip_nameaddr to_na;
@@ -903,17 +1157,6 @@ static void request(struct sip_proxy *px, const struct sip_msg *m, const struct 
 		reply(px, st, m, 420, "Bad Extension", &un, tags[0] ? 1 : 0);
 		return;
 	}
-	if (has_sdp(m) && (m->method == SIP_METHOD_INVITE || m->method == SIP_METHOD_UPDATE ||
-			   m->method == SIP_METHOD_PRACK)) {
-		static const struct sip_hdr_out w = {
-			"Warning", "399 umedge \"media anchoring is not available yet: "
-				   "calls with SDP cannot pass\""
-		};
-
-		px->stats.refused_sdp++;
-		reply(px, st, m, 488, "Not Acceptable Here", &w, 1);
-		return;
-	}
 	/* RFC 3261 16.4: our own Route values off the top */
 	sip_edits_init(&px->ed, m);
 	mark_source(px, m, &rx->from);
@@ -945,7 +1188,12 @@ static void request(struct sip_proxy *px, const struct sip_msg *m, const struct 
 			reply(px, st, m, 404, "Not Found", NULL, 0);
 			return;
 		}
-		forward(px, st, m, &to, branch);
+		in_dialog_request(px, st, m, rx, &to, branch);
+		return;
+	}
+	if (has_sdp(m) && (m->method == SIP_METHOD_UPDATE || m->method == SIP_METHOD_PRACK)) {
+		/* an offer for a call that did not come through us */
+		reply(px, st, m, 481, "Call/Transaction Does Not Exist", NULL, 0);
 		return;
 	}
 	if (m->method == SIP_METHOD_OPTIONS && !has_next && ru.user.p == NULL &&
@@ -997,7 +1245,21 @@ static void request(struct sip_proxy *px, const struct sip_msg *m, const struct 
 		rr_value(px, rr, sizeof(rr), rx->from.side, rx->from.transport, mode, cid);
 		sip_edit_record_route_push(&px->ed, rr, (uint32_t)strlen(rr));
 	}
-	forward(px, st, m, &to, branch);
+	if (in_dialog) {
+		/* in a call, without our Route (a peer that ignores Record-Route) */
+		in_dialog_request(px, st, m, rx, &to, branch);
+		return;
+	}
+	if (m->method != SIP_METHOD_INVITE) {
+		forward(px, st, m, &to, branch, NULL);
+		return;
+	}
+	c = call_begin(px, st, m, rx, &to, &pr);
+	if (c == NULL)
+		return;
+	if ((has_sdp(m) && !media_offer(px, st, m, c, rx->from.side)) ||
+	    !forward(px, st, m, &to, branch, c))
+		call_end(px, c, true);
 }
 
 /* A response no client transaction took: routed back by its Via. */

@@ -20,8 +20,13 @@
  * answered 487; 408 on timer B, F or C, 503 when the far side cannot be
  * reached or the table is full; the dial-plan policy on every request
  * from the external side; the application calling out through a gateway.
- * Until media anchoring exists, a request carrying a body (SDP) is
- * answered 488 with a Warning.
+ *
+ * Calls and their media (sip_call.h): every INVITE starts a call record;
+ * the SDP of INVITE, UPDATE and their answers (1xx for early media, 2xx)
+ * goes through the SDP library and the media engine (io.media), so the
+ * media of every call is anchored on the engine: 488 with a Warning and
+ * VoipSecurityMismatch for an offer the mode refuses, 400 for malformed
+ * SDP. BYE, CANCEL and a failed INVITE end the call and its media.
  */
 #ifndef UMEDGE_SIP_PROXY_H
 #define UMEDGE_SIP_PROXY_H
@@ -32,6 +37,7 @@
 
 #include "umedge/events.h"
 
+#include "sip_call.h"
 #include "sip_msg.h"
 #include "sip_policy.h"
 #include "sip_txn.h"
@@ -59,6 +65,8 @@ struct sip_proxy_io {
 	 * proxy already rate-limits them per event and gateway. */
 	void (*event)(void *arg, enum umedge_event_id id, const char *detail);
 	void *arg;
+	/* the media engine of this worker (required) */
+	const struct sip_media_ops *media;
 };
 
 /* Where a message came from. tls_names: the names the TLS layer verified
@@ -76,7 +84,9 @@ struct sip_rx {
 	X(forwarded_responses)                                                 \
 	X(stateless_responses)	    /* answered without a transaction */      \
 	X(refused_policy)	    /* 403 / 404 of the dial-plan policy */    \
-	X(refused_sdp)		    /* 488: media anchoring not available */   \
+	X(refused_sdp)		    /* 488: media the call's mode refuses */   \
+	X(malformed_sdp)	    /* 400: SDP that does not parse */        \
+	X(media_unavailable)	    /* no media ports, or the engine failed */ \
 	X(loops)		    /* 482 */                                 \
 	X(too_many_hops)	    /* 483 */                                 \
 	X(bad_extension)	    /* 420 */                                 \
@@ -85,9 +95,10 @@ struct sip_rx {
 	X(forged_routes)	    /* our Route with a bad mode signature */ \
 	X(options_answered)	    /* OPTIONS to the engine itself: 200 */   \
 	X(calls_started)	    /* 2xx to INVITE passed on */              \
-	X(calls_ended)		    /* the answer to their BYE passed on */   \
+	X(calls_ended)		    /* by BYE */                              \
+	X(calls_failed)		    /* INVITE refused, cancelled, timed out */ \
 	X(calls_expired)	    /* idle past SIP_PROXY_CALL_IDLE_MS */      \
-	X(calls_untracked)	    /* started with the set full */            \
+	X(calls_table_full)	    /* INVITE answered 503: no call record */  \
 	X(events_suppressed)	    /* over the rate limit */
 
 struct sip_proxy_stats {
@@ -116,9 +127,9 @@ void sip_proxy_advance(struct sip_proxy *px, uint64_t now_ms);
 const struct sip_proxy_stats *sip_proxy_stats(const struct sip_proxy *px);
 /* Transactions alive (0 when every call's signalling has ended). */
 unsigned sip_proxy_transactions(const struct sip_proxy *px);
-/* Calls in flight: answered and not yet ended by a BYE. A call nothing
- * confirms (a re-INVITE's 2xx) for this long leaves the count: a proxy
- * that keeps no dialogs cannot see a call that ended without a BYE. */
+/* Calls in flight: answered and not yet ended by a BYE. A call no
+ * signalling touches for this long ends: a call whose BYE never came
+ * through the engine must not hold its media ports for ever. */
 #define SIP_PROXY_CALL_IDLE_MS (12ull * 3600 * 1000)
 unsigned sip_proxy_calls(const struct sip_proxy *px);
 

@@ -27,6 +27,7 @@
 #include "ctl.h"
 #include "dispatch.h"
 #include "dp.h"
+#include "media_ctl.h"
 #include "snapshot.h"
 #include "worker_sip_int.h"
 
@@ -222,7 +223,9 @@ static struct worker_sip *attach(struct worker_sip_plane *p, struct worker *w,
 		.limits = lim,
 	};
 	const struct config_dataplane *d = p->dp->cfg != NULL ? &p->dp->cfg->dataplane : NULL;
-	struct sip_proxy_io io = { .send = sip_send, .event = sip_event, .arg = ws };
+	struct sip_proxy_io io = {
+		.send = sip_send, .event = sip_event, .arg = ws, .media = &ws->media_ops
+	};
 
 	if (ws == NULL)
 		return NULL;
@@ -236,6 +239,7 @@ static struct worker_sip *attach(struct worker_sip_plane *p, struct worker *w,
 	}
 	ws->w = w;
 	ws->lim = *lim;
+	worker_sip_media_ops(ws, &ws->media_ops);
 	ws->all = p->ws;
 	ws->tsc_per_ms = rte_get_tsc_hz() / 1000;
 	if (ws->tsc_per_ms == 0)
@@ -294,6 +298,14 @@ fail:
 	memset(key, 0, sizeof(key));
 	worker_sip_free(p);
 	return NULL;
+}
+
+void worker_sip_set_media(struct worker_sip_plane *p, struct media_engine *e)
+{
+	for (unsigned i = 0; i < p->dp->n_workers; i++) {
+		p->ws[i]->media = e;
+		p->ws[i]->mw = media_engine_worker(e, i);
+	}
 }
 
 struct worker_sip *worker_sip_get(struct worker_sip_plane *p, unsigned idx)
@@ -456,6 +468,7 @@ static json_t *stats(const struct worker_sip_plane *p, bool named)
 	struct sip_proxy_stats sum;
 	uint64_t udp_in = 0, udp_out = 0, handoffs = 0, too_big = 0, send_errors = 0;
 	uint64_t no_transport = 0, lost = 0;
+	uint64_t m_inst = 0, m_upd = 0, m_rem = 0, m_fail = 0, m_noports = 0;
 	struct sip_stream_stats ss;
 	uint64_t frame_errors[SIP_E_COUNT] = { 0 };
 	json_t *o = json_object(), *workers = json_array(), *errs = json_object();
@@ -486,6 +499,11 @@ static json_t *stats(const struct worker_sip_plane *p, bool named)
 		send_errors += rd(&ws->send_errors);
 		no_transport += rd(&ws->no_transport);
 		lost += rd(&ws->events_lost);
+		m_inst += rd(&ws->media_installed);
+		m_upd += rd(&ws->media_updated);
+		m_rem += rd(&ws->media_removed);
+		m_fail += rd(&ws->media_failed);
+		m_noports += rd(&ws->media_no_ports);
 		src = (const uint64_t *)&ws->ss;
 		end = src + sizeof(ss) / sizeof(uint64_t);
 		dst = (uint64_t *)&ss;
@@ -537,6 +555,13 @@ static json_t *stats(const struct worker_sip_plane *p, bool named)
 #undef SS
 		json_object_set_new(o, "streams", so);
 	}
+	/* the calls' media sessions, in the workers' own media tables */
+	json_object_set_new(o, "media",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "sessions",
+				      (json_int_t)(m_inst - m_rem), "installed", (json_int_t)m_inst,
+				      "updated", (json_int_t)m_upd, "removed", (json_int_t)m_rem,
+				      "failed", (json_int_t)m_fail, "no_ports",
+				      (json_int_t)m_noports));
 	json_object_set_new(o, "events_sent", json_integer((json_int_t)p->events_sent));
 	json_object_set_new(o, "events_lost", json_integer((json_int_t)lost));
 	return o;

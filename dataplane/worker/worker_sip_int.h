@@ -22,6 +22,8 @@
 #define SIP_OUTBOUND_MAX 64	/* streams a worker opens towards peers */
 
 struct sip_stream;
+struct media_engine;
+struct media_worker;
 
 /* What a byte stream below SIP does (TCP here, TLS in worker_tls.c). */
 struct sip_stream_ops {
@@ -90,6 +92,12 @@ struct worker_sip {
 	uint32_t conn_pub, conn_ver;
 	uint64_t conn_at_ms;
 	uint64_t keepalive_ms;		/* dataplane.sip.keepalive_s, 0: off */
+	/* the media of this worker's calls (worker_sip_media.c) */
+	struct media_engine *media;	/* NULL until worker_sip_set_media */
+	struct media_worker *mw;
+	struct sip_media_ops media_ops;
+	uint32_t media_seq;
+	uint64_t media_installed, media_updated, media_removed, media_failed, media_no_ports;
 	char lin[];			/* lim.max_message bytes: a chained datagram */
 };
 
@@ -101,6 +109,9 @@ static inline uint64_t worker_sip_now_ms(const struct worker_sip *ws)
 /* The owner of the call a message belongs to (by its Call-ID), or this
  * worker when there is no Call-ID. */
 unsigned worker_sip_owner(const struct worker_sip *ws, const char *buf, size_t len);
+
+/* The proxy's media engine on this worker (worker_sip_media.c). */
+void worker_sip_media_ops(struct worker_sip *ws, struct sip_media_ops *ops);
 
 /* ---- streams (sip_stream.c) ---- */
 

@@ -45,7 +45,7 @@ static void fz_event(void *arg, enum umedge_event_id id, const char *detail)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct sip_proxy_io io = { fz_send, fz_event, NULL };
+	static const struct sip_proxy_io io = { fz_send, fz_event, NULL, &fx_media_ops };
 	static const char *const names[] = { "gw1.example.test" };
 	static const char *const methods[] = { "INVITE", "BYE", "CANCEL", "ACK", "OPTIONS" };
 	static const unsigned statuses[] = { 100, 180, 183, 200, 486, 487, 503, 603 };

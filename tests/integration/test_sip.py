@@ -7,7 +7,7 @@ application in the application namespace, every run under `timeout`.
   unsecured dial plan (gw1, pilot 6000 -> fabrikam), on two workers.
 - Refusals, each with its event: UDP to a secured plan (403,
   VoipSecurityMismatch), an unknown pilot (404, SipNoDialPlan), an unknown
-  source (403, SipUnknownGateway); an INVITE with SDP (488).
+  source (403, SipUnknownGateway); SRTP offered for an unsecured plan (488).
 - 200 concurrent calls (SIPp -l 200) over UDP, all completed, spread over
   both workers.
 - Garbage and every RFC 4475 message over UDP: the engine stays up, each
@@ -132,8 +132,10 @@ REFUSED = """<?xml version="1.0" encoding="ISO-8859-1" ?>
   </send>
 </scenario>
 """
+# SRTP offered for an unsecured dial plan: refused by the engine (488)
 SDP = ("v=0\r\no=gw 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
-       "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+       "m=audio 40000 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+       "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n")
 
 
 def refused(env, pilot, code, what, src=GW, sdp=False):
@@ -559,7 +561,7 @@ def main():
         wait(lambda: events(env, "SipUnknownGateway"), 10, "SipUnknownGateway event")
         ok(ROGUE in events(env, "SipUnknownGateway")[-1]["fields"].get("source", ""),
            f"SipUnknownGateway: {events(env, 'SipUnknownGateway')[-1]['fields']}")
-        refused(env, "6000", 488, "an INVITE with SDP", sdp=True)
+        refused(env, "6000", 488, "SRTP offered for an unsecured dial plan", sdp=True)
 
         call_ok(env, "200 concurrent calls over UDP", calls=200, rate=100, limit=200)
         st = sip_status(env)

@@ -4,15 +4,22 @@
  * with a catch-all hunt group, pbx2 (192.0.2.20) in an unsecured one for
  * pilot 4000, the application at 198.51.100.20:5060 over UDP. The tables
  * are the including file's own (static), so a test may change them.
+ *
+ * fx_media_ops: the media engine's side of the proxy for tests that run
+ * without DPDK: it hands out port pairs (30000 up outside, 40000 up
+ * inside), and records what the proxy installs and removes.
  */
 #ifndef UMEDGE_SIP_FIXTURE_H
 #define UMEDGE_SIP_FIXTURE_H
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <stdio.h>
 
+#include "sip_call.h"
 #include "snapshot.h"
 
 #define FX_GW1_ADDR 0xc000020au /* 192.0.2.10 */
@@ -49,5 +56,54 @@ static inline void sip_fixture_snapshot(struct dp_snapshot *snap)
 	snap->app_port = 5060;
 	snap->app_transport = UMEDGE_TRANSPORT_UDP;
 }
+
+static struct fx_media {
+	unsigned opened, applied, closed, live;	/* live: handles given out */
+	uint16_t pairs;
+	bool fail_open, fail_apply;
+	struct sip_media last;
+	uint8_t key_in[46], key_out[46];	/* copies of last's keys */
+	uintptr_t next_handle;
+} fx_media;
+
+static inline int fx_media_open(void *arg, uint16_t local[2])
+{
+	(void)arg;
+	if (fx_media.fail_open)
+		return -ENOSPC;
+	local[0] = (uint16_t)(30000 + 2 * fx_media.pairs);
+	local[1] = (uint16_t)(40000 + 2 * fx_media.pairs);
+	fx_media.pairs++;
+	fx_media.opened++;
+	return 0;
+}
+
+static inline int fx_media_apply(void *arg, void **handle, const struct sip_media *m)
+{
+	(void)arg;
+	if (fx_media.fail_apply)
+		return -ENOMEM;
+	if (*handle == NULL) {
+		*handle = (void *)++fx_media.next_handle;
+		fx_media.live++;
+	}
+	fx_media.applied++;
+	fx_media.last = *m;
+	memcpy(fx_media.key_in, m->key_in, m->key_len);
+	memcpy(fx_media.key_out, m->key_out, m->key_len);
+	return 0;
+}
+
+static inline void fx_media_close(void *arg, void *handle, const uint16_t local[2])
+{
+	(void)arg;
+	(void)local;
+	fx_media.closed++;
+	if (handle != NULL)
+		fx_media.live--;
+}
+
+static const struct sip_media_ops fx_media_ops = { fx_media_open, fx_media_apply,
+						   fx_media_close, NULL };
 
 #endif

@@ -69,7 +69,7 @@ static const struct sip_rx from_app = { { SIP_SIDE_INTERNAL, UMEDGE_TRANSPORT_UD
 
 static void setup(void)
 {
-	static const struct sip_proxy_io io = { net_send, net_event, NULL };
+	static const struct sip_proxy_io io = { net_send, net_event, NULL, &fx_media_ops };
 	struct sip_proxy_config cfg = {
 		.addr = { EXT_ADDR, INT_ADDR },
 		.port = 5060,
@@ -80,6 +80,7 @@ static void setup(void)
 	};
 
 	memset(&net, 0, sizeof(net));
+	memset(&fx_media, 0, sizeof(fx_media));
 	net.now = 1000;
 	sip_fixture_snapshot(&snap);
 	px = sip_proxy_new(&cfg, &io, net.now);
@@ -377,15 +378,16 @@ Test(sip_proxy, refusals_with_their_events)
 	input(&from_pbx, PBX_INVITE("z9hG4bKr6", "Proxy-Require: foo, bar\r\n"));
 	cr_expect(starts(net.n - 1, "SIP/2.0 420 Bad Extension"));
 	cr_expect(has(net.n - 1, "Unsupported: foo, bar\r\n"));
-	/* SDP: no media anchoring yet */
+	/* SDP that does not parse */
 	input(&from_pbx,
 	      "INVITE sip:4000@203.0.113.1 SIP/2.0\r\n"
 	      "Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKr7\r\n"
 	      "Max-Forwards: 70\r\nFrom: <sip:a@192.0.2.20>;tag=f7\r\nTo: <sip:b@203.0.113.1>\r\n"
 	      "Call-ID: r7\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\n"
 	      "Content-Length: 5\r\n\r\nv=0\r\n");
-	cr_expect(starts(net.n - 1, "SIP/2.0 488 Not Acceptable Here"));
-	cr_expect(has(net.n - 1, "media anchoring is not available yet"));
+	cr_expect(starts(net.n - 1, "SIP/2.0 400 Bad SDP"));
+	cr_expect(has(net.n - 1, "Warning: 399 umedge \"malformed SDP\""));
+	cr_expect_eq(sip_proxy_stats(px)->malformed_sdp, 1);
 	/* malformed: answered statelessly with the reason */
 	input(&from_pbx,
 	      "OPTIONS sip:4000@203.0.113.1 SIP/2.0\r\n"
@@ -484,7 +486,7 @@ Test(sip_proxy, loop_482)
 /* The table full: 503 with Retry-After, statelessly. */
 Test(sip_proxy, table_full_503)
 {
-	static const struct sip_proxy_io io = { net_send, net_event, NULL };
+	static const struct sip_proxy_io io = { net_send, net_event, NULL, &fx_media_ops };
 	struct sip_proxy_config cfg = { .addr = { EXT_ADDR, INT_ADDR }, .port = 5060,
 					.tls_port = 5061, .txn = SIP_TXN_CONFIG_DEFAULT_INIT };
 	char inv[1024];
@@ -567,10 +569,10 @@ static void with_body(char *out, size_t cap, const char *msg, const char *tail)
 	snprintf(out, cap, "%.*s%s", (int)(cl - msg), msg, tail);
 }
 
-/* The application answers with SDP: the engine cannot anchor media yet,
- * so it ends the application's dialog (ACK, BYE) and the gateway gets 488;
- * a 183 with SDP is not passed on. */
-Test(sip_proxy, sdp_in_a_response_does_not_pass)
+/* An offer in a response to an INVITE without one (late offer) is not
+ * taken yet: the engine ends the application's dialog (ACK, BYE) and the
+ * gateway gets 488; a 183 with SDP is not passed on. */
+Test(sip_proxy, late_offer_refused)
 {
 	char rsp[4096];
 
@@ -592,9 +594,11 @@ Test(sip_proxy, sdp_in_a_response_does_not_pass)
 	cr_expect(has(3, "CSeq: 2 BYE"));
 	cr_expect_eq(net.sent[3].to.addr, APP_ADDR);
 	cr_expect(starts(4, "SIP/2.0 488 Not Acceptable Here"));
-	cr_expect(has(4, "the far side answered with SDP"));
+	cr_expect(has(4, "late offer"));
 	cr_expect_eq(net.sent[4].to.addr, PBX_ADDR);
 	cr_expect_eq(sip_proxy_stats(px)->refused_sdp, 2);
+	cr_expect_eq(sip_proxy_stats(px)->calls_failed, 1);
+	cr_expect_eq(fx_media.live, 0);
 }
 
 /* A dial plan's mode changed between two calls: the call already set up
@@ -712,7 +716,7 @@ static int count_send(void *arg, const struct sip_peer *to, const char *buf, siz
  * the timers and all gone afterwards. */
 Test(sip_proxy, ten_thousand_transactions_run_to_the_end)
 {
-	static const struct sip_proxy_io io = { count_send, NULL, NULL };
+	static const struct sip_proxy_io io = { count_send, NULL, NULL, &fx_media_ops };
 	struct sip_proxy_config cfg = { .addr = { EXT_ADDR, INT_ADDR }, .port = 5060,
 					.tls_port = 5061, .txn = SIP_TXN_CONFIG_DEFAULT_INIT };
 	char inv[1024];
@@ -862,4 +866,242 @@ Test(sip_proxy, internal_side_is_the_application_only)
 		cr_expect_eq(net.sent[i].to.side, SIP_SIDE_INTERNAL, "nothing towards a gateway");
 	run_until(net.now + 40000);
 	cr_expect_eq(sip_proxy_transactions(px), 0);
+}
+
+/* ---- calls with media: the SDP through the engine ---- */
+
+#define GW_KEY "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
+
+/* An SDP body: one audio stream at addr:port in profile proto. */
+static const char *sdp_of(char *out, size_t cap, const char *addr, unsigned port,
+			  const char *proto, const char *extra)
+{
+	snprintf(out, cap,
+		 "v=0\r\no=- 7 7 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+		 "m=audio %u %s 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+		 "a=rtpmap:101 telephone-event/8000\r\n%s",
+		 addr, addr, port, proto, extra);
+	return out;
+}
+
+/* msg (ending in "Content-Length: 0" and the empty line) carrying sdp. */
+static const char *with_sdp(char *out, size_t cap, const char *msg, const char *sdp)
+{
+	char tail[2048];
+
+	snprintf(tail, sizeof(tail), "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+		 strlen(sdp), sdp);
+	with_body(out, cap, msg, tail);
+	return out;
+}
+
+/* The body of sent message i, parsed. */
+static struct sdp sent_sdp;
+
+static const struct sdp *sdp_sent(unsigned i)
+{
+	const struct sip_msg *m = sent(i);
+
+	cr_assert_gt(m->body.len, 0, "message %u has no body", i);
+	cr_assert_eq(sdp_parse(&sent_sdp, m->body.p, m->body.len), SDP_E_OK, "%.*s",
+		     (int)m->body.len, m->body.p);
+	return &sent_sdp;
+}
+
+#define GW1_INVITE(branch, cseq)                                                  \
+	"INVITE sip:+14255550100@203.0.113.1 SIP/2.0\r\n"                         \
+	"Via: SIP/2.0/TLS 192.0.2.10:5061;branch=" branch "\r\n"                  \
+	"Max-Forwards: 70\r\nFrom: <sip:a@gw1.example.test>;tag=g1\r\n"           \
+	"To: <sip:+14255550100@203.0.113.1>\r\nCall-ID: s1\r\nCSeq: " cseq " INVITE\r\n" \
+	"Contact: <sip:a@192.0.2.10:5061;transport=tls>\r\nContent-Length: 0\r\n\r\n"
+
+/* unsecured: RTP both ways, the engine's address and ports on each side,
+ * the media installed on the answer and removed by the BYE. */
+Test(sip_proxy, unsecured_call_media_anchored)
+{
+	char sdp[1024], msg[4096], bye[1024];
+	const struct sdp *s;
+
+	input(&from_pbx, with_sdp(msg, sizeof(msg), PBX_INVITE("z9hG4bKm1", ""),
+				  sdp_of(sdp, sizeof(sdp), "192.0.2.20", 20000, "RTP/AVP", "")));
+	cr_assert_eq(net.n, 2);
+	s = sdp_sent(1);
+	cr_expect_eq(s->c.ipv4, INT_ADDR, "the engine's internal address");
+	cr_expect_eq(s->media[0].port, 40000);
+	cr_expect(!s->media[0].savp);
+	cr_expect_eq(fx_media.opened, 1);
+	cr_expect_eq(fx_media.live, 0, "nothing installed before the answer");
+	{
+		const struct sip_hdr_out ex[] = { { "Contact", "<sip:4000@198.51.100.20:5060>" } };
+
+		input(&from_app, with_sdp(msg, sizeof(msg), answer(1, 200, "OK", "app1", ex, 1),
+					  sdp_of(sdp, sizeof(sdp), "198.51.100.20", 22000,
+						 "RTP/AVP", "")));
+	}
+	cr_assert_eq(net.n, 3);
+	s = sdp_sent(2);
+	cr_expect_eq(s->c.ipv4, EXT_ADDR, "the engine's external address");
+	cr_expect_eq(s->media[0].port, 30000);
+	cr_expect_eq(fx_media.live, 1);
+	cr_expect(!fx_media.last.srtp);
+	cr_expect_eq(fx_media.last.remote_addr[SIP_SIDE_EXTERNAL], PBX_ADDR);
+	cr_expect_eq(fx_media.last.remote_port[SIP_SIDE_EXTERNAL], 20000);
+	cr_expect_eq(fx_media.last.remote_addr[SIP_SIDE_INTERNAL], APP_ADDR);
+	cr_expect_eq(fx_media.last.remote_port[SIP_SIDE_INTERNAL], 22000);
+	cr_expect_eq(fx_media.last.local[0], 30000);
+	cr_expect_eq(fx_media.last.local[1], 40000);
+	cr_expect_eq(sip_proxy_calls(px), 1);
+	/* the 2xx again (lost ACK): the same answer, nothing re-installed */
+	input(&from_app, msg);
+	cr_assert_eq(net.n, 4);
+	cr_expect_eq(net.sent[3].len, net.sent[2].len);
+	cr_expect_eq(memcmp(net.sent[3].buf, net.sent[2].buf, net.sent[2].len), 0);
+	cr_expect_eq(fx_media.applied, 1);
+	/* BYE from the gateway: the media goes with it */
+	snprintf(bye, sizeof(bye),
+		 "BYE sip:4000@198.51.100.20:5060 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKm2\r\n"
+		 "Max-Forwards: 70\r\nFrom: <sip:+12065550123@192.0.2.20>;tag=f1\r\n"
+		 "To: <sip:4000@203.0.113.1>;tag=app1\r\nCall-ID: call1@192.0.2.20\r\n"
+		 "CSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n");
+	input(&from_pbx, bye);
+	cr_expect(starts(net.n - 1, "BYE sip:4000@198.51.100.20:5060"));
+	cr_expect_eq(fx_media.live, 0);
+	cr_expect_eq(fx_media.closed, 1);
+	cr_expect_eq(sip_proxy_calls(px), 0);
+	cr_expect_eq(sip_proxy_stats(px)->calls_ended, 1);
+}
+
+/* secured: the gateway's SDES offer becomes RTP/AVP for the application;
+ * the gateway gets RTP/SAVP with the engine's own key under its tag. */
+Test(sip_proxy, secured_call_sdes_to_rtp)
+{
+	char sdp[1024], msg[4096];
+	const struct sdp *s;
+	struct sdp_crypto cr;
+
+	input(&from_gw1_tls,
+	      with_sdp(msg, sizeof(msg), GW1_INVITE("z9hG4bKs1", "1"),
+		       sdp_of(sdp, sizeof(sdp), "192.0.2.10", 20002, "RTP/SAVP",
+			      "a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:" GW_KEY "\r\n")));
+	cr_assert_eq(net.n, 2);
+	s = sdp_sent(1);
+	cr_expect(!s->media[0].savp, "RTP/AVP to the application");
+	cr_expect_eq(s->media[0].n_crypto, 0);
+	cr_expect_eq(s->media[0].port, 40000);
+	input(&from_app, with_sdp(msg, sizeof(msg), answer(1, 200, "OK", "app9", NULL, 0),
+				  sdp_of(sdp, sizeof(sdp), "198.51.100.20", 22002, "RTP/AVP", "")));
+	cr_assert_eq(net.n, 3);
+	s = sdp_sent(2);
+	cr_expect(s->media[0].savp, "RTP/SAVP to the gateway");
+	cr_assert_eq(s->media[0].n_crypto, 1);
+	sdp_crypto_parse(&cr, sdp_attr_value(&s->lines[s->media[0].crypto[0]]));
+	cr_expect_eq(cr.status, SDP_CRYPTO_USABLE);
+	cr_expect_eq(cr.tag, 3, "the gateway's tag");
+	cr_expect_eq(cr.suite, UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80);
+	cr_expect(fx_media.last.srtp);
+	cr_expect_eq(fx_media.last.key_len, 30);
+	cr_expect_eq(memcmp(fx_media.key_in, "YS___semctl", 11), 0, "the gateway's key");
+	cr_expect_eq(memcmp(fx_media.key_out, cr.keys[0].key_salt, 30), 0,
+		     "ours, as the answer says");
+	cr_expect_eq(fx_media.last.remote_addr[SIP_SIDE_EXTERNAL], GW1_ADDR);
+	sdp_crypto_wipe(&cr);
+}
+
+/* Media against the mode: 488, its Warning, the event; the ports go back. */
+Test(sip_proxy, media_against_the_mode_488)
+{
+	char sdp[1024], msg[4096];
+
+	input(&from_gw1_tls, with_sdp(msg, sizeof(msg), GW1_INVITE("z9hG4bKx1", "1"),
+				      sdp_of(sdp, sizeof(sdp), "192.0.2.10", 20004, "RTP/AVP", "")));
+	cr_assert_eq(net.n, 2);
+	cr_expect(starts(1, "SIP/2.0 488 Not Acceptable Here"));
+	cr_expect(has(1, "Warning: 399 umedge \"dial plan dp-secure is secured: RTP offered to a "
+			 "secured dial plan"));
+	cr_expect_eq(net.events[UMEDGE_EV_VoipSecurityMismatch], 1);
+	cr_expect(strstr(net.last_event, "gateway=gw1 dial_plan=dp-secure expected=secured "
+					 "offered=RTP/AVP") != NULL, "%s", net.last_event);
+	cr_expect_eq(fx_media.opened, 1);
+	cr_expect_eq(fx_media.closed, 1);
+	/* SRTP to an unsecured dial plan */
+	input(&from_pbx, with_sdp(msg, sizeof(msg), PBX_INVITE("z9hG4bKx2", ""),
+				  sdp_of(sdp, sizeof(sdp), "192.0.2.20", 20006, "RTP/SAVP",
+					 "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" GW_KEY "\r\n")));
+	cr_expect(starts(net.n - 1, "SIP/2.0 488 Not Acceptable Here"));
+	cr_expect(has(net.n - 1, "SRTP offered to a dial plan that is not secured"));
+	cr_expect_eq(net.events[UMEDGE_EV_VoipSecurityMismatch], 2);
+	/* a suite the dial plan does not allow */
+	plans[0].suites[0] = UMEDGE_SRTP_AEAD_AES_128_GCM;
+	plans[0].n_suites = 1;
+	input(&from_gw1_tls,
+	      with_sdp(msg, sizeof(msg), GW1_INVITE("z9hG4bKx3", "2"),
+		       sdp_of(sdp, sizeof(sdp), "192.0.2.10", 20008, "RTP/SAVP",
+			      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" GW_KEY "\r\n")));
+	plans[0].n_suites = 0;
+	cr_expect(starts(net.n - 1, "SIP/2.0 488 Not Acceptable Here"));
+	cr_expect(has(net.n - 1, "no SRTP suite in common"));
+	/* the application offering SRTP */
+	input(&from_app,
+	      with_sdp(msg, sizeof(msg),
+		       "INVITE sip:+12065550123@gw1 SIP/2.0\r\n"
+		       "Via: SIP/2.0/UDP 198.51.100.20:5060;branch=z9hG4bKx4\r\n"
+		       "Max-Forwards: 70\r\nFrom: <sip:4000@198.51.100.20>;tag=o1\r\n"
+		       "To: <sip:+12065550123@gw1>\r\nCall-ID: x4\r\nCSeq: 1 INVITE\r\n"
+		       "Contact: <sip:4000@198.51.100.20>\r\nContent-Length: 0\r\n\r\n",
+		       sdp_of(sdp, sizeof(sdp), "198.51.100.20", 22008, "RTP/SAVP",
+			      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" GW_KEY "\r\n")));
+	cr_expect(starts(net.n - 1, "SIP/2.0 488 Not Acceptable Here"));
+	cr_expect(has(net.n - 1, "SRTP offered on the application side"));
+	cr_expect_eq(sip_proxy_stats(px)->refused_sdp, 4);
+	cr_expect_eq(fx_media.opened, fx_media.closed, "every port pair back");
+	cr_expect_eq(fx_media.live, 0);
+	/* no ports: 503 */
+	fx_media.fail_open = true;
+	input(&from_pbx, with_sdp(msg, sizeof(msg), PBX_INVITE("z9hG4bKx5", ""),
+				  sdp_of(sdp, sizeof(sdp), "192.0.2.20", 20010, "RTP/AVP", "")));
+	cr_expect(starts(net.n - 1, "SIP/2.0 503 No Media Ports"));
+	cr_expect_eq(sip_proxy_stats(px)->media_unavailable, 1);
+}
+
+/* Early media, then a failure or a CANCEL: the media goes with the call. */
+Test(sip_proxy, early_media_then_cancel_and_failure)
+{
+	char sdp[1024], msg[4096], ans[1024];
+
+	input(&from_pbx, with_sdp(msg, sizeof(msg), PBX_INVITE("z9hG4bKe1", ""),
+				  sdp_of(sdp, sizeof(sdp), "192.0.2.20", 20012, "RTP/AVP", "")));
+	cr_assert_eq(net.n, 2);
+	sdp_of(ans, sizeof(ans), "198.51.100.20", 22012, "RTP/AVP", "");
+	input(&from_app, with_sdp(msg, sizeof(msg), answer(1, 183, "Session Progress", "e1", NULL, 0),
+				  ans));
+	cr_assert_eq(net.n, 3, "the 183 passes, with the engine's SDP");
+	cr_expect_eq(sdp_sent(2)->media[0].port, 30000);
+	cr_expect_eq(fx_media.live, 1, "early media installed");
+	input(&from_pbx,
+	      "CANCEL sip:4000@203.0.113.1 SIP/2.0\r\n"
+	      "Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKe1\r\n"
+	      "Max-Forwards: 70\r\nFrom: <sip:+12065550123@192.0.2.20>;tag=f1\r\n"
+	      "To: <sip:4000@203.0.113.1>\r\nCall-ID: call1@192.0.2.20\r\n"
+	      "CSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n");
+	cr_expect_eq(fx_media.live, 0, "the CANCEL removed it");
+	cr_expect_eq(sip_proxy_stats(px)->calls_failed, 1);
+	/* a new call answered 486 after early media */
+	with_sdp(msg, sizeof(msg), PBX_INVITE("z9hG4bKe2", ""),
+		 sdp_of(sdp, sizeof(sdp), "192.0.2.20", 20014, "RTP/AVP", ""));
+	memcpy(strstr(msg, "call1@"), "call2@", 6);
+	input(&from_pbx, msg);
+	{
+		unsigned inv = net.n - 1;
+
+		cr_assert(starts(inv, "INVITE "));
+		input(&from_app, with_sdp(msg, sizeof(msg),
+					  answer(inv, 183, "Session Progress", "e2", NULL, 0), ans));
+		cr_expect_eq(fx_media.live, 1);
+		input(&from_app, answer(inv, 486, "Busy Here", "e2", NULL, 0));
+	}
+	cr_expect(starts(net.n - 1, "SIP/2.0 486 Busy Here"));
+	cr_expect_eq(fx_media.live, 0);
+	cr_expect_eq(fx_media.opened, fx_media.closed);
+	cr_expect_eq(sip_proxy_stats(px)->calls_failed, 2);
 }

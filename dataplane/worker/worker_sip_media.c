@@ -1,0 +1,138 @@
+/*
+ * worker_sip_media.c: the media of the calls a worker's proxy owns, in
+ * that worker's own media table (media.h). The proxy (sip_call.h) asks
+ * through struct sip_media_ops; everything here runs on the worker's
+ * lcore, so the session is installed, updated and unlinked without a
+ * command ring or a lock. Port pairs are claimed so that dispatch brings
+ * their packets to this worker (media_ports_take with this owner).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <rte_byteorder.h>
+
+#include "media.h"
+#include "media_ctl.h"
+#include "worker_sip_int.h"
+
+/* Call sessions' ids: the top bit set, the worker, a sequence; media add's
+ * ids (the main lcore's) stay below 2^31. */
+static uint32_t call_session_id(struct worker_sip *ws)
+{
+	return 0x80000000u | (ws->w->idx & 0x7f) << 24 | (++ws->media_seq & 0xffffff);
+}
+
+static int wm_open(void *arg, uint16_t local[2])
+{
+	struct worker_sip *ws = arg;
+	int owner = (int)ws->w->idx;
+
+	if (ws->media == NULL)
+		return -ENODEV;
+	if (media_ports_take(ws->media, NET_IFACE_EXTERNAL, owner, &local[SIP_SIDE_EXTERNAL]) != 0)
+		goto full;
+	if (media_ports_take(ws->media, NET_IFACE_INTERNAL, owner, &local[SIP_SIDE_INTERNAL]) != 0) {
+		media_ports_put(ws->media, NET_IFACE_EXTERNAL, local[SIP_SIDE_EXTERNAL]);
+		goto full;
+	}
+	return 0;
+full:
+	ws->media_no_ports++;
+	return -ENOSPC;
+}
+
+static void params_of(const struct sip_media *m, struct media_session_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->srtp = m->srtp;
+	p->rtcp_mux = m->rtcp_mux;
+	p->suite = m->suite;
+	p->ext_local = m->local[SIP_SIDE_EXTERNAL];
+	p->int_local = m->local[SIP_SIDE_INTERNAL];
+	p->ext_remote_ip = rte_cpu_to_be_32(m->remote_addr[SIP_SIDE_EXTERNAL]);
+	p->ext_remote_port = m->remote_port[SIP_SIDE_EXTERNAL];
+	p->int_remote_ip = rte_cpu_to_be_32(m->remote_addr[SIP_SIDE_INTERNAL]);
+	p->int_remote_port = m->remote_port[SIP_SIDE_INTERNAL];
+	if (m->srtp && m->key_len <= MEDIA_KEY_MAX) {
+		memcpy(p->rx_key, m->key_in, m->key_len);
+		memcpy(p->tx_key, m->key_out, m->key_len);
+	}
+}
+
+/* New addresses for a session whose keys stay: its SRTP state (rollover
+ * counters, replay windows) goes on; the gateway is learnt again. */
+static void readdress(struct media_session *s, const struct media_session_params *p)
+{
+	s->ext_remote_ip = p->ext_remote_ip;
+	s->ext_remote_port = p->ext_remote_port;
+	s->int_remote_ip = p->int_remote_ip;
+	s->int_remote_port = p->int_remote_port;
+	s->gw_ip[0] = s->gw_ip[1] = p->ext_remote_ip;
+	s->gw_port[0] = p->ext_remote_port;
+	s->gw_port[1] = s->rtcp_mux ? p->ext_remote_port : (uint16_t)(p->ext_remote_port + 1);
+	s->latched[0] = s->latched[1] = false;
+}
+
+static int wm_apply(void *arg, void **handle, const struct sip_media *m)
+{
+	struct worker_sip *ws = arg;
+	struct media_session *old = *handle, *s = NULL;
+	struct media_session_params p;
+	int rc;
+
+	if (ws->media == NULL)
+		return -ENODEV;
+	params_of(m, &p);
+	if (old != NULL && !m->rekey_in && !m->rekey_out && old->srtp == m->srtp &&
+	    (!m->srtp || old->suite == m->suite) && old->rtcp_mux == m->rtcp_mux) {
+		readdress(old, &p);
+		ws->media_updated++;
+		rc = 0;
+		goto out;
+	}
+	rc = media_session_new(&p, call_session_id(ws), &s);
+	if (rc != 0) {
+		ws->media_failed++;
+		goto out;
+	}
+	s->worker = ws->w->idx;
+	if (old != NULL) {
+		/* new keys: a new session on the same ports, at once */
+		media_worker_unlink(ws->mw, old);
+		media_session_free(old);
+		ws->media_updated++;
+	} else {
+		ws->media_installed++;
+	}
+	media_worker_install(ws->mw, s);
+	s->installed = true;
+	*handle = s;
+out:
+	OPENSSL_cleanse(&p, sizeof(p));
+	return rc;
+}
+
+static void wm_close(void *arg, void *handle, const uint16_t local[2])
+{
+	struct worker_sip *ws = arg;
+	struct media_session *s = handle;
+
+	if (ws->media == NULL)
+		return;
+	if (s != NULL) {
+		media_worker_unlink(ws->mw, s);
+		media_session_free(s); /* SRTP contexts deallocated, keys wiped */
+		ws->media_removed++;
+	}
+	media_ports_put(ws->media, NET_IFACE_EXTERNAL, local[SIP_SIDE_EXTERNAL]);
+	media_ports_put(ws->media, NET_IFACE_INTERNAL, local[SIP_SIDE_INTERNAL]);
+}
+
+void worker_sip_media_ops(struct worker_sip *ws, struct sip_media_ops *ops)
+{
+	ops->open = wm_open;
+	ops->apply = wm_apply;
+	ops->close = wm_close;
+	ops->arg = ws;
+}
