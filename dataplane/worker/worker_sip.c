@@ -314,7 +314,8 @@ struct worker_sip *worker_sip_get(struct worker_sip_plane *p, unsigned idx)
 }
 
 /* "k1=v1 k2=some words k3=v3" into {"k1": "v1", "k2": "some words", ...}:
- * a key is [a-z0-9_]+ right after a space (or at the start) and before '='. */
+ * a key is [a-z0-9_]+ right after a space (or at the start) and before '='.
+ * "reason", always last, takes the rest (its words may hold "a=crypto"). */
 static bool key_at(const char *s, size_t *klen)
 {
 	size_t i = 0;
@@ -336,10 +337,12 @@ static json_t *detail_fields(const char *d)
 			break;
 		}
 		const char *v = d + klen + 1, *e = v, *next = NULL;
+		bool rest = klen == 6 && memcmp(d, "reason", 6) == 0;
+
 		for (; *e != '\0'; e++) {
 			size_t k2;
 
-			if (*e == ' ' && key_at(e + 1, &k2)) {
+			if (!rest && *e == ' ' && key_at(e + 1, &k2)) {
 				next = e + 1;
 				break;
 			}

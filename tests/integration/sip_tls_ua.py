@@ -6,16 +6,30 @@ usage: sip_tls_ua.py SPEC_JSON   (prints one JSON line)
 
 SPEC: {"engine": [ip, port], "cert": f, "key": f, "ca": f, "sni": name,
        "src": ip, "pilot": "7100", "conns": 1, "calls": 1,
-       "hold": 1.0, "timeout": 30}
+       "hold": 1.0, "timeout": 30,
+       "transport": "tls" | "udp" (udp: no certificate; from src:sip_port),
+       "media": {"port": 24000, "profile": "RTP/SAVP" | "RTP/AVP",
+                 "suite": "AES_CM_128_HMAC_SHA1_80", "packets": 50, "size": 160}}
 
 Each connection carries calls/conns calls at once: INVITE (no SDP), then on
 the final response: 200 -> ACK (again on a retransmitted 200) and, after
 hold seconds, BYE through the Record-Route; anything else -> ACK (hop by
 hop). The answer counts calls completed, finals by code,
 and gives the Route set and Contact of the first call (for the tests' own
-in-dialog requests)."""
+in-dialog requests).
+
+With "media" (one call), the INVITE offers SDP: RTP/SAVP with an SDES key
+of our own (an independent SRTP implementation: libsrtp2 through
+pylibsrtp), or RTP/AVP. Once answered, it sends "packets" RTP packets to
+the address and port of the engine's answer, protected with our key, and
+collects what comes back (the application echoes its RTP), unprotected
+with the key of the engine's answer: "media" in the answer says how many
+came back with exactly the payloads we sent."""
+import base64
 import json
+import os
 import random
+import struct
 import select
 import socket
 import ssl
@@ -90,12 +104,128 @@ class Conn:
         return out
 
 
+class UdpConn:
+    """SIP over UDP from src:sip_port to the engine, one datagram a message."""
+
+    def __init__(self, idx):
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.s.bind((spec.get("src", "0.0.0.0"), spec.get("sip_port", 5080) + idx))
+        self.s.connect(tuple(spec["engine"]))
+        self.s.setblocking(False)
+        self.local = self.s.getsockname()
+        self.idx = idx
+        self.calls = {}
+        self.pings = 0
+
+    def send(self, text):
+        self.s.send(text.encode())
+
+    def messages(self):
+        out = []
+        while True:
+            try:
+                out.append(self.s.recv(65535).decode("latin-1"))
+            except BlockingIOError:
+                return out
+
+
+TP = "UDP" if spec.get("transport") == "udp" else "TLS"
+
+
+def sdp_offer():
+    m = spec["media"]
+    src = spec.get("src", "0.0.0.0")
+    lines = ["v=0", f"o=gw 1 1 IN IP4 {src}", "s=-", f"c=IN IP4 {src}", "t=0 0",
+             f"m=audio {m['port']} {m['profile']} 0 101", "a=rtpmap:0 PCMU/8000",
+             "a=rtpmap:101 telephone-event/8000"]
+    if m["profile"] == "RTP/SAVP":
+        lines.append(f"a=crypto:1 {m['suite']} inline:"
+                     + base64.b64encode(MEDIA_KEY).decode())
+    return "\r\n".join(lines) + "\r\n"
+
+
+KEY_LEN = {"AES_CM_128_HMAC_SHA1_80": 30, "AES_CM_128_HMAC_SHA1_32": 30,
+           "AEAD_AES_128_GCM": 28, "AEAD_AES_256_GCM": 44}
+MEDIA_KEY = os.urandom(KEY_LEN.get((spec.get("media") or {}).get("suite"), 30))
+
+
+def sdp_answer(msg):
+    """The engine's answer: its media address, port, profile, a=crypto."""
+    body = msg.split("\r\n\r\n", 1)[1] if "\r\n\r\n" in msg else ""
+    out = {"addr": None, "port": None, "proto": None, "crypto": []}
+    for line in body.replace("\r\n", "\n").split("\n"):
+        if line.startswith("c=IN IP4 "):
+            out["addr"] = line[9:].strip()
+        elif line.startswith("m=audio "):
+            f = line.split()
+            out["port"], out["proto"] = int(f[1]), f[2]
+        elif line.startswith("a=crypto:"):
+            out["crypto"].append(line[9:].strip())
+    return out
+
+
+def exchange(ans):
+    """RTP (SRTP) to the engine's answer, and what comes back."""
+    from pylibsrtp import Error, Policy, Session
+    m = spec["media"]
+    profiles = {"AES_CM_128_HMAC_SHA1_80": Policy.SRTP_PROFILE_AES128_CM_SHA1_80,
+                "AES_CM_128_HMAC_SHA1_32": Policy.SRTP_PROFILE_AES128_CM_SHA1_32,
+                "AEAD_AES_128_GCM": Policy.SRTP_PROFILE_AEAD_AES_128_GCM,
+                "AEAD_AES_256_GCM": Policy.SRTP_PROFILE_AEAD_AES_256_GCM}
+    tx = rx = None
+    if m["profile"] == "RTP/SAVP":
+        tag, suite, inline = ans["crypto"][0].split()[:3]
+        key = base64.b64decode(inline.split(":", 1)[1].split("|")[0])
+        tx = Session(policy=Policy(key=MEDIA_KEY, ssrc_type=Policy.SSRC_ANY_OUTBOUND,
+                                   srtp_profile=profiles[m["suite"]]))
+        rx = Session(policy=Policy(key=key, ssrc_type=Policy.SSRC_ANY_INBOUND,
+                                   srtp_profile=profiles[suite]))
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((spec.get("src", "0.0.0.0"), m["port"]))
+    s.setblocking(False)
+    ssrc = random.getrandbits(32)
+    sent, got, bad, sources = set(), [], 0, set()
+
+    def drain():
+        nonlocal bad
+        while True:
+            try:
+                data, src = s.recvfrom(4096)
+            except BlockingIOError:
+                return
+            sources.add(f"{src[0]}:{src[1]}")
+            if rx is not None:
+                try:
+                    data = rx.unprotect(data)
+                except Error:
+                    bad += 1
+                    continue
+            got.append(data[12:])
+    for i in range(m.get("packets", 50)):
+        payload = f"{i:05d}".encode() + os.urandom(m.get("size", 160) - 5)
+        pkt = struct.pack("!BBHII", 0x80, 0, (1000 + i) & 0xffff, 160 * i, ssrc) + payload
+        if tx is not None:
+            pkt = tx.protect(pkt)
+        s.sendto(pkt, (ans["addr"], ans["port"]))
+        sent.add(payload)
+        time.sleep(0.02)
+        drain()
+    deadline = time.time() + 3
+    while len(got) < len(sent) and time.time() < deadline:
+        time.sleep(0.02)
+        drain()
+    s.close()
+    return {"sent": len(sent), "received": len(got), "matched": sum(p in sent for p in got),
+            "bad": bad, "sources": sorted(sources)}
+
+
 def ready(conns, r, errors):
     """(connection, its messages) for each connection select() found
     readable (or with TLS bytes pending); None for one that failed, its
     error added to errors."""
     for c in list(conns):
-        if c.s not in r and c.s.pending() == 0:
+        pending = getattr(c.s, "pending", None)
+        if c.s not in r and (pending is None or pending() == 0):
             continue
         try:
             yield c, c.messages()
@@ -109,10 +239,10 @@ def bid(call, method, cseq):
     return "z9hG4bK" + call["id"].split("@")[0] + method + str(cseq)
 
 
-def request(c, call, method, cseq, ruri, routes=(), to_tag=None, branch=None):
+def request(c, call, method, cseq, ruri, routes=(), to_tag=None, branch=None, body=None):
     host, port = c.local
     lines = [f"{method} {ruri} SIP/2.0",
-             f"Via: SIP/2.0/TLS {host}:{port};branch={branch or bid(call, method, cseq)}",
+             f"Via: SIP/2.0/{TP} {host}:{port};branch={branch or bid(call, method, cseq)}",
              "Max-Forwards: 70",
              f"From: <sip:+12065550123@gw1.example.test>;tag={call['tag']}",
              f"To: <sip:{spec['pilot']}@{spec['sni']}>" + (f";tag={to_tag}" if to_tag else ""),
@@ -120,8 +250,11 @@ def request(c, call, method, cseq, ruri, routes=(), to_tag=None, branch=None):
     if routes:
         lines.append("Route: " + ", ".join(routes))
     if method == "INVITE":
-        lines.append(f"Contact: <sip:+12065550123@{host}:{port};transport=tls>")
-    lines += ["Content-Length: 0", "", ""]
+        lines.append(f"Contact: <sip:+12065550123@{host}:{port};transport={TP.lower()}>")
+    if body:
+        lines += ["Content-Type: application/sdp", f"Content-Length: {len(body)}", "", body]
+    else:
+        lines += ["Content-Length: 0", "", ""]
     c.send("\r\n".join(lines))
 
 
@@ -232,16 +365,18 @@ def main():
     if spec.get("raw"):
         raw()
         return
-    conns = [Conn(i) for i in range(spec.get("conns", 1))]
+    conns = [(UdpConn if TP == "UDP" else Conn)(i) for i in range(spec.get("conns", 1))]
     per = max(1, spec.get("calls", 1) // len(conns))
     result = {"completed": 0, "finals": {}, "errors": [], "first": None}
     for c in conns:
         for k in range(per):
             cid = f"tls-{c.idx}-{k}-{random.getrandbits(32):08x}@gw1"
             call = {"id": cid, "tag": f"t{c.idx}x{k}", "state": "inviting",
-                    "ruri": f"sip:{spec['pilot']}@{spec['engine'][0]}:{spec['engine'][1]};transport=tls"}
+                    "ruri": f"sip:{spec['pilot']}@{spec['engine'][0]}:{spec['engine'][1]}"
+                    + (";transport=tls" if TP == "TLS" else "")}
             c.calls[cid] = call
-            request(c, call, "INVITE", 1, call["ruri"])
+            request(c, call, "INVITE", 1, call["ruri"],
+                    body=sdp_offer() if spec.get("media") else None)
     deadline = time.time() + TIMEOUT
     live = sum(len(c.calls) for c in conns)
     while live > 0 and time.time() < deadline:
@@ -276,6 +411,7 @@ def main():
                 if cseq.endswith("INVITE") and call["state"] == "inviting":
                     result["finals"][str(code)] = result["finals"].get(str(code), 0) + 1
                     if code >= 300:
+                        result.setdefault("warnings", []).extend(header(m, "Warning"))
                         request(c, call, "ACK", 1, call["ruri"], to_tag=to_tag,
                                 branch=bid(call, "INVITE", 1))
                         del c.calls[cid]
@@ -292,6 +428,11 @@ def main():
                         result["first"] = {"routes": routes, "target": target, "to_tag": to_tag,
                                            "call_id": cid, "from_tag": call["tag"]}
                     request(c, call, "ACK", 1, target, routes, to_tag)
+                    if spec.get("media"):
+                        ans = sdp_answer(m)
+                        result["answer"] = ans
+                        if ans["port"]:
+                            result["media"] = exchange(ans)
                     call["bye_at"] = time.time() + spec.get("hold", 1.0)
                 elif cseq.endswith("BYE") and call["state"] == "bye" and code >= 200:
                     if code == 200:

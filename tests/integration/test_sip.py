@@ -25,51 +25,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import certs  # noqa: E402
 from dataplane_env import APP, EXT, GW, INT, PY, Env, ctl, ok, sip_status, wait  # noqa: E402
+from sip_peers import SCEN, Sipp, events, tls_ua_result, tls_ua_start  # noqa: E402
 
 BUILD, SRC = sys.argv[1], sys.argv[2]
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCEN = os.path.join(HERE, "sipp")
 ROGUE = "192.0.2.11"  # a second address in the gateway namespace: no gateway
-
-
-def events(env, name):
-    rc, ev = ctl(env, "events", "--limit", "1000")
-    if rc != 0:
-        return []
-    items = ev if isinstance(ev, list) else ev.get("events", [])
-    return [e for e in items if e.get("id") == name]
-
-
-class Sipp:
-    """One SIPp process in a namespace, bounded by -m, -timeout and timeout(1)."""
-
-    def __init__(self, env, ns, args, secs):
-        self.log = os.path.join(env.dir, f"sipp-{time.time_ns()}")
-        # -buff_size: a burst of 200 calls overflows the default socket
-        # buffer, and a lost ACK of a 2xx is not retransmitted
-        cmd = ["ip", "netns", "exec", ns, "timeout", str(secs + 10), "sipp"] + args + [
-            "-buff_size", "4194304",
-            "-timeout", f"{secs}s", "-timeout_error", "-trace_err", "-error_file",
-            self.log + ".err", "-trace_screen", "-screen_file", self.log + ".screen",
-            "-nostdin"]
-        self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True, cwd=env.dir)
-
-    def wait(self, secs=90):
-        try:
-            out = self.p.communicate(timeout=secs)[0]
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            out = self.p.communicate()[0]
-        self.out = out
-        return self.p.returncode
-
-    def errors(self):
-        try:
-            with open(self.log + ".err", errors="replace") as f:
-                return f.read()[-6000:]
-        except OSError:
-            return ""
 
 
 def uas(env, calls=1, extra=(), secs=30):
@@ -160,22 +120,6 @@ def udp_raw(env, payload, ns=None, src=GW, port=5071, dst=EXT, expect_answer=Tru
     r = subprocess.run(["ip", "netns", "exec", ns or env.ns_gw, "timeout", "10", PY, "-c", code],
                        input=payload, capture_output=True, timeout=20)
     return r.stdout.decode("latin-1")
-
-
-def tls_ua_start(env, files, pilot, calls=1, conns=1, timeout=40, hold=1.0):
-    spec = {"engine": [EXT, 5061], "cert": files["gw"], "key": files["gw_key"],
-            "ca": files["engine_ca"], "sni": "um1.example.test", "src": GW, "pilot": pilot,
-            "calls": calls, "conns": conns, "timeout": timeout, "hold": hold}
-    return subprocess.Popen(["ip", "netns", "exec", env.ns_gw, "timeout", str(timeout + 20), PY,
-                             os.path.join(HERE, "sip_tls_ua.py"), json.dumps(spec)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def tls_ua_result(p, timeout=80):
-    out, err = p.communicate(timeout=timeout)
-    if p.returncode != 0:
-        raise AssertionError(f"sip_tls_ua failed: {err[-1500:]}")
-    return json.loads(out.strip().splitlines()[-1])
 
 
 def tls_ua(env, files, pilot, calls=1, conns=1, timeout=40):

@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+"""Calls with media through the engine (issue 23), between independent
+peers in their namespaces:
+
+- the gateway is the tests' UA (sip_tls_ua.py): SIP over UDP or mutual
+  TLS, an SDP offer, RTP or SRTP made by libsrtp2 through pylibsrtp with
+  a key of its own, and the engine's answer used to send to its port and
+  to decrypt what comes back;
+- the application is SIPp (uas_media.xml): it checks the offer it gets is
+  RTP/AVP from the engine's internal address with no a=crypto, answers
+  with its own media address, and echoes the RTP it receives (-rtp_echo).
+
+Payloads sent by the gateway come back to it exactly, so each went
+gateway -> engine -> application -> engine -> gateway; for `secured`,
+SRTP on the gateway's leg and clear RTP on the application's. Then every
+488 with its event, and the media gone after the BYE.
+
+usage: test_calls.py BUILD_DIR SOURCE_DIR"""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import certs  # noqa: E402
+from dataplane_env import APP, EXT, Env, ctl, ok, sip_status, wait  # noqa: E402
+from sip_peers import SCEN, Sipp, events, tls_ua_result, tls_ua_start  # noqa: E402
+
+BUILD, SRC = sys.argv[1], sys.argv[2]
+APP_RTP = 6000
+
+
+def application(env, calls=1, secs=40):
+    return Sipp(env, env.ns_app, ["-sf", os.path.join(SCEN, "uas_media.xml"), "-i", APP,
+                                  "-p", "5060", "-mi", APP, "-mp", str(APP_RTP), "-rtp_echo",
+                                  "-m", str(calls)], secs)
+
+
+def gateway_call(env, files, pilot, transport, profile, suite="AES_CM_128_HMAC_SHA1_80",
+                 port=24000, packets=50):
+    media = {"port": port, "profile": profile, "suite": suite, "packets": packets, "size": 160}
+    return tls_ua_result(tls_ua_start(env, files, pilot, timeout=30, hold=0.5,
+                                      transport=transport, media=media), 70)
+
+
+def media_sessions(env):
+    return sip_status(env).get("media", {})
+
+
+def media_call(env, files, what, pilot, transport, profile, suite="AES_CM_128_HMAC_SHA1_80",
+               port=24000):
+    before = media_sessions(env)
+    a = application(env)
+    time.sleep(0.5)
+    r = gateway_call(env, files, pilot, transport, profile, suite, port)
+    rc_a = a.wait(40)
+    ans, med = r.get("answer") or {}, r.get("media") or {}
+    ok(r["finals"] == {"200": 1} and r["completed"] == 1 and rc_a == 0,
+       f"{what}: the call completes ({r['finals']}, application rc {rc_a}) "
+       f"{a.errors()[-600:]}")
+    lo, hi = 20000, 29999
+    ok(ans.get("addr") == EXT and ans.get("port") is not None and lo <= ans["port"] <= hi and
+       ans["port"] % 2 == 0,
+       f"{what}: the gateway is answered with the engine's address and an even port "
+       f"of media_ports ({ans})")
+    ok(ans.get("proto") == profile, f"{what}: answered {ans.get('proto')}")
+    if profile == "RTP/SAVP":
+        ok(len(ans["crypto"]) == 1 and ans["crypto"][0].startswith(f"1 {suite} inline:"),
+           f"{what}: one a=crypto, our tag and suite, the engine's key ({ans['crypto']})")
+    ok(med.get("sent") == 50 and med.get("matched") == 50 and med.get("bad") == 0,
+       f"{what}: the gateway's {med.get('sent')} payloads came back exact through the "
+       f"application: {med}")
+    ok(med.get("sources") == [f"{EXT}:{ans['port']}"],
+       f"{what}: everything came from the engine's port ({med.get('sources')})")
+    st = wait(lambda: (lambda m: m if m.get("removed", 0) > before.get("removed", 0) and
+                       m.get("sessions") == 0 else None)(media_sessions(env)), 5,
+              "the call's media removed after its BYE")
+    ok(st["installed"] == before.get("installed", 0) + 1 and st["sessions"] == 0,
+       f"{what}: one media session installed, none left after the BYE ({st})")
+
+
+def refused(env, files, what, pilot, transport, profile, reason):
+    time.sleep(1.2)  # the proxy raises one event per gateway and second
+    n = len(events(env, "VoipSecurityMismatch"))
+    r = gateway_call(env, files, pilot, transport, profile)
+    ok(r["finals"] == {"488": 1} and any(reason in w for w in r.get("warnings", [])),
+       f"{what}: 488 with a Warning naming it ({r['finals']}, {r.get('warnings')})")
+    ev = wait(lambda: events(env, "VoipSecurityMismatch")[n:], 10, f"{what}: the event")
+    f = ev[-1]["fields"]
+    ok(f.get("offered") == profile and f.get("gateway") == "gw1" and f.get("reason", "")
+       .startswith(reason), 
+       f"{what}: VoipSecurityMismatch names the offer and the reason: {f}")
+
+
+def main():
+    env = Env(BUILD, SRC, "calls", workers=2)
+    d = env.dir
+    try:
+        ca = certs.CA("gateway root")
+        ca.write(os.path.join(d, "trust", "gateway-root.pem"))
+        gw, gw_key = certs.leaf("gw1.example.test", ca)
+        files = {"gw": certs.write_pair(d, "gw1", gw, gw_key),
+                 "gw_key": os.path.join(d, "gw1.key"),
+                 "engine_ca": os.path.join(d, "engine.pem")}
+        env.start_control()
+        env.start_dataplane()
+        rc, _ = ctl(env, "cert", "export", "--out", files["engine_ca"])
+        ok(rc == 0, "umedgectl cert export (the gateway verifies the engine with it)")
+        wait(lambda: sip_status(env).get("workers"), 20, "sip counters in status")
+
+        media_call(env, files, "unsecured (fabrikam, UDP, RTP)", "6000", "udp", "RTP/AVP")
+        media_call(env, files, "secured (contoso, TLS, SRTP AES_CM_128_HMAC_SHA1_80)", "5000",
+                   "tls", "RTP/SAVP", port=24002)
+        media_call(env, files, "secured with AEAD_AES_128_GCM", "5000", "tls", "RTP/SAVP",
+                   suite="AEAD_AES_128_GCM", port=24004)
+
+        refused(env, files, "RTP offered to a secured plan", "5000", "tls", "RTP/AVP",
+                "RTP offered to a secured dial plan")
+        refused(env, files, "SRTP offered to an unsecured plan", "6000", "udp", "RTP/SAVP",
+                "SRTP offered to a dial plan that is not secured")
+        st = wait(lambda: (lambda x: x if x["proxy"]["refused_sdp"] >= 2 else None)(
+            sip_status(env)), 5, "the refusals counted")
+        ok(st["proxy"]["refused_sdp"] == 2 and st["media"]["sessions"] == 0,
+           f"sip status: 2 offers refused, no media left ({st['proxy']['refused_sdp']}, "
+           f"{st['media']})")
+        ok(env.dp.poll() is None, "the engine is up")
+    except BaseException:
+        print("sip:", sip_status(env), file=sys.stderr)
+        print(env.dp_log()[-3000:], file=sys.stderr)
+        raise
+    finally:
+        env.stop()
+
+
+if __name__ == "__main__":
+    main()
