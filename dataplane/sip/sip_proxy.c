@@ -12,45 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sip_msg_int.h"
-#include "sip_proxy.h"
-#include "sip_calls.h"
+#include "sip_proxy_int.h"
 #include "siphash.h"
-
-#define EVENT_SLOTS 64
-#define EVENT_GAP_MS 1000	  /* one event per second per event and gateway */
-#define CALLS_SWEEP_MS 60000	  /* how often idle calls are looked for */
-
-/* A forwarded request: the server transaction it came in, the client one
- * it went out in. Freed when both have ended. */
-struct fwd {
-	struct fwd *next_free;
-	struct sip_txn *st, *ct;
-	bool invite, answered;
-	struct sip_call *call;	  /* the call of an INVITE, checked by id */
-	uint32_t call_id;
-};
-
-struct sip_proxy {
-	struct sip_proxy_config cfg;
-	struct sip_limits lim;
-	struct sip_proxy_io io;
-	struct sip_txn_table *tt;
-	struct sip_call_table calls;
-	uint64_t calls_swept_ms;
-	struct fwd *fwds, *free_fwd;
-	struct sip_proxy_stats stats;
-	const struct dp_snapshot *snap; /* during one input only */
-	uint64_t now, seq;
-	struct {
-		uint64_t key, last_ms;
-	} ev[EVENT_SLOTS];
-	struct sip_msg m;	  /* the message in hand */
-	struct sip_edits ed;
-	size_t out_cap;
-	char *out;
-	char *sdp_out;		  /* the SDP written for the other side */
-};
 
 /* ---- small helpers ---- */
 
@@ -82,7 +45,7 @@ static uint8_t tp_of(struct sip_str t)
 
 /* Every send goes through here: the transport, then the out counters (a
  * look at the first bytes of what we built ourselves). */
-static int px_send(struct sip_proxy *px, const struct sip_peer *to, const char *buf, size_t len)
+int px_send(struct sip_proxy *px, const struct sip_peer *to, const char *buf, size_t len)
 {
 	int rc = px->io.send(px->io.arg, to, buf, len);
 
@@ -98,7 +61,7 @@ static int px_send(struct sip_proxy *px, const struct sip_peer *to, const char *
 	return 0;
 }
 
-static void event(struct sip_proxy *px, enum umedge_event_id id, const char *gateway,
+void px_event(struct sip_proxy *px, enum umedge_event_id id, const char *gateway,
 		  const char *detail)
 {
 	uint64_t key = sip_fnv1a(gateway, strlen(gateway), sip_fnv1a(&id, sizeof(id), SIP_FNV_BASIS));
@@ -115,7 +78,7 @@ static void event(struct sip_proxy *px, enum umedge_event_id id, const char *gat
 	px->io.event(px->io.arg, id, detail);
 }
 
-static void to_tag(struct sip_proxy *px, char *buf, size_t len)
+static void px_to_tag(struct sip_proxy *px, char *buf, size_t len)
 {
 	snprintf(buf, len, "um%u.%llx", px->cfg.worker, (unsigned long long)++px->seq);
 }
@@ -130,28 +93,28 @@ static void reply_stateless(struct sip_proxy *px, const struct sip_msg *m,
 
 	if (!m->is_request || m->method == SIP_METHOD_ACK)
 		return;
-	to_tag(px, tag, sizeof(tag));
+	px_to_tag(px, tag, sizeof(tag));
 	n = sip_reply_build(m, status, reason, tag, extra, n_extra, px->out, px->out_cap);
 	if (n > 0 && px_send(px, to, px->out, (size_t)n) == 0)
 		px->stats.stateless_responses++;
 }
 
 /* A response to m in its server transaction. */
-static void reply(struct sip_proxy *px, struct sip_txn *st, const struct sip_msg *m,
+void px_reply(struct sip_proxy *px, struct sip_txn *st, const struct sip_msg *m,
 		  unsigned status, const char *reason, const struct sip_hdr_out *extra,
 		  unsigned n_extra)
 {
 	char tag[32];
 	long n;
 
-	to_tag(px, tag, sizeof(tag));
+	px_to_tag(px, tag, sizeof(tag));
 	n = sip_reply_build(m, status, reason, tag, extra, n_extra, px->out, px->out_cap);
 	if (n > 0)
 		(void)sip_txn_server_respond(st, px->out, (size_t)n);
 }
 
-static bool has_sdp(const struct sip_msg *m);
-static void answer_upstream(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
+bool px_has_sdp(const struct sip_msg *m);
+void px_answer_upstream(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
 			    unsigned status, const char *reason, const struct sip_hdr_out *extra,
 			    unsigned n_extra);
 
@@ -217,7 +180,7 @@ static void send_cancel(struct sip_proxy *px, struct sip_txn *ct)
 /* ACK or BYE inside the dialog a 2xx to our INVITE (in ct) made: to the
  * peer the INVITE went to, Route from the Record-Route values the far side
  * and the proxies after us added (those above ours, reversed). */
-static void send_in_dialog(struct sip_proxy *px, struct sip_txn *ct, const struct sip_msg *rsp,
+void px_send_in_dialog(struct sip_proxy *px, struct sip_txn *ct, const struct sip_msg *rsp,
 			   const char *method)
 {
 	struct sip_list_iter it = { 0, 0 };
@@ -270,177 +233,6 @@ static void send_in_dialog(struct sip_proxy *px, struct sip_txn *ct, const struc
 		(void)sip_txn_client_start(px->tt, buf, (size_t)n, to, NULL, &bye);
 }
 
-static struct sip_call_env call_env(const struct sip_proxy *px)
-{
-	return (struct sip_call_env){ px->io.media, { px->cfg.addr[0], px->cfg.addr[1] } };
-}
-
-static struct sip_call *call_of(struct sip_proxy *px, const struct sip_msg *m)
-{
-	struct sip_str cid;
-
-	return sip_msg_call_id(m, &cid) == 0 ? sip_call_find(&px->calls, cid) : NULL;
-}
-
-/* The call f's INVITE belongs to, if it still exists. */
-static struct sip_call *fwd_call(const struct fwd *f)
-{
-	return f->call != NULL && f->call->key != 0 && f->call->id == f->call_id ? f->call : NULL;
-}
-
-static void call_end(struct sip_proxy *px, struct sip_call *c, bool failed)
-{
-	if (c == NULL)
-		return;
-	if (c->state == SIP_CALL_ANSWERED)
-		px->stats.calls_ended++;
-	else if (failed)
-		px->stats.calls_failed++;
-	sip_call_end(&px->calls, c, px->io.media);
-}
-
-/* What an SDP refusal is answered with. */
-struct sdp_no {
-	unsigned status;
-	const char *reason;
-	struct sip_hdr_out warn;
-	char text[256];
-};
-
-/* An offer or answer the call cannot take: counted, worded, and for a
- * mode's media rules an event. */
-static void sdp_refused(struct sip_proxy *px, const struct sip_call *c, enum sip_call_verdict v,
-			enum sdp_refusal why, struct sdp_no *no)
-{
-	const char *plan = c != NULL && c->dial_plan[0] ? c->dial_plan : "(start_secured)";
-	const char *gw = c != NULL ? c->gateway : "-";
-	char detail[512];
-
-	no->warn.name = "Warning";
-	no->warn.value = no->text;
-	switch (v) {
-	case SIP_CALL_SDP_NO_PORTS:
-		px->stats.media_unavailable++;
-		no->status = 503;
-		no->reason = "No Media Ports";
-		snprintf(no->text, sizeof(no->text), "399 umedge \"no media port free\"");
-		return;
-	case SIP_CALL_SDP_MEDIA_FAILED:
-		px->stats.media_unavailable++;
-		no->status = 500;
-		no->reason = "Media Set-up Failed";
-		snprintf(no->text, sizeof(no->text), "399 umedge \"the media engine refused the session\"");
-		return;
-	case SIP_CALL_SDP_MALFORMED:
-		px->stats.malformed_sdp++;
-		no->status = 400;
-		no->reason = "Bad SDP";
-		snprintf(no->text, sizeof(no->text), "399 umedge \"%s\"", sdp_refusal_text(why));
-		return;
-	case SIP_CALL_SDP_NO_OFFER:
-		px->stats.refused_sdp++;
-		no->status = 488;
-		no->reason = "Not Acceptable Here";
-		snprintf(no->text, sizeof(no->text),
-			 "399 umedge \"an offer in a response (late offer) is not supported\"");
-		return;
-	default:
-		break;
-	}
-	px->stats.refused_sdp++;
-	no->status = 488;
-	no->reason = "Not Acceptable Here";
-	snprintf(no->text, sizeof(no->text), "399 umedge \"dial plan %s is %s: %s\"", plan,
-		 c != NULL ? umedge_security_names[c->mode] : "-", sdp_refusal_text(why));
-	if (c == NULL || why == SDP_R_NO_AUDIO)
-		return; /* not the mode's doing */
-	{
-		struct sip_str proto = sip_call_offered_proto(&px->calls);
-
-		snprintf(detail, sizeof(detail),
-			 "gateway=%s dial_plan=%s expected=%s offered=%.*s reason=%s", gw, plan,
-			 umedge_security_names[c->mode], (int)(proto.len > 32 ? 32 : proto.len),
-			 proto.p, sdp_refusal_text(why));
-		event(px, UMEDGE_EV_VoipSecurityMismatch, gw, detail);
-	}
-}
-
-/* The SDP of a response to INVITE or UPDATE: the answer to the call's
- * pending offer, rewritten (edits in px->ed). false: the response stops
- * here (refused; a refused 2xx has been dealt with). */
-static bool response_media(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
-			   const struct sip_msg *rsp)
-{
-	struct sip_call *c = call_of(px, rsp);
-	struct sip_call_env env = call_env(px);
-	enum sip_call_verdict v = SIP_CALL_SDP_NO_OFFER;
-	enum sdp_refusal why = SDP_R_OK;
-	struct sip_cseq cs;
-	struct sdp_no no;
-	bool ours;
-	long n;
-
-	if (sip_msg_cseq(rsp, &cs) != 0 ||
-	    (cs.method != SIP_METHOD_INVITE && cs.method != SIP_METHOD_UPDATE))
-		return true;
-	ours = c != NULL && c->has_pend && cs.num == c->pend_cseq && cs.method == c->pend_method;
-	if (c != NULL)
-		sip_call_touch(&px->calls, c, px->now);
-	if (!has_sdp(rsp)) {
-		if (ours && rsp->status >= 300)
-			sip_call_offer_failed(c);
-		return true;
-	}
-	if (rsp->status >= 300)
-		return true;
-	if (ours)
-		v = sip_call_answer(&px->calls, c, &env, rsp->body, px->sdp_out, px->lim.max_message,
-				    &n, &why);
-	if (v == SIP_CALL_SDP_OK) {
-		sip_edit_body(&px->ed, px->sdp_out, (uint32_t)n);
-		if (rsp->status < 200 && c->state == SIP_CALL_SETUP)
-			c->state = SIP_CALL_EARLY;
-		return true;
-	}
-	sdp_refused(px, c, v, why, &no);
-	if (rsp->status < 200 || f->answered)
-		return false; /* a provisional stops here; a 2xx again is absorbed */
-	/* the far side's dialog exists now: ACK it; an initial INVITE's call
-	 * ends there (BYE), a re-offer's call keeps its last exchange */
-	send_in_dialog(px, ct, rsp, "ACK");
-	if (c == NULL || cs.num == c->invite_cseq) {
-		send_in_dialog(px, ct, rsp, "BYE");
-		call_end(px, c, true);
-	} else {
-		sip_call_offer_failed(c);
-	}
-	if (no.status == 400) {
-		no.status = 488; /* the far side's answer was bad, not the caller's offer */
-		no.reason = "Not Acceptable Here";
-	}
-	answer_upstream(px, f, ct, no.status, no.reason, &no.warn, 1);
-	return false;
-}
-
-/* After a final response to INVITE went on: the call is answered, or its
- * INVITE failed and it ends. */
-static void call_progress(struct sip_proxy *px, const struct sip_msg *rsp)
-{
-	struct sip_call *c;
-	struct sip_cseq cs;
-
-	if (rsp->status < 200 || sip_msg_cseq(rsp, &cs) != 0 || cs.method != SIP_METHOD_INVITE ||
-	    (c = call_of(px, rsp)) == NULL || cs.num != c->invite_cseq)
-		return;
-	if (rsp->status < 300) {
-		if (c->state != SIP_CALL_ANSWERED)
-			px->stats.calls_started++;
-		sip_call_set_answered(&px->calls, c, px->now);
-	} else if (c->state != SIP_CALL_ANSWERED) {
-		call_end(px, c, true);
-	}
-}
-
 static void on_response(void *arg, struct sip_txn *ct, const struct sip_msg *rsp,
 			const struct sip_peer *from)
 {
@@ -454,7 +246,7 @@ static void on_response(void *arg, struct sip_txn *ct, const struct sip_msg *rsp
 		return; /* 100 is hop by hop; a CANCEL's answer is ours */
 	sip_edits_init(ed, rsp);
 	sip_edit_via_pop(ed);
-	if (!response_media(px, f, ct, rsp))
+	if (!px_response_media(px, f, ct, rsp))
 		return;
 	n = sip_edits_apply(ed, px->out, px->out_cap);
 	if (n < 0 || sip_txn_server_respond(f->st, px->out, (size_t)n) != 0)
@@ -462,13 +254,13 @@ static void on_response(void *arg, struct sip_txn *ct, const struct sip_msg *rsp
 	px->stats.forwarded_responses++;
 	if (rsp->status >= 200)
 		f->answered = true;
-	call_progress(px, rsp);
+	px_call_progress(px, rsp);
 }
 
 /* A final response of our own to the request f forwarded in ct: built
  * from the forwarded copy with our Via taken off, which carries the
  * caller's Vias, From, To, Call-ID and CSeq. */
-static void answer_upstream(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
+void px_answer_upstream(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
 			    unsigned status, const char *reason, const struct sip_hdr_out *extra,
 			    unsigned n_extra)
 {
@@ -488,7 +280,7 @@ static void answer_upstream(struct sip_proxy *px, struct fwd *f, struct sip_txn 
 	n = sip_edits_apply(&ed, tmp, sizeof(tmp));
 	if (n < 0 || sip_msg_parse(&req, tmp, (size_t)n, &px->lim) != SIP_E_OK)
 		return;
-	to_tag(px, tag, sizeof(tag));
+	px_to_tag(px, tag, sizeof(tag));
 	n = sip_reply_build(&req, status, reason, tag, extra, n_extra, px->out, px->out_cap);
 	if (n > 0 && sip_txn_server_respond(f->st, px->out, (size_t)n) == 0)
 		f->answered = true;
@@ -506,12 +298,12 @@ static void on_failure(void *arg, struct sip_txn *ct, enum sip_txn_failure why)
 	if (why == SIP_TXN_TIMER_C)
 		send_cancel(px, ct);
 	if (why == SIP_TXN_TRANSPORT)
-		answer_upstream(px, f, ct, 503, "Service Unavailable", NULL, 0);
+		px_answer_upstream(px, f, ct, 503, "Service Unavailable", NULL, 0);
 	else
-		answer_upstream(px, f, ct, 408, "Request Timeout", NULL, 0);
-	c = fwd_call(f);
+		px_answer_upstream(px, f, ct, 408, "Request Timeout", NULL, 0);
+	c = px_fwd_call(f);
 	if (c != NULL && c->state != SIP_CALL_ANSWERED)
-		call_end(px, c, true);
+		px_call_end(px, c, true);
 	else if (c != NULL)
 		sip_call_offer_failed(c);
 }
@@ -769,7 +561,7 @@ static int rr_value(const struct sip_proxy *px, char *buf, size_t len, unsigned 
 
 /* SDP, which must not pass without the engine anchoring its media: a
  * body typed application/sdp, or a multipart one that may hold it. */
-static bool has_sdp(const struct sip_msg *m)
+bool px_has_sdp(const struct sip_msg *m)
 {
 	struct sip_str ct;
 
@@ -779,7 +571,7 @@ static bool has_sdp(const struct sip_msg *m)
 	       (ct.len >= 10 && strncasecmp(ct.p, "multipart/", 10) == 0);
 }
 
-static const struct sip_hdr_out retry_after[] = { { "Retry-After", "5" } };
+const struct sip_hdr_out px_retry_after[1] = { { "Retry-After", "5" } };
 
 /* RFC 3581 and RFC 3261 18.2.1 on the top Via of a request we forward:
  * rport gets the source port, received the source address, so that the
@@ -843,12 +635,12 @@ static bool forward(struct sip_proxy *px, struct sip_txn *st, const struct sip_m
 	sip_edit_max_forwards_dec(&px->ed);
 	n = sip_edits_apply(&px->ed, px->out, px->out_cap);
 	if (n < 0) {
-		reply(px, st, m, 500, "Message Too Large To Forward", NULL, 0);
+		px_reply(px, st, m, 500, "Message Too Large To Forward", NULL, 0);
 		return false;
 	}
 	f = fwd_new(px);
 	if (f == NULL) {
-		reply(px, st, m, 503, "Service Unavailable", retry_after, 1);
+		px_reply(px, st, m, 503, "Service Unavailable", px_retry_after, 1);
 		return false;
 	}
 	f->st = st;
@@ -859,7 +651,7 @@ static bool forward(struct sip_proxy *px, struct sip_txn *st, const struct sip_m
 	rc = sip_txn_client_start(px->tt, px->out, (size_t)n, to, f, &ct);
 	if (rc != 0) {
 		/* unreachable, table full, or a branch clash */
-		reply(px, st, m, 503, "Service Unavailable", rc == -ENOSPC ? retry_after : NULL,
+		px_reply(px, st, m, 503, "Service Unavailable", rc == -ENOSPC ? px_retry_after : NULL,
 		      rc == -ENOSPC ? 1 : 0);
 		return false;
 	}
@@ -874,8 +666,8 @@ static void refuse_policy(struct sip_proxy *px, struct sip_txn *st, const struct
 	struct sip_hdr_out warn = { "Warning", r->warning };
 
 	px->stats.refused_policy++;
-	event(px, r->event, r->gateway ? r->gateway->name : r->detail, r->detail);
-	reply(px, st, m, r->status, r->reason, &warn, r->warning[0] ? 1 : 0);
+	px_event(px, r->event, r->gateway ? r->gateway->name : r->detail, r->detail);
+	px_reply(px, st, m, r->status, r->reason, &warn, r->warning[0] ? 1 : 0);
 }
 
 /* An ACK for a 2xx, or another request outside any transaction of ours:
@@ -889,7 +681,7 @@ static void forward_ack(struct sip_proxy *px, const struct sip_msg *m, const str
 	int mode;
 	long n;
 
-	if (has_sdp(m)) {
+	if (px_has_sdp(m)) {
 		px->stats.refused_sdp++; /* an ACK cannot be answered: dropped */
 		return;
 	}
@@ -924,10 +716,10 @@ static void cancel(struct sip_proxy *px, struct sip_txn *st, const struct sip_ms
 	struct fwd *f = inv != NULL ? sip_txn_tu(inv) : NULL;
 
 	if (inv == NULL) {
-		reply(px, st, m, 481, "Call/Transaction Does Not Exist", NULL, 0);
+		px_reply(px, st, m, 481, "Call/Transaction Does Not Exist", NULL, 0);
 		return;
 	}
-	reply(px, st, m, 200, "OK", NULL, 0);
+	px_reply(px, st, m, 200, "OK", NULL, 0);
 	if (f == NULL || f->answered)
 		return;
 	if (f->ct != NULL)
@@ -935,9 +727,9 @@ static void cancel(struct sip_proxy *px, struct sip_txn *st, const struct sip_ms
 	/* the INVITE gets its 487 now, built from the INVITE we forwarded;
 	 * the far side's 487 is ACKed and absorbed by the client transaction */
 	if (f->ct != NULL)
-		answer_upstream(px, f, f->ct, 487, "Request Terminated", NULL, 0);
-	if (fwd_call(f) != NULL && fwd_call(f)->state != SIP_CALL_ANSWERED)
-		call_end(px, fwd_call(f), true);
+		px_answer_upstream(px, f, f->ct, 487, "Request Terminated", NULL, 0);
+	if (px_fwd_call(f) != NULL && px_fwd_call(f)->state != SIP_CALL_ANSWERED)
+		px_call_end(px, px_fwd_call(f), true);
 }
 
 /* A Request-URI naming us (our address or the server's FQDN, no user). */
@@ -973,83 +765,7 @@ static void options(struct sip_proxy *px, struct sip_txn *st, const struct sip_m
 		}
 	}
 	px->stats.options_answered++;
-	reply(px, st, m, 200, "OK", hdrs, sizeof(hdrs) / sizeof(hdrs[0]));
-}
-
-/* The SDP offer of a request, through the engine (edits in px->ed). false:
- * refused and answered. */
-static bool media_offer(struct sip_proxy *px, struct sip_txn *st, const struct sip_msg *m,
-			struct sip_call *c, uint8_t from)
-{
-	struct sip_call_env env = call_env(px);
-	enum sdp_refusal why;
-	enum sip_call_verdict v;
-	struct sip_cseq cs;
-	struct sip_str ct;
-	struct sdp_no no;
-	long n;
-
-	if (m->method == SIP_METHOD_PRACK || sip_msg_content_type(m, &ct) != 0 ||
-	    ct.len < 15 || strncasecmp(ct.p, "application/sdp", 15) != 0) {
-		static const struct sip_hdr_out w = {
-			"Warning", "399 umedge \"SDP in a multipart body or in PRACK is not "
-				   "supported\""
-		};
-
-		px->stats.refused_sdp++;
-		reply(px, st, m, 488, "Not Acceptable Here", &w, 1);
-		return false;
-	}
-	if (sip_msg_cseq(m, &cs) != 0)
-		cs.num = 0;
-	v = sip_call_offer(&px->calls, c, &env, from, m->method, cs.num, m->body, px->sdp_out,
-			   px->lim.max_message, &n, &why);
-	if (v != SIP_CALL_SDP_OK) {
-		sdp_refused(px, c, v, why, &no);
-		reply(px, st, m, no.status, no.reason, &no.warn, 1);
-		return false;
-	}
-	sip_edit_body(&px->ed, px->sdp_out, (uint32_t)n);
-	return true;
-}
-
-/* A new call: its record, with what the policy decided. NULL: refused
- * and answered (the table is full). */
-static struct sip_call *call_begin(struct sip_proxy *px, struct sip_txn *st,
-				   const struct sip_msg *m, const struct sip_rx *rx,
-				   const struct sip_peer *to, const struct sip_policy_result *pr)
-{
-	/* a secured call in legacy mode (no dial plan): the usual suites */
-	static const enum umedge_srtp_suite legacy[] = { UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80,
-							 UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_32 };
-	struct sip_str cid = { "", 0 };
-	struct sip_cseq cs;
-	struct sip_call *c;
-
-	(void)sip_msg_call_id(m, &cid);
-	c = sip_call_find(&px->calls, cid);
-	if (c != NULL)
-		return c; /* the INVITE again after a challenge, say */
-	c = sip_call_new(&px->calls, cid, px->now);
-	if (c == NULL) {
-		px->stats.calls_table_full++;
-		reply(px, st, m, 503, "Service Unavailable", retry_after, 1);
-		return NULL;
-	}
-	snprintf(c->gateway, sizeof(c->gateway), "%s", pr->gateway ? pr->gateway->name : "-");
-	if (pr->dial_plan != NULL) {
-		snprintf(c->dial_plan, sizeof(c->dial_plan), "%s", pr->dial_plan->name);
-		for (int i = 0; i < pr->dial_plan->n_suites && i < UMEDGE_SRTP_SUITE_COUNT; i++)
-			c->suites[c->n_suites++] = pr->dial_plan->suites[i];
-	}
-	if (c->n_suites == 0)
-		for (unsigned i = 0; i < sizeof(legacy) / sizeof(legacy[0]); i++)
-			c->suites[c->n_suites++] = legacy[i];
-	c->mode = pr->mode;
-	c->caller = rx->from.side;
-	c->gw_transport = rx->from.side == SIP_SIDE_EXTERNAL ? rx->from.transport : to->transport;
-	c->invite_cseq = sip_msg_cseq(m, &cs) == 0 ? cs.num : 0;
-	return c;
+	px_reply(px, st, m, 200, "OK", hdrs, sizeof(hdrs) / sizeof(hdrs[0]));
 }
 
 /* A request inside a call: BYE ends it, an offer (re-INVITE, UPDATE)
@@ -1058,23 +774,23 @@ static void in_dialog_request(struct sip_proxy *px, struct sip_txn *st, const st
 			      const struct sip_rx *rx, const struct sip_peer *to,
 			      const char *branch)
 {
-	struct sip_call *c = call_of(px, m);
+	struct sip_call *c = px_call_of(px, m);
 
 	if (c != NULL)
 		sip_call_touch(&px->calls, c, px->now);
-	if (has_sdp(m) && (m->method == SIP_METHOD_INVITE || m->method == SIP_METHOD_UPDATE ||
+	if (px_has_sdp(m) && (m->method == SIP_METHOD_INVITE || m->method == SIP_METHOD_UPDATE ||
 			   m->method == SIP_METHOD_PRACK)) {
 		if (c == NULL) {
-			reply(px, st, m, 481, "Call/Transaction Does Not Exist", NULL, 0);
+			px_reply(px, st, m, 481, "Call/Transaction Does Not Exist", NULL, 0);
 			return;
 		}
-		if (!media_offer(px, st, m, c, rx->from.side))
+		if (!px_media_offer(px, st, m, c, rx->from.side))
 			return;
 	}
 	if (!forward(px, st, m, to, branch, m->method == SIP_METHOD_INVITE ? c : NULL))
 		return;
 	if (m->method == SIP_METHOD_BYE)
-		call_end(px, c, false);
+		px_call_end(px, c, false);
 }
 
 static void request(struct sip_proxy *px, const struct sip_msg *m, const struct sip_rx *rx)
@@ -1098,7 +814,7 @@ static void request(struct sip_proxy *px, const struct sip_msg *m, const struct 
 		forward_ack(px, m, rx);
 		return;
 	case SIP_TXN_RX_FULL:
-		reply_stateless(px, m, &rx->from, 503, "Service Unavailable", retry_after, 1);
+		reply_stateless(px, m, &rx->from, 503, "Service Unavailable", px_retry_after, 1);
 		return;
 	case SIP_TXN_RX_UNMATCHABLE:
 		reply_stateless(px, m, &rx->from, 400, "Bad Request", NULL, 0);
@@ -1107,13 +823,13 @@ static void request(struct sip_proxy *px, const struct sip_msg *m, const struct 
 		return; /* absorbed */
 	}
 	if (m->method == SIP_METHOD_INVITE)
-		reply(px, st, m, 100, "Trying", NULL, 0);
+		px_reply(px, st, m, 100, "Trying", NULL, 0);
 	if (m->method == SIP_METHOD_CANCEL) {
 		cancel(px, st, m);
 		return;
 	}
 	if (snap == NULL) {
-		reply(px, st, m, 503, "Service Unavailable", retry_after, 1);
+		px_reply(px, st, m, 503, "Service Unavailable", px_retry_after, 1);
 		return;
 	}
 	if (rx->from.side == SIP_SIDE_INTERNAL &&
@@ -1126,19 +842,19 @@ static void request(struct sip_proxy *px, const struct sip_msg *m, const struct 
 		};
 
 		px->stats.refused_policy++;
-		reply(px, st, m, 403, "Not The Application", &w, 1);
+		px_reply(px, st, m, 403, "Not The Application", &w, 1);
 		return;
 	}
 	/* RFC 3261 16.3 */
 	if (sip_msg_max_forwards(m, &mf) == 0 && mf == 0) {
 		px->stats.too_many_hops++;
-		reply(px, st, m, 483, "Too Many Hops", NULL, 0);
+		px_reply(px, st, m, 483, "Too Many Hops", NULL, 0);
 		return;
 	}
 	branch_of(px, m, branch, sizeof(branch));
 	if (looped(px, m, branch)) {
 		px->stats.loops++;
-		reply(px, st, m, 482, "Loop Detected", NULL, 0);
+		px_reply(px, st, m, 482, "Loop Detected", NULL, 0);
 		return;
 	}
 	if (m->first[SIP_HDR_PROXY_REQUIRE] != 0) {
@@ -1154,7 +870,7 @@ static void request(struct sip_proxy *px, const struct sip_msg *m, const struct 
 				 tags[0] ? ", " : "", (int)tag.len, tag.p);
 		un.value = tags;
 		px->stats.bad_extension++;
-		reply(px, st, m, 420, "Bad Extension", &un, tags[0] ? 1 : 0);
+		px_reply(px, st, m, 420, "Bad Extension", &un, tags[0] ? 1 : 0);
 		return;
 	}
 	/* RFC 3261 16.4: our own Route values off the top */
@@ -1164,14 +880,14 @@ static void request(struct sip_proxy *px, const struct sip_msg *m, const struct 
 	case 0:
 		break;
 	case -2:
-		reply(px, st, m, 403, "Route Signature Invalid", NULL, 0);
+		px_reply(px, st, m, 403, "Route Signature Invalid", NULL, 0);
 		return;
 	default:
-		reply(px, st, m, 400, "Bad Route", NULL, 0);
+		px_reply(px, st, m, 400, "Bad Route", NULL, 0);
 		return;
 	}
 	if (sip_msg_ruri(m, &ru) != 0) {
-		reply(px, st, m, 400, "Bad Request-URI", NULL, 0);
+		px_reply(px, st, m, 400, "Bad Request-URI", NULL, 0);
 		return;
 	}
 	in_dialog = sip_msg_to(m, &to_na) == 0 && to_na.tag.p != NULL;
@@ -1185,15 +901,15 @@ static void request(struct sip_proxy *px, const struct sip_msg *m, const struct 
 			}
 		}
 		if (!uri_dest(has_next ? &next : &ru, rx->from.side ^ 1, &to)) {
-			reply(px, st, m, 404, "Not Found", NULL, 0);
+			px_reply(px, st, m, 404, "Not Found", NULL, 0);
 			return;
 		}
 		in_dialog_request(px, st, m, rx, &to, branch);
 		return;
 	}
-	if (has_sdp(m) && (m->method == SIP_METHOD_UPDATE || m->method == SIP_METHOD_PRACK)) {
+	if (px_has_sdp(m) && (m->method == SIP_METHOD_UPDATE || m->method == SIP_METHOD_PRACK)) {
 		/* an offer for a call that did not come through us */
-		reply(px, st, m, 481, "Call/Transaction Does Not Exist", NULL, 0);
+		px_reply(px, st, m, 481, "Call/Transaction Does Not Exist", NULL, 0);
 		return;
 	}
 	if (m->method == SIP_METHOD_OPTIONS && !has_next && ru.user.p == NULL &&
@@ -1208,7 +924,7 @@ static void request(struct sip_proxy *px, const struct sip_msg *m, const struct 
 			return;
 		}
 		if (!snap->has_application) {
-			reply(px, st, m, 503, "Application Not Configured", NULL, 0);
+			px_reply(px, st, m, 503, "Application Not Configured", NULL, 0);
 			return;
 		}
 		to = (struct sip_peer){ SIP_SIDE_INTERNAL, (uint8_t)snap->app_transport,
@@ -1218,7 +934,7 @@ static void request(struct sip_proxy *px, const struct sip_msg *m, const struct 
 		enum umedge_transport tp;
 
 		if (!sip_policy_outbound(snap, ru.host, ru.ipv4, &pr, &tp)) {
-			reply(px, st, m, 404, "Not A Gateway", NULL, 0);
+			px_reply(px, st, m, 404, "Not A Gateway", NULL, 0);
 			return;
 		}
 		if (pr.verdict != SIP_POLICY_ACCEPT) {
@@ -1254,12 +970,12 @@ static void request(struct sip_proxy *px, const struct sip_msg *m, const struct 
 		forward(px, st, m, &to, branch, NULL);
 		return;
 	}
-	c = call_begin(px, st, m, rx, &to, &pr);
+	c = px_call_begin(px, st, m, rx, &to, &pr);
 	if (c == NULL)
 		return;
-	if ((has_sdp(m) && !media_offer(px, st, m, c, rx->from.side)) ||
+	if ((px_has_sdp(m) && !px_media_offer(px, st, m, c, rx->from.side)) ||
 	    !forward(px, st, m, &to, branch, c))
-		call_end(px, c, true);
+		px_call_end(px, c, true);
 }
 
 /* A response no client transaction took: routed back by its Via. */
