@@ -322,7 +322,9 @@ static void emit_tcp(struct emit *m, const struct config_dataplane *dp)
 	    dp->sip.t1_ms != CONFIG_DEFAULT_SIP_T1_MS || dp->sip.t2_ms != CONFIG_DEFAULT_SIP_T2_MS ||
 	    dp->sip.t4_ms != CONFIG_DEFAULT_SIP_T4_MS ||
 	    dp->sip.max_transactions != CONFIG_DEFAULT_SIP_MAX_TRANSACTIONS ||
-	    dp->sip.keepalive_s != CONFIG_DEFAULT_SIP_KEEPALIVE_S) {
+	    dp->sip.keepalive_s != CONFIG_DEFAULT_SIP_KEEPALIVE_S ||
+	    dp->sip.max_calls != CONFIG_DEFAULT_SIP_MAX_CALLS ||
+	    dp->sip.media_timeout_s != CONFIG_DEFAULT_SIP_MEDIA_TIMEOUT_S) {
 		word(m, "sip");
 		map_start(m, true);
 		kv_num(m, "max_message_bytes", (long)dp->sip.max_message_bytes);
@@ -335,6 +337,8 @@ static void emit_tcp(struct emit *m, const struct config_dataplane *dp)
 		kv_num(m, "t4_ms", (long)dp->sip.t4_ms);
 		kv_num(m, "max_transactions", (long)dp->sip.max_transactions);
 		kv_num(m, "keepalive_s", (long)dp->sip.keepalive_s);
+		kv_num(m, "max_calls", (long)dp->sip.max_calls);
+		kv_num(m, "media_timeout_s", (long)dp->sip.media_timeout_s);
 		map_end(m);
 	}
 	if (dp->tcp_fault.drop_ppm || dp->tcp_fault.reorder_ppm) {

@@ -36,6 +36,8 @@ void config_defaults(struct config *c)
 	c->dataplane.sip.t4_ms = CONFIG_DEFAULT_SIP_T4_MS;
 	c->dataplane.sip.max_transactions = CONFIG_DEFAULT_SIP_MAX_TRANSACTIONS;
 	c->dataplane.sip.keepalive_s = CONFIG_DEFAULT_SIP_KEEPALIVE_S;
+	c->dataplane.sip.max_calls = CONFIG_DEFAULT_SIP_MAX_CALLS;
+	c->dataplane.sip.media_timeout_s = CONFIG_DEFAULT_SIP_MEDIA_TIMEOUT_S;
 	c->dataplane.sip.max_uri_bytes = CONFIG_DEFAULT_SIP_MAX_URI;
 }
 

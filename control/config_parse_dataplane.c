@@ -208,12 +208,13 @@ static int parse_tcp(struct config_yctx *y, const struct config_ynode *n,
 
 /* dataplane.sip: { max_message_bytes, max_headers, max_header_line_bytes,
  * max_vias, max_uri_bytes, t1_ms, t2_ms, t4_ms, max_transactions,
- * keepalive_s } */
+ * keepalive_s, max_calls, media_timeout_s } */
 static int parse_sip(struct config_yctx *y, const struct config_ynode *n, struct config_sip *s)
 {
 	static const char *const keys[] = {
 		"max_message_bytes", "max_headers", "max_header_line_bytes", "max_vias",
-		"max_uri_bytes", "t1_ms", "t2_ms", "t4_ms", "max_transactions", "keepalive_s", NULL
+		"max_uri_bytes", "t1_ms", "t2_ms", "t4_ms", "max_transactions", "keepalive_s",
+		"max_calls", "media_timeout_s", NULL
 	};
 	static const struct {
 		const char *key;
@@ -231,6 +232,8 @@ static int parse_sip(struct config_yctx *y, const struct config_ynode *n, struct
 		{ "t4_ms", 100, 60000, offsetof(struct config_sip, t4_ms) },
 		{ "max_transactions", 64, 1000000, offsetof(struct config_sip, max_transactions) },
 		{ "keepalive_s", 0, 3600, offsetof(struct config_sip, keepalive_s) },
+		{ "max_calls", 64, 1000000, offsetof(struct config_sip, max_calls) },
+		{ "media_timeout_s", 0, 86400, offsetof(struct config_sip, media_timeout_s) },
 	};
 	long val;
 

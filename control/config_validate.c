@@ -303,11 +303,13 @@ static int check_dataplane(const struct config *c, char *err, size_t errlen)
 	if (dp->sip.t1_ms < 50 || dp->sip.t1_ms > 5000 || dp->sip.t2_ms < dp->sip.t1_ms ||
 	    dp->sip.t2_ms > 60000 || dp->sip.t4_ms < 100 || dp->sip.t4_ms > 60000 ||
 	    dp->sip.max_transactions < 64 || dp->sip.max_transactions > 1000000 ||
-	    dp->sip.keepalive_s > 3600)
+	    dp->sip.keepalive_s > 3600 || dp->sip.max_calls < 64 || dp->sip.max_calls > 1000000 ||
+	    dp->sip.media_timeout_s > 86400)
 		return verr(c, err, errlen, dp->line,
 			    "dataplane.sip: need 50 <= t1_ms <= 5000, t1_ms <= t2_ms <= 60000, "
 			    "100 <= t4_ms <= 60000, 64 <= max_transactions <= 1000000, "
-			    "keepalive_s <= 3600");
+			    "keepalive_s <= 3600, 64 <= max_calls <= 1000000, "
+			    "media_timeout_s <= 86400");
 	return 0;
 }
 

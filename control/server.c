@@ -264,7 +264,8 @@ static void dataplane_event(struct server *srv, const json_t *msg)
 {
 	static const enum umedge_event_id allowed[] = {
 		UMEDGE_EV_TlsPeerRejected, UMEDGE_EV_MediaSessionIdle, UMEDGE_EV_SipUnknownGateway,
-		UMEDGE_EV_SipNoDialPlan,   UMEDGE_EV_VoipSecurityMismatch,
+		UMEDGE_EV_SipNoDialPlan,   UMEDGE_EV_VoipSecurityMismatch, UMEDGE_EV_CallStarted,
+		UMEDGE_EV_CallEnded,	   UMEDGE_EV_CallMediaTimeout,
 	};
 	const char *id = json_string_value(json_object_get(msg, "id"));
 	json_t *fields = json_object_get(msg, "fields");

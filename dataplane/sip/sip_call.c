@@ -17,13 +17,15 @@ uint64_t sip_call_key(struct sip_str call_id)
 	return sip_fnv1a(call_id.p, call_id.len, SIP_FNV_BASIS);
 }
 
-int sip_call_table_init(struct sip_call_table *t, uint32_t max_calls)
+int sip_call_table_init(struct sip_call_table *t, uint32_t max_calls, uint32_t first_id,
+			uint32_t id_step)
 {
 	memset(t, 0, sizeof(*t));
 	if (max_calls == 0)
 		max_calls = 1;
 	t->cap = max_calls;
-	t->next_id = 1;
+	t->next_id = first_id ? first_id : 1;
+	t->id_step = id_step ? id_step : 1;
 	t->pool = calloc(max_calls, sizeof(*t->pool));
 	t->free_list = calloc(max_calls, sizeof(*t->free_list));
 	if (t->pool == NULL || t->free_list == NULL ||
@@ -81,9 +83,10 @@ struct sip_call *sip_call_new(struct sip_call_table *t, struct sip_str call_id, 
 	c = &t->pool[i];
 	memset(c, 0, sizeof(*c));
 	c->key = key;
-	c->id = t->next_id++;
-	if (t->next_id == 0)
-		t->next_id = 1;
+	c->id = t->next_id;
+	t->next_id += t->id_step;
+	if (t->next_id < t->id_step) /* wrapped: start again at the first id */
+		t->next_id = (c->id - 1) % t->id_step + 1;
 	{
 		size_t n = call_id.len < SIP_CALL_ID_MAX - 1 ? call_id.len : SIP_CALL_ID_MAX - 1;
 
@@ -109,10 +112,15 @@ void sip_call_set_answered(struct sip_call_table *t, struct sip_call *c, uint64_
 }
 
 static void release(struct sip_call_table *t, struct sip_call *c,
-		    const struct sip_media_ops *ops)
+		    const struct sip_media_ops *ops, struct sip_media_counters *final)
 {
+	struct sip_media_counters none;
+
+	if (final == NULL)
+		final = &none;
+	memset(final, 0, sizeof(*final));
 	if (ops != NULL && (c->media != NULL || c->has_ports))
-		ops->close(ops->arg, c->media, c->local);
+		ops->close(ops->arg, c->media, c->local, final);
 	if (c->state == SIP_CALL_ANSWERED)
 		t->answered--;
 	/* keys in the streams: wiped with the rest of the record */
@@ -120,12 +128,22 @@ static void release(struct sip_call_table *t, struct sip_call *c,
 	t->free_list[t->n_free++] = (uint32_t)(c - t->pool);
 }
 
-void sip_call_end(struct sip_call_table *t, struct sip_call *c, const struct sip_media_ops *ops)
+void sip_call_end(struct sip_call_table *t, struct sip_call *c, const struct sip_media_ops *ops,
+		  struct sip_media_counters *final)
 {
 	if (c == NULL || c->key == 0)
 		return;
 	(void)sip_calls_remove(&t->index, c->key);
-	release(t, c, ops);
+	release(t, c, ops, final);
+}
+
+struct sip_call *sip_call_by_id(struct sip_call_table *t, uint32_t id)
+{
+	/* a scan: for the operator's verbs, not for messages */
+	for (uint32_t i = 0; i < t->cap; i++)
+		if (t->pool[i].key != 0 && t->pool[i].id == id)
+			return &t->pool[i];
+	return NULL;
 }
 
 struct expiry {
@@ -137,7 +155,7 @@ static void expired(void *arg, uint32_t i)
 {
 	struct expiry *x = arg;
 
-	release(x->t, &x->t->pool[i], x->ops);
+	release(x->t, &x->t->pool[i], x->ops, NULL);
 }
 
 unsigned sip_call_expire(struct sip_call_table *t, const struct sip_media_ops *ops,

@@ -26,6 +26,7 @@
 #include "sdp.h"
 #include "sip_calls.h"
 #include "sip_msg.h"
+#include "sip_txn.h"
 
 /* What the media engine gets for a call, per side (enum sip_side). */
 struct sip_media {
@@ -42,6 +43,13 @@ struct sip_media {
 	bool rekey_in, rekey_out;	  /* which keys changed since the last apply */
 };
 
+/* A call's media counters, by direction: [0] gateway -> application,
+ * [1] application -> gateway. */
+struct sip_media_counters {
+	uint64_t packets[2], bytes[2];
+	uint64_t auth_fail, replay;	  /* SRTP refused from the gateway */
+};
+
 struct sip_media_ops {
 	/* Claim a local RTP port (even; RTCP on + 1) on each side for a new
 	 * call: 0, or a negative errno (-ENOSPC: none free). */
@@ -50,8 +58,13 @@ struct sip_media_ops {
 	 * negative errno. The keys are valid during the call only. */
 	int (*apply)(void *arg, void **handle, const struct sip_media *m);
 	/* Remove the media (handle may be NULL: ports only), wipe its keys
-	 * and give the ports back. */
-	void (*close)(void *arg, void *handle, const uint16_t local[2]);
+	 * and give the ports back; its last counters into *final (zeroed
+	 * when there was no media). */
+	void (*close)(void *arg, void *handle, const uint16_t local[2],
+		      struct sip_media_counters *final);
+	/* Milliseconds since the media last moved either way (since it was
+	 * installed when it never did). */
+	uint64_t (*idle_ms)(void *arg, const void *handle);
 	void *arg;
 };
 
@@ -62,6 +75,18 @@ enum sip_call_state {
 };
 
 #define SIP_CALL_ID_MAX 128		  /* Call-ID kept for the operator */
+#define SIP_CALL_URI_MAX 192
+#define SIP_CALL_HDR_MAX 256
+#define SIP_CALL_ROUTES_MAX 384
+
+/* One side of an answered call, as the engine addresses it when it ends
+ * the call itself (BYE both ways). */
+struct sip_call_leg {
+	struct sip_peer peer;		  /* the hop its messages came from */
+	char target[SIP_CALL_URI_MAX];	  /* its Contact URI */
+	char routes[SIP_CALL_ROUTES_MAX]; /* Route values towards it, "" none */
+	uint32_t cseq;			  /* the highest CSeq it sent in the call */
+};
 
 struct sip_call {
 	uint64_t key;			  /* Call-ID hash; 0: a free record */
@@ -77,6 +102,11 @@ struct sip_call {
 	enum sip_call_state state;
 	uint32_t invite_cseq;
 	uint64_t created_ms, answered_ms;
+	/* the dialog, from the 2xx to the INVITE */
+	bool has_dialog;
+	char from[SIP_CALL_HDR_MAX];	  /* the caller's From value, with its tag */
+	char to[SIP_CALL_HDR_MAX];	  /* the callee's To value, with its tag */
+	struct sip_call_leg leg[2];	  /* by side */
 	/* media */
 	bool has_ports;
 	uint16_t local[2];
@@ -98,13 +128,15 @@ struct sip_call_table {
 	struct sip_call *pool;
 	uint32_t *free_list;
 	uint32_t cap, n_free;
-	uint32_t next_id;
+	uint32_t next_id, id_step;	  /* ids unique across the workers */
 	uint32_t answered;		  /* records in SIP_CALL_ANSWERED */
 	struct sdp sdp;			  /* scratch: the SDP in hand */
 	struct sdp_stream tmp;		  /* scratch: an answer being checked */
 };
 
-int sip_call_table_init(struct sip_call_table *t, uint32_t max_calls);
+/* Ids first, first + step, ... (a worker's index + 1, the worker count). */
+int sip_call_table_init(struct sip_call_table *t, uint32_t max_calls, uint32_t first_id,
+			uint32_t id_step);
 /* The media of every record must have been closed (sip_call_end). */
 void sip_call_table_fini(struct sip_call_table *t);
 
@@ -116,8 +148,12 @@ struct sip_call *sip_call_new(struct sip_call_table *t, struct sip_str call_id, 
 /* The call is alive (signalling seen): it does not age out. */
 void sip_call_touch(struct sip_call_table *t, struct sip_call *c, uint64_t now_ms);
 void sip_call_set_answered(struct sip_call_table *t, struct sip_call *c, uint64_t now_ms);
-/* End the call: media closed through ops, keys wiped, record freed. */
-void sip_call_end(struct sip_call_table *t, struct sip_call *c, const struct sip_media_ops *ops);
+/* End the call: media closed through ops (its last counters in *final,
+ * may be NULL), keys wiped, record freed. */
+void sip_call_end(struct sip_call_table *t, struct sip_call *c, const struct sip_media_ops *ops,
+		  struct sip_media_counters *final);
+/* The call with this operator id, or NULL. */
+struct sip_call *sip_call_by_id(struct sip_call_table *t, uint32_t id);
 /* End calls no signalling touched for idle_ms; returns how many. */
 unsigned sip_call_expire(struct sip_call_table *t, const struct sip_media_ops *ops,
 			 uint64_t now_ms, uint64_t idle_ms);

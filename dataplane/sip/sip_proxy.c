@@ -254,7 +254,7 @@ static void on_response(void *arg, struct sip_txn *ct, const struct sip_msg *rsp
 	px->stats.forwarded_responses++;
 	if (rsp->status >= 200)
 		f->answered = true;
-	px_call_progress(px, rsp);
+	px_call_progress(px, f, ct, rsp);
 }
 
 /* A final response of our own to the request f forwarded in ct: built
@@ -303,7 +303,8 @@ static void on_failure(void *arg, struct sip_txn *ct, enum sip_txn_failure why)
 		px_answer_upstream(px, f, ct, 408, "Request Timeout", NULL, 0);
 	c = px_fwd_call(f);
 	if (c != NULL && c->state != SIP_CALL_ANSWERED)
-		px_call_end(px, c, true);
+		px_call_end(px, c, why == SIP_TXN_TRANSPORT ? "unreachable" : "timeout",
+			    why == SIP_TXN_TRANSPORT ? 503 : 408);
 	else if (c != NULL)
 		sip_call_offer_failed(c);
 }
@@ -335,8 +336,10 @@ struct sip_proxy *sip_proxy_new(const struct sip_proxy_config *cfg, const struct
 	px->fwds = calloc(cfg->txn.max_txns ? cfg->txn.max_txns : 1, sizeof(*px->fwds));
 	px->tt = sip_txn_table_new(&cfg->txn, &txn_ops, px, now_ms);
 	px->calls_swept_ms = now_ms;
+	px->media_checked_ms = now_ms;
 	if (px->out == NULL || px->sdp_out == NULL || px->fwds == NULL || px->tt == NULL ||
-	    sip_call_table_init(&px->calls, cfg->txn.max_txns) != 0) {
+	    sip_call_table_init(&px->calls, cfg->max_calls ? cfg->max_calls : cfg->txn.max_txns,
+				cfg->worker + 1, cfg->n_workers ? cfg->n_workers : 1) != 0) {
 		sip_proxy_free(px);
 		return NULL;
 	}
@@ -355,7 +358,7 @@ void sip_proxy_free(struct sip_proxy *px)
 	/* every call's media goes back to the engine */
 	for (uint32_t i = 0; px->calls.pool != NULL && i < px->calls.cap; i++)
 		if (px->calls.pool[i].key != 0)
-			sip_call_end(&px->calls, &px->calls.pool[i], px->io.media);
+			sip_call_end(&px->calls, &px->calls.pool[i], px->io.media, NULL);
 	sip_call_table_fini(&px->calls);
 	free(px->fwds);
 	free(px->sdp_out);
@@ -373,6 +376,11 @@ unsigned sip_proxy_transactions(const struct sip_proxy *px)
 	return sip_txn_count(px->tt);
 }
 
+const struct sip_call_table *sip_proxy_call_table(const struct sip_proxy *px)
+{
+	return &px->calls;
+}
+
 unsigned sip_proxy_calls(const struct sip_proxy *px)
 {
 	return px->calls.answered;
@@ -382,6 +390,10 @@ void sip_proxy_advance(struct sip_proxy *px, uint64_t now_ms)
 {
 	px->now = now_ms;
 	sip_txn_advance(px->tt, now_ms);
+	if (now_ms - px->media_checked_ms >= MEDIA_CHECK_MS) {
+		px->media_checked_ms = now_ms;
+		px_calls_check_media(px);
+	}
 	if (now_ms - px->calls_swept_ms >= CALLS_SWEEP_MS) {
 		px->calls_swept_ms = now_ms;
 		px->stats.calls_expired +=
@@ -729,7 +741,7 @@ static void cancel(struct sip_proxy *px, struct sip_txn *st, const struct sip_ms
 	if (f->ct != NULL)
 		px_answer_upstream(px, f, f->ct, 487, "Request Terminated", NULL, 0);
 	if (px_fwd_call(f) != NULL && px_fwd_call(f)->state != SIP_CALL_ANSWERED)
-		px_call_end(px, px_fwd_call(f), true);
+		px_call_end(px, px_fwd_call(f), "cancel", 487);
 }
 
 /* A Request-URI naming us (our address or the server's FQDN, no user). */
@@ -776,8 +788,10 @@ static void in_dialog_request(struct sip_proxy *px, struct sip_txn *st, const st
 {
 	struct sip_call *c = px_call_of(px, m);
 
-	if (c != NULL)
+	if (c != NULL) {
 		sip_call_touch(&px->calls, c, px->now);
+		px_call_request_seen(c, rx->from.side, m);
+	}
 	if (px_has_sdp(m) && (m->method == SIP_METHOD_INVITE || m->method == SIP_METHOD_UPDATE ||
 			   m->method == SIP_METHOD_PRACK)) {
 		if (c == NULL) {
@@ -790,7 +804,7 @@ static void in_dialog_request(struct sip_proxy *px, struct sip_txn *st, const st
 	if (!forward(px, st, m, to, branch, m->method == SIP_METHOD_INVITE ? c : NULL))
 		return;
 	if (m->method == SIP_METHOD_BYE)
-		px_call_end(px, c, false);
+		px_call_end(px, c, "bye", 0);
 }
 
 static void request(struct sip_proxy *px, const struct sip_msg *m, const struct sip_rx *rx)
@@ -973,9 +987,10 @@ static void request(struct sip_proxy *px, const struct sip_msg *m, const struct 
 	c = px_call_begin(px, st, m, rx, &to, &pr);
 	if (c == NULL)
 		return;
-	if ((px_has_sdp(m) && !px_media_offer(px, st, m, c, rx->from.side)) ||
-	    !forward(px, st, m, &to, branch, c))
-		px_call_end(px, c, true);
+	if (px_has_sdp(m) && !px_media_offer(px, st, m, c, rx->from.side))
+		px_call_end(px, c, "refused", 488);
+	else if (!forward(px, st, m, &to, branch, c))
+		px_call_end(px, c, "unreachable", 503);
 }
 
 /* A response no client transaction took: routed back by its Via. */

@@ -56,6 +56,9 @@ struct sip_proxy_config {
 	uint8_t route_key[16];
 	struct sip_txn_config txn;
 	const struct sip_limits *limits; /* NULL: the defaults */
+	unsigned n_workers;	  /* call ids: worker + 1, then every n_workers */
+	uint32_t max_calls;	  /* call records (0: max_txns) */
+	uint64_t media_timeout_ms; /* an answered call's silent media ends it; 0: off */
 };
 
 struct sip_proxy_io {
@@ -98,6 +101,8 @@ struct sip_rx {
 	X(calls_ended)		    /* by BYE */                              \
 	X(calls_failed)		    /* INVITE refused, cancelled, timed out */ \
 	X(calls_expired)	    /* idle past SIP_PROXY_CALL_IDLE_MS */      \
+	X(calls_media_timeout)	    /* ended by the engine: media silent */   \
+	X(calls_dropped)	    /* ended by the operator */               \
 	X(calls_table_full)	    /* INVITE answered 503: no call record */  \
 	X(events_suppressed)	    /* over the rate limit */
 
@@ -110,6 +115,8 @@ struct sip_proxy_stats {
 	 * by method, responses by class (index 1..6; 0: unreadable status) */
 	uint64_t in_requests[SIP_METHOD_COUNT], out_requests[SIP_METHOD_COUNT];
 	uint64_t in_responses[7], out_responses[7];
+	/* calls that failed before their answer, by final status (300..699) */
+	uint64_t calls_failed_by_code[400];
 };
 
 /* NULL on a bad configuration or no memory. */
@@ -132,5 +139,12 @@ unsigned sip_proxy_transactions(const struct sip_proxy *px);
  * through the engine must not hold its media ports for ever. */
 #define SIP_PROXY_CALL_IDLE_MS (12ull * 3600 * 1000)
 unsigned sip_proxy_calls(const struct sip_proxy *px);
+
+/* The call records, for the operator's list (read on the proxy's thread). */
+const struct sip_call_table *sip_proxy_call_table(const struct sip_proxy *px);
+/* End an answered call from the engine: BYE to both sides (with a Reason
+ * header), the media removed, CallEnded with reason. 0, -ENOENT (no such
+ * call), -EBUSY (not answered yet). */
+int sip_proxy_call_drop(struct sip_proxy *px, uint32_t id, const char *reason);
 
 #endif

@@ -3,9 +3,13 @@
  * record per INVITE, the SDP of requests and responses through the
  * engine, refusals worded and counted, the call's end.
  */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include <openssl/crypto.h>
 
 #include "sip_proxy_int.h"
 
@@ -27,15 +31,217 @@ struct sip_call *px_fwd_call(const struct fwd *f)
 	return f->call != NULL && f->call->key != 0 && f->call->id == f->call_id ? f->call : NULL;
 }
 
-void px_call_end(struct sip_proxy *px, struct sip_call *c, bool failed)
+static const char *tp_lower(unsigned tp)
 {
+	return tp < UMEDGE_TRANSPORT_COUNT ? umedge_transport_names[tp] : "udp";
+}
+
+/* CallStarted and CallEnded: one per call, not rate-limited per gateway
+ * (the worker's event budget still bounds them). */
+static void call_event(struct sip_proxy *px, enum umedge_event_id id, const struct sip_call *c,
+		       const char *more)
+{
+	char detail[640];
+
+	if (px->io.event == NULL)
+		return;
+	snprintf(detail, sizeof(detail),
+		 "call=%u call_id=%.100s gateway=%s dial_plan=%s mode=%s transport=%s srtp=%s%s",
+		 c->id, c->call_id, c->gateway, c->dial_plan[0] ? c->dial_plan : "(start_secured)",
+		 umedge_security_names[c->mode], tp_lower(c->gw_transport),
+		 c->has_cur && c->cur.srtp ? umedge_srtp_suite_names[c->cur.suite] : "none", more);
+	px->io.event(px->io.arg, id, detail);
+}
+
+void px_call_end(struct sip_proxy *px, struct sip_call *c, const char *reason, unsigned status)
+{
+	struct sip_media_counters mc;
+	char more[256];
+
 	if (c == NULL)
 		return;
-	if (c->state == SIP_CALL_ANSWERED)
-		px->stats.calls_ended++;
-	else if (failed)
+	if (c->state != SIP_CALL_ANSWERED) {
 		px->stats.calls_failed++;
-	sip_call_end(&px->calls, c, px->io.media);
+		if (status >= 300 && status < 700)
+			px->stats.calls_failed_by_code[status - 300]++;
+		sip_call_end(&px->calls, c, px->io.media, NULL);
+		return;
+	}
+	px->stats.calls_ended++;
+	/* the record goes first: the event needs its fields, kept here */
+	{
+		struct sip_call copy = *c;
+
+		sip_call_end(&px->calls, c, px->io.media, &mc);
+		snprintf(more, sizeof(more),
+			 " duration_s=%llu packets_in=%llu packets_out=%llu bytes_in=%llu "
+			 "bytes_out=%llu auth_fail=%llu replay=%llu reason=%s",
+			 (unsigned long long)((px->now - copy.answered_ms) / 1000),
+			 (unsigned long long)mc.packets[0], (unsigned long long)mc.packets[1],
+			 (unsigned long long)mc.bytes[0], (unsigned long long)mc.bytes[1],
+			 (unsigned long long)mc.auth_fail, (unsigned long long)mc.replay, reason);
+		call_event(px, UMEDGE_EV_CallEnded, &copy, more);
+		OPENSSL_cleanse(&copy, sizeof(copy)); /* it held the keys */
+	}
+}
+
+void px_call_request_seen(struct sip_call *c, uint8_t side, const struct sip_msg *m)
+{
+	struct sip_cseq cs;
+
+	if (c != NULL && side < 2 && sip_msg_cseq(m, &cs) == 0 && cs.num > c->leg[side].cseq)
+		c->leg[side].cseq = cs.num;
+}
+
+/* v into out (cap bytes): false when it does not fit. */
+static bool copy_str(char *out, size_t cap, const char *p, size_t n)
+{
+	if (n >= cap)
+		return false;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return true;
+}
+
+static bool contact_uri(const struct sip_msg *m, char *out, size_t cap)
+{
+	struct sip_list_iter it = { 0, 0 };
+	struct sip_list_item item;
+	struct sip_nameaddr na;
+
+	return sip_list_next(m, SIP_HDR_CONTACT, &it, &item) == 1 &&
+	       sip_nameaddr_parse(&na, item.value.p, item.value.len) == 0 &&
+	       copy_str(out, cap, na.uri_str.p, na.uri_str.len);
+}
+
+static bool rr_is_us(const struct sip_proxy *px, struct sip_str v)
+{
+	struct sip_nameaddr na;
+
+	return sip_nameaddr_parse(&na, v.p, v.len) == 0 && na.uri.ipv4 != 0 &&
+	       (na.uri.ipv4 == px->cfg.addr[0] || na.uri.ipv4 == px->cfg.addr[1]);
+}
+
+/* The dialog of the 2xx to the call's INVITE (ct carries our copy of the
+ * INVITE): what the engine needs to send BYE both ways on its own. */
+static void capture_dialog(struct sip_proxy *px, struct sip_call *c, struct fwd *f,
+			   struct sip_txn *ct, const struct sip_msg *rsp)
+{
+	static __thread struct sip_msg inv;
+	struct sip_list_iter it = { 0, 0 };
+	struct sip_list_item item;
+	struct sip_str above[8], below[8], from, to;
+	unsigned n_above = 0, n_below = 0, ours = 0;
+	uint8_t caller = c->caller, callee = c->caller ^ 1;
+	const char *req;
+	size_t len;
+
+	req = sip_txn_message(ct, &len);
+	if (req == NULL || f->st == NULL || sip_msg_parse(&inv, req, len, &px->lim) != SIP_E_OK ||
+	    !contact_uri(&inv, c->leg[caller].target, sizeof(c->leg[caller].target)) ||
+	    !contact_uri(rsp, c->leg[callee].target, sizeof(c->leg[callee].target)))
+		return;
+	/* Record-Route top to bottom: the callee's side above our two values,
+	 * the caller's below */
+	while (sip_list_next(rsp, SIP_HDR_RECORD_ROUTE, &it, &item) == 1) {
+		if (rr_is_us(px, item.value))
+			ours++;
+		else if (ours == 0 && n_above < 8)
+			above[n_above++] = item.value;
+		else if (ours > 0 && n_below < 8)
+			below[n_below++] = item.value;
+	}
+	c->leg[caller].routes[0] = c->leg[callee].routes[0] = '\0';
+	for (unsigned i = 0; i < n_below; i++) /* towards the caller: in order */
+		snprintf(c->leg[caller].routes + strlen(c->leg[caller].routes),
+			 sizeof(c->leg[caller].routes) - strlen(c->leg[caller].routes), "%s%.*s",
+			 i ? ", " : "", (int)below[i].len, below[i].p);
+	for (unsigned i = n_above; i-- > 0;) /* towards the callee: reversed */
+		snprintf(c->leg[callee].routes + strlen(c->leg[callee].routes),
+			 sizeof(c->leg[callee].routes) - strlen(c->leg[callee].routes), "%s%.*s",
+			 i + 1 < n_above ? ", " : "", (int)above[i].len, above[i].p);
+	c->leg[caller].peer = *sip_txn_peer(f->st);
+	c->leg[callee].peer = *sip_txn_peer(ct);
+	if (rsp->first[SIP_HDR_FROM] == 0 || rsp->first[SIP_HDR_TO] == 0)
+		return;
+	from = sip_msg_hdr_value(rsp, rsp->first[SIP_HDR_FROM]);
+	to = sip_msg_hdr_value(rsp, rsp->first[SIP_HDR_TO]);
+	if (!copy_str(c->from, sizeof(c->from), from.p, from.len) ||
+	    !copy_str(c->to, sizeof(c->to), to.p, to.len))
+		return;
+	c->has_dialog = true;
+}
+
+/* A BYE to `side` of call c, as the other party would send it, with a
+ * Reason (RFC 3326). Its answer is absorbed by its client transaction. */
+static void call_bye(struct sip_proxy *px, struct sip_call *c, uint8_t side, const char *why)
+{
+	const struct sip_call_leg *leg = &c->leg[side];
+	bool to_caller = side == c->caller;
+	uint32_t cseq = ++c->leg[side ^ 1].cseq; /* the sender's CSeq space */
+	char buf[4096], ip[INET_ADDRSTRLEN];
+	struct sip_txn *bye;
+	int n;
+
+	sip_ipv4_str(ip, sizeof(ip), px->cfg.addr[side]);
+	n = snprintf(buf, sizeof(buf),
+		     "BYE %s SIP/2.0\r\n"
+		     "Via: SIP/2.0/%s %s:%u;branch=z9hG4bKum%u.bye%llx;rport\r\n"
+		     "%s%s%s"
+		     "Max-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %u BYE\r\n"
+		     "Reason: SIP;cause=200;text=\"%s\"\r\nContent-Length: 0\r\n\r\n",
+		     leg->target, leg->peer.transport == UMEDGE_TRANSPORT_TLS ? "TLS"
+				  : leg->peer.transport == UMEDGE_TRANSPORT_TCP ? "TCP" : "UDP",
+		     ip, leg->peer.transport == UMEDGE_TRANSPORT_TLS ? px->cfg.tls_port : px->cfg.port,
+		     px->cfg.worker, (unsigned long long)++px->seq, leg->routes[0] ? "Route: " : "",
+		     leg->routes, leg->routes[0] ? "\r\n" : "", to_caller ? c->to : c->from,
+		     to_caller ? c->from : c->to, c->call_id, cseq, why);
+	if (n > 0 && (size_t)n < sizeof(buf))
+		(void)sip_txn_client_start(px->tt, buf, (size_t)n, &leg->peer, NULL, &bye);
+}
+
+static int call_drop(struct sip_proxy *px, struct sip_call *c, const char *reason)
+{
+	if (c == NULL)
+		return -ENOENT;
+	if (c->state != SIP_CALL_ANSWERED || !c->has_dialog)
+		return -EBUSY;
+	call_bye(px, c, SIP_SIDE_EXTERNAL, reason);
+	call_bye(px, c, SIP_SIDE_INTERNAL, reason);
+	px_call_end(px, c, reason, 0);
+	return 0;
+}
+
+int sip_proxy_call_drop(struct sip_proxy *px, uint32_t id, const char *reason)
+{
+	int rc = call_drop(px, sip_call_by_id(&px->calls, id), reason);
+
+	if (rc == 0)
+		px->stats.calls_dropped++;
+	return rc;
+}
+
+void px_calls_check_media(struct sip_proxy *px)
+{
+	const struct sip_media_ops *ops = px->io.media;
+
+	if (px->cfg.media_timeout_ms == 0 || ops->idle_ms == NULL)
+		return;
+	for (uint32_t i = 0; i < px->calls.cap; i++) {
+		struct sip_call *c = &px->calls.pool[i];
+		char more[64];
+
+		/* answered, media running, not on hold (a=inactive, c=0.0.0.0) */
+		if (c->key == 0 || c->state != SIP_CALL_ANSWERED || c->media == NULL ||
+		    !c->has_dialog || !c->has_cur || c->cur.dir == SDP_INACTIVE ||
+		    ops->idle_ms(ops->arg, c->media) < px->cfg.media_timeout_ms)
+			continue;
+		px->stats.calls_media_timeout++;
+		snprintf(more, sizeof(more), " timeout_s=%llu",
+			 (unsigned long long)(px->cfg.media_timeout_ms / 1000));
+		call_event(px, UMEDGE_EV_CallMediaTimeout, c, more);
+		(void)call_drop(px, c, "media timeout");
+	}
 }
 
 /* What an SDP refusal is answered with. */
@@ -149,7 +355,7 @@ bool px_response_media(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
 	px_send_in_dialog(px, ct, rsp, "ACK");
 	if (c == NULL || cs.num == c->invite_cseq) {
 		px_send_in_dialog(px, ct, rsp, "BYE");
-		px_call_end(px, c, true);
+		px_call_end(px, c, "refused", 488);
 	} else {
 		sip_call_offer_failed(c);
 	}
@@ -163,7 +369,8 @@ bool px_response_media(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
 
 /* After a final response to INVITE went on: the call is answered, or its
  * INVITE failed and it ends. */
-void px_call_progress(struct sip_proxy *px, const struct sip_msg *rsp)
+void px_call_progress(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
+		      const struct sip_msg *rsp)
 {
 	struct sip_call *c;
 	struct sip_cseq cs;
@@ -171,13 +378,18 @@ void px_call_progress(struct sip_proxy *px, const struct sip_msg *rsp)
 	if (rsp->status < 200 || sip_msg_cseq(rsp, &cs) != 0 || cs.method != SIP_METHOD_INVITE ||
 	    (c = px_call_of(px, rsp)) == NULL || cs.num != c->invite_cseq)
 		return;
-	if (rsp->status < 300) {
+	if (rsp->status >= 300) {
 		if (c->state != SIP_CALL_ANSWERED)
-			px->stats.calls_started++;
-		sip_call_set_answered(&px->calls, c, px->now);
-	} else if (c->state != SIP_CALL_ANSWERED) {
-		px_call_end(px, c, true);
+			px_call_end(px, c, "failed", rsp->status);
+		return;
 	}
+	if (c->state == SIP_CALL_ANSWERED)
+		return; /* the 2xx again */
+	px->stats.calls_started++;
+	sip_call_set_answered(&px->calls, c, px->now);
+	c->leg[c->caller].cseq = cs.num;
+	capture_dialog(px, c, f, ct, rsp);
+	call_event(px, UMEDGE_EV_CallStarted, c, "");
 }
 
 /* The SDP offer of a request, through the engine (edits in px->ed). false:

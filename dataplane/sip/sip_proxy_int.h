@@ -13,6 +13,7 @@
 #define EVENT_SLOTS 64
 #define EVENT_GAP_MS 1000	  /* one event per second per event and gateway */
 #define CALLS_SWEEP_MS 60000	  /* how often idle calls are looked for */
+#define MEDIA_CHECK_MS 1000	  /* how often the calls' media is looked at */
 
 /* A forwarded request: the server transaction it came in, the client one
  * it went out in. Freed when both have ended. */
@@ -30,7 +31,7 @@ struct sip_proxy {
 	struct sip_proxy_io io;
 	struct sip_txn_table *tt;
 	struct sip_call_table calls;
-	uint64_t calls_swept_ms;
+	uint64_t calls_swept_ms, media_checked_ms;
 	struct fwd *fwds, *free_fwd;
 	struct sip_proxy_stats stats;
 	const struct dp_snapshot *snap; /* during one input only */
@@ -64,10 +65,18 @@ bool px_has_sdp(const struct sip_msg *m);
 /* sip_proxy_calls.c */
 struct sip_call *px_call_of(struct sip_proxy *px, const struct sip_msg *m);
 struct sip_call *px_fwd_call(const struct fwd *f);
-void px_call_end(struct sip_proxy *px, struct sip_call *c, bool failed);
+/* The call ends: counted (answered calls by reason, the others as
+ * failures by status), CallEnded raised for an answered call, the media
+ * gone. */
+void px_call_end(struct sip_proxy *px, struct sip_call *c, const char *reason, unsigned status);
 bool px_response_media(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
 		       const struct sip_msg *rsp);
-void px_call_progress(struct sip_proxy *px, const struct sip_msg *rsp);
+void px_call_progress(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
+		      const struct sip_msg *rsp);
+/* The call's media idle past the timeout ends it (once a second). */
+void px_calls_check_media(struct sip_proxy *px);
+/* A request from `side` in call c went on: its CSeq is remembered. */
+void px_call_request_seen(struct sip_call *c, uint8_t side, const struct sip_msg *m);
 bool px_media_offer(struct sip_proxy *px, struct sip_txn *st, const struct sip_msg *m,
 		    struct sip_call *c, uint8_t from);
 struct sip_call *px_call_begin(struct sip_proxy *px, struct sip_txn *st,

@@ -31,11 +31,14 @@
 #include "snapshot.h"
 #include "worker_sip_int.h"
 
-#define EVENT_RING 256		/* per worker, power of two */
-#define EVENT_DETAIL 384
+#define EVENT_RING 4096		/* per worker, power of two */
+#define EVENT_DETAIL 640
 /* per worker, on top of the proxy's per-gateway limit: a flood of
  * unknown sources cannot turn into a flood of allocations */
 #define EVENTS_PER_S 20
+/* CallStarted, CallEnded, CallMediaTimeout: one or two per call, their own
+ * budget, so that refusals cannot crowd them out */
+#define CALL_EVENTS_PER_S 2000
 
 static const char *const event_names[UMEDGE_EV_COUNT] = {
 #define EV_NAME(name, sev) #name,
@@ -52,6 +55,9 @@ struct worker_sip_plane {
 	struct dp *dp;
 	struct worker_sip *ws[DP_MAX_WORKERS];
 	uint64_t events_sent;
+	/* the set-up rate, over the last stats period */
+	uint64_t rate_started, rate_at_ms;
+	double setup_rate;
 };
 
 struct sip_limits worker_sip_limits(const struct config_dataplane *d)
@@ -106,15 +112,22 @@ static void sip_event(void *arg, enum umedge_event_id id, const char *detail)
 	uint64_t ms = worker_sip_now_ms(ws);
 	struct sip_event_msg *e;
 
+	bool call = id == UMEDGE_EV_CallStarted || id == UMEDGE_EV_CallEnded ||
+		    id == UMEDGE_EV_CallMediaTimeout;
+
 	if (ms - ws->ev_window_ms >= 1000) {
 		ws->ev_window_ms = ms;
 		ws->ev_in_window = 0;
+		ws->call_ev_in_window = 0;
 	}
-	if (ws->ev_in_window >= EVENTS_PER_S) {
+	if (call ? ws->call_ev_in_window >= CALL_EVENTS_PER_S : ws->ev_in_window >= EVENTS_PER_S) {
 		ws->events_lost++;
 		return;
 	}
-	ws->ev_in_window++;
+	if (call)
+		ws->call_ev_in_window++;
+	else
+		ws->ev_in_window++;
 	e = malloc(sizeof(*e));
 	if (e == NULL) {
 		ws->events_lost++;
@@ -219,6 +232,7 @@ static struct worker_sip *attach(struct worker_sip_plane *p, struct worker *w,
 		.port = UMEDGE_SIP_PORT,
 		.tls_port = UMEDGE_SIPS_PORT,
 		.worker = w->idx,
+		.n_workers = p->dp->n_workers,
 		.txn = SIP_TXN_CONFIG_DEFAULT_INIT,
 		.limits = lim,
 	};
@@ -235,6 +249,8 @@ static struct worker_sip *attach(struct worker_sip_plane *p, struct worker *w,
 		pc.txn.t2_ms = d->sip.t2_ms;
 		pc.txn.t4_ms = d->sip.t4_ms;
 		pc.txn.max_txns = d->sip.max_transactions;
+		pc.max_calls = d->sip.max_calls;
+		pc.media_timeout_ms = (uint64_t)d->sip.media_timeout_s * 1000;
 		ws->keepalive_ms = (uint64_t)d->sip.keepalive_s * 1000;
 	}
 	ws->w = w;
@@ -558,6 +574,29 @@ static json_t *stats(const struct worker_sip_plane *p, bool named)
 #undef SS
 		json_object_set_new(o, "streams", so);
 	}
+	{
+		/* calls: in progress, the set-up rate, failures by final status */
+		json_t *co = json_object(), *codes = json_object();
+		json_int_t in_progress = 0;
+		char code[8];
+
+		for (unsigned i = 0; i < p->dp->n_workers; i++)
+			if (p->ws[i] != NULL)
+				in_progress += __atomic_load_n(&p->ws[i]->calls, __ATOMIC_RELAXED);
+		for (unsigned c = 0; c < 400; c++)
+			if (sum.calls_failed_by_code[c] != 0) {
+				snprintf(code, sizeof(code), "%u", c + 300);
+				json_object_set_new(codes, code,
+						    json_integer((json_int_t)sum.calls_failed_by_code[c]));
+			}
+		json_object_set_new(co, "in_progress", json_integer(in_progress));
+		json_object_set_new(co, "setup_rate", json_real(p->setup_rate));
+		json_object_set_new(co, "started", json_integer((json_int_t)sum.calls_started));
+		json_object_set_new(co, "ended", json_integer((json_int_t)sum.calls_ended));
+		json_object_set_new(co, "failed", json_integer((json_int_t)sum.calls_failed));
+		json_object_set_new(co, "failed_by_code", codes);
+		json_object_set_new(o, "calls", co);
+	}
 	/* the calls' media sessions, in the workers' own media tables */
 	json_object_set_new(o, "media",
 			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "sessions",
@@ -576,8 +615,18 @@ fail:
 	return NULL;
 }
 
-json_t *worker_sip_stats(const struct worker_sip_plane *p)
+json_t *worker_sip_stats(struct worker_sip_plane *p)
 {
+	uint64_t started = 0, now = rte_rdtsc() / (rte_get_tsc_hz() / 1000);
+
+	for (unsigned i = 0; i < p->dp->n_workers; i++)
+		if (p->ws[i] != NULL)
+			started += rd(&sip_proxy_stats(p->ws[i]->px)->calls_started);
+	if (p->rate_at_ms != 0 && now > p->rate_at_ms)
+		p->setup_rate = (double)(started - p->rate_started) * 1000.0 /
+				(double)(now - p->rate_at_ms);
+	p->rate_started = started;
+	p->rate_at_ms = now;
 	return stats(p, true);
 }
 

@@ -40,7 +40,7 @@ struct worker_sip *worker_sip_get(struct worker_sip_plane *p, unsigned idx);
 void worker_sip_tick(struct worker_sip_plane *p, struct ctl *ctl);
 /* The "sip" object of the stats notification (new reference); main lcore
  * only (it names peers from the current snapshot). */
-json_t *worker_sip_stats(const struct worker_sip_plane *p);
+json_t *worker_sip_stats(struct worker_sip_plane *p);
 /* /umedge/sip in DPDK telemetry (the same counters, flattened). */
 int worker_sip_telemetry(const struct worker_sip_plane *p);
 /* After the workers stopped. */

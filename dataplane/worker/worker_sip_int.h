@@ -64,7 +64,7 @@ struct worker_sip {
 	uint64_t tsc_per_ms;
 	uint64_t last_ms;
 	uint64_t ev_window_ms;
-	unsigned ev_in_window;
+	unsigned ev_in_window, call_ev_in_window;
 	struct sip_limits lim;
 	/* streams: slots, generations, a free list */
 	struct sip_stream *streams[SIP_STREAMS_MAX];
@@ -111,7 +111,9 @@ static inline uint64_t worker_sip_now_ms(const struct worker_sip *ws)
 unsigned worker_sip_owner(const struct worker_sip *ws, const char *buf, size_t len);
 
 /* The proxy's media engine on this worker (worker_sip_media.c). */
+struct media_session;
 void worker_sip_media_ops(struct worker_sip *ws, struct sip_media_ops *ops);
+void worker_sip_media_counters(const struct media_session *s, struct sip_media_counters *out);
 
 /* ---- streams (sip_stream.c) ---- */
 

@@ -11,6 +11,7 @@
 
 #include <openssl/crypto.h>
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
 
 #include "media.h"
 #include "media_ctl.h"
@@ -113,11 +114,27 @@ out:
 	return rc;
 }
 
-static void wm_close(void *arg, void *handle, const uint16_t local[2])
+/* A session's counters in the proxy's shape. */
+void worker_sip_media_counters(const struct media_session *s, struct sip_media_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (s == NULL)
+		return;
+	out->packets[0] = s->st[MEDIA_DIR_IN].packets;
+	out->packets[1] = s->st[MEDIA_DIR_OUT].packets;
+	out->bytes[0] = s->st[MEDIA_DIR_IN].bytes;
+	out->bytes[1] = s->st[MEDIA_DIR_OUT].bytes;
+	out->auth_fail = s->st[MEDIA_DIR_IN].auth_fail;
+	out->replay = s->st[MEDIA_DIR_IN].replay;
+}
+
+static void wm_close(void *arg, void *handle, const uint16_t local[2],
+		     struct sip_media_counters *final)
 {
 	struct worker_sip *ws = arg;
 	struct media_session *s = handle;
 
+	worker_sip_media_counters(s, final);
 	if (ws->media == NULL)
 		return;
 	if (s != NULL) {
@@ -129,10 +146,23 @@ static void wm_close(void *arg, void *handle, const uint16_t local[2])
 	media_ports_put(ws->media, NET_IFACE_INTERNAL, local[SIP_SIDE_INTERNAL]);
 }
 
+static uint64_t wm_idle_ms(void *arg, const void *handle)
+{
+	const struct worker_sip *ws = arg;
+	const struct media_session *s = handle;
+	uint64_t last = s->created_tsc, now = rte_rdtsc();
+
+	for (unsigned d = 0; d < MEDIA_N_DIRS; d++)
+		if (s->st[d].last_tsc > last)
+			last = s->st[d].last_tsc;
+	return now > last ? (now - last) / ws->tsc_per_ms : 0;
+}
+
 void worker_sip_media_ops(struct worker_sip *ws, struct sip_media_ops *ops)
 {
 	ops->open = wm_open;
 	ops->apply = wm_apply;
 	ops->close = wm_close;
+	ops->idle_ms = wm_idle_ms;
 	ops->arg = ws;
 }

@@ -48,6 +48,8 @@
 #define CONFIG_DEFAULT_SIP_T4_MS 5000
 #define CONFIG_DEFAULT_SIP_MAX_TRANSACTIONS 16384
 #define CONFIG_DEFAULT_SIP_KEEPALIVE_S 30
+#define CONFIG_DEFAULT_SIP_MAX_CALLS 8192
+#define CONFIG_DEFAULT_SIP_MEDIA_TIMEOUT_S 60
 
 struct config_dial_plan {
 	char name[CONFIG_NAME_MAX];
@@ -165,6 +167,8 @@ struct config_sip {
 	uint32_t t4_ms;                 /* 100..60000, network lifetime */
 	uint32_t max_transactions;      /* 64..1000000 per worker */
 	uint32_t keepalive_s;           /* 0..3600: CRLFCRLF on idle outbound streams, 0 off */
+	uint32_t max_calls;             /* 64..1000000 per worker */
+	uint32_t media_timeout_s;       /* 0..86400: a call with no media this long ends, 0 off */
 };
 
 #define CONFIG_TLS_CIPHERS_MAX 256

@@ -22,7 +22,10 @@
 	X(MediaSessionIdle, "warning")               \
 	X(SipUnknownGateway, "warning")              \
 	X(SipNoDialPlan, "warning")                  \
-	X(VoipSecurityMismatch, "warning")
+	X(VoipSecurityMismatch, "warning")          \
+	X(CallStarted, "info")                       \
+	X(CallEnded, "info")                         \
+	X(CallMediaTimeout, "warning")
 
 enum umedge_event_id {
 #define UMEDGE_EVENT_ENUM(name, sev) UMEDGE_EV_##name,

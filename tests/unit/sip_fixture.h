@@ -64,6 +64,8 @@ static struct fx_media {
 	struct sip_media last;
 	uint8_t key_in[46], key_out[46];	/* copies of last's keys */
 	uintptr_t next_handle;
+	uint64_t idle_ms;			/* what idle_ms answers */
+	uint64_t packets;			/* each way, in the final counters */
 } fx_media;
 
 static inline int fx_media_open(void *arg, uint16_t local[2])
@@ -94,16 +96,26 @@ static inline int fx_media_apply(void *arg, void **handle, const struct sip_medi
 	return 0;
 }
 
-static inline void fx_media_close(void *arg, void *handle, const uint16_t local[2])
+static inline void fx_media_close(void *arg, void *handle, const uint16_t local[2],
+				  struct sip_media_counters *final)
 {
 	(void)arg;
 	(void)local;
 	fx_media.closed++;
-	if (handle != NULL)
+	if (handle != NULL) {
 		fx_media.live--;
+		final->packets[0] = final->packets[1] = fx_media.packets;
+	}
 }
 
-static const struct sip_media_ops fx_media_ops = { fx_media_open, fx_media_apply,
-						   fx_media_close, NULL };
+static inline uint64_t fx_media_idle_ms(void *arg, const void *handle)
+{
+	(void)arg;
+	(void)handle;
+	return fx_media.idle_ms;
+}
+
+static const struct sip_media_ops fx_media_ops = { fx_media_open, fx_media_apply, fx_media_close,
+						   fx_media_idle_ms, NULL };
 
 #endif

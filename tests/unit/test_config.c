@@ -190,6 +190,8 @@ Test(config, example_with_dataplane_parses)
 	cr_expect_eq(dp->sip.t4_ms, 5000);
 	cr_expect_eq(dp->sip.max_transactions, 16384);
 	cr_expect_eq(dp->sip.keepalive_s, 30);
+	cr_expect_eq(dp->sip.max_calls, 8192);
+	cr_expect_eq(dp->sip.media_timeout_s, 60);
 	cr_expect_eq(dp->tcp_fault.drop_ppm, 0);
 	cr_expect_eq(dp->tcp_fault.reorder_ppm, 0);
 	cr_expect(!dp->tcp_dial.on);
@@ -204,7 +206,8 @@ Test(config, dataplane_tcp_settings)
 		"  tcp_dial: { address: 192.0.2.10, port: 9000, connections: 20, bytes: 1048576 }\n"
 		"  sip: { max_message_bytes: 8192, max_headers: 64, max_header_line_bytes: 1024,\n"
 		"         max_vias: 20, max_uri_bytes: 256, t1_ms: 100, t2_ms: 800, t4_ms: 1000,\n"
-		"         max_transactions: 512, keepalive_s: 0 }\n");
+		"         max_transactions: 512, keepalive_s: 0, max_calls: 100,\n"
+		"         media_timeout_s: 0 }\n");
 	const struct config_dataplane *dp = &c->dataplane;
 	char *yaml = config_emit(c);
 	struct config *back = NULL;
@@ -231,6 +234,8 @@ Test(config, dataplane_tcp_settings)
 	cr_expect_eq(dp->sip.t4_ms, 1000);
 	cr_expect_eq(dp->sip.max_transactions, 512);
 	cr_expect_eq(dp->sip.keepalive_s, 0);
+	cr_expect_eq(dp->sip.max_calls, 100);
+	cr_expect_eq(dp->sip.media_timeout_s, 0);
 	cr_assert_not_null(yaml);
 	cr_assert_eq(config_parse("back.yaml", yaml, strlen(yaml), &back, err, sizeof(err)), 0,
 		     "%s\n%s", err, yaml);
@@ -619,7 +624,8 @@ static const struct bad bad_inputs[] = {
 	  "t.yaml:10: dataplane.sip.t1_ms: 10 is out of range (50..5000)" },
 	{ "sip t2 below t1", MINIMAL DP_MINIMAL "  sip: { t1_ms: 1000, t2_ms: 500 }\n",
 	  "t.yaml:7: dataplane.sip: need 50 <= t1_ms <= 5000, t1_ms <= t2_ms <= 60000, "
-	  "100 <= t4_ms <= 60000, 64 <= max_transactions <= 1000000, keepalive_s <= 3600" },
+	  "100 <= t4_ms <= 60000, 64 <= max_transactions <= 1000000, keepalive_s <= 3600, "
+	  "64 <= max_calls <= 1000000, media_timeout_s <= 86400" },
 	{ "sip max_transactions 10", MINIMAL DP_MINIMAL "  sip: { max_transactions: 10 }\n",
 	  "t.yaml:10: dataplane.sip.max_transactions: 10 is out of range (64..1000000)" },
 	{ "sip unknown key", MINIMAL DP_MINIMAL "  sip: { max_body: 1 }\n",

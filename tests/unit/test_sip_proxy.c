@@ -77,6 +77,7 @@ static void setup(void)
 		.worker = 0,
 		.route_key = "test route key!",
 		.txn = SIP_TXN_CONFIG_DEFAULT_INIT,
+		.media_timeout_ms = 30000,
 	};
 
 	memset(&net, 0, sizeof(net));
@@ -1104,4 +1105,104 @@ Test(sip_proxy, early_media_then_cancel_and_failure)
 	cr_expect_eq(fx_media.live, 0);
 	cr_expect_eq(fx_media.opened, fx_media.closed);
 	cr_expect_eq(sip_proxy_stats(px)->calls_failed, 2);
+}
+
+/* An answered call with media set up from the gateway: returns the index
+ * of the 2xx sent to the gateway. */
+static unsigned answered_media_call(void)
+{
+	char sdp[1024], msg[4096];
+	const struct sip_hdr_out ex[] = { { "Contact", "<sip:4000@198.51.100.20:5060>" } };
+
+	input(&from_pbx, with_sdp(msg, sizeof(msg), PBX_INVITE("z9hG4bKd1", ""),
+				  sdp_of(sdp, sizeof(sdp), "192.0.2.20", 20020, "RTP/AVP", "")));
+	cr_assert_eq(net.n, 2);
+	input(&from_app, with_sdp(msg, sizeof(msg), answer(1, 200, "OK", "appd", ex, 1),
+				  sdp_of(sdp, sizeof(sdp), "198.51.100.20", 22020, "RTP/AVP", "")));
+	cr_assert_eq(net.n, 3);
+	cr_assert_eq(fx_media.live, 1);
+	return 2;
+}
+
+/* The operator ends a call: BYE both ways as each party's peer would send
+ * it, with a Reason; the media goes; CallEnded says why. */
+Test(sip_proxy, drop_sends_bye_both_ways)
+{
+	const struct sip_msg *m;
+	struct sip_nameaddr na;
+	struct sip_cseq cs;
+	unsigned k;
+
+	answered_media_call();
+	cr_expect_eq(net.events[UMEDGE_EV_CallStarted], 1);
+	cr_expect(strstr(net.last_event, "call=1 call_id=call1@192.0.2.20 gateway=pbx2 "
+					 "dial_plan=dp-plain mode=unsecured transport=udp") != NULL,
+		  "%s", net.last_event);
+	cr_expect_eq(sip_proxy_call_drop(px, 99, "x"), -ENOENT);
+	k = net.n;
+	fx_media.packets = 7;
+	cr_assert_eq(sip_proxy_call_drop(px, 1, "dropped by the operator"), 0);
+	cr_assert_eq(net.n, k + 2);
+	for (unsigned i = k; i < k + 2; i++) {
+		m = sent(i);
+		cr_expect_eq(m->method, SIP_METHOD_BYE);
+		cr_expect(has(i, "Reason: SIP;cause=200;text=\"dropped by the operator\""));
+		cr_assert_eq(sip_msg_cseq(m, &cs), 0);
+		if (net.sent[i].to.side == SIP_SIDE_EXTERNAL) {
+			/* to the caller, as the application would: From its tag */
+			cr_expect(starts(i, "BYE sip:+12065550123@192.0.2.20:5060 SIP/2.0"));
+			cr_expect_eq(net.sent[i].to.addr, PBX_ADDR);
+			cr_assert_eq(sip_msg_from(m, &na), 0);
+			cr_expect(na.tag.len == 4 && memcmp(na.tag.p, "appd", 4) == 0);
+			cr_expect_eq(cs.num, 1, "the application had sent nothing: CSeq 1");
+		} else {
+			cr_expect(starts(i, "BYE sip:4000@198.51.100.20:5060 SIP/2.0"));
+			cr_expect_eq(net.sent[i].to.addr, APP_ADDR);
+			cr_assert_eq(sip_msg_from(m, &na), 0);
+			cr_expect(na.tag.len == 2 && memcmp(na.tag.p, "f1", 2) == 0);
+			cr_expect_eq(cs.num, 2, "after the caller's INVITE (CSeq 1)");
+		}
+	}
+	cr_expect_eq(fx_media.live, 0);
+	cr_expect_eq(sip_proxy_calls(px), 0);
+	cr_expect_eq(sip_proxy_stats(px)->calls_dropped, 1);
+	cr_expect_eq(net.events[UMEDGE_EV_CallEnded], 1);
+	cr_expect(strstr(net.last_event, "packets_in=7 packets_out=7") != NULL, "%s",
+		  net.last_event);
+	cr_expect(strstr(net.last_event, "reason=dropped by the operator") != NULL);
+	/* the BYEs' answers are absorbed */
+	input(&from_pbx, answer(k, 200, "OK", NULL, NULL, 0));
+	input(&from_app, answer(k + 1, 200, "OK", NULL, NULL, 0));
+	cr_expect_eq(net.n, k + 2);
+}
+
+/* Media silent past the timeout: the engine ends the call both ways and
+ * raises CallMediaTimeout; on hold it does not. */
+Test(sip_proxy, media_timeout_ends_the_call)
+{
+	unsigned k;
+
+	answered_media_call();
+	fx_media.idle_ms = 10000;
+	k = net.n;
+	run_until(net.now + 2000);
+	cr_expect_eq(net.n, k, "10 s of silence: under the 30 s timeout");
+	fx_media.idle_ms = 31000;
+	run_until(net.now + 1001);
+	cr_assert_eq(net.n, k + 2, "BYE both ways");
+	cr_expect(starts(k, "BYE ") && starts(k + 1, "BYE "));
+	cr_expect(has(k, "text=\"media timeout\""));
+	cr_expect_eq(net.events[UMEDGE_EV_CallMediaTimeout], 1);
+	cr_expect_eq(net.events[UMEDGE_EV_CallEnded], 1);
+	cr_expect_eq(sip_proxy_stats(px)->calls_media_timeout, 1);
+	cr_expect_eq(fx_media.live, 0);
+}
+
+Test(sip_proxy, failures_counted_by_code)
+{
+	input(&from_pbx, PBX_INVITE("z9hG4bKf1", ""));
+	input(&from_app, answer(1, 486, "Busy Here", "b1", NULL, 0));
+	cr_expect_eq(sip_proxy_stats(px)->calls_failed, 1);
+	cr_expect_eq(sip_proxy_stats(px)->calls_failed_by_code[486 - 300], 1);
+	cr_expect_eq(net.events[UMEDGE_EV_CallEnded], 0, "never answered: no CallEnded");
 }
