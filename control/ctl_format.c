@@ -307,6 +307,14 @@ void ctl_format_result(FILE *f, const char *cmd, const json_t *r)
 		static const char *const h[] = { "ID", "SECURITY", "SUITE", "EXT LOCAL", "EXT REMOTE",
 						 "INT LOCAL", "INT REMOTE" };
 		table(f, r, c, h, 7);
+	} else if (strcmp(cmd, "calls.list") == 0) {
+		static const char *const c[] = { "id", "call_id", "gateway", "dial_plan", "mode",
+						 "transport", "suite", "state", "age_s",
+						 "packets_in", "packets_out" };
+		static const char *const h[] = { "ID", "CALL-ID", "GATEWAY", "DIAL PLAN", "MODE",
+						 "TRANSPORT", "SUITE", "STATE", "AGE S",
+						 "PKTS IN", "PKTS OUT" };
+		table(f, r, c, h, 11);
 	} else if (strcmp(cmd, "events") == 0) {
 		size_t i;
 		json_t *ev;

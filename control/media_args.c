@@ -137,7 +137,7 @@ int media_args_id(const json_t *args, char *err, size_t errlen)
 	json_t *id = json_object_get(args, "id");
 
 	if (!json_is_integer(id) || json_integer_value(id) < 1) {
-		snprintf(err, errlen, "a media session id is a positive number");
+		snprintf(err, errlen, "an id is a positive number");
 		return -1;
 	}
 	return 0;

@@ -99,7 +99,7 @@ static struct client *dataplane_client(struct server *srv)
 	return NULL;
 }
 
-/* Relay a CLI request the dataplane answers (media sessions). Arguments are
+/* Relay a CLI request the dataplane answers (media sessions, calls). Arguments are
  * checked and completed here, so the dataplane gets finished data. */
 static void forward_to_dataplane(struct server *srv, struct client *c, const char *cmd,
 				 const json_t *args)
@@ -111,7 +111,8 @@ static void forward_to_dataplane(struct server *srv, struct client *c, const cha
 
 	if (strcmp(cmd, "media.add") == 0)
 		fwd_args = media_args_add(args, err, sizeof(err));
-	else if ((strcmp(cmd, "media.show") == 0 || strcmp(cmd, "media.remove") == 0) &&
+	else if ((strcmp(cmd, "media.show") == 0 || strcmp(cmd, "media.remove") == 0 ||
+		  strcmp(cmd, "calls.show") == 0 || strcmp(cmd, "calls.drop") == 0) &&
 		 media_args_id(args, err, sizeof(err)) < 0)
 		fwd_args = NULL;
 	else
@@ -307,7 +308,8 @@ static void handle_message(struct server *srv, struct client *c, json_t *msg)
 		handle_hello(srv, c);
 		return;
 	}
-	if (cmd && (strncmp(cmd, "media.", 6) == 0 || strncmp(cmd, "diag.", 5) == 0)) {
+	if (cmd && (strncmp(cmd, "media.", 6) == 0 || strncmp(cmd, "diag.", 5) == 0 ||
+		    strncmp(cmd, "calls.", 6) == 0)) {
 		const json_t *args = json_object_get(msg, "args");
 
 		if (args && !json_is_object(args)) {

@@ -41,6 +41,7 @@ static const char usage_text[] =
 	"  media add --ext-remote IP:PORT --int-remote IP:PORT --security srtp|rtp\n"
 	"            [--suite SUITE] [--ext-rx-key B64] [--ext-tx-key B64] [--rtcp-mux]\n"
 	"  media list | show ID | remove ID\n"
+	"  calls list | show ID | drop ID\n"
 	"  diag tcp-connect IP:PORT [--connections N] [--bytes N]   (engine-opened TCP echo check)\n"
 	"  diag tcp-conns   (the workers' TCP connections and their counters)\n"
 	"\n"
@@ -94,6 +95,9 @@ static const struct verb verbs[] = {
 	{ "media list", "media.list", NULL, { NULL }, { NULL } },
 	{ "media show", "media.show", "id#", { NULL }, { "id" } },
 	{ "media remove", "media.remove", "id#", { NULL }, { "id" } },
+	{ "calls list", "calls.list", NULL, { NULL }, { NULL } },
+	{ "calls show", "calls.show", "id#", { NULL }, { "id" } },
+	{ "calls drop", "calls.drop", "id#", { NULL }, { "id" } },
 	{ "diag tcp-connect", "diag.tcp-connect", "target",
 	  { "--connections=connections#", "--bytes=bytes#" }, { "target" } },
 	{ "diag tcp-conns", "diag.tcp-conns", NULL, { NULL }, { NULL } },

@@ -12,7 +12,7 @@
 
 enum ctl_state { CTL_DOWN = 0, CTL_HELLO_SENT, CTL_READY };
 
-#define CTL_MAX_REQ_HANDLERS 4
+#define CTL_MAX_REQ_HANDLERS 8
 
 /* A handler of control's requests {"req": NAME, "id": N, "args": {...}}
  * whose NAME starts with a prefix ("media."): returns the result (a new

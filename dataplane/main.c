@@ -381,6 +381,8 @@ int main(int argc, char **argv)
 		goto teardown;
 	}
 	worker_sip_set_media(sipp, media);
+	if (ctl_on_request(&ctl, "calls.", worker_sip_calls_request, sipp) != 0)
+		RTE_LOG(WARNING, USER1, "calls requests not registered\n");
 	tlsp = worker_tls_setup(&dp, sipp);
 	if (tlsp == NULL) {
 		RTE_LOG(ERR, USER1, "tls: set-up failed\n");

@@ -198,6 +198,7 @@ static void sip_poll_hook(struct net_ctx *ctx, void *arg)
 		__atomic_store_n(&ws->calls, sip_proxy_calls(ws->px), __ATOMIC_RELAXED);
 	}
 	sip_stream_poll(ws);
+	worker_sip_queries(ws);
 	if (ms - ws->conn_at_ms >= 1000) {
 		ws->conn_at_ms = ms;
 		sip_stream_tick(ws, ms);
@@ -214,6 +215,8 @@ static void detach_free(struct worker_sip *ws)
 		return;
 	sip_stream_fini(ws);
 	rte_ring_free(ws->mail);
+	worker_sip_queries_fini(ws);
+	rte_ring_free(ws->query);
 	sip_proxy_free(ws->px);
 	while (ws->events != NULL && rte_ring_dequeue(ws->events, &e) == 0)
 		free(e);
@@ -264,7 +267,9 @@ static struct worker_sip *attach(struct worker_sip_plane *p, struct worker *w,
 	ws->events = rte_ring_create(name, EVENT_RING, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "umsml%u_%d", w->idx, getpid());
 	ws->mail = rte_ring_create(name, SIP_MAIL_RING, socket, RING_F_SC_DEQ);
-	if (ws->events == NULL || ws->mail == NULL || sip_stream_init(ws) != 0)
+	snprintf(name, sizeof(name), "umsq%u_%d", w->idx, getpid());
+	ws->query = rte_ring_create(name, 16, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (ws->events == NULL || ws->mail == NULL || ws->query == NULL || sip_stream_init(ws) != 0)
 		goto fail;
 	pc.addr[SIP_SIDE_EXTERNAL] = rte_be_to_cpu_32(p->dp->ifaces[NET_IFACE_EXTERNAL].addr);
 	pc.addr[SIP_SIDE_INTERNAL] = rte_be_to_cpu_32(p->dp->ifaces[NET_IFACE_INTERNAL].addr);
@@ -322,6 +327,11 @@ void worker_sip_set_media(struct worker_sip_plane *p, struct media_engine *e)
 		p->ws[i]->media = e;
 		p->ws[i]->mw = media_engine_worker(e, i);
 	}
+}
+
+unsigned worker_sip_n_workers(const struct worker_sip_plane *p)
+{
+	return p->dp->n_workers;
 }
 
 struct worker_sip *worker_sip_get(struct worker_sip_plane *p, unsigned idx)

@@ -45,5 +45,10 @@ json_t *worker_sip_stats(struct worker_sip_plane *p);
 int worker_sip_telemetry(const struct worker_sip_plane *p);
 /* After the workers stopped. */
 void worker_sip_free(struct worker_sip_plane *p);
+unsigned worker_sip_n_workers(const struct worker_sip_plane *p);
+/* calls.list, calls.show {id}, calls.drop {id} (ctl_req_fn, main lcore):
+ * asked of the workers that own the calls, waited for (bounded). */
+json_t *worker_sip_calls_request(void *arg, const char *req, json_t *args, char *err,
+				 size_t errlen);
 
 #endif

@@ -56,6 +56,7 @@ struct worker_sip {
 	struct sip_proxy *px;
 	struct rte_ring *events;	/* worker -> main lcore */
 	struct rte_ring *mail;		/* other workers -> this one (sip_stream.c) */
+	struct rte_ring *query;		/* main lcore -> this one: calls verbs */
 	struct worker_sip **all;	/* every worker's, by index (mail targets) */
 	net_l4_hook next_udp;
 	void *next_udp_arg;
@@ -109,6 +110,11 @@ static inline uint64_t worker_sip_now_ms(const struct worker_sip *ws)
 /* The owner of the call a message belongs to (by its Call-ID), or this
  * worker when there is no Call-ID. */
 unsigned worker_sip_owner(const struct worker_sip *ws, const char *buf, size_t len);
+
+/* The calls verbs' queries waiting for this worker, answered from its
+ * poll hook; freed when it stopped (worker_sip_calls.c). */
+void worker_sip_queries(struct worker_sip *ws);
+void worker_sip_queries_fini(struct worker_sip *ws);
 
 /* The proxy's media engine on this worker (worker_sip_media.c). */
 struct media_session;

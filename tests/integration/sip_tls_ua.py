@@ -393,6 +393,18 @@ def main():
                 c.calls = {}
                 continue
             for m in msgs:
+                if m.startswith("BYE "):
+                    # the engine ends the call (calls drop, media timeout)
+                    keep = [line for line in m.split("\r\n")[1:] if line.split(":")[0].strip()
+                            .lower() in ("via", "v", "from", "f", "to", "t", "call-id", "i",
+                                         "cseq")]
+                    c.send("\r\n".join(["SIP/2.0 200 OK"] + keep + ["Content-Length: 0", "", ""]))
+                    cid = (header(m, "Call-ID", "i") or [""])[0]
+                    result["byes_received"] = result.get("byes_received", 0) + 1
+                    result["bye_reason"] = (header(m, "Reason") or [""])[0]
+                    if c.calls.pop(cid, None) is not None:
+                        live -= 1
+                    continue
                 if not m.startswith("SIP/2.0 "):
                     continue
                 code = int(m[8:11])

@@ -17,6 +17,7 @@ SRTP on the gateway's leg and clear RTP on the application's. Then every
 
 usage: test_calls.py BUILD_DIR SOURCE_DIR"""
 import os
+import subprocess
 import sys
 import time
 
@@ -35,11 +36,17 @@ def application(env, calls=1, secs=40):
                                   "-m", str(calls)], secs)
 
 
+def gateway_start(env, files, pilot, transport, profile, suite="AES_CM_128_HMAC_SHA1_80",
+                  port=24000, packets=50, hold=0.5):
+    media = {"port": port, "profile": profile, "suite": suite, "packets": packets, "size": 160}
+    return tls_ua_start(env, files, pilot, timeout=30, hold=hold, transport=transport,
+                        media=media)
+
+
 def gateway_call(env, files, pilot, transport, profile, suite="AES_CM_128_HMAC_SHA1_80",
                  port=24000, packets=50):
-    media = {"port": port, "profile": profile, "suite": suite, "packets": packets, "size": 160}
-    return tls_ua_result(tls_ua_start(env, files, pilot, timeout=30, hold=0.5,
-                                      transport=transport, media=media), 70)
+    return tls_ua_result(gateway_start(env, files, pilot, transport, profile, suite, port,
+                                       packets), 70)
 
 
 def media_sessions(env):
@@ -91,8 +98,70 @@ def refused(env, files, what, pilot, transport, profile, reason):
        f"{what}: VoipSecurityMismatch names the offer and the reason: {f}")
 
 
+def calls_verbs_and_drop(env, files):
+    """A secured call in progress: calls list and show describe it, calls
+    drop ends it with a BYE to each side."""
+    a = application(env)
+    time.sleep(0.5)
+    ua = gateway_start(env, files, "5000", "tls", "RTP/SAVP", port=24006, packets=150, hold=20)
+
+    def listed():
+        rc, out = ctl(env, "calls", "list")
+        return [c for c in out if c["packets_in"] > 0] if rc == 0 and out else None
+    calls = wait(listed, 10, "the call in calls list with media")
+    c = calls[0]
+    ok(c["gateway"] == "gw1" and c["dial_plan"] == "contoso" and c["mode"] == "secured" and
+       c["transport"] == "tls" and c["suite"] == "AES_CM_128_HMAC_SHA1_80" and
+       c["state"] == "answered" and c["call_id"].startswith("tls-"),
+       f"umedgectl calls list: {c}")
+    rc, show = ctl(env, "calls", "show", str(c["id"]))
+    ok(rc == 0 and show["legs"]["gateway"]["local_port"] % 2 == 0 and
+       show["legs"]["application"]["remote"].startswith(APP) and
+       show["media"]["gateway_to_application"]["packets"] > 0 and
+       show["media"]["gateway_to_application"]["auth_fail"] == 0,
+       f"umedgectl calls show {c['id']}: {show}")
+    r = subprocess.run([os.path.join(BUILD, "control", "umedgectl"), "--socket", env.sock,
+                        "calls", "list"], capture_output=True, text=True, timeout=30)
+    ok(r.returncode == 0 and "AES_CM_128_HMAC_SHA1_80" in r.stdout and "CALL-ID" in r.stdout,
+       f"umedgectl calls list (text):\n{r.stdout}")
+    rc, out = ctl(env, "calls", "drop", str(c["id"]))
+    ok(rc == 0, f"umedgectl calls drop {c['id']}: {out}")
+    r = tls_ua_result(ua, 70)
+    rc_a = a.wait(40)
+    ok(r.get("byes_received") == 1 and "dropped by the operator" in r.get("bye_reason", "")
+       and rc_a == 0,
+       f"the gateway got the engine's BYE with its Reason ({r.get('bye_reason')}), the "
+       f"application its own (rc {rc_a}) {a.errors()[-300:]}")
+    ev = wait(lambda: [e for e in events(env, "CallEnded")
+                       if e["fields"].get("call") == str(c["id"])], 5, "CallEnded")
+    f = ev[-1]["fields"]
+    ok(f.get("reason") == "dropped by the operator" and int(f.get("packets_in", 0)) > 0,
+       f"CallEnded with the reason and media counters: {f}")
+    rc, out = ctl(env, "calls", "show", str(c["id"]))
+    ok(rc != 0 and "no call" in str(out), f"the dropped call is gone: {out}")
+    rc, out = ctl(env, "calls", "drop", "0")
+    ok(rc != 0, f"calls drop 0 refused: {out}")
+
+
+def media_timeout(env, files):
+    """The gateway stops sending media and stays: after media_timeout_s
+    (3 s here) the engine ends the call both ways."""
+    a = application(env)
+    time.sleep(0.5)
+    n = len(events(env, "CallMediaTimeout"))
+    r = tls_ua_result(gateway_start(env, files, "6000", "udp", "RTP/AVP", port=24008,
+                                    packets=10, hold=15), 70)
+    rc_a = a.wait(40)
+    ok(r.get("byes_received") == 1 and "media timeout" in r.get("bye_reason", "") and rc_a == 0,
+       f"media silent for 3 s: BYE to the gateway ({r.get('bye_reason')}) and to the "
+       f"application (rc {rc_a})")
+    ev = wait(lambda: events(env, "CallMediaTimeout")[n:], 5, "CallMediaTimeout")
+    ok(ev[-1]["fields"].get("gateway") == "gw1", f"CallMediaTimeout: {ev[-1]['fields']}")
+
+
 def main():
-    env = Env(BUILD, SRC, "calls", workers=2)
+    env = Env(BUILD, SRC, "calls", workers=2,
+              dataplane_extra="  sip: { media_timeout_s: 3 }\n")
     d = env.dir
     try:
         ca = certs.CA("gateway root")
@@ -113,6 +182,8 @@ def main():
         media_call(env, files, "secured with AEAD_AES_128_GCM", "5000", "tls", "RTP/SAVP",
                    suite="AEAD_AES_128_GCM", port=24004)
 
+        calls_verbs_and_drop(env, files)
+        media_timeout(env, files)
         refused(env, files, "RTP offered to a secured plan", "5000", "tls", "RTP/AVP",
                 "RTP offered to a secured dial plan")
         refused(env, files, "SRTP offered to an unsecured plan", "6000", "udp", "RTP/SAVP",
