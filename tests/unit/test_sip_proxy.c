@@ -1206,3 +1206,152 @@ Test(sip_proxy, failures_counted_by_code)
 	cr_expect_eq(sip_proxy_stats(px)->calls_failed_by_code[486 - 300], 1);
 	cr_expect_eq(net.events[UMEDGE_EV_CallEnded], 0, "never answered: no CallEnded");
 }
+
+#define GW_KEY2 "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk"
+
+/* A re-INVITE from gw1 in call s1 (To tag "app9"), CSeq cseq, with sdp. */
+static const char *gw1_reinvite(char *out, size_t cap, const char *branch, unsigned cseq,
+				const char *sdp)
+{
+	char msg[2048];
+
+	snprintf(msg, sizeof(msg),
+		 "INVITE sip:4000@198.51.100.20:5060 SIP/2.0\r\n"
+		 "Via: SIP/2.0/TLS 192.0.2.10:5061;branch=%s\r\n"
+		 "Max-Forwards: 70\r\nFrom: <sip:a@gw1.example.test>;tag=g1\r\n"
+		 "To: <sip:+14255550100@203.0.113.1>;tag=app9\r\nCall-ID: s1\r\n"
+		 "CSeq: %u INVITE\r\nContact: <sip:a@192.0.2.10:5061;transport=tls>\r\n"
+		 "Content-Length: 0\r\n\r\n",
+		 branch, cseq);
+	return with_sdp(out, cap, msg, sdp);
+}
+
+/* A secured call answered (the gateway's key GW_KEY): index of the 200
+ * sent to the gateway. */
+static unsigned secured_call(void)
+{
+	char sdp[1024], msg[4096];
+	const struct sip_hdr_out ex[] = { { "Contact", "<sip:4000@198.51.100.20:5060>" } };
+
+	input(&from_gw1_tls,
+	      with_sdp(msg, sizeof(msg), GW1_INVITE("z9hG4bKr1", "1"),
+		       sdp_of(sdp, sizeof(sdp), "192.0.2.10", 20100, "RTP/SAVP",
+			      "a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:" GW_KEY "\r\n")));
+	cr_assert_eq(net.n, 2);
+	input(&from_app, with_sdp(msg, sizeof(msg), answer(1, 200, "OK", "app9", ex, 1),
+				  sdp_of(sdp, sizeof(sdp), "198.51.100.20", 22100, "RTP/AVP", "")));
+	cr_assert_eq(net.n, 3);
+	cr_assert_eq(fx_media.applied, 1);
+	return 2;
+}
+
+/* The application's answer to the re-INVITE sent as message i. */
+static void app_answers(unsigned i, unsigned status, const char *dir)
+{
+	char sdp[1024], msg[4096];
+	const struct sip_hdr_out ex[] = { { "Contact", "<sip:4000@198.51.100.20:5060>" } };
+
+	if (status != 200) {
+		input(&from_app, answer(i, status, "Not Here", "app9", NULL, 0));
+		return;
+	}
+	input(&from_app, with_sdp(msg, sizeof(msg), answer(i, 200, "OK", "app9", ex, 1),
+				  sdp_of(sdp, sizeof(sdp), "198.51.100.20", 22100, "RTP/AVP", dir)));
+}
+
+/* Re-INVITE to a new port and a new key: the session follows; the
+ * engine's own key stays, so the gateway's answer carries the same one. */
+Test(sip_proxy, reinvite_new_port_and_key)
+{
+	char sdp[1024], msg[4096];
+	uint8_t engine_key[30];
+	const struct sdp *s;
+	struct sdp_crypto cr;
+	unsigned k;
+
+	secured_call();
+	memcpy(engine_key, fx_media.key_out, 30);
+	k = net.n;
+	input(&from_gw1_tls, gw1_reinvite(msg, sizeof(msg), "z9hG4bKr2", 2,
+					  sdp_of(sdp, sizeof(sdp), "192.0.2.10", 20102, "RTP/SAVP",
+						 "a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:" GW_KEY2
+						 "\r\n")));
+	cr_assert_eq(net.n, k + 2, "100 and the re-INVITE");
+	s = sdp_sent(k + 1);
+	cr_expect(!s->media[0].savp);
+	cr_expect_eq(s->media[0].port, 40000, "the same engine port to the application");
+	cr_expect(memmem(net.sent[k + 1].buf, net.sent[k + 1].len, "o=- ", 4) != NULL);
+	app_answers(k + 1, 200, "");
+	cr_assert_eq(net.n, k + 3);
+	s = sdp_sent(k + 2);
+	cr_assert_eq(s->media[0].n_crypto, 1);
+	sdp_crypto_parse(&cr, sdp_attr_value(&s->lines[s->media[0].crypto[0]]));
+	cr_expect_eq(memcmp(cr.keys[0].key_salt, engine_key, 30), 0, "the engine's key stays");
+	sdp_crypto_wipe(&cr);
+	cr_expect_eq(fx_media.applied, 2);
+	cr_expect_eq(fx_media.live, 1, "the same session, updated");
+	cr_expect_eq(fx_media.last.remote_port[SIP_SIDE_EXTERNAL], 20102);
+	cr_expect(fx_media.last.rekey_in, "the gateway's new key");
+	cr_expect(!fx_media.last.rekey_out);
+	cr_expect_eq(memcmp(fx_media.key_in, "ABCDEFGH", 8), 0);
+}
+
+/* Hold (a=inactive) and resume; a refused re-INVITE keeps what was. */
+Test(sip_proxy, hold_resume_and_refused_reinvite)
+{
+	char sdp[1024], msg[4096];
+	const char *crypto = "a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:" GW_KEY "\r\n";
+	unsigned k;
+
+	secured_call();
+	/* hold */
+	k = net.n;
+	input(&from_gw1_tls, gw1_reinvite(msg, sizeof(msg), "z9hG4bKh1", 2,
+					  sdp_of(sdp, sizeof(sdp), "192.0.2.10", 20100, "RTP/SAVP",
+						 "a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:" GW_KEY
+						 "\r\na=inactive\r\n")));
+	cr_assert_eq(net.n, k + 2);
+	cr_expect(has(k + 1, "a=inactive"), "the hold reaches the application");
+	app_answers(k + 1, 200, "a=inactive\r\n");
+	cr_expect_eq(fx_media.last.dir, SDP_INACTIVE);
+	/* on hold, silence does not end the call */
+	fx_media.idle_ms = 100000;
+	k = net.n;
+	run_until(net.now + 2000);
+	cr_expect_eq(net.n, k, "no BYE while on hold");
+	/* resume */
+	input(&from_gw1_tls, gw1_reinvite(msg, sizeof(msg), "z9hG4bKh2", 3,
+					  sdp_of(sdp, sizeof(sdp), "192.0.2.10", 20100, "RTP/SAVP",
+						 crypto)));
+	cr_assert_eq(net.n, k + 2);
+	fx_media.idle_ms = 0;
+	app_answers(k + 1, 200, "");
+	cr_expect_eq(fx_media.last.dir, SDP_SENDRECV);
+	cr_expect_eq(fx_media.applied, 3);
+	/* RTP offered in a secured call: 488, nothing changes */
+	k = net.n;
+	input(&from_gw1_tls, gw1_reinvite(msg, sizeof(msg), "z9hG4bKh3", 4,
+					  sdp_of(sdp, sizeof(sdp), "192.0.2.10", 20200, "RTP/AVP", "")));
+	cr_expect(starts(net.n - 1, "SIP/2.0 488 Not Acceptable Here"));
+	cr_expect_eq(fx_media.applied, 3);
+	cr_expect_eq(fx_media.live, 1, "the call and its media stay");
+	/* the application refuses a re-INVITE: the last exchange stays */
+	k = net.n;
+	input(&from_gw1_tls, gw1_reinvite(msg, sizeof(msg), "z9hG4bKh4", 5,
+					  sdp_of(sdp, sizeof(sdp), "192.0.2.10", 20300, "RTP/SAVP",
+						 crypto)));
+	cr_assert(starts(net.n - 1, "INVITE "));
+	app_answers(net.n - 1, 488, NULL);
+	cr_expect(starts(net.n - 1, "SIP/2.0 488"), "%.*s", 30, net.sent[net.n - 1].buf);
+	cr_expect_eq(fx_media.applied, 3);
+	cr_expect_eq(fx_media.last.remote_port[SIP_SIDE_EXTERNAL], 20100);
+	cr_expect_eq(sip_proxy_calls(px), 1);
+	/* and a later re-INVITE still works from the kept state */
+	input(&from_gw1_tls, gw1_reinvite(msg, sizeof(msg), "z9hG4bKh5", 6,
+					  sdp_of(sdp, sizeof(sdp), "192.0.2.10", 20400, "RTP/SAVP",
+						 crypto)));
+	app_answers(net.n - 1, 200, "");
+	cr_expect_eq(fx_media.applied, 4);
+	cr_expect_eq(fx_media.last.remote_port[SIP_SIDE_EXTERNAL], 20400);
+	cr_expect(!fx_media.last.rekey_in, "the same key as the kept exchange");
+}
