@@ -136,12 +136,14 @@ class Env:
         self.control = None
 
     def start_dataplane(self):
+        ready = self.dp_log().count("ready:") if os.path.exists(self.dp_out) else 0
         out = open(self.dp_out, "ab")
         env = dict(os.environ, UMEDGE_SOCKET=self.sock)
         self.dp = subprocess.Popen(
             [os.path.join(self.build, "dataplane", "umedge-dataplane"), "--config", self.config],
             stdout=out, stderr=subprocess.STDOUT, env=env)
-        wait(lambda: "ready:" in self.dp_log() or self.dp.poll() is not None, 60,
+        # a restart appends to the log: wait for this start's line
+        wait(lambda: self.dp_log().count("ready:") > ready or self.dp.poll() is not None, 60,
              "dataplane ready")
         if self.dp.poll() is not None:
             print(self.dp_log(), file=sys.stderr)

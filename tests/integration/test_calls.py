@@ -23,7 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import certs  # noqa: E402
-from dataplane_env import APP, EXT, Env, ctl, ok, sip_status, wait  # noqa: E402
+from dataplane_env import APP, EXT, GW, Env, ctl, ok, sip_status, wait  # noqa: E402
 from sip_peers import SCEN, Sipp, events, tls_ua_result, tls_ua_start  # noqa: E402
 
 BUILD, SRC = sys.argv[1], sys.argv[2]
@@ -159,6 +159,48 @@ def media_timeout(env, files):
     ok(ev[-1]["fields"].get("gateway") == "gw1", f"CallMediaTimeout: {ev[-1]['fields']}")
 
 
+def thousand_calls(env):
+    """1,000 concurrent calls with their media sessions (SIPp on both
+    sides, SDP offer and answer), held 5 s, none lost; control restarted
+    while they are up does not touch them."""
+    # a dataplane restart ends calls; this one also lifts the 3 s timeout
+    with open(env.config) as f:
+        text = f.read()
+    with open(env.config, "w") as f:
+        f.write(text.replace("media_timeout_s: 3", "media_timeout_s: 60"))
+    env.stop_dataplane()
+    env.start_dataplane()
+    wait(lambda: sip_status(env).get("workers"), 20, "the restarted dataplane's sip status")
+    a = Sipp(env, env.ns_app, ["-sf", os.path.join(SCEN, "uas_media.xml"), "-i", APP,
+                               "-p", "5060", "-mi", APP, "-mp", str(APP_RTP), "-m", "1000"], 90)
+    time.sleep(0.5)
+    c = Sipp(env, env.ns_gw, [f"{EXT}:5060", "-sf", os.path.join(SCEN, "uac_media.xml"),
+                              "-s", "6000", "-i", GW, "-p", "5070", "-mi", GW, "-mp", "7000",
+                              "-m", "1000", "-r", "500", "-l", "1000", "-d", "5000"], 90)
+    peak, restarted, deadline = 0, False, time.time() + 100
+    while c.p.poll() is None and time.time() < deadline:
+        try:
+            peak = max(peak, media_sessions(env).get("sessions", 0))
+        except (AssertionError, KeyError, TypeError):
+            pass
+        if peak >= 1000 and not restarted:
+            env.stop_control()
+            time.sleep(0.5)
+            env.start_control()
+            restarted = True
+        time.sleep(0.2)
+    rc_c, rc_a = c.wait(60), a.wait(60)
+    ok(rc_c == 0 and rc_a == 0,
+       f"1,000 calls with SDP through the engine completed (caller rc {rc_c}, application "
+       f"rc {rc_a}) {c.errors()[-600:]}{a.errors()[-600:]}")
+    ok(peak >= 1000 and restarted,
+       f"1,000 media sessions at once ({peak}), control restarted while they were up")
+    st = wait(lambda: (lambda m: m if m.get("sessions") == 0 else None)(media_sessions(env)),
+              20, "every media session removed")
+    ok(st["installed"] >= 1000 and st["failed"] == 0 and st["no_ports"] == 0,
+       f"every call's media installed and removed: {st}")
+
+
 def main():
     env = Env(BUILD, SRC, "calls", workers=2,
               dataplane_extra="  sip: { media_timeout_s: 3 }\n")
@@ -193,6 +235,7 @@ def main():
         ok(st["proxy"]["refused_sdp"] == 2 and st["media"]["sessions"] == 0,
            f"sip status: 2 offers refused, no media left ({st['proxy']['refused_sdp']}, "
            f"{st['media']})")
+        thousand_calls(env)
         ok(env.dp.poll() is None, "the engine is up")
     except BaseException:
         print("sip:", sip_status(env), file=sys.stderr)
