@@ -132,15 +132,21 @@ class UdpConn:
 TP = "UDP" if spec.get("transport") == "udp" else "TLS"
 
 
-def sdp_offer():
+SDP_VERSION = [1]
+
+
+def sdp_offer(port=None, direction=None):
     m = spec["media"]
     src = spec.get("src", "0.0.0.0")
-    lines = ["v=0", f"o=gw 1 1 IN IP4 {src}", "s=-", f"c=IN IP4 {src}", "t=0 0",
-             f"m=audio {m['port']} {m['profile']} 0 101", "a=rtpmap:0 PCMU/8000",
+    SDP_VERSION[0] += 1
+    lines = ["v=0", f"o=gw 1 {SDP_VERSION[0]} IN IP4 {src}", "s=-", f"c=IN IP4 {src}", "t=0 0",
+             f"m=audio {port or m['port']} {m['profile']} 0 101", "a=rtpmap:0 PCMU/8000",
              "a=rtpmap:101 telephone-event/8000"]
     if m["profile"] == "RTP/SAVP":
         lines.append(f"a=crypto:1 {m['suite']} inline:"
                      + base64.b64encode(MEDIA_KEY).decode())
+    if direction:
+        lines.append("a=" + direction)
     return "\r\n".join(lines) + "\r\n"
 
 
@@ -164,8 +170,14 @@ def sdp_answer(msg):
     return out
 
 
-def exchange(ans):
-    """RTP (SRTP) to the engine's answer, and what comes back."""
+SSRC = random.getrandbits(32)
+SEQ = [1000]
+
+
+def exchange(ans, port=None):
+    """RTP (SRTP) to the engine's answer, and what comes back. One packet
+    in ten is an RFC 4733 telephone-event (payload type 101); sequence
+    numbers go on from one exchange to the next (one SSRC a call)."""
     from pylibsrtp import Error, Policy, Session
     m = spec["media"]
     profiles = {"AES_CM_128_HMAC_SHA1_80": Policy.SRTP_PROFILE_AES128_CM_SHA1_80,
@@ -181,9 +193,8 @@ def exchange(ans):
         rx = Session(policy=Policy(key=key, ssrc_type=Policy.SSRC_ANY_INBOUND,
                                    srtp_profile=profiles[suite]))
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((spec.get("src", "0.0.0.0"), m["port"]))
+    s.bind((spec.get("src", "0.0.0.0"), port or m["port"]))
     s.setblocking(False)
-    ssrc = random.getrandbits(32)
     sent, got, bad, sources = set(), [], 0, set()
 
     def drain():
@@ -202,8 +213,15 @@ def exchange(ans):
                     continue
             got.append(data[12:])
     for i in range(m.get("packets", 50)):
-        payload = f"{i:05d}".encode() + os.urandom(m.get("size", 160) - 5)
-        pkt = struct.pack("!BBHII", 0x80, 0, (1000 + i) & 0xffff, 160 * i, ssrc) + payload
+        seq = SEQ[0]
+        SEQ[0] += 1
+        pt = 101 if i % 10 == 9 else 0
+        if pt == 101:  # event 5, end bit, volume 10, a duration unique to the packet
+            payload = struct.pack("!BBH", 5, 0x8a, seq & 0xffff)
+        else:
+            payload = f"{seq:05d}".encode() + os.urandom(m.get("size", 160) - 5)
+        pkt = struct.pack("!BBHII", 0x80, pt, seq & 0xffff, 160 * seq & 0xffffffff,
+                          SSRC) + payload
         if tx is not None:
             pkt = tx.protect(pkt)
         s.sendto(pkt, (ans["addr"], ans["port"]))
@@ -216,7 +234,75 @@ def exchange(ans):
         drain()
     s.close()
     return {"sent": len(sent), "received": len(got), "matched": sum(p in sent for p in got),
-            "bad": bad, "sources": sorted(sources)}
+            "bad": bad, "sources": sorted(sources),
+            "events": sum(1 for p in got if len(p) == 4 and p in sent)}
+
+
+def wait_final(c, cid, method, secs=10):
+    """The final response to our request `method` in call cid (requests
+    from the engine meanwhile are answered 200)."""
+    deadline = time.time() + secs
+    while time.time() < deadline:
+        select.select([c.s], [], [], 0.05)
+        for m in c.messages():
+            if not m.startswith("SIP/2.0 "):
+                continue
+            cseq = (header(m, "CSeq") or [""])[0]
+            if (header(m, "Call-ID", "i") or [""])[0] == cid and cseq.endswith(method) \
+                    and int(m[8:11]) >= 200:
+                return m
+    raise TimeoutError(f"no final response to {method}")
+
+
+def scripted():
+    """One call with media, then the re-INVITEs of spec["script"], each
+    {"port": P, "rekey": bool, "direction": "inactive"|..., "pause": s}:
+    the re-INVITE's answer and, unless inactive, an exchange on it."""
+    global MEDIA_KEY
+    c = (UdpConn if TP == "UDP" else Conn)(0)
+    cid = f"script-{random.getrandbits(32):08x}@gw1"
+    call = {"id": cid, "tag": "s1"}
+    ruri = f"sip:{spec['pilot']}@{spec['engine'][0]}:{spec['engine'][1]}" + \
+        (";transport=tls" if TP == "TLS" else "")
+    result = {"steps": []}
+    request(c, call, "INVITE", 1, ruri, body=sdp_offer())
+    m = wait_final(c, cid, "INVITE")
+    to = (header(m, "To", "t") or [""])[0]
+    to_tag = to.split("tag=")[1].split(";")[0] if "tag=" in to else None
+    rr = []
+    for v in header(m, "Record-Route"):
+        rr += [x.strip() for x in v.split(",")]
+    routes = list(reversed(rr))
+    contact = (header(m, "Contact", "m") or [""])[0]
+    target = contact.split("<")[1].split(">")[0] if "<" in contact else contact
+    request(c, call, "ACK", 1, target, routes, to_tag)
+    ans = sdp_answer(m)
+    result["steps"].append({"code": int(m[8:11]), "answer": ans, "media": exchange(ans)})
+    cseq, port = 1, spec["media"]["port"]
+    for step in spec.get("script", []):
+        cseq += 1
+        port = step.get("port", port)
+        if step.get("rekey"):
+            MEDIA_KEY = os.urandom(len(MEDIA_KEY))
+        request(c, call, "INVITE", cseq, target, routes, to_tag,
+                body=sdp_offer(port, step.get("direction")))
+        m = wait_final(c, cid, "INVITE")
+        code = int(m[8:11])
+        request(c, call, "ACK", cseq, target, routes, to_tag)
+        r = {"code": code}
+        if code == 200:
+            ans = sdp_answer(m)
+            r["answer"] = ans
+            r["direction"] = [x for x in ("inactive", "sendonly", "recvonly", "sendrecv")
+                              if f"a={x}" in m]
+        time.sleep(step.get("pause", 0))
+        if code == 200 and step.get("direction") != "inactive":
+            r["media"] = exchange(ans, port)
+        result["steps"].append(r)
+    cseq += 1
+    request(c, call, "BYE", cseq, target, routes, to_tag)
+    result["bye"] = int(wait_final(c, cid, "BYE")[8:11])
+    print(json.dumps(result))
 
 
 def ready(conns, r, errors):
@@ -364,6 +450,9 @@ def main():
         return
     if spec.get("raw"):
         raw()
+        return
+    if "script" in spec:
+        scripted()
         return
     conns = [(UdpConn if TP == "UDP" else Conn)(i) for i in range(spec.get("conns", 1))]
     per = max(1, spec.get("calls", 1) // len(conns))

@@ -159,6 +159,39 @@ def media_timeout(env, files):
     ok(ev[-1]["fields"].get("gateway") == "gw1", f"CallMediaTimeout: {ev[-1]['fields']}")
 
 
+def reinvite_hold_resume(env, files):
+    """A secured call re-INVITEd to a new port with a new key, then held
+    (a=inactive) longer than the media timeout, then resumed: the media
+    follows each step, the hold does not end the call."""
+    a = Sipp(env, env.ns_app, ["-sf", os.path.join(SCEN, "uas_media_reinvite.xml"), "-i", APP,
+                               "-p", "5060", "-mi", APP, "-mp", str(APP_RTP), "-rtp_echo",
+                               "-m", "1"], 60)
+    time.sleep(0.5)
+    n = len(events(env, "CallMediaTimeout"))
+    media = {"port": 24010, "profile": "RTP/SAVP", "suite": "AES_CM_128_HMAC_SHA1_80",
+             "packets": 30, "size": 160}
+    script = [{"port": 24012, "rekey": True}, {"direction": "inactive", "pause": 4.5}, {}]
+    r = tls_ua_result(tls_ua_start(env, files, "5000", timeout=50, media=media, script=script),
+                      90)
+    rc_a = a.wait(40)
+    st = r["steps"]
+    ok(len(st) == 4 and all(s["code"] == 200 for s in st) and r["bye"] == 200 and rc_a == 0,
+       f"INVITE, three re-INVITEs and the BYE answered 200 ({[s['code'] for s in st]}, "
+       f"{r['bye']}), the application saw each step (rc {rc_a}) {a.errors()[-500:]}")
+    first, moved, held, resumed = st
+    ok(first["media"]["matched"] == 30 and moved["media"]["matched"] == 30 and
+       moved["answer"]["port"] == first["answer"]["port"] and
+       moved["answer"]["crypto"] == first["answer"]["crypto"],
+       f"re-INVITE to port 24012 with a new key: the media follows on the engine's same port "
+       f"and key ({moved['media']}, {moved['answer']})")
+    ok("inactive" in held["direction"],
+       f"hold: the engine's answer says inactive ({held['direction']})")
+    ok(resumed["media"]["matched"] == 30 and resumed["media"]["events"] == 3,
+       f"resumed after {script[1]['pause']} s on hold (media timeout 3 s): the media flows, "
+       f"telephone-events included ({resumed['media']})")
+    ok(len(events(env, "CallMediaTimeout")) == n, "no media timeout while on hold")
+
+
 def thousand_calls(env):
     """1,000 concurrent calls with their media sessions (SIPp on both
     sides, SDP offer and answer), held 5 s, none lost; control restarted
@@ -226,6 +259,7 @@ def main():
 
         calls_verbs_and_drop(env, files)
         media_timeout(env, files)
+        reinvite_hold_resume(env, files)
         refused(env, files, "RTP offered to a secured plan", "5000", "tls", "RTP/AVP",
                 "RTP offered to a secured dial plan")
         refused(env, files, "SRTP offered to an unsecured plan", "6000", "udp", "RTP/SAVP",
