@@ -135,7 +135,7 @@ TP = "UDP" if spec.get("transport") == "udp" else "TLS"
 SDP_VERSION = [1]
 
 
-def sdp_offer(port=None, direction=None):
+def sdp_offer(port=None, direction=None, tag=1):
     m = spec["media"]
     src = spec.get("src", "0.0.0.0")
     SDP_VERSION[0] += 1
@@ -143,7 +143,7 @@ def sdp_offer(port=None, direction=None):
              f"m=audio {port or m['port']} {m['profile']} 0 101", "a=rtpmap:0 PCMU/8000",
              "a=rtpmap:101 telephone-event/8000"]
     if m["profile"] == "RTP/SAVP":
-        lines.append(f"a=crypto:1 {m['suite']} inline:"
+        lines.append(f"a=crypto:{tag} {m['suite']} inline:"
                      + base64.b64encode(MEDIA_KEY).decode())
     if direction:
         lines.append("a=" + direction)
@@ -347,7 +347,10 @@ def request(c, call, method, cseq, ruri, routes=(), to_tag=None, branch=None, bo
 def serve():
     """The gateway's side of an outbound call: accept the engine's mutual
     TLS (its certificate must chain to spec["ca"]), answer INVITEs with
-    180 and 200, BYEs with 200, until spec["calls"] BYEs or the timeout."""
+    180 and 200, BYEs with 200, until spec["calls"] BYEs or the timeout.
+    With spec["media"]: the 200 answers the engine's offer with our suite
+    (under the engine's tag for it) and a key of our own; once ACKed, an
+    exchange with the engine's offered port and key."""
     import hashlib
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(spec["cert"], spec["key"])
@@ -362,6 +365,7 @@ def serve():
     deadline = time.time() + TIMEOUT
     conns = []
     done_at = None
+    offer = None
     while time.time() < deadline:
         if result["byes"] >= spec.get("calls", 1):
             # stay a little to see the engine's keep-alives (spec["linger"])
@@ -390,16 +394,31 @@ def serve():
                 method = m.split(" ", 1)[0]
                 if method == "ACK":
                     result["acks"] += 1
+                    if offer is not None:
+                        # the call is up: media to the engine's offer
+                        result["media"], offer = exchange(offer), None
                     continue
                 if method not in ("INVITE", "BYE") or m.startswith("SIP/2.0"):
                     continue
                 keep = [line for line in m.split("\r\n")[1:] if line.split(":")[0].strip().lower()
                         in ("via", "v", "from", "f", "call-id", "i", "cseq", "record-route")]
                 to = (header(m, "To", "t") or [""])[0]
+                body = None
                 if method == "INVITE":
                     result["invites"] += 1
                     to += ";tag=gw" + str(result["invites"])
                     codes = ((180, "Ringing"), (200, "OK"))
+                    if spec.get("media"):
+                        # answer the engine's offer: our suite, under its tag
+                        offer = sdp_answer(m)
+                        result["offer"] = dict(offer)
+                        mine = [x for x in offer["crypto"] if x.split()[1] == spec["media"]["suite"]]
+                        if spec["media"]["profile"] == "RTP/SAVP" and not mine:
+                            codes = ((488, "Not Acceptable Here"),)
+                            offer = None
+                        else:
+                            offer["crypto"] = mine[:1]
+                            body = sdp_offer(tag=int(mine[0].split()[0]) if mine else 1)
                 else:
                     result["byes"] += 1
                     codes = ((200, "OK"),)
@@ -407,7 +426,11 @@ def serve():
                     lines = [f"SIP/2.0 {code} {reason}"] + keep + [f"To: {to}"]
                     if method == "INVITE":
                         lines.append(f"Contact: <sip:gw1@{spec['listen'][0]}:{spec['listen'][1]};transport=tls>")
-                    lines += ["Content-Length: 0", "", ""]
+                    if code == 200 and body:
+                        lines += ["Content-Type: application/sdp", f"Content-Length: {len(body)}",
+                                  "", body]
+                    else:
+                        lines += ["Content-Length: 0", "", ""]
                     c.send("\r\n".join(lines))
     result["calls"] = result["byes"]
     result["pings"] = sum(c.pings for c in conns)

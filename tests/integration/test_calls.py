@@ -16,6 +16,7 @@ SRTP on the gateway's leg and clear RTP on the application's. Then every
 488 with its event, and the media gone after the BYE.
 
 usage: test_calls.py BUILD_DIR SOURCE_DIR"""
+import json
 import os
 import subprocess
 import sys
@@ -23,11 +24,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import certs  # noqa: E402
-from dataplane_env import APP, EXT, GW, Env, ctl, ok, sip_status, wait  # noqa: E402
+from dataplane_env import APP, EXT, GW, INT, PY, Env, ctl, ok, sip_status, wait  # noqa: E402
 from sip_peers import SCEN, Sipp, events, tls_ua_result, tls_ua_start  # noqa: E402
 
 BUILD, SRC = sys.argv[1], sys.argv[2]
 APP_RTP = 6000
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def application(env, calls=1, secs=40):
@@ -192,6 +194,50 @@ def reinvite_hold_resume(env, files):
     ok(len(events(env, "CallMediaTimeout")) == n, "no media timeout while on hold")
 
 
+def outbound_secured(env, files):
+    """The application calls out through gw1 (secured: mutual TLS, SRTP).
+    The gateway is the tests' TLS server: it answers the engine's SDES offer
+    with a suite of it and its own key, sends SRTP and decrypts what the
+    application's echo brings back."""
+    spec = {"serve": True, "listen": [GW, 5061], "cert": files["gw"], "key": files["gw_key"],
+            "ca": files["engine_ca"], "calls": 1, "timeout": 40, "src": GW,
+            "media": {"port": 24020, "profile": "RTP/SAVP", "suite": "AEAD_AES_128_GCM",
+                      "packets": 40, "size": 160}}
+    gw = subprocess.Popen(["ip", "netns", "exec", env.ns_gw, "timeout", "60", PY,
+                           os.path.join(HERE, "sip_tls_ua.py"), json.dumps(spec)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        ok(gw.stdout.readline().strip() == "listening", "the TLS gateway listens on 5061")
+        with open(os.path.join(SCEN, "uac_media.xml")) as f:
+            xml = f.read().replace("INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0",
+                                   "INVITE sip:[service]@gw1.example.test SIP/2.0").replace(
+                "192\\.0\\.2\\.1[^0-9]", "198\\.51\\.100\\.1[^0-9]")
+        out = os.path.join(env.dir, "uac-out-media.xml")
+        with open(out, "w") as f:
+            f.write(xml)
+        c = Sipp(env, env.ns_app, [f"{INT}:5060", "-sf", out, "-s", "+12065550199", "-i", APP,
+                                   "-p", "5080", "-mi", APP, "-mp", "6100", "-rtp_echo",
+                                   "-m", "1", "-d", "3000"], 40)
+        rc = c.wait(60)
+        res = json.loads(gw.communicate(timeout=60)[0].strip().splitlines()[-1])
+    finally:
+        if gw.poll() is None:
+            gw.kill()
+    offer = res.get("offer") or {}
+    ok(rc == 0 and res["invites"] == 1 and res["byes"] == 1,
+       f"the application called out through the engine to the TLS gateway (caller rc {rc}, "
+       f"gateway {res.get('invites')} INVITE, {res.get('byes')} BYE) {c.errors()[-500:]}")
+    suites = [x.split()[1] for x in offer.get("crypto", [])]
+    ok(offer.get("proto") == "RTP/SAVP" and offer.get("addr") == EXT and
+       suites == ["AES_CM_128_HMAC_SHA1_80", "AEAD_AES_128_GCM"],
+       f"the gateway was offered RTP/SAVP from the engine's address, the dial plan's suites "
+       f"in order (it took AEAD_AES_128_GCM): {offer}")
+    med = res.get("media") or {}
+    ok(med.get("matched") == 40 and med.get("bad") == 0,
+       f"outbound secured call: SRTP from the gateway came back exact through the "
+       f"application's RTP echo ({med})")
+
+
 def thousand_calls(env):
     """1,000 concurrent calls with their media sessions (SIPp on both
     sides, SDP offer and answer), held 5 s, none lost; control restarted
@@ -260,6 +306,7 @@ def main():
         calls_verbs_and_drop(env, files)
         media_timeout(env, files)
         reinvite_hold_resume(env, files)
+        outbound_secured(env, files)
         refused(env, files, "RTP offered to a secured plan", "5000", "tls", "RTP/AVP",
                 "RTP offered to a secured dial plan")
         refused(env, files, "SRTP offered to an unsecured plan", "6000", "udp", "RTP/SAVP",
