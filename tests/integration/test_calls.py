@@ -87,10 +87,11 @@ def media_call(env, files, what, pilot, transport, profile, suite="AES_CM_128_HM
        f"{what}: one media session installed, none left after the BYE ({st})")
 
 
-def refused(env, files, what, pilot, transport, profile, reason):
+def refused(env, files, what, pilot, transport, profile, reason,
+            suite="AES_CM_128_HMAC_SHA1_80"):
     time.sleep(1.2)  # the proxy raises one event per gateway and second
     n = len(events(env, "VoipSecurityMismatch"))
-    r = gateway_call(env, files, pilot, transport, profile)
+    r = gateway_call(env, files, pilot, transport, profile, suite)
     ok(r["finals"] == {"488": 1} and any(reason in w for w in r.get("warnings", [])),
        f"{what}: 488 with a Warning naming it ({r['finals']}, {r.get('warnings')})")
     ev = wait(lambda: events(env, "VoipSecurityMismatch")[n:], 10, f"{what}: the event")
@@ -159,6 +160,24 @@ def media_timeout(env, files):
        f"application (rc {rc_a})")
     ev = wait(lambda: events(env, "CallMediaTimeout")[n:], 5, "CallMediaTimeout")
     ok(ev[-1]["fields"].get("gateway") == "gw1", f"CallMediaTimeout: {ev[-1]['fields']}")
+
+
+def control_restart_during_media(env, files):
+    """Control stopped and started while a secured call's media flows: the
+    call and its media go on (they live in the dataplane's workers)."""
+    a = application(env)
+    time.sleep(0.5)
+    ua = gateway_start(env, files, "5000", "tls", "RTP/SAVP", port=24014, packets=120)
+    wait(lambda: [c for c in (ctl(env, "calls", "list")[1] or []) if c["packets_in"] > 0], 10,
+         "the call's media flowing")
+    env.stop_control()
+    time.sleep(0.5)
+    env.start_control()
+    r = tls_ua_result(ua, 70)
+    rc_a = a.wait(40)
+    med = r.get("media") or {}
+    ok(r["completed"] == 1 and rc_a == 0 and med.get("matched") == 120,
+       f"control restarted mid-call: the call completed and all its media came back ({med})")
 
 
 def reinvite_hold_resume(env, files):
@@ -306,15 +325,19 @@ def main():
         calls_verbs_and_drop(env, files)
         media_timeout(env, files)
         reinvite_hold_resume(env, files)
+        control_restart_during_media(env, files)
         outbound_secured(env, files)
         refused(env, files, "RTP offered to a secured plan", "5000", "tls", "RTP/AVP",
                 "RTP offered to a secured dial plan")
         refused(env, files, "SRTP offered to an unsecured plan", "6000", "udp", "RTP/SAVP",
                 "SRTP offered to a dial plan that is not secured")
-        st = wait(lambda: (lambda x: x if x["proxy"]["refused_sdp"] >= 2 else None)(
+        refused(env, files, "a suite the secured plan does not allow", "5000", "tls",
+                "RTP/SAVP", "no SRTP suite in common with the dial plan",
+                suite="AEAD_AES_256_GCM")
+        st = wait(lambda: (lambda x: x if x["proxy"]["refused_sdp"] >= 3 else None)(
             sip_status(env)), 5, "the refusals counted")
-        ok(st["proxy"]["refused_sdp"] == 2 and st["media"]["sessions"] == 0,
-           f"sip status: 2 offers refused, no media left ({st['proxy']['refused_sdp']}, "
+        ok(st["proxy"]["refused_sdp"] == 3 and st["media"]["sessions"] == 0,
+           f"sip status: 3 offers refused, no media left ({st['proxy']['refused_sdp']}, "
            f"{st['media']})")
         thousand_calls(env)
         ok(env.dp.poll() is None, "the engine is up")
