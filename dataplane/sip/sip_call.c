@@ -123,6 +123,10 @@ static void release(struct sip_call_table *t, struct sip_call *c,
 		ops->close(ops->arg, c->media, c->local, final);
 	if (c->state == SIP_CALL_ANSWERED)
 		t->answered--;
+	if (c->late_sdp != NULL) {
+		OPENSSL_cleanse(c->late_sdp, c->late_len); /* it holds our key */
+		free(c->late_sdp);
+	}
 	/* keys in the streams: wiped with the rest of the record */
 	OPENSSL_cleanse(c, sizeof(*c));
 	t->free_list[t->n_free++] = (uint32_t)(c - t->pool);

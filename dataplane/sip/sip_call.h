@@ -121,6 +121,10 @@ struct sip_call {
 	uint32_t pend_cseq;
 	uint64_t o_version[2];		  /* of the SDP last written to each side */
 	uint64_t answer_version;	  /* of the pending offer's answer */
+	/* a late offer (in a 2xx, answered in the ACK): the offer as written,
+	 * for the 2xx's retransmissions (malloc'd; rare) */
+	char *late_sdp;
+	uint32_t late_len;
 };
 
 struct sip_call_table {
@@ -191,6 +195,8 @@ enum sip_call_verdict sip_call_answer(struct sip_call_table *t, struct sip_call 
 				      char *out, size_t cap, long *out_len, enum sdp_refusal *why);
 /* The request carrying the pending offer failed: the last exchange stays. */
 void sip_call_offer_failed(struct sip_call *c);
+/* A late offer's answer came (or never will): its kept copy goes. */
+void sip_call_late_done(struct sip_call *c);
 /* The first m= profile of the SDP in hand ("RTP/AVP"), for events. */
 struct sip_str sip_call_offered_proto(const struct sip_call_table *t);
 

@@ -5,6 +5,7 @@
  */
 #include "sip_call.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -151,9 +152,20 @@ out:
 	return v;
 }
 
+void sip_call_late_done(struct sip_call *c)
+{
+	if (c->late_sdp != NULL) {
+		OPENSSL_cleanse(c->late_sdp, c->late_len);
+		free(c->late_sdp);
+		c->late_sdp = NULL;
+		c->late_len = 0;
+	}
+}
+
 void sip_call_offer_failed(struct sip_call *c)
 {
 	sdp_stream_wipe(&c->pend);
 	c->has_pend = false;
 	c->pend_answered = false;
+	sip_call_late_done(c);
 }

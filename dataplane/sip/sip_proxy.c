@@ -693,11 +693,11 @@ static void forward_ack(struct sip_proxy *px, const struct sip_msg *m, const str
 	int mode;
 	long n;
 
-	if (px_has_sdp(m)) {
-		px->stats.refused_sdp++; /* an ACK cannot be answered: dropped */
-		return;
-	}
 	sip_edits_init(&px->ed, m);
+	if (px_has_sdp(m) && !px_ack_answer(px, m, rx->from.side)) {
+		/* media must not bypass the engine: the ACK goes on without SDP */
+		sip_edit_body(&px->ed, "", 0);
+	}
 	mark_source(px, m, &rx->from);
 	if (strip_routes(px, m, &mode, &next, &has_next) != 0 ||
 	    (!has_next && sip_msg_ruri(m, &ru) != 0)) {

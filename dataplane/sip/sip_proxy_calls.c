@@ -200,7 +200,7 @@ static void call_bye(struct sip_proxy *px, struct sip_call *c, uint8_t side, con
 		(void)sip_txn_client_start(px->tt, buf, (size_t)n, &leg->peer, NULL, &bye);
 }
 
-static int call_drop(struct sip_proxy *px, struct sip_call *c, const char *reason)
+int px_call_drop(struct sip_proxy *px, struct sip_call *c, const char *reason)
 {
 	if (c == NULL)
 		return -ENOENT;
@@ -214,7 +214,7 @@ static int call_drop(struct sip_proxy *px, struct sip_call *c, const char *reaso
 
 int sip_proxy_call_drop(struct sip_proxy *px, uint32_t id, const char *reason)
 {
-	int rc = call_drop(px, sip_call_by_id(&px->calls, id), reason);
+	int rc = px_call_drop(px, sip_call_by_id(&px->calls, id), reason);
 
 	if (rc == 0)
 		px->stats.calls_dropped++;
@@ -240,7 +240,7 @@ void px_calls_check_media(struct sip_proxy *px)
 		snprintf(more, sizeof(more), " timeout_s=%llu",
 			 (unsigned long long)(px->cfg.media_timeout_ms / 1000));
 		call_event(px, UMEDGE_EV_CallMediaTimeout, c, more);
-		(void)call_drop(px, c, "media timeout");
+		(void)px_call_drop(px, c, "media timeout");
 	}
 }
 
@@ -310,6 +310,75 @@ static void px_sdp_refused(struct sip_proxy *px, const struct sip_call *c, enum 
 	}
 }
 
+/* An offer in the 2xx to an INVITE that had none (RFC 3264 late offer):
+ * through the engine like any offer, its answer expected in the ACK
+ * (forward_ack). The offer as written is kept for the 2xx's
+ * retransmissions. false: refused (the far side's dialog ended, the
+ * caller answered). */
+static bool late_offer(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
+		       const struct sip_msg *rsp, struct sip_call *c, uint32_t cseq)
+{
+	struct sip_call_env env = px_call_env(px);
+	enum sdp_refusal why = SDP_R_OK;
+	enum sip_call_verdict v;
+	struct sdp_no no;
+	long n;
+
+	if (f->answered)
+		return false; /* a refused late offer's 2xx again */
+	v = sip_call_offer(&px->calls, c, &env, sip_txn_peer(ct)->side, SIP_METHOD_INVITE, cseq,
+			   rsp->body, px->sdp_out, px->lim.max_message, &n, &why);
+	if (v == SIP_CALL_SDP_OK) {
+		c->late_sdp = malloc((size_t)n);
+		if (c->late_sdp != NULL) {
+			memcpy(c->late_sdp, px->sdp_out, (size_t)n);
+			c->late_len = (uint32_t)n;
+			sip_edit_body(&px->ed, c->late_sdp, c->late_len);
+			return true;
+		}
+		sip_call_offer_failed(c);
+		v = SIP_CALL_SDP_MEDIA_FAILED;
+	}
+	px_sdp_refused(px, c, v, why, &no);
+	px_send_in_dialog(px, ct, rsp, "ACK");
+	if (cseq == c->invite_cseq && c->state != SIP_CALL_ANSWERED) {
+		px_send_in_dialog(px, ct, rsp, "BYE");
+		px_call_end(px, c, "refused", 488);
+	}
+	px_answer_upstream(px, f, ct, no.status == 400 ? 488 : no.status,
+			   no.status == 400 ? "Not Acceptable Here" : no.reason, &no.warn, 1);
+	return false;
+}
+
+bool px_ack_answer(struct sip_proxy *px, const struct sip_msg *m, uint8_t from)
+{
+	struct sip_call *c = px_call_of(px, m);
+	struct sip_call_env env = px_call_env(px);
+	enum sdp_refusal why;
+	enum sip_call_verdict v;
+	struct sip_cseq cs;
+	struct sdp_no no;
+	long n;
+
+	if (c == NULL || !c->has_pend || c->pend_answered || c->pend_from != (from ^ 1) ||
+	    sip_msg_cseq(m, &cs) != 0 || cs.num != c->pend_cseq) {
+		px->stats.refused_sdp++; /* SDP in an ACK no late offer waits for */
+		return false;
+	}
+	v = sip_call_answer(&px->calls, c, &env, m->body, px->sdp_out, px->lim.max_message, &n,
+			    &why);
+	sip_call_late_done(c);
+	if (v == SIP_CALL_SDP_OK) {
+		sip_edit_body(&px->ed, px->sdp_out, (uint32_t)n);
+		return true;
+	}
+	/* an ACK cannot be refused: the call ends, both ways */
+	px_sdp_refused(px, c, v, why, &no);
+	sip_call_offer_failed(c);
+	(void)px_call_drop(px, c, "media refused");
+	return false;
+}
+
 /* The SDP of a response to INVITE or UPDATE: the answer to the call's
  * pending offer, rewritten (edits in px->ed). false: the response stops
  * here (refused; a refused 2xx has been dealt with). */
@@ -338,9 +407,17 @@ bool px_response_media(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
 	}
 	if (rsp->status >= 300)
 		return true;
+	if (ours && c->pend_from == sip_txn_peer(ct)->side && rsp->status < 300 &&
+	    c->late_sdp != NULL) {
+		/* the late offer's 2xx again: the same offer */
+		sip_edit_body(&px->ed, c->late_sdp, c->late_len);
+		return true;
+	}
 	if (ours)
 		v = sip_call_answer(&px->calls, c, &env, rsp->body, px->sdp_out, px->lim.max_message,
 				    &n, &why);
+	else if (c != NULL && rsp->status >= 200 && cs.method == SIP_METHOD_INVITE)
+		return late_offer(px, f, ct, rsp, c, cs.num);
 	if (v == SIP_CALL_SDP_OK) {
 		sip_edit_body(&px->ed, px->sdp_out, (uint32_t)n);
 		if (rsp->status < 200 && c->state == SIP_CALL_SETUP)

@@ -75,6 +75,12 @@ void px_call_progress(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
 		      const struct sip_msg *rsp);
 /* The call's media idle past the timeout ends it (once a second). */
 void px_calls_check_media(struct sip_proxy *px);
+/* The answer to a late offer in an ACK from side `from` (edits in
+ * px->ed). false: the ACK goes on without it (no late offer waits: the
+ * SDP is dropped, counted; refused: the call ends both ways). */
+bool px_ack_answer(struct sip_proxy *px, const struct sip_msg *m, uint8_t from);
+/* End an answered call from the engine: BYE both ways. 0, -ENOENT, -EBUSY. */
+int px_call_drop(struct sip_proxy *px, struct sip_call *c, const char *reason);
 /* A request from `side` in call c went on: its CSeq is remembered. */
 void px_call_request_seen(struct sip_call *c, uint8_t side, const struct sip_msg *m);
 bool px_media_offer(struct sip_proxy *px, struct sip_txn *st, const struct sip_msg *m,

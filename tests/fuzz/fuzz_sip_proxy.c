@@ -2,9 +2,11 @@
  * libFuzzer target: the proxy core driven by a script: fuzzed messages
  * from either side and transport, generated calls from the gateway,
  * answers from the application to what the proxy sent it, clock steps and
- * a transport that fails. Checks: no crash, no leak (ASan), the
- * transactions under their bound, and none left once the clock has run
- * past every timer.
+ * a transport that fails; offers and answers (RTP, SRTP, malformed) in
+ * requests and responses. Checks: no crash, no leak (ASan), the
+ * transactions under their bound, none left once the clock has run past
+ * every timer, and every media port pair given back once the proxy is
+ * freed.
  */
 #include <arpa/inet.h>
 #include <stddef.h>
@@ -17,6 +19,32 @@
 #include "sip_proxy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *const sdps[] = {
+	"v=0\r\no=- 1 1 IN IP4 192.0.2.20\r\ns=-\r\nc=IN IP4 192.0.2.20\r\nt=0 0\r\n"
+	"m=audio 20000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n",
+	"v=0\r\no=- 1 2 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+	"m=audio 20002 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+	"inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n",
+	"v=0\r\no=- 1 1 IN IP4 198.51.100.20\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+	"m=audio 22000 RTP/AVP 0\r\na=inactive\r\n",
+	"v=0\r\nm=audio x\r\n",
+};
+
+/* msg (n bytes, ending in "Content-Length: 0" and the empty line) with
+ * an SDP body instead; the new length, or n when it does not fit. */
+static size_t with_sdp(char *msg, size_t n, size_t cap, const char *sdp)
+{
+	char *cl = memmem(msg, n, "Content-Length: 0\r\n\r\n", 21);
+	int k;
+
+	if (cl == NULL || cl + 21 != msg + n)
+		return n;
+	k = snprintf(cl, cap - (size_t)(cl - msg),
+		     "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+		     strlen(sdp), sdp);
+	return k > 0 && (size_t)k < cap - (size_t)(cl - msg) ? (size_t)(cl - msg) + (size_t)k : n;
+}
 
 static struct {
 	int send_rc;
@@ -60,6 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char buf[2048];
 
 	memset(&f, 0, sizeof(f));
+	memset(&fx_media, 0, sizeof(fx_media));
 	sip_fixture_snapshot(&snap);
 	cfg.txn.max_txns = 32;
 	px = sip_proxy_new(&cfg, &io, now);
@@ -100,6 +129,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					     b & 16 ? ";rport" : "", a % 4, b % 3,
 					     b & 32 ? ";tag=t1" : "", b % 5, b % 2 + 1,
 					     methods[b % 5] == methods[3] ? "ACK" : methods[b % 5]);
+			if (a & 64)
+				n = with_sdp(buf, n, sizeof(buf), sdps[(a >> 2) % 4]);
 			sip_proxy_input(px, &snap, &rx, buf, n, now);
 			break;
 		case 2: /* the application answers what it got last */
@@ -112,6 +143,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					break;
 				r = sip_reply_build(&req, statuses[b % 8], "X", "app", NULL, 0, rsp,
 						    sizeof(rsp));
+				if (r > 0 && (a & 64))
+					r = (long)with_sdp(rsp, (size_t)r, sizeof(rsp),
+							   sdps[(a >> 2) % 4]);
 				if (r > 0) {
 					rx.from = (struct sip_peer){ SIP_SIDE_INTERNAL,
 								     UMEDGE_TRANSPORT_UDP, 5060,
@@ -141,5 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sip_proxy_transactions(px) != 0)
 		abort();
 	sip_proxy_free(px);
+	if (fx_media.opened != fx_media.closed || fx_media.live != 0)
+		abort(); /* a port pair or a session not given back */
 	return 0;
 }

@@ -570,10 +570,10 @@ static void with_body(char *out, size_t cap, const char *msg, const char *tail)
 	snprintf(out, cap, "%.*s%s", (int)(cl - msg), msg, tail);
 }
 
-/* An offer in a response to an INVITE without one (late offer) is not
- * taken yet: the engine ends the application's dialog (ACK, BYE) and the
- * gateway gets 488; a 183 with SDP is not passed on. */
-Test(sip_proxy, late_offer_refused)
+/* SDP in a 183 to an INVITE without an offer (a late offer needs the
+ * 2xx) stops there; a malformed late offer in the 200 ends the
+ * application's dialog (ACK, BYE) and the gateway gets 488. */
+Test(sip_proxy, late_offer_malformed)
 {
 	char rsp[4096];
 
@@ -595,9 +595,10 @@ Test(sip_proxy, late_offer_refused)
 	cr_expect(has(3, "CSeq: 2 BYE"));
 	cr_expect_eq(net.sent[3].to.addr, APP_ADDR);
 	cr_expect(starts(4, "SIP/2.0 488 Not Acceptable Here"));
-	cr_expect(has(4, "late offer"));
+	cr_expect(has(4, "malformed SDP"));
 	cr_expect_eq(net.sent[4].to.addr, PBX_ADDR);
-	cr_expect_eq(sip_proxy_stats(px)->refused_sdp, 2);
+	cr_expect_eq(sip_proxy_stats(px)->refused_sdp, 1);
+	cr_expect_eq(sip_proxy_stats(px)->malformed_sdp, 1);
 	cr_expect_eq(sip_proxy_stats(px)->calls_failed, 1);
 	cr_expect_eq(fx_media.live, 0);
 }
@@ -1354,4 +1355,99 @@ Test(sip_proxy, hold_resume_and_refused_reinvite)
 	cr_expect_eq(fx_media.applied, 4);
 	cr_expect_eq(fx_media.last.remote_port[SIP_SIDE_EXTERNAL], 20400);
 	cr_expect(!fx_media.last.rekey_in, "the same key as the kept exchange");
+}
+
+/* The ACK of the 2xx sent to gw1 as message i (call s1, To tag app9),
+ * with sdp. */
+static const char *gw1_ack(char *out, size_t cap, const char *sdp)
+{
+	const char *msg = "ACK sip:4000@198.51.100.20:5060 SIP/2.0\r\n"
+			  "Via: SIP/2.0/TLS 192.0.2.10:5061;branch=z9hG4bKlateack\r\n"
+			  "Max-Forwards: 70\r\nFrom: <sip:a@gw1.example.test>;tag=g1\r\n"
+			  "To: <sip:+14255550100@203.0.113.1>;tag=app9\r\nCall-ID: s1\r\n"
+			  "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n";
+
+	return with_sdp(out, cap, msg, sdp);
+}
+
+/* Late offer in a secured call: the INVITE has no SDP, the application
+ * offers RTP/AVP in its 200, the gateway gets the plan's suites and
+ * answers in its ACK; the 200 again carries the same offer. */
+Test(sip_proxy, late_offer_secured)
+{
+	char sdp[1024], msg[4096], first[4096];
+	const struct sip_hdr_out ex[] = { { "Contact", "<sip:4000@198.51.100.20:5060>" } };
+	const struct sdp *s;
+	size_t first_len;
+	unsigned k;
+
+	plans[0].suites[0] = UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80;
+	plans[0].suites[1] = UMEDGE_SRTP_AEAD_AES_128_GCM;
+	plans[0].n_suites = 2;
+	input(&from_gw1_tls, GW1_INVITE("z9hG4bKl1", "1"));
+	cr_assert_eq(net.n, 2);
+	with_sdp(msg, sizeof(msg), answer(1, 200, "OK", "app9", ex, 1),
+		 sdp_of(sdp, sizeof(sdp), "198.51.100.20", 22200, "RTP/AVP", ""));
+	input(&from_app, msg);
+	cr_assert_eq(net.n, 3);
+	s = sdp_sent(2);
+	cr_expect(s->media[0].savp);
+	cr_expect_eq(s->media[0].n_crypto, 2, "the plan's two suites");
+	cr_expect_eq(s->c.ipv4, EXT_ADDR);
+	first_len = net.sent[2].len;
+	memcpy(first, net.sent[2].buf, first_len);
+	input(&from_app, msg);
+	cr_assert_eq(net.n, 4);
+	cr_expect(net.sent[3].len == first_len && memcmp(net.sent[3].buf, first, first_len) == 0,
+		  "the 2xx again: the same offer, the same keys");
+	cr_expect_eq(fx_media.live, 0, "nothing installed before the answer");
+	/* the gateway answers in its ACK, AEAD_AES_128_GCM under tag 2 */
+	k = net.n;
+	input(&from_gw1_tls,
+	      gw1_ack(msg, sizeof(msg),
+		      sdp_of(sdp, sizeof(sdp), "192.0.2.10", 20200, "RTP/SAVP",
+			     "a=crypto:2 AEAD_AES_128_GCM inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYg==\r\n")));
+	cr_assert_eq(net.n, k + 1);
+	cr_expect(starts(k, "ACK "));
+	s = sdp_sent(k);
+	cr_expect(!s->media[0].savp, "RTP/AVP to the application");
+	cr_expect_eq(s->c.ipv4, INT_ADDR);
+	cr_expect_eq(fx_media.live, 1);
+	cr_expect(fx_media.last.srtp);
+	cr_expect_eq(fx_media.last.suite, UMEDGE_SRTP_AEAD_AES_128_GCM);
+	cr_expect_eq(fx_media.last.remote_port[SIP_SIDE_EXTERNAL], 20200);
+	cr_expect_eq(fx_media.last.remote_port[SIP_SIDE_INTERNAL], 22200);
+	cr_expect_eq(memcmp(fx_media.key_in, "ABCDEFGH", 8), 0);
+	plans[0].n_suites = 0;
+}
+
+/* Late offer answered against the mode (RTP in a secured call): the ACK
+ * cannot be refused, so the call ends both ways. */
+Test(sip_proxy, late_offer_refused_answer_ends_the_call)
+{
+	char sdp[1024], msg[4096];
+	const struct sip_hdr_out ex[] = { { "Contact", "<sip:4000@198.51.100.20:5060>" } };
+	unsigned k;
+
+	input(&from_gw1_tls, GW1_INVITE("z9hG4bKl2", "1"));
+	input(&from_app, with_sdp(msg, sizeof(msg), answer(1, 200, "OK", "app9", ex, 1),
+				  sdp_of(sdp, sizeof(sdp), "198.51.100.20", 22200, "RTP/AVP", "")));
+	cr_assert_eq(net.n, 3);
+	k = net.n;
+	input(&from_gw1_tls, gw1_ack(msg, sizeof(msg),
+				     sdp_of(sdp, sizeof(sdp), "192.0.2.10", 20200, "RTP/AVP", "")));
+	cr_expect_eq(net.events[UMEDGE_EV_VoipSecurityMismatch], 1);
+	cr_expect_eq(fx_media.live, 0);
+	cr_expect_eq(fx_media.opened, fx_media.closed);
+	cr_expect_eq(sip_proxy_calls(px), 0);
+	{
+		unsigned byes = 0, acks = 0;
+
+		for (unsigned i = k; i < net.n; i++) {
+			byes += starts(i, "BYE ");
+			acks += starts(i, "ACK ") && !has(i, "m=audio");
+		}
+		cr_expect_eq(byes, 2, "BYE both ways");
+		cr_expect_eq(acks, 1, "the ACK goes on, without the refused SDP");
+	}
 }
