@@ -380,7 +380,10 @@ int main(int argc, char **argv)
 		RTE_LOG(ERR, USER1, "media engine: set-up failed\n");
 		goto teardown;
 	}
-	worker_sip_set_media(sipp, media);
+	if (worker_sip_set_media(sipp, media) != 0) {
+		RTE_LOG(ERR, USER1, "sip: no memory for the calls' media sessions\n");
+		goto teardown;
+	}
 	if (ctl_on_request(&ctl, "calls.", worker_sip_calls_request, sipp) != 0)
 		RTE_LOG(WARNING, USER1, "calls requests not registered\n");
 	tlsp = worker_tls_setup(&dp, sipp);

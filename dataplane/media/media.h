@@ -12,6 +12,9 @@
  *     command ring -> owning worker;
  *   worker: installs it in its port table, acknowledges on the completion
  *     ring; main lcore replies to control;
+ *   a call's media (worker/worker_sip_media.c) lives on its worker only:
+ *     a session from the worker's own pool, built, installed, updated and
+ *     removed there, with no ring and no lock;
  *   removal: worker unlinks and acknowledges, main lcore frees (srtp_dealloc,
  *     keys wiped) and gives the ports back. */
 #ifndef UMEDGE_MEDIA_H
@@ -117,7 +120,7 @@ void media_worker_poll(struct media_worker *mw);
 void media_worker_install(struct media_worker *mw, struct media_session *s);
 void media_worker_unlink(struct media_worker *mw, struct media_session *s);
 
-/* media_session.c (main lcore) */
+/* media_session.c (main lcore; init/fini also on a worker) */
 struct media_session_params {
 	bool srtp, rtcp_mux;
 	enum umedge_srtp_suite suite;
@@ -131,6 +134,11 @@ int media_session_new(const struct media_session_params *p, uint32_t id,
 		      struct media_session **out);
 /* srtp_dealloc both contexts, wipe and free. NULL is fine. */
 void media_session_free(struct media_session *s);
+/* The same in memory the caller owns (a worker's pool of sessions): init
+ * clears s first; fini deallocates the SRTP contexts and wipes s. */
+int media_session_init(struct media_session *s, const struct media_session_params *p,
+		       uint32_t id);
+void media_session_fini(struct media_session *s);
 
 /* Is an RTP/RTCP packet (first octets) RTCP? For rtcp-mux (RFC 5761). */
 static inline bool media_is_rtcp(const uint8_t *p, uint32_t len)

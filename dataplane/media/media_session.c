@@ -34,15 +34,12 @@ out:
 	return rc;
 }
 
-int media_session_new(const struct media_session_params *p, uint32_t id,
-		      struct media_session **out)
+int media_session_init(struct media_session *s, const struct media_session_params *p,
+		       uint32_t id)
 {
-	struct media_session *s = rte_zmalloc("media_session", sizeof(*s), RTE_CACHE_LINE_SIZE);
-	int rc = -ENOMEM;
+	int rc = 0;
 
-	*out = NULL;
-	if (s == NULL)
-		goto fail;
+	memset(s, 0, sizeof(*s));
 	s->id = id;
 	s->srtp = p->srtp;
 	s->rtcp_mux = p->rtcp_mux;
@@ -60,23 +57,16 @@ int media_session_new(const struct media_session_params *p, uint32_t id,
 	s->created_tsc = rte_rdtsc();
 	if (p->srtp) {
 		rc = make_ctx(&s->rx, p->suite, p->rx_key, ssrc_any_inbound);
+		if (rc == 0)
+			rc = make_ctx(&s->tx, p->suite, p->tx_key, ssrc_any_outbound);
 		if (rc != 0)
-			goto fail;
-		rc = make_ctx(&s->tx, p->suite, p->tx_key, ssrc_any_outbound);
-		if (rc != 0)
-			goto fail;
+			media_session_fini(s);
 	}
-	*out = s;
-	return 0;
-fail:
-	media_session_free(s);
 	return rc;
 }
 
-void media_session_free(struct media_session *s)
+void media_session_fini(struct media_session *s)
 {
-	if (s == NULL)
-		return;
 	/* srtp_dealloc clears libsrtp2's session keys; the OpenSSL backend
 	 * cleanses its contexts (docs/media-crypto.md) */
 	if (s->rx != NULL)
@@ -84,5 +74,30 @@ void media_session_free(struct media_session *s)
 	if (s->tx != NULL)
 		srtp_dealloc(s->tx);
 	OPENSSL_cleanse(s, sizeof(*s));
+}
+
+int media_session_new(const struct media_session_params *p, uint32_t id,
+		      struct media_session **out)
+{
+	struct media_session *s = rte_zmalloc("media_session", sizeof(*s), RTE_CACHE_LINE_SIZE);
+	int rc;
+
+	*out = NULL;
+	if (s == NULL)
+		return -ENOMEM;
+	rc = media_session_init(s, p, id);
+	if (rc != 0) {
+		rte_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void media_session_free(struct media_session *s)
+{
+	if (s == NULL)
+		return;
+	media_session_fini(s);
 	rte_free(s);
 }

@@ -217,7 +217,8 @@ static void detach_free(struct worker_sip *ws)
 	rte_ring_free(ws->mail);
 	worker_sip_queries_fini(ws);
 	rte_ring_free(ws->query);
-	sip_proxy_free(ws->px);
+	sip_proxy_free(ws->px); /* its calls' media back to the pool first */
+	worker_sip_media_fini(ws);
 	while (ws->events != NULL && rte_ring_dequeue(ws->events, &e) == 0)
 		free(e);
 	rte_ring_free(ws->events);
@@ -321,12 +322,18 @@ fail:
 	return NULL;
 }
 
-void worker_sip_set_media(struct worker_sip_plane *p, struct media_engine *e)
+int worker_sip_set_media(struct worker_sip_plane *p, struct media_engine *e)
 {
+	const struct config_dataplane *d = p->dp->cfg != NULL ? &p->dp->cfg->dataplane : NULL;
+	uint32_t calls = d != NULL ? d->sip.max_calls : CONFIG_DEFAULT_SIP_MAX_CALLS;
+
 	for (unsigned i = 0; i < p->dp->n_workers; i++) {
+		if (worker_sip_media_init(p->ws[i], calls) != 0)
+			return -ENOMEM;
 		p->ws[i]->media = e;
 		p->ws[i]->mw = media_engine_worker(e, i);
 	}
+	return 0;
 }
 
 unsigned worker_sip_n_workers(const struct worker_sip_plane *p)

@@ -30,10 +30,10 @@ struct sip_limits worker_sip_limits(const struct config_dataplane *d);
  * chains its UDP hook in front: a proxy per worker, one random route key
  * for all of them. NULL on failure. */
 struct worker_sip_plane *worker_sip_setup(struct dp *dp);
-/* The media engine the calls' media goes to (after media set-up, before
- * the workers run). */
+/* The media engine the calls' media goes to, and each worker's pool of
+ * sessions (after media set-up, before the workers run). 0 or -ENOMEM. */
 struct media_engine;
-void worker_sip_set_media(struct worker_sip_plane *p, struct media_engine *e);
+int worker_sip_set_media(struct worker_sip_plane *p, struct media_engine *e);
 /* Worker idx's SIP, for the TLS glue that feeds it streams. */
 struct worker_sip *worker_sip_get(struct worker_sip_plane *p, unsigned idx);
 /* Main lcore, every tick: the workers' events go to control. */

@@ -97,6 +97,10 @@ struct worker_sip {
 	struct media_engine *media;	/* NULL until worker_sip_set_media */
 	struct media_worker *mw;
 	struct sip_media_ops media_ops;
+	/* this worker's sessions: claimed and given back on its lcore only */
+	struct media_session *media_pool;
+	uint32_t *media_free;
+	uint32_t media_n_free;
 	uint32_t media_seq;
 	uint64_t media_installed, media_updated, media_removed, media_failed, media_no_ports;
 	char lin[];			/* lim.max_message bytes: a chained datagram */
@@ -119,6 +123,10 @@ void worker_sip_queries_fini(struct worker_sip *ws);
 /* The proxy's media engine on this worker (worker_sip_media.c). */
 struct media_session;
 void worker_sip_media_ops(struct worker_sip *ws, struct sip_media_ops *ops);
+/* The pool of sessions for n calls (main lcore, before the worker runs;
+ * a few more for re-keys); 0 or -ENOMEM. fini: after it stopped. */
+int worker_sip_media_init(struct worker_sip *ws, uint32_t n);
+void worker_sip_media_fini(struct worker_sip *ws);
 void worker_sip_media_counters(const struct media_session *s, struct sip_media_counters *out);
 
 /* ---- streams (sip_stream.c) ---- */

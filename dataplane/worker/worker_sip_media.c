@@ -12,6 +12,8 @@
 #include <openssl/crypto.h>
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
 
 #include "media.h"
 #include "media_ctl.h"
@@ -41,6 +43,47 @@ static int wm_open(void *arg, uint16_t local[2])
 full:
 	ws->media_no_ports++;
 	return -ENOSPC;
+}
+
+#define POOL_SPARE 16	/* re-keys build the new session before the old goes */
+
+int worker_sip_media_init(struct worker_sip *ws, uint32_t n)
+{
+	int socket = (int)rte_lcore_to_socket_id(ws->w->lcore);
+
+	n += POOL_SPARE;
+	ws->media_pool = rte_zmalloc_socket("call_media", (size_t)n * sizeof(*ws->media_pool),
+					    RTE_CACHE_LINE_SIZE, socket);
+	ws->media_free = rte_malloc_socket("call_media_free", (size_t)n * sizeof(uint32_t), 0,
+					   socket);
+	if (ws->media_pool == NULL || ws->media_free == NULL) {
+		worker_sip_media_fini(ws);
+		return -ENOMEM;
+	}
+	for (uint32_t i = n; i-- > 0;)
+		ws->media_free[ws->media_n_free++] = i;
+	return 0;
+}
+
+void worker_sip_media_fini(struct worker_sip *ws)
+{
+	rte_free(ws->media_pool);
+	rte_free(ws->media_free);
+	ws->media_pool = NULL;
+	ws->media_free = NULL;
+	ws->media_n_free = 0;
+}
+
+static struct media_session *pool_get(struct worker_sip *ws)
+{
+	return ws->media_n_free > 0 ? &ws->media_pool[ws->media_free[--ws->media_n_free]] : NULL;
+}
+
+/* s back to the pool: its SRTP contexts deallocated, its keys wiped. */
+static void pool_put(struct worker_sip *ws, struct media_session *s)
+{
+	media_session_fini(s);
+	ws->media_free[ws->media_n_free++] = (uint32_t)(s - ws->media_pool);
 }
 
 static void params_of(const struct sip_media *m, struct media_session_params *p)
@@ -92,8 +135,11 @@ static int wm_apply(void *arg, void **handle, const struct sip_media *m)
 		rc = 0;
 		goto out;
 	}
-	rc = media_session_new(&p, call_session_id(ws), &s);
+	s = pool_get(ws);
+	rc = s != NULL ? media_session_init(s, &p, call_session_id(ws)) : -ENOMEM;
 	if (rc != 0) {
+		if (s != NULL)
+			ws->media_free[ws->media_n_free++] = (uint32_t)(s - ws->media_pool);
 		ws->media_failed++;
 		goto out;
 	}
@@ -101,7 +147,7 @@ static int wm_apply(void *arg, void **handle, const struct sip_media *m)
 	if (old != NULL) {
 		/* new keys: a new session on the same ports, at once */
 		media_worker_unlink(ws->mw, old);
-		media_session_free(old);
+		pool_put(ws, old);
 		ws->media_updated++;
 	} else {
 		ws->media_installed++;
@@ -139,7 +185,7 @@ static void wm_close(void *arg, void *handle, const uint16_t local[2],
 		return;
 	if (s != NULL) {
 		media_worker_unlink(ws->mw, s);
-		media_session_free(s); /* SRTP contexts deallocated, keys wiped */
+		pool_put(ws, s); /* SRTP contexts deallocated, keys wiped */
 		ws->media_removed++;
 	}
 	media_ports_put(ws->media, NET_IFACE_EXTERNAL, local[SIP_SIDE_EXTERNAL]);

@@ -1451,3 +1451,20 @@ Test(sip_proxy, late_offer_refused_answer_ends_the_call)
 		cr_expect_eq(acks, 1, "the ACK goes on, without the refused SDP");
 	}
 }
+
+/* A BYE from the application side ends the call's media too. */
+Test(sip_proxy, bye_from_the_application_removes_the_media)
+{
+	answered_media_call();
+	input(&from_app,
+	      "BYE sip:+12065550123@192.0.2.20:5060 SIP/2.0\r\n"
+	      "Via: SIP/2.0/UDP 198.51.100.20:5060;branch=z9hG4bKappbye\r\n"
+	      "Max-Forwards: 70\r\nFrom: <sip:4000@203.0.113.1>;tag=appd\r\n"
+	      "To: <sip:+12065550123@192.0.2.20>;tag=f1\r\nCall-ID: call1@192.0.2.20\r\n"
+	      "CSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n");
+	cr_expect(starts(net.n - 1, "BYE sip:+12065550123@192.0.2.20:5060"));
+	cr_expect_eq(fx_media.live, 0);
+	cr_expect_eq(fx_media.opened, fx_media.closed);
+	cr_expect_eq(net.events[UMEDGE_EV_CallEnded], 1);
+	cr_expect(strstr(net.last_event, "reason=bye") != NULL, "%s", net.last_event);
+}
