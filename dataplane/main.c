@@ -384,6 +384,7 @@ int main(int argc, char **argv)
 		RTE_LOG(ERR, USER1, "sip: no memory for the calls' media sessions\n");
 		goto teardown;
 	}
+	media_engine_on_list(media, worker_sip_media_rows, sipp);
 	if (ctl_on_request(&ctl, "calls.", worker_sip_calls_request, sipp) != 0)
 		RTE_LOG(WARNING, USER1, "calls requests not registered\n");
 	tlsp = worker_tls_setup(&dp, sipp);

@@ -39,7 +39,15 @@ struct media_engine {
 	uint64_t hz;
 	uint64_t next_scan_ms;
 	uint64_t added, removed, idle_events;
+	json_t *(*extra_list)(void *arg);	/* the calls' sessions */
+	void *extra_arg;
 };
+
+void media_engine_on_list(struct media_engine *e, json_t *(*fn)(void *arg), void *arg)
+{
+	e->extra_list = fn;
+	e->extra_arg = arg;
+}
 
 static uint64_t mono_ms(void)
 {
@@ -533,6 +541,17 @@ json_t *media_ctl_request(struct media_engine *e, const char *req, json_t *args,
 		res = json_array();
 		for (size_t i = 0; i < e->n_sess; i++)
 			json_array_append_new(res, summary(e, e->sess[i]));
+		if (e->extra_list != NULL) {
+			json_t *more = e->extra_list(e->extra_arg);
+
+			if (more == NULL) {
+				json_decref(res);
+				snprintf(err, errlen, "a worker did not answer: media list incomplete");
+				return NULL;
+			}
+			json_array_extend(res, more);
+			json_decref(more);
+		}
 	} else if (strcmp(req, "media.show") == 0) {
 		res = media_show(e, args, err, errlen);
 	} else if (strcmp(req, "media.remove") == 0) {

@@ -40,6 +40,10 @@ json_t *media_ctl_request(struct media_engine *e, const char *req, json_t *args,
 /* Once per main-loop tick: late acknowledgements, the idle scan (once a
  * second). now_ms is CLOCK_MONOTONIC milliseconds. */
 void media_engine_tick(struct media_engine *e, uint64_t now_ms);
+/* Sessions made elsewhere (the calls' media, on their workers) for
+ * media.list: fn returns an array of rows to append (new reference) or
+ * NULL. */
+void media_engine_on_list(struct media_engine *e, json_t *(*fn)(void *arg), void *arg);
 /* The "media" object of the stats notification (new reference). */
 json_t *media_engine_stats(const struct media_engine *e);
 

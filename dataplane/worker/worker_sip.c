@@ -336,6 +336,12 @@ int worker_sip_set_media(struct worker_sip_plane *p, struct media_engine *e)
 	return 0;
 }
 
+uint32_t worker_sip_local_addr(const struct worker_sip_plane *p, unsigned side)
+{
+	return p->dp->ifaces[side == SIP_SIDE_INTERNAL ? NET_IFACE_INTERNAL : NET_IFACE_EXTERNAL]
+		.addr;
+}
+
 unsigned worker_sip_n_workers(const struct worker_sip_plane *p)
 {
 	return p->dp->n_workers;

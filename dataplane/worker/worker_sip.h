@@ -50,5 +50,10 @@ unsigned worker_sip_n_workers(const struct worker_sip_plane *p);
  * asked of the workers that own the calls, waited for (bounded). */
 json_t *worker_sip_calls_request(void *arg, const char *req, json_t *args, char *err,
 				 size_t errlen);
+/* The calls' media sessions as media.list rows (each with its "call"),
+ * for the media engine's list; NULL when a worker did not answer. */
+json_t *worker_sip_media_rows(void *arg);
+/* Our address on a side (enum sip_side), network order. */
+uint32_t worker_sip_local_addr(const struct worker_sip_plane *p, unsigned side);
 
 #endif

@@ -30,6 +30,8 @@ enum { Q_WAITING = 0, Q_ANSWERED, Q_ABANDONED };
 
 struct sip_call_row {
 	uint32_t id;
+	uint32_t session_id;		/* its media session's, 0: none */
+	bool rtcp_mux;
 	char call_id[SIP_CALL_ID_MAX];
 	char gateway[CONFIG_NAME_MAX], dial_plan[CONFIG_NAME_MAX];
 	uint8_t mode, transport, state, caller;
@@ -84,6 +86,8 @@ static void row_of(const struct worker_sip *ws, const struct sip_call *c, uint64
 	}
 	if (s != NULL) {
 		r->has_media = true;
+		r->session_id = s->id;
+		r->rtcp_mux = s->rtcp_mux;
 		memcpy(r->st, s->st, sizeof(r->st));
 		if (s->latched[0]) {
 			r->latched_addr = s->gw_ip[0];
@@ -212,6 +216,42 @@ static json_t *row_json(const struct sip_call_row *r, unsigned worker)
 			 (json_int_t)r->st[MEDIA_DIR_OUT].packets, "worker", (json_int_t)worker);
 }
 
+static json_t *list_row(const struct worker_sip_plane *p, const struct sip_call_row *r,
+			unsigned worker)
+{
+	(void)p;
+	return row_json(r, worker);
+}
+
+/* A call's media session in the shape of media.list's rows. */
+static json_t *media_row(const struct worker_sip_plane *p, const struct sip_call_row *r,
+			 unsigned worker)
+{
+	char ip[INET_ADDRSTRLEN], ep[2][INET_ADDRSTRLEN + 8];
+	json_t *o;
+
+	if (!r->has_media)
+		return NULL;
+	for (unsigned side = 0; side < 2; side++) {
+		uint32_t a = worker_sip_local_addr(p, side);
+
+		inet_ntop(AF_INET, &a, ip, sizeof(ip));
+		snprintf(ep[side], sizeof(ep[side]), "%s:%u", ip, r->local[side]);
+	}
+	o = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:b, s:I, s:b, s:I}", "id",
+		      (json_int_t)r->session_id, "security", r->srtp ? "srtp" : "rtp", "ext_local",
+		      ep[0], "int_local", ep[1], "ext_remote",
+		      addr_port(r->remote_addr[0], r->remote_port[0]), "int_remote",
+		      addr_port(r->remote_addr[1], r->remote_port[1]), "rtcp_mux", r->rtcp_mux,
+		      "worker", (json_int_t)worker, "installed", 1, "call", (json_int_t)r->id);
+	if (o != NULL)
+		json_object_set_new(o, "suite",
+				    r->srtp ? json_string(umedge_srtp_suite_names[r->suite %
+									      UMEDGE_SRTP_SUITE_COUNT])
+					    : json_null());
+	return o;
+}
+
 static json_t *dir_json(const struct media_dir_stats *d)
 {
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "packets", (json_int_t)d->packets,
@@ -254,7 +294,12 @@ static int cmp_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static json_t *list(struct worker_sip_plane *p, unsigned n_workers, char *err, size_t errlen)
+/* Every worker's calls, each row through fmt into one array sorted by
+ * id (NULL rows skipped); NULL with err when a worker did not answer. */
+static json_t *list(struct worker_sip_plane *p, unsigned n_workers,
+		    json_t *(*fmt)(const struct worker_sip_plane *p, const struct sip_call_row *r,
+				   unsigned worker),
+		    char *err, size_t errlen)
 {
 	struct sip_query *q[DP_MAX_WORKERS] = { NULL };
 	uint64_t deadline = now_ms() + QUERY_WAIT_MS;
@@ -281,7 +326,8 @@ static json_t *list(struct worker_sip_plane *p, unsigned n_workers, char *err, s
 			continue;
 		}
 		for (uint32_t i = 0; i < q[w]->n && n < sizeof(rows) / sizeof(rows[0]); i++)
-			rows[n++] = row_json(&q[w]->rows[i], w);
+			if ((rows[n] = fmt(p, &q[w]->rows[i], w)) != NULL)
+				n++;
 		free(q[w]);
 	}
 	if (failed) {
@@ -341,7 +387,7 @@ json_t *worker_sip_calls_request(void *arg, const char *req, json_t *args, char 
 	unsigned n = worker_sip_n_workers(p);
 
 	if (strcmp(req, "calls.list") == 0)
-		return list(p, n, err, errlen);
+		return list(p, n, list_row, err, errlen);
 	if (strcmp(req, "calls.show") == 0)
 		return one(p, n, Q_SHOW, args, err, errlen);
 	if (strcmp(req, "calls.drop") == 0)
@@ -357,4 +403,12 @@ void worker_sip_queries_fini(struct worker_sip *ws)
 	/* the workers stopped: nobody waits for these any more */
 	while (ws->query != NULL && rte_ring_sc_dequeue(ws->query, &q) == 0)
 		free(q);
+}
+
+json_t *worker_sip_media_rows(void *arg)
+{
+	struct worker_sip_plane *p = arg;
+	char err[128];
+
+	return list(p, worker_sip_n_workers(p), media_row, err, sizeof(err));
 }

@@ -127,6 +127,11 @@ def calls_verbs_and_drop(env, files):
                         "calls", "list"], capture_output=True, text=True, timeout=30)
     ok(r.returncode == 0 and "AES_CM_128_HMAC_SHA1_80" in r.stdout and "CALL-ID" in r.stdout,
        f"umedgectl calls list (text):\n{r.stdout}")
+    rc, ml = ctl(env, "media", "list")
+    mine = [m for m in ml if m.get("call") == c["id"]] if rc == 0 else []
+    ok(len(mine) == 1 and mine[0]["security"] == "srtp" and
+       mine[0]["ext_local"] == f"{EXT}:{show['legs']['gateway']['local_port']}",
+       f"umedgectl media list shows the call's session: {mine}")
     rc, out = ctl(env, "calls", "drop", str(c["id"]))
     ok(rc == 0, f"umedgectl calls drop {c['id']}: {out}")
     r = tls_ua_result(ua, 70)
@@ -142,6 +147,8 @@ def calls_verbs_and_drop(env, files):
        f"CallEnded with the reason and media counters: {f}")
     rc, out = ctl(env, "calls", "show", str(c["id"]))
     ok(rc != 0 and "no call" in str(out), f"the dropped call is gone: {out}")
+    rc, ml = ctl(env, "media", "list")
+    ok(rc == 0 and ml == [], f"and its media session: media list {ml}")
     rc, out = ctl(env, "calls", "drop", "0")
     ok(rc != 0, f"calls drop 0 refused: {out}")
 
@@ -297,6 +304,8 @@ def thousand_calls(env):
               20, "every media session removed")
     ok(st["installed"] >= 1000 and st["failed"] == 0 and st["no_ports"] == 0,
        f"every call's media installed and removed: {st}")
+    rc, ml = ctl(env, "media", "list")
+    ok(rc == 0 and ml == [], f"media list is empty after the BYEs ({len(ml)} left)")
 
 
 def main():
