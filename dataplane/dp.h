@@ -37,6 +37,9 @@ struct worker {
 	uint16_t n_out[DP_MAX_WORKERS];
 	uint64_t empty_polls;
 	uint64_t idle_sleeps;
+	/* the loop's cost: TSC cycles of the iterations that did work (packets,
+	 * or a hook's timers), and how many; idle polls are not counted */
+	uint64_t busy_cycles, busy_polls;
 } __rte_cache_aligned;
 
 struct dp_port {

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 
@@ -27,6 +28,8 @@ void stats_collect(const struct dp *dp, struct stats_sum *s)
 		sw->rx_packets = rd(&c->rx_packets);
 		sw->tx_packets = rd(&c->tx_packets);
 		sw->idle_sleeps = rd(&wk->idle_sleeps);
+		sw->busy_cycles = rd(&wk->busy_cycles);
+		sw->busy_polls = rd(&wk->busy_polls);
 		for (unsigned d = 0; d < NET_DROP_MAX; d++)
 			s->drops[d] += rd(&c->drops[d]);
 		s->arp_replies += rd(&c->arp_replies);
@@ -83,9 +86,12 @@ json_t *stats_to_json(const struct stats_sum *s)
 	}
 	for (unsigned i = 0; i < s->n_workers; i++) {
 		const struct stats_worker *w = &s->workers[i];
-		json_array_append_new(workers, json_pack("{s:i, s:I, s:I}",
+		json_array_append_new(workers, json_pack("{s:i, s:I, s:I, s:I, s:I, s:I}",
 			"lcore", (int)w->lcore, "rx_packets", (json_int_t)w->rx_packets,
-			"tx_packets", (json_int_t)w->tx_packets));
+			"tx_packets", (json_int_t)w->tx_packets,
+			"busy_cycles", (json_int_t)w->busy_cycles,
+			"busy_polls", (json_int_t)w->busy_polls,
+			"tsc_hz", (json_int_t)rte_get_tsc_hz()));
 	}
 	for (unsigned d = 0; d < NET_DROP_MAX; d++)
 		json_object_set_new(drops, net_drop_names[d], json_integer((json_int_t)s->drops[d]));

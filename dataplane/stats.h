@@ -18,6 +18,7 @@ struct stats_port {
 struct stats_worker {
 	unsigned lcore;
 	uint64_t rx_packets, tx_packets, idle_sleeps;
+	uint64_t busy_cycles, busy_polls;
 };
 
 struct stats_sum {

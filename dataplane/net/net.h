@@ -96,6 +96,8 @@ struct net_ctx {
 
 	/* refreshed by the owner at each burst */
 	uint64_t now;                        /* rte_rdtsc() */
+	bool worked;                         /* a hook worked this loop without packets
+	                                        (timers): the loop counts as busy */
 	const struct dp_snapshot *snap;      /* may be NULL: no control yet */
 
 	/* hooks for higher layers; defaults count a drop */

@@ -174,8 +174,19 @@ int worker_main(void *arg)
 		net_flush(&w->net);
 	}
 	while (!w->dp->quit) {
+		uint64_t t0 = rte_rdtsc();
+		unsigned n;
+
 		rte_rcu_qsbr_quiescent(qs, w->idx);
-		if (worker_poll(w) > 0)
+		w->net.worked = false;
+		n = worker_poll(w);
+		if (n > 0 || w->net.worked) {
+			/* what the work cost, for cost-per-call figures: a
+			 * poll-mode core's CPU time says nothing */
+			w->busy_cycles += rte_rdtsc() - t0;
+			w->busy_polls++;
+		}
+		if (n > 0)
 			w->empty_polls = 0;
 		else if (backoff)
 			worker_idle(w, qs);

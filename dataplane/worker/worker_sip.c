@@ -193,6 +193,7 @@ static void sip_poll_hook(struct net_ctx *ctx, void *arg)
 
 	if (ms != ws->last_ms) {
 		ws->last_ms = ms;
+		ctx->worked = true; /* the proxy's timers: part of its cost */
 		sip_proxy_advance(ws->px, ms);
 		__atomic_store_n(&ws->txns, sip_proxy_transactions(ws->px), __ATOMIC_RELAXED);
 		__atomic_store_n(&ws->calls, sip_proxy_calls(ws->px), __ATOMIC_RELAXED);

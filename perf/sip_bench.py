@@ -1,0 +1,309 @@
+#!/usr/bin/python3
+"""sip_bench: the CPU cost of a call through the SIP proxy, umedge next to
+Kamailio in the same run, as calls per core-second.
+
+Call: INVITE, 100, 180, 200, ACK, BYE, 200, no SDP, through the proxy;
+SIPp (Debian's sip-tester) is the caller and the callee, at the same call
+rates for both proxies, every process under timeout(1).
+
+- umedge: one worker on TAP ports (tests/integration/dataplane_env.py),
+  SIPp in the gateway and application namespaces, over UDP. A poll-mode
+  core's CPU time says nothing, so the cost is the worker's own count of
+  TSC cycles in the loop iterations that did work (packets, or the proxy's
+  timers: status.dataplane.workers[].busy_cycles), less what the same
+  iterations cost idle (measured first, without calls). Everything the
+  worker does for a call is in it: RX, IP/UDP, dispatch, the proxy and
+  its transactions, TX.
+- Kamailio 5.6 (Debian): a transaction-stateful proxy with record-routing
+  (tm, rr, sl, maxfwd, siputils), one UDP worker (children=1), run as
+  operators run it: the TLSF memory manager (-x tlsf), shared and private
+  memory sized and pre-touched (shm_force_alloc), logging at warnings,
+  warmed up under load before it is measured. Its cost is the CPU seconds
+  (utime + stime) of all its processes, from /proc. SIPp and Kamailio on
+  the loopback of a namespace of their own.
+
+Both: calls completed (SIPp's successful calls) divided by the core
+seconds used. Prints the machine, the load average, how each figure was
+obtained, and the ratio at each rate.
+
+usage (root): perf/sip_bench.py BUILD_DIR [SOURCE_DIR] [--rates 100,300,600]
+              [--secs S] [--warmup S] [--out FILE]"""
+import argparse
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+# messages through the proxy per call: 6 in (INVITE, 180, 200, ACK, BYE,
+# 200), 7 out (the same and its 100 Trying)
+MSGS = 13
+SRC_DEFAULT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KAMAILIO_MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
+
+KAMAILIO_CFG = """#!KAMAILIO
+# A transaction-stateful proxy with record-routing, as sip_bench measures it.
+debug=0
+log_stderror=yes
+fork=yes
+children=1
+tcp_children=1
+disable_tcp=yes
+auto_aliases=no
+listen=udp:127.0.0.1:5060
+shm_force_alloc=yes
+mpath="{modules}"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "maxfwd.so"
+loadmodule "siputils.so"
+loadmodule "pv.so"
+loadmodule "textops.so"
+
+request_route {{
+	if (!mf_process_maxfwd_header("10")) {{
+		sl_send_reply("483", "Too Many Hops");
+		exit;
+	}}
+	if (has_totag()) {{
+		if (loose_route()) {{
+			t_relay();
+			exit;
+		}}
+		if (is_method("ACK")) {{
+			if (t_check_trans())
+				t_relay();
+			exit;
+		}}
+		sl_send_reply("404", "Not here");
+		exit;
+	}}
+	if (is_method("CANCEL")) {{
+		if (t_check_trans())
+			t_relay();
+		exit;
+	}}
+	t_check_trans();
+	if (is_method("INVITE"))
+		record_route();
+	$du = "sip:127.0.0.1:5090";
+	if (!t_relay())
+		sl_reply_error();
+}}
+"""
+
+
+def cpu_seconds(pids):
+    tck = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                st = f.read().rsplit(")", 1)[1].split()
+            total += (int(st[11]) + int(st[12])) / tck
+        except OSError:
+            pass
+    return total
+
+
+def kamailio_pids(cfg):
+    out = subprocess.run(["pgrep", "-f", cfg], capture_output=True, text=True).stdout.split()
+    return [int(p) for p in out]
+
+
+def sipp_calls(screen):
+    """Successful calls from SIPp's last statistics screen (its file)."""
+    n = 0
+    try:
+        with open(screen, errors="replace") as f:
+            for line in f:
+                if line.strip().startswith("Successful call"):
+                    n = int(line.split("|")[2].split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    return n
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build")
+    ap.add_argument("src", nargs="?", default=SRC_DEFAULT)
+    ap.add_argument("--rates", default="100,300,600")
+    ap.add_argument("--secs", type=float, default=20.0)
+    ap.add_argument("--warmup", type=float, default=40.0)
+    ap.add_argument("--idle", default="busy", choices=["busy", "backoff"],
+                    help="the worker's idle mode (busy: a poll-mode core, as in production)")
+    ap.add_argument("--out")
+    a = ap.parse_args()
+    a.src, a.build = os.path.abspath(a.src), os.path.abspath(a.build)
+    sys.path.insert(0, os.path.join(a.src, "tests", "integration"))
+    from dataplane_env import APP, EXT, GW, Env, ctl, wait  # noqa: E402
+    scen = os.path.join(a.src, "tests", "integration", "sipp")
+    rates = [int(x) for x in a.rates.split(",")]
+    lines = []
+
+    def say(s):
+        print(s, flush=True)
+        lines.append(s)
+
+    def sipp(ns, args, secs):
+        screen = os.path.join(tmp, f"s{time.time_ns()}.screen")
+        cmd = ["ip", "netns", "exec", ns, "timeout", str(int(secs) + 30), "sipp"] + args + [
+            "-buff_size", "4194304", "-timeout", f"{int(secs) + 20}s", "-nostdin",
+            "-trace_screen", "-screen_file", screen]
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, cwd=tmp)
+        p.screen = screen
+        return p
+
+    def run_calls(ns_uac, ns_uas, uac_target, uac_ip, uas_ip, uas_port, rate, secs):
+        n = max(1, int(rate * secs))
+        uas = sipp(ns_uas, ["-sf", os.path.join(scen, "uas.xml"), "-i", uas_ip, "-p",
+                            str(uas_port), "-m", str(n)], secs)
+        time.sleep(0.5)
+        uac = sipp(ns_uac, [uac_target, "-sf", os.path.join(scen, "uac.xml"), "-s", "6000",
+                            "-i", uac_ip, "-p", "5070", "-m", str(n), "-r", str(rate),
+                            "-l", str(max(100, rate * 3))], secs)
+        out = uac.communicate(timeout=secs + 60)[0]
+        if sipp_calls(uac.screen) == 0:
+            print(f"sipp: no call completed: {out[-1500:]}", file=sys.stderr)
+        try:
+            uas.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            uas.kill()
+            uas.communicate()
+        return sipp_calls(uac.screen), n
+
+    tmp = tempfile.mkdtemp(prefix="umedge-sipbench-")
+    say("sip_bench: " + time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    say(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, "
+        f"kernel {platform.release()}")
+    with open("/proc/cpuinfo") as f:
+        model = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")),
+                     "?")
+    say(f"cpu: {model}")
+    with open("/proc/loadavg") as f:
+        say(f"load average at start: {f.read().strip()} (2 cores shared by the proxy and "
+            "both SIPp: the rate SIPp reaches is not the proxy's capacity, the CPU per call is)")
+    say(f"calls: INVITE/100/180/200/ACK/BYE/200 without SDP, UDP, {a.secs:.0f} s per rate; "
+        f"rates {rates} calls/s")
+    results = {}
+
+    # ---- umedge ----
+    env = Env(a.build, a.src, "sipb", workers=1, idle=a.idle,
+              dataplane_extra="  sip: { max_transactions: 65536 }\n")
+    try:
+        env.start_control()
+        env.start_dataplane()
+
+        def busy():
+            """(busy cycles, tsc hz) of the worker, once two reports agree."""
+            prev = None
+            for _ in range(20):
+                st = ctl(env, "status")[1]
+                w = ((st or {}).get("dataplane") or {}).get("workers") or []
+                cur = (w[0]["busy_cycles"], w[0]["tsc_hz"]) if w else None
+                if cur is not None and cur == prev:
+                    return cur
+                prev = cur
+                time.sleep(0.6)
+            return prev
+
+        wait(lambda: busy(), 20, "worker counters in status")
+        run_calls(env.ns_gw, env.ns_app, f"{EXT}:5060", GW, APP, 5060, rates[0], 3)  # warm up
+        b0, hz = busy()
+        t0 = time.time()
+        time.sleep(5)
+        b1, _ = busy()
+        idle_rate = (b1 - b0) / (time.time() - t0)  # cycles per second with no calls
+        say(f"umedge: 1 worker, idle {a.idle}; busy cycles with no calls: "
+            f"{idle_rate / hz * 100:.2f}% of a core (the proxy's 1 ms timer tick), "
+            "subtracted below")
+        for rate in rates:
+            b0, hz = busy()
+            t0 = time.time()
+            done, n = run_calls(env.ns_gw, env.ns_app, f"{EXT}:5060", GW, APP, 5060, rate,
+                                a.secs)
+            b1, _ = busy()
+            secs = time.time() - t0
+            core_s = max(1e-9, (b1 - b0 - idle_rate * secs) / hz)
+            results.setdefault(rate, {})["umedge"] = (done, n, core_s)
+            say(f"umedge  {rate:5d} calls/s: {done}/{n} calls, worker busy {core_s:.3f} "
+                f"core-s -> {done / core_s:10.0f} calls per core-second "
+                f"({MSGS * done / core_s:10.0f} messages per core-second)")
+    finally:
+        env.stop()
+
+    # ---- Kamailio ----
+    kam = shutil.which("kamailio") or "/usr/sbin/kamailio"
+    if not os.path.exists(kam):
+        say("kamailio: not installed (scripts/setup installs it): no reference")
+    else:
+        ns = f"sipbk{os.getpid() % 100000}"
+        cfg = os.path.join(tmp, "kamailio-sipbench.cfg")
+        with open(cfg, "w") as f:
+            f.write(KAMAILIO_CFG.format(modules=KAMAILIO_MODULES))
+        subprocess.run(["ip", "netns", "add", ns], check=True)
+        subprocess.run(["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"], check=True)
+        kp = None
+        try:
+            say("kamailio: " + subprocess.run([kam, "-v"], capture_output=True, text=True)
+                .stdout.splitlines()[0])
+            kp = subprocess.Popen(["ip", "netns", "exec", ns, "timeout",
+                                   str(int(a.warmup + len(rates) * (a.secs + 40) + 120)), kam,
+                                   "-f", cfg, "-DD", "-E", "-x", "tlsf", "-m", "256", "-M",
+                                   "32", "-P", os.path.join(tmp, "kamailio.pid"),
+                                   "-Y", tmp],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                  start_new_session=True)
+            time.sleep(3)
+            if kp.poll() is not None:
+                raise RuntimeError(f"kamailio did not start: {kp.communicate()[0][-2000:]}")
+            say(f"kamailio started: -x tlsf -m 256 -M 32, shm_force_alloc, children=1, "
+                f"debug=0 (warnings), UDP on the loopback of namespace {ns}; warm-up "
+                f"{a.warmup:.0f} s at {rates[-1]} calls/s")
+            run_calls(ns, ns, "127.0.0.1:5060", "127.0.0.1", "127.0.0.1", 5090, rates[-1],
+                      a.warmup)
+            for rate in rates:
+                pids = kamailio_pids(cfg)
+                c0, t0 = cpu_seconds(pids), time.time()
+                done, n = run_calls(ns, ns, "127.0.0.1:5060", "127.0.0.1", "127.0.0.1", 5090,
+                                    rate, a.secs)
+                core_s = max(1e-9, cpu_seconds(pids) - c0)
+                results.setdefault(rate, {})["kamailio"] = (done, n, core_s)
+                say(f"kamailio {rate:5d} calls/s: {done}/{n} calls, {len(pids)} processes used "
+                    f"{core_s:.3f} core-s -> {done / core_s:10.0f} calls per core-second "
+                    f"({MSGS * done / core_s:10.0f} messages per core-second)")
+        finally:
+            if kp is not None and kp.poll() is None:
+                os.killpg(kp.pid, signal.SIGTERM)
+                try:
+                    kp.communicate(timeout=10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(kp.pid, signal.SIGKILL)
+                    kp.communicate()
+            subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+
+    say("")
+    say(f"{'rate':>6}  {'umedge calls/core-s':>20}  {'kamailio calls/core-s':>22}  ratio")
+    for rate in rates:
+        r = results.get(rate, {})
+        u = r.get("umedge")
+        k = r.get("kamailio")
+        uc = u[0] / u[2] if u else float("nan")
+        kc = k[0] / k[2] if k else float("nan")
+        say(f"{rate:6d}  {uc:20.0f}  {kc:22.0f}  {uc / kc if k and kc else float('nan'):5.2f}x")
+    with open("/proc/loadavg") as f:
+        say(f"load average at end: {f.read().strip()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
