@@ -30,7 +30,6 @@ usage (root): perf/sip_bench.py BUILD_DIR [SOURCE_DIR] [--rates 100,300,600]
               [--secs S] [--warmup S] [--out FILE]"""
 import argparse
 import os
-import platform
 import shutil
 import signal
 import subprocess
@@ -141,6 +140,8 @@ def main():
     a = ap.parse_args()
     a.src, a.build = os.path.abspath(a.src), os.path.abspath(a.build)
     sys.path.insert(0, os.path.join(a.src, "tests", "integration"))
+    sys.path.insert(0, os.path.join(a.src, "perf"))
+    from bench_host import host_lines  # noqa: E402
     from dataplane_env import APP, EXT, GW, Env, ctl, wait  # noqa: E402
     scen = os.path.join(a.src, "tests", "integration", "sipp")
     rates = [int(x) for x in a.rates.split(",")]
@@ -179,16 +180,10 @@ def main():
         return sipp_calls(uac.screen), n
 
     tmp = tempfile.mkdtemp(prefix="umedge-sipbench-")
-    say("sip_bench: " + time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
-    say(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, "
-        f"kernel {platform.release()}")
-    with open("/proc/cpuinfo") as f:
-        model = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")),
-                     "?")
-    say(f"cpu: {model}")
-    with open("/proc/loadavg") as f:
-        say(f"load average at start: {f.read().strip()} (2 cores shared by the proxy and "
-            "both SIPp: the rate SIPp reaches is not the proxy's capacity, the CPU per call is)")
+    for line in host_lines("sip_bench"):
+        say(line)
+    say("(2 cores shared by the proxy and both SIPp: the rate SIPp reaches is not the "
+        "proxy's capacity, the CPU per call is)")
     say(f"calls: INVITE/100/180/200/ACK/BYE/200 without SDP, UDP, {a.secs:.0f} s per rate; "
         f"rates {rates} calls/s")
     results = {}

@@ -24,7 +24,6 @@ usage (root): perf/tcp_bench_dataplane.py BUILD_DIR [SOURCE_DIR] [--secs S]
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -43,6 +42,8 @@ def main():
     ap.add_argument("--out")
     a = ap.parse_args()
     sys.path.insert(0, os.path.join(a.src, "tests", "integration"))
+    sys.path.insert(0, os.path.join(a.src, "perf"))
+    from bench_host import host_lines  # noqa: E402
     from dataplane_env import EXT, PY, Env  # noqa: E402
     peer = os.path.join(a.src, "tests", "integration", "tcp_peer.py")
     lines = []
@@ -86,16 +87,9 @@ def main():
         return r, f"dataplane cpu {(c1 - c0) / (t1 - t0):.2f} cores, worker thread got " \
             f"{(w1 - w0) / (t1 - t0):.2f} of its core"
 
-    say("tcp_bench_dataplane: " + time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
-    say(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, "
-        f"kernel {platform.release()}")
-    with open("/proc/cpuinfo") as f:
-        model = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")),
-                     "?")
-    say(f"cpu: {model}")
-    with open("/proc/loadavg") as f:
-        say(f"load average at start: {f.read().strip()} (a shared machine: other work "
-            "competes for the 2 cores)")
+    for line in host_lines("tcp_bench_dataplane"):
+        say(line)
+    say("(a shared machine: other work competes for the 2 cores)")
     say(f"load: {a.parallel} parallel churn clients x {a.secs:.0f} s; echo {a.conns} "
         f"connections x {a.mib} MiB")
     extra = ("  tcp_echo_port: 7\n"

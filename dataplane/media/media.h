@@ -139,6 +139,9 @@ void media_session_free(struct media_session *s);
 int media_session_init(struct media_session *s, const struct media_session_params *p,
 		       uint32_t id);
 void media_session_fini(struct media_session *s);
+/* New remote addresses and ports for s (keys and SRTP state stay); the
+ * gateway is learnt again. On the owning worker only. */
+void media_session_readdress(struct media_session *s, const struct media_session_params *p);
 
 /* Is an RTP/RTCP packet (first octets) RTCP? For rtcp-mux (RFC 5761). */
 static inline bool media_is_rtcp(const uint8_t *p, uint32_t len)

@@ -34,6 +34,19 @@ out:
 	return rc;
 }
 
+void media_session_readdress(struct media_session *s, const struct media_session_params *p)
+{
+	s->ext_remote_ip = p->ext_remote_ip;
+	s->ext_remote_port = p->ext_remote_port;
+	s->int_remote_ip = p->int_remote_ip;
+	s->int_remote_port = p->int_remote_port;
+	/* until the gateway is heard from: the address it was given as */
+	s->gw_ip[0] = s->gw_ip[1] = p->ext_remote_ip;
+	s->gw_port[0] = p->ext_remote_port;
+	s->gw_port[1] = s->rtcp_mux ? p->ext_remote_port : (uint16_t)(p->ext_remote_port + 1);
+	s->latched[0] = s->latched[1] = false;
+}
+
 int media_session_init(struct media_session *s, const struct media_session_params *p,
 		       uint32_t id)
 {
@@ -46,14 +59,7 @@ int media_session_init(struct media_session *s, const struct media_session_param
 	s->suite = p->suite;
 	s->ext_local = p->ext_local;
 	s->int_local = p->int_local;
-	s->ext_remote_ip = p->ext_remote_ip;
-	s->ext_remote_port = p->ext_remote_port;
-	s->int_remote_ip = p->int_remote_ip;
-	s->int_remote_port = p->int_remote_port;
-	/* until the gateway is heard from: the address it was given as */
-	s->gw_ip[0] = s->gw_ip[1] = p->ext_remote_ip;
-	s->gw_port[0] = p->ext_remote_port;
-	s->gw_port[1] = p->rtcp_mux ? p->ext_remote_port : (uint16_t)(p->ext_remote_port + 1);
+	media_session_readdress(s, p);
 	s->created_tsc = rte_rdtsc();
 	if (p->srtp) {
 		rc = make_ctx(&s->rx, p->suite, p->rx_key, ssrc_any_inbound);

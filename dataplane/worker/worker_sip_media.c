@@ -104,20 +104,6 @@ static void params_of(const struct sip_media *m, struct media_session_params *p)
 	}
 }
 
-/* New addresses for a session whose keys stay: its SRTP state (rollover
- * counters, replay windows) goes on; the gateway is learnt again. */
-static void readdress(struct media_session *s, const struct media_session_params *p)
-{
-	s->ext_remote_ip = p->ext_remote_ip;
-	s->ext_remote_port = p->ext_remote_port;
-	s->int_remote_ip = p->int_remote_ip;
-	s->int_remote_port = p->int_remote_port;
-	s->gw_ip[0] = s->gw_ip[1] = p->ext_remote_ip;
-	s->gw_port[0] = p->ext_remote_port;
-	s->gw_port[1] = s->rtcp_mux ? p->ext_remote_port : (uint16_t)(p->ext_remote_port + 1);
-	s->latched[0] = s->latched[1] = false;
-}
-
 static int wm_apply(void *arg, void **handle, const struct sip_media *m)
 {
 	struct worker_sip *ws = arg;
@@ -130,7 +116,9 @@ static int wm_apply(void *arg, void **handle, const struct sip_media *m)
 	params_of(m, &p);
 	if (old != NULL && !m->rekey_in && !m->rekey_out && old->srtp == m->srtp &&
 	    (!m->srtp || old->suite == m->suite) && old->rtcp_mux == m->rtcp_mux) {
-		readdress(old, &p);
+		/* the keys stay: its SRTP state (rollover counters, replay
+		 * windows) goes on, at the new addresses */
+		media_session_readdress(old, &p);
 		ws->media_updated++;
 		rc = 0;
 		goto out;

@@ -4,12 +4,42 @@ its own limits and timeout(1)."""
 import json
 import os
 import subprocess
+import sys
 import time
 
-from dataplane_env import EXT, GW, PY, ctl
+import certs
+from dataplane_env import EXT, GW, PY, ctl, ok, sip_status
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCEN = os.path.join(HERE, "sipp")
+
+
+def start_with_gateway_cert(env):
+    """A root in trust/ and gw1's certificate from it, control and the
+    dataplane started, the engine's certificate exported for the gateway
+    to verify: the files the TLS gateway UA needs."""
+    d = env.dir
+    ca = certs.CA("gateway root")
+    ca.write(os.path.join(d, "trust", "gateway-root.pem"))
+    gw, gw_key = certs.leaf("gw1.example.test", ca)
+    files = {"gw": certs.write_pair(d, "gw1", gw, gw_key), "gw_key": os.path.join(d, "gw1.key"),
+             "engine_ca": os.path.join(d, "engine.pem")}
+    env.start_control()
+    env.start_dataplane()
+    rc, _ = ctl(env, "cert", "export", "--out", files["engine_ca"])
+    ok(rc == 0, "umedgectl cert export (the gateway verifies the engine with it)")
+    return files
+
+
+def report_failure(env):
+    """What a failed SIP test leaves on stderr: sip status and the end of
+    the dataplane's log."""
+    try:
+        st = json.dumps(sip_status(env))
+    except Exception as e:  # noqa: BLE001 - the report must not hide the failure
+        st = f"(not available: {e})"
+    print("sip:", st, file=sys.stderr)
+    print(env.dp_log()[-3000:], file=sys.stderr)
 
 
 def events(env, name):

@@ -267,14 +267,7 @@ def scripted():
     result = {"steps": []}
     request(c, call, "INVITE", 1, ruri, body=sdp_offer())
     m = wait_final(c, cid, "INVITE")
-    to = (header(m, "To", "t") or [""])[0]
-    to_tag = to.split("tag=")[1].split(";")[0] if "tag=" in to else None
-    rr = []
-    for v in header(m, "Record-Route"):
-        rr += [x.strip() for x in v.split(",")]
-    routes = list(reversed(rr))
-    contact = (header(m, "Contact", "m") or [""])[0]
-    target = contact.split("<")[1].split(">")[0] if "<" in contact else contact
+    to_tag, routes, target = dialog_of(m)
     request(c, call, "ACK", 1, target, routes, to_tag)
     ans = sdp_answer(m)
     result["steps"].append({"code": int(m[8:11]), "answer": ans, "media": exchange(ans)})
@@ -318,6 +311,19 @@ def ready(conns, r, errors):
         except (ConnectionError, OSError) as e:
             errors.append(str(e))
             yield c, None
+
+
+def dialog_of(m):
+    """(To tag, route set, remote target) of a 2xx to our INVITE (RFC 3261
+    12.1.2: the Record-Route reversed, the Contact's URI)."""
+    to = (header(m, "To", "t") or [""])[0]
+    to_tag = to.split("tag=")[1].split(";")[0] if "tag=" in to else None
+    rr = []
+    for v in header(m, "Record-Route"):
+        rr += [x.strip() for x in v.split(",")]
+    contact = (header(m, "Contact", "m") or [""])[0]
+    target = contact.split("<")[1].split(">")[0] if "<" in contact else contact
+    return to_tag, list(reversed(rr)), target
 
 
 def bid(call, method, cseq):
@@ -541,12 +547,7 @@ def main():
                         del c.calls[cid]
                         live -= 1
                         continue
-                    rr = []
-                    for v in header(m, "Record-Route"):
-                        rr += [x.strip() for x in v.split(",")]
-                    routes = list(reversed(rr))
-                    contact = (header(m, "Contact", "m") or [""])[0]
-                    target = contact.split("<")[1].split(">")[0] if "<" in contact else contact
+                    to_tag, routes, target = dialog_of(m)
                     call.update(state="answered", routes=routes, to_tag=to_tag, target=target)
                     if result["first"] is None:
                         result["first"] = {"routes": routes, "target": target, "to_tag": to_tag,

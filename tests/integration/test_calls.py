@@ -24,9 +24,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import certs  # noqa: E402
 from dataplane_env import APP, EXT, GW, INT, PY, Env, ctl, ok, sip_status, wait  # noqa: E402
-from sip_peers import SCEN, Sipp, events, tls_ua_result, tls_ua_start  # noqa: E402
+from sip_peers import (SCEN, Sipp, events, report_failure,  # noqa: E402
+                       start_with_gateway_cert, tls_ua_result, tls_ua_start)
 
 BUILD, SRC = sys.argv[1], sys.argv[2]
 APP_RTP = 6000
@@ -368,18 +368,8 @@ def thousand_calls(env):
 def main():
     env = Env(BUILD, SRC, "calls", workers=2,
               dataplane_extra="  sip: { media_timeout_s: 3 }\n")
-    d = env.dir
     try:
-        ca = certs.CA("gateway root")
-        ca.write(os.path.join(d, "trust", "gateway-root.pem"))
-        gw, gw_key = certs.leaf("gw1.example.test", ca)
-        files = {"gw": certs.write_pair(d, "gw1", gw, gw_key),
-                 "gw_key": os.path.join(d, "gw1.key"),
-                 "engine_ca": os.path.join(d, "engine.pem")}
-        env.start_control()
-        env.start_dataplane()
-        rc, _ = ctl(env, "cert", "export", "--out", files["engine_ca"])
-        ok(rc == 0, "umedgectl cert export (the gateway verifies the engine with it)")
+        files = start_with_gateway_cert(env)
         wait(lambda: sip_status(env).get("workers"), 20, "sip counters in status")
 
         media_call(env, files, "unsecured (fabrikam, UDP, RTP)", "6000", "udp", "RTP/AVP")
@@ -409,8 +399,7 @@ def main():
         thousand_calls(env)
         ok(env.dp.poll() is None, "the engine is up")
     except BaseException:
-        print("sip:", sip_status(env), file=sys.stderr)
-        print(env.dp_log()[-3000:], file=sys.stderr)
+        report_failure(env)
         raise
     finally:
         env.stop()

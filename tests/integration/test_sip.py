@@ -23,9 +23,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import certs  # noqa: E402
 from dataplane_env import APP, EXT, GW, INT, PY, Env, ctl, ok, sip_status, wait  # noqa: E402
-from sip_peers import SCEN, Sipp, events, tls_ua_result, tls_ua_start  # noqa: E402
+from sip_peers import (SCEN, Sipp, events, report_failure,  # noqa: E402
+                       start_with_gateway_cert, tls_ua_result, tls_ua_start)
 
 BUILD, SRC = sys.argv[1], sys.argv[2]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -454,18 +454,8 @@ def main():
     # keep-alives on our idle outbound connections every second
     env = Env(BUILD, SRC, "sip", workers=2,
               dataplane_extra="  sip: { t1_ms: 100, keepalive_s: 1 }\n")
-    d = env.dir
     try:
-        ca = certs.CA("gateway root")
-        ca.write(os.path.join(d, "trust", "gateway-root.pem"))
-        gw, gw_key = certs.leaf("gw1.example.test", ca)
-        files = {"gw": certs.write_pair(d, "gw1", gw, gw_key),
-                 "gw_key": os.path.join(d, "gw1.key"),
-                 "engine_ca": os.path.join(d, "engine.pem")}
-        env.start_control()
-        env.start_dataplane()
-        rc, _ = ctl(env, "cert", "export", "--out", files["engine_ca"])
-        ok(rc == 0, "umedgectl cert export (the gateway verifies the engine with it)")
+        files = start_with_gateway_cert(env)
         subprocess.run(["ip", "netns", "exec", env.ns_gw, "ip", "addr", "add", ROGUE + "/24",
                         "dev", env.tap_ext], check=True)
         wait(lambda: sip_status(env).get("workers"), 20, "sip counters in status")
@@ -533,8 +523,7 @@ def main():
                             "sip", "status"], capture_output=True, text=True, timeout=30)
         ok(r.returncode == 0 and "INVITE" in r.stdout, f"umedgectl sip status:\n{r.stdout}")
     except BaseException:
-        print("sip:", json.dumps(sip_status(env)), file=sys.stderr)
-        print(env.dp_log()[-3000:], file=sys.stderr)
+        report_failure(env)
         raise
     finally:
         env.stop()
