@@ -47,6 +47,7 @@
 #include <rte_version.h>
 
 #include "bench_eal.h"
+#include "bench_ring.h"
 #include "bench_machine.h"
 #include "dp.h"
 #include "worker.h"
@@ -62,12 +63,6 @@
 #define WINDOWS_MAX 16384
 #define WINDOW_BURSTS 64              /* ~2 ms: most windows see no preemption */
 
-static struct rte_ring *rx_ring[NET_N_IFACES], *tx_ring[NET_N_IFACES];
-static uint16_t port_id[NET_N_IFACES];
-static const struct rte_ether_addr peer_mac[NET_N_IFACES] = {
-	{ { 0x02, 0, 0, 0, 0, 0x0a } }, { { 0x02, 0, 0, 0, 0, 0x14 } } };
-static struct rte_ether_addr our_mac[NET_N_IFACES];
-static uint32_t our_ip[NET_N_IFACES], peer_ip[NET_N_IFACES];
 static struct media_worker *g_mw;
 
 struct bench_session {
@@ -78,95 +73,11 @@ struct bench_session {
 	uint32_t ts;
 };
 
-static uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-	return rte_cpu_to_be_32((uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | d);
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int setup_port(unsigned iface, struct rte_mempool *pool)
-{
-	char name[32];
-	struct rte_eth_conf conf;
-	int p;
-
-	snprintf(name, sizeof(name), "mb_rx%u", iface);
-	rx_ring[iface] = rte_ring_create(name, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	snprintf(name, sizeof(name), "mb_tx%u", iface);
-	tx_ring[iface] = rte_ring_create(name, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (rx_ring[iface] == NULL || tx_ring[iface] == NULL)
-		return -ENOMEM;
-	snprintf(name, sizeof(name), "mb_port%u", iface);
-	p = rte_eth_from_rings(name, &rx_ring[iface], 1, &tx_ring[iface], 1, 0);
-	if (p < 0)
-		return -ENODEV;
-	memset(&conf, 0, sizeof(conf));
-	if (rte_eth_dev_configure((uint16_t)p, 1, 1, &conf) != 0 ||
-	    rte_eth_rx_queue_setup((uint16_t)p, 0, 1024, 0, NULL, pool) != 0 ||
-	    rte_eth_tx_queue_setup((uint16_t)p, 0, 1024, 0, NULL) != 0 ||
-	    rte_eth_dev_start((uint16_t)p) != 0)
-		return -EIO;
-	port_id[iface] = (uint16_t)p;
-	rte_eth_macaddr_get((uint16_t)p, &our_mac[iface]);
-	return 0;
-}
-
-/* Ethernet + IPv4 + UDP around an L4 payload already in place. */
-static void frame_headers(struct rte_mbuf *m, unsigned iface, uint16_t sport, uint16_t dport,
-			  uint16_t plen)
-{
-	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
-	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
-
-	eh->dst_addr = our_mac[iface];
-	eh->src_addr = peer_mac[iface];
-	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*uh) + plen));
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = peer_ip[iface];
-	ip->dst_addr = our_ip[iface];
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	uh->src_port = rte_cpu_to_be_16(sport);
-	uh->dst_port = rte_cpu_to_be_16(dport);
-	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*uh) + plen));
-	uh->dgram_cksum = 0;
-	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
-	m->data_len = m->pkt_len = (uint32_t)(sizeof(*eh) + sizeof(*ip) + sizeof(*uh) + plen);
-	m->port = port_id[iface];
-}
-
-static void arp_learn(struct worker *w, struct rte_mempool *pool, unsigned iface)
-{
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-	struct rte_ether_hdr *ae = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_arp_hdr *ah = (struct rte_arp_hdr *)(ae + 1);
-
-	memset(&ae->dst_addr, 0xff, sizeof(ae->dst_addr));
-	ae->src_addr = peer_mac[iface];
-	ae->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
-	ah->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
-	ah->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	ah->arp_hlen = 6;
-	ah->arp_plen = 4;
-	ah->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
-	ah->arp_data.arp_sha = peer_mac[iface];
-	ah->arp_data.arp_sip = peer_ip[iface];
-	memset(&ah->arp_data.arp_tha, 0, 6);
-	ah->arp_data.arp_tip = our_ip[iface];
-	m->data_len = m->pkt_len = sizeof(*ae) + sizeof(*ah);
-	m->port = port_id[iface];
-	rte_ring_enqueue(rx_ring[iface], m);
-	worker_poll(w);
 }
 
 /* A burst of 32 packets for sessions next..next+31 into one RX ring:
@@ -207,28 +118,15 @@ static unsigned generate(struct rte_mempool *pool, struct bench_session *bs, uns
 		if (srtp_in) {
 			if (srtp_protect(b->peer, rtp, &len) != srtp_err_status_ok)
 				len = RTP_LEN; /* the engine will count it */
-			frame_headers(m[i], iface, b->port, b->port, (uint16_t)len);
+			bench_ring_frame(m[i], iface, b->port, b->port, (uint16_t)len);
 		} else {
-			frame_headers(m[i], iface, b->port, b->port, (uint16_t)len);
+			bench_ring_frame(m[i], iface, b->port, b->port, (uint16_t)len);
 		}
 	}
-	unsigned k = rte_ring_enqueue_burst(rx_ring[iface], (void **)m, BURST, NULL);
+	unsigned k = rte_ring_enqueue_burst(bench_ring.rx[iface], (void **)m, BURST, NULL);
 	if (k < BURST)
 		rte_pktmbuf_free_bulk(m + k, BURST - k);
 	return k;
-}
-
-static unsigned drain(void)
-{
-	struct rte_mbuf *m[BURST * 2];
-	unsigned total = 0, n;
-
-	for (unsigned i = 0; i < NET_N_IFACES; i++)
-		while ((n = rte_ring_dequeue_burst(tx_ring[i], (void **)m, BURST * 2, NULL)) > 0) {
-			rte_pktmbuf_free_bulk(m, n);
-			total += n;
-		}
-	return total;
 }
 
 struct result {
@@ -269,7 +167,7 @@ static struct result run(struct worker *w, struct rte_mempool *pool, struct benc
 			uint64_t c0 = rte_rdtsc_precise();
 			wp += worker_poll(w);
 			wc += rte_rdtsc_precise() - c0;
-			r.sent += drain();
+			r.sent += bench_ring_drain();
 		}
 		r.packets += wp;
 		/* the machine is shared: a window in which another thread took
@@ -322,8 +220,8 @@ static int build_sessions(struct media_worker *mw, struct bench_session *bs, uns
 		p.suite = suite;
 		uint16_t port = (uint16_t)(PORT_BASE + 2 * (i % PORT_PAIRS));
 		p.ext_local = p.int_local = port;
-		p.ext_remote_ip = peer_ip[NET_IFACE_EXTERNAL];
-		p.int_remote_ip = peer_ip[NET_IFACE_INTERNAL];
+		p.ext_remote_ip = bench_ring.peer_ip[NET_IFACE_EXTERNAL];
+		p.int_remote_ip = bench_ring.peer_ip[NET_IFACE_INTERNAL];
 		p.ext_remote_port = p.int_remote_port = port;
 		random_key(p.rx_key, sizeof(p.rx_key));
 		random_key(p.tx_key, sizeof(p.tx_key));
@@ -383,7 +281,7 @@ static bool check_output(struct worker *w, struct rte_mempool *pool, struct benc
 		return false;
 	generate(pool, bs, 1, &next, false);
 	worker_poll(w);
-	unsigned n = rte_ring_dequeue_burst(tx_ring[NET_IFACE_EXTERNAL], (void **)m, BURST, NULL);
+	unsigned n = rte_ring_dequeue_burst(bench_ring.tx[NET_IFACE_EXTERNAL], (void **)m, BURST, NULL);
 	good = n == BURST;
 	for (unsigned i = 0; i < n; i++) {
 		size_t off = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr);
@@ -454,26 +352,11 @@ int main(int argc, char **argv)
 	dp.idle = CONFIG_IDLE_BUSY;
 	dp.pool = rte_pktmbuf_pool_create("mb_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	dp.pool_indirect = rte_pktmbuf_pool_create("mb_ind", 1023, 32, 0, 0, 0);
-	if (dp.pool == NULL || dp.pool_indirect == NULL ||
-	    setup_port(NET_IFACE_EXTERNAL, dp.pool) != 0 ||
-	    setup_port(NET_IFACE_INTERNAL, dp.pool) != 0) {
+	if (dp.pool == NULL || dp.pool_indirect == NULL || bench_ring_setup(&dp, dp.pool) != 0) {
 		fprintf(stderr, "media_bench: set-up failed\n");
 		return 1;
 	}
-	our_ip[0] = ip4(192, 0, 2, 1);
-	peer_ip[0] = ip4(192, 0, 2, 10);
-	our_ip[1] = ip4(198, 51, 100, 1);
-	peer_ip[1] = ip4(198, 51, 100, 20);
 	for (unsigned i = 0; i < NET_N_IFACES; i++) {
-		struct net_iface *ifc = &dp.ifaces[i];
-		ifc->up = true;
-		ifc->port_id = port_id[i];
-		ifc->addr = our_ip[i];
-		ifc->mask = ip4(255, 255, 255, 0);
-		ifc->mtu = NET_MTU;
-		ifc->mac = our_mac[i];
-		dp.ports[i] = (struct dp_port){ .used = true, .id = port_id[i], .n_rxq = 1,
-						.n_txq = 1 };
 		dp.udp.media_first[i] = 1024;
 		dp.udp.media_last[i] = 65535;
 	}
@@ -487,9 +370,9 @@ int main(int argc, char **argv)
 	dp.workers[0] = w;
 	g_mw = mw;
 	media_worker_attach(mw, &w->net);
-	arp_learn(w, dp.pool, NET_IFACE_EXTERNAL);
-	arp_learn(w, dp.pool, NET_IFACE_INTERNAL);
-	drain();
+	bench_ring_arp_learn(w, dp.pool, NET_IFACE_EXTERNAL);
+	bench_ring_arp_learn(w, dp.pool, NET_IFACE_INTERNAL);
+	bench_ring_drain();
 
 	const enum umedge_srtp_suite suites[] = {
 		UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80, UMEDGE_SRTP_AEAD_AES_128_GCM,
@@ -528,8 +411,8 @@ int main(int argc, char **argv)
 				p.srtp = true;
 				p.suite = suites[si];
 				p.ext_local = p.int_local = PORT_BASE;
-				p.ext_remote_ip = peer_ip[0];
-				p.int_remote_ip = peer_ip[1];
+				p.ext_remote_ip = bench_ring.peer_ip[0];
+				p.int_remote_ip = bench_ring.peer_ip[1];
 				p.ext_remote_port = p.int_remote_port = PORT_BASE;
 				random_key(key, sizeof(key));
 				memcpy(p.tx_key, key, sizeof(key));
