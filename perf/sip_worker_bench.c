@@ -1,0 +1,332 @@
+/*
+ * sip_worker_bench: a call through one whole worker, in process: the
+ * ceiling of a core with no load generator and no system call in the way.
+ *
+ * One worker (worker_poll, the daemon's loop, with SIP attached as in the
+ * daemon) between two net_ring ports (bench_ring.h); a snapshot with the
+ * gateway 192.0.2.10 (pilot 6000, an unsecured plan over UDP) and the
+ * application 198.51.100.20:5060. The call of perf/sip_bench.py: INVITE,
+ * 100, 180, 200, ACK, BYE, 200 without SDP. The benchmark plays both
+ * peers: it writes the gateway's and the application's datagrams into the
+ * RX rings, 32 calls at a time (a burst each step), and answers what the
+ * worker sent. Only worker_poll is timed (TSC): RX, Ethernet, IPv4, UDP,
+ * dispatch, the proxy, its transactions and timers, the replies built, TX.
+ *
+ * usage: sip_worker_bench [--calls N] [--rounds R]
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_udp.h>
+
+#include "bench_eal.h"
+#include "bench_machine.h"
+#include "bench_ring.h"
+#include "dp.h"
+#include "sip/sip_msg.h"
+#include "snapshot.h"
+#include "umedge/config.h"
+#include "worker.h"
+#include "worker/worker_sip.h"
+
+#define BATCH 32
+#define HDRS 42	/* Ethernet + IPv4 + UDP */
+#define MAX_ROUNDS 9
+
+static const char *snapshot_json =
+	"{\"version\": 1, \"fqdn\": \"um1.example.test\", \"start_secured\": 0,"
+	" \"listeners\": [{\"transport\": \"udp\", \"port\": 5060, \"dial_plans\": [\"fabrikam\"]}],"
+	" \"dial_plans\": [{\"name\": \"fabrikam\", \"voip_security\": \"unsecured\","
+	"                   \"associated\": true, \"srtp_suites\": []}],"
+	" \"gateways\": [{\"name\": \"gw1\", \"address\": \"192.0.2.10\", \"port\": 0,"
+	"                 \"fqdn\": \"gw1.example.test\"}],"
+	" \"hunt_groups\": [{\"gateway\": \"gw1\", \"pilot\": \"6000\", \"dial_plan\": \"fabrikam\"}],"
+	" \"application\": {\"address\": \"198.51.100.20\", \"port\": 5060, \"transport\": \"udp\"},"
+	" \"trust_pem\": \"\"}";
+
+static struct rte_mempool *pool;
+static uint64_t timed;	/* TSC cycles in worker_poll */
+
+/* Send a datagram from the peer of iface to our 5060. */
+static int peer_send(unsigned iface, const char *buf, size_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+	if (m == NULL || len > 1400) {
+		rte_pktmbuf_free(m);
+		return -ENOMEM;
+	}
+	memcpy(rte_pktmbuf_mtod_offset(m, char *, HDRS), buf, len);
+	bench_ring_frame(m, iface, 5060, 5060, (uint16_t)len);
+	if (rte_ring_enqueue(bench_ring.rx[iface], m) != 0) {
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+/* Poll until both RX rings are empty (timed). */
+static void run(struct worker *w)
+{
+	do {
+		uint64_t t0 = rte_rdtsc_precise();
+
+		worker_poll(w);
+		timed += rte_rdtsc_precise() - t0;
+	} while (rte_ring_count(bench_ring.rx[0]) + rte_ring_count(bench_ring.rx[1]) > 0);
+}
+
+/* What the worker sent to iface's peer, one message at a time: its SIP
+ * payload into buf (NUL-terminated), its length, or 0 when none is left. */
+static size_t peer_recv(unsigned iface, char *buf, size_t cap)
+{
+	struct rte_mbuf *m;
+	size_t len;
+	const void *p;
+
+	if (rte_ring_dequeue(bench_ring.tx[iface], (void **)&m) != 0)
+		return 0;
+
+	len = m->pkt_len > HDRS ? m->pkt_len - HDRS : 0;
+	if (len >= cap)
+		len = 0;
+	p = len ? rte_pktmbuf_read(m, HDRS, (uint32_t)len, buf) : NULL;
+	if (p != NULL && p != buf)
+		memcpy(buf, p, len);
+	buf[p != NULL ? len : 0] = '\0';
+
+	rte_pktmbuf_free(m);
+	return p != NULL ? len : 1; /* 1: a frame we skip (ARP, empty) */
+}
+
+static long reply(const char *req, size_t len, unsigned status, const char *reason,
+		  const char *tag, bool dialog, char *out, size_t cap)
+{
+	static struct sip_msg m;
+	struct sip_list_iter it = { 0, 0 };
+	struct sip_list_item item;
+	struct sip_hdr_out ex[2];
+	char rr[512] = "";
+	unsigned n = 0;
+
+	if (sip_msg_parse(&m, req, len, NULL) != SIP_E_OK || !m.is_request)
+		return -1;
+	if (dialog) {
+		while (sip_list_next(&m, SIP_HDR_RECORD_ROUTE, &it, &item) == 1)
+			snprintf(rr + strlen(rr), sizeof(rr) - strlen(rr), "%s%.*s", rr[0] ? ", " : "",
+				 (int)item.value.len, item.value.p);
+		ex[n++] = (struct sip_hdr_out){ "Record-Route", rr };
+		ex[n++] = (struct sip_hdr_out){ "Contact", "<sip:4000@198.51.100.20:5060>" };
+	}
+	return sip_reply_build(&m, status, reason, tag, ex, n, out, cap);
+}
+
+/* The gateway's ACK or BYE for the 200 it got (Route from its Record-Route). */
+static long in_dialog(const char *ok, size_t len, const char *method, unsigned cseq, char *out,
+		      size_t cap)
+{
+	static struct sip_msg m;
+	struct sip_list_iter it = { 0, 0 };
+	struct sip_list_item item;
+	struct sip_str cid;
+	struct sip_nameaddr from, to;
+	char routes[512] = "";
+	const char *at;
+	int id_len;
+
+	if (sip_msg_parse(&m, ok, len, NULL) != SIP_E_OK || m.status != 200 ||
+	    sip_msg_call_id(&m, &cid) != 0 || sip_msg_from(&m, &from) != 0 ||
+	    sip_msg_to(&m, &to) != 0 || to.tag.p == NULL)
+		return -1;
+	while (sip_list_next(&m, SIP_HDR_RECORD_ROUTE, &it, &item) == 1)
+		snprintf(routes + strlen(routes), sizeof(routes) - strlen(routes), "%s%.*s",
+			 routes[0] ? ", " : "", (int)item.value.len, item.value.p);
+	/* a branch is a token: the Call-ID before its '@' */
+	at = memchr(cid.p, '@', cid.len);
+	id_len = at != NULL ? (int)(at - cid.p) : (int)cid.len;
+	return snprintf(out, cap,
+			"%s sip:4000@198.51.100.20:5060 SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-%s%.*s;rport\r\n"
+			"Route: %s\r\nMax-Forwards: 70\r\n"
+			"From: <sip:+12065550123@192.0.2.10>;tag=%.*s\r\n"
+			"To: <sip:6000@192.0.2.1>;tag=%.*s\r\nCall-ID: %.*s\r\n"
+			"CSeq: %u %s\r\nContent-Length: 0\r\n\r\n",
+			method, method, id_len, cid.p, routes, (int)from.tag.len, from.tag.p,
+			(int)to.tag.len, to.tag.p, (int)cid.len, cid.p, cseq, method);
+}
+
+/* BATCH calls from INVITE to the BYE's 200; returns the calls completed. */
+static unsigned batch(struct worker *w, unsigned first)
+{
+	static char msg[4096], out[4096];
+	unsigned done = 0;
+	size_t n;
+	long r;
+
+	for (unsigned k = first; k < first + BATCH; k++) {
+		n = (size_t)snprintf(
+			msg, sizeof(msg),
+			"INVITE sip:6000@192.0.2.1:5060 SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-i%u;rport\r\n"
+			"Max-Forwards: 70\r\nFrom: <sip:+12065550123@192.0.2.10>;tag=f%u\r\n"
+			"To: <sip:6000@192.0.2.1>\r\nCall-ID: wb-%u@192.0.2.10\r\nCSeq: 1 INVITE\r\n"
+			"Contact: <sip:+12065550123@192.0.2.10:5060>\r\nSubject: bench\r\n"
+			"Content-Length: 0\r\n\r\n",
+			k, k, k);
+		peer_send(NET_IFACE_EXTERNAL, msg, n);
+	}
+	run(w);
+	/* the application: 180 and 200 to each INVITE */
+	while ((n = peer_recv(NET_IFACE_INTERNAL, msg, sizeof(msg))) > 0) {
+		if (strncmp(msg, "INVITE ", 7) != 0)
+			continue;
+		if ((r = reply(msg, n, 180, "Ringing", "app", true, out, sizeof(out))) > 0)
+			peer_send(NET_IFACE_INTERNAL, out, (size_t)r);
+		if ((r = reply(msg, n, 200, "OK", "app", true, out, sizeof(out))) > 0)
+			peer_send(NET_IFACE_INTERNAL, out, (size_t)r);
+	}
+	run(w);
+	/* the gateway: ACK and BYE for each 200 */
+	while ((n = peer_recv(NET_IFACE_EXTERNAL, msg, sizeof(msg))) > 0) {
+		if (strncmp(msg, "SIP/2.0 200", 11) != 0)
+			continue;
+		if ((r = in_dialog(msg, n, "ACK", 1, out, sizeof(out))) > 0)
+			peer_send(NET_IFACE_EXTERNAL, out, (size_t)r);
+		if ((r = in_dialog(msg, n, "BYE", 2, out, sizeof(out))) > 0)
+			peer_send(NET_IFACE_EXTERNAL, out, (size_t)r);
+	}
+	run(w);
+	/* the application: 200 to each BYE */
+	while ((n = peer_recv(NET_IFACE_INTERNAL, msg, sizeof(msg))) > 0)
+		if (strncmp(msg, "BYE ", 4) == 0 &&
+		    (r = reply(msg, n, 200, "OK", NULL, false, out, sizeof(out))) > 0)
+			peer_send(NET_IFACE_INTERNAL, out, (size_t)r);
+	run(w);
+	while ((n = peer_recv(NET_IFACE_EXTERNAL, msg, sizeof(msg))) > 0)
+		done += strncmp(msg, "SIP/2.0 200", 11) == 0 && strstr(msg, " BYE\r\n") != NULL;
+	return done;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned calls = 20000, rounds = 5;
+	double per_call[MAX_ROUNDS];
+	char prefix[64], err[256];
+	struct config cfg;
+	struct dp dp;
+	json_error_t jerr;
+	json_t *j;
+	struct dp_snapshot *snap;
+	struct worker_sip_plane *sipp;
+	struct worker *w;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--calls") == 0 && i + 1 < argc)
+			calls = (unsigned)atoi(argv[++i]);
+		else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc)
+			rounds = (unsigned)atoi(argv[++i]);
+		else {
+			fprintf(stderr, "usage: %s [--calls N] [--rounds R (1-%d)]\n", argv[0],
+				MAX_ROUNDS);
+			return 2;
+		}
+	}
+	if (calls < BATCH || calls > 200000 || rounds < 1 || rounds > MAX_ROUNDS) {
+		fprintf(stderr, "sip_worker_bench: --calls %d..200000, --rounds 1-%d\n", BATCH,
+			MAX_ROUNDS);
+		return 2;
+	}
+	calls -= calls % BATCH;
+	snprintf(prefix, sizeof(prefix), "--file-prefix=sipworkerbench-%d", getpid());
+	char *eal[] = { "sip_worker_bench", "--no-huge", "-m", "1024", "--no-pci", "--no-telemetry",
+			"--log-level=*:warning", prefix, "-l", "0", NULL };
+	if (rte_eal_init(10, eal) < 0) {
+		fprintf(stderr, "sip_worker_bench: EAL: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	/* the daemon's defaults, with room for every transaction of the run
+	 * (they live 32 s after their call: RFC 3261 timers J, L, M) */
+	config_defaults(&cfg);
+	cfg.dataplane.present = true;
+	cfg.dataplane.sip.max_transactions = 1000000;
+	memset(&dp, 0, sizeof(dp));
+	dp.cfg = &cfg;
+	dp.n_workers = 1;
+	dp.idle = CONFIG_IDLE_BUSY;
+	dp.udp.sip_port = UMEDGE_SIP_PORT;
+	pool = rte_pktmbuf_pool_create("swb_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	dp.pool = pool;
+	dp.pool_indirect = rte_pktmbuf_pool_create("swb_ind", 1023, 32, 0, 0, 0);
+	j = json_loads(snapshot_json, 0, &jerr);
+	if (pool == NULL || dp.pool_indirect == NULL || bench_ring_setup(&dp, pool) != 0 ||
+	    j == NULL || snapshot_init(1) != 0) {
+		fprintf(stderr, "sip_worker_bench: set-up failed\n");
+		return 1;
+	}
+	snap = snapshot_from_json(j, 1, err, sizeof(err));
+	json_decref(j);
+	if (snap == NULL) {
+		fprintf(stderr, "sip_worker_bench: snapshot: %s\n", err);
+		return 1;
+	}
+	snapshot_publish(snap);
+	w = worker_new(&dp, 0, rte_lcore_id());
+	if (w == NULL) {
+		fprintf(stderr, "sip_worker_bench: worker set-up failed\n");
+		return 1;
+	}
+	dp.workers[0] = w;
+	sipp = worker_sip_setup(&dp);
+	if (sipp == NULL) {
+		fprintf(stderr, "sip_worker_bench: SIP set-up failed\n");
+		return 1;
+	}
+	bench_ring_arp_learn(w, pool, NET_IFACE_EXTERNAL);
+	bench_ring_arp_learn(w, pool, NET_IFACE_INTERNAL);
+	bench_ring_drain();
+
+	bench_print_machine("sip_worker_bench", NULL);
+	printf("setup: one worker (worker_poll, SIP attached as in the daemon) between two "
+	       "net_ring ports;\n       %u calls a round, %d at a time (INVITE, 100, 180, 200, "
+	       "ACK, BYE, 200; no SDP),\n       the benchmark playing the gateway and the "
+	       "application; only worker_poll timed (TSC);\n       median of %u rounds\n\n",
+	       calls, BATCH, rounds);
+	for (unsigned r = 0; r < rounds; r++) {
+		unsigned done = 0;
+
+		timed = 0;
+		for (unsigned k = 0; k < calls; k += BATCH)
+			done += batch(w, r * calls + k);
+		if (done != calls) {
+			fprintf(stderr, "sip_worker_bench: round %u: %u of %u calls completed\n", r,
+				done, calls);
+			return 1;
+		}
+		per_call[r] = (double)timed / (double)rte_get_tsc_hz() * 1e9 / calls;
+		printf("round %u: %.0f ns a call\n", r, per_call[r]);
+	}
+	qsort(per_call, rounds, sizeof(per_call[0]), cmp_d);
+	printf("\nper call   %.0f ns: %.0f calls per core-second, %.0f messages (6 in, 7 out) "
+	       "per core-second\n",
+	       per_call[rounds / 2], 1e9 / per_call[rounds / 2], 13e9 / per_call[rounds / 2]);
+	printf("spread     best %.0f ns, worst %.0f ns a call\n", per_call[0], per_call[rounds - 1]);
+	worker_sip_free(sipp);
+	bench_eal_cleanup();
+	return 0;
+}
