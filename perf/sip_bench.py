@@ -298,6 +298,14 @@ def main():
     if a.out:
         with open(a.out, "w") as f:
             f.write("\n".join(lines) + "\n")
+    # a figure from calls that failed would mean nothing: say so
+    short = [f"{who} at {rate}/s: {r[who][0]}/{r[who][1]}" for rate, r in results.items()
+             for who in r if r[who][0] < 0.95 * r[who][1]]
+    missing = [rate for rate in rates if len(results.get(rate, {})) < 2]
+    if short or missing:
+        print(f"sip_bench: calls failed ({short}) or a proxy missing at {missing}",
+              file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
