@@ -18,8 +18,8 @@ rates for both proxies, every process under timeout(1).
   (tm, rr, sl, maxfwd, siputils), one UDP worker (children=1), run as
   operators run it: the TLSF memory manager (-x tlsf), shared and private
   memory sized and pre-touched (shm_force_alloc), logging at warnings,
-  warmed up under load before it is measured. Its cost is the CPU seconds
-  (utime + stime) of all its processes, from /proc. SIPp and Kamailio on
+  warmed up under load before it is measured. Its cost is the CPU time
+  of all its processes and threads (/proc/PID/task/TID/schedstat, in ns). SIPp and Kamailio on
   the loopback of a namespace of their own.
 
 Both: calls completed (SIPp's successful calls) divided by the core
@@ -29,6 +29,7 @@ obtained, and the ratio at each rate.
 usage (root): perf/sip_bench.py BUILD_DIR [SOURCE_DIR] [--rates 100,300,600]
               [--secs S] [--warmup S] [--out FILE]"""
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -50,11 +51,14 @@ log_stderror=yes
 fork=yes
 children=1
 tcp_children=1
-disable_tcp=yes
+enable_tls=yes
 auto_aliases=no
 listen=udp:127.0.0.1:5060
+listen=tls:127.0.0.1:5061
 shm_force_alloc=yes
 mpath="{modules}"
+loadmodule "tls.so"
+modparam("tls", "config", "{tls_cfg}")
 loadmodule "tm.so"
 loadmodule "sl.so"
 loadmodule "rr.so"
@@ -96,17 +100,32 @@ request_route {{
 """
 
 
+KAMAILIO_TLS_CFG = """[server:default]
+method = TLSv1.2+
+verify_certificate = yes
+require_certificate = yes
+private_key = {key}
+certificate = {cert}
+ca_list = {ca}
+
+[client:default]
+verify_certificate = no
+require_certificate = no
+"""
+
+
 def cpu_seconds(pids):
-    tck = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    """CPU time of the processes (all their threads), from schedstat: in
+    nanoseconds, where /proc/PID/stat counts 10 ms ticks."""
+    total = 0
     for pid in pids:
         try:
-            with open(f"/proc/{pid}/stat") as f:
-                st = f.read().rsplit(")", 1)[1].split()
-            total += (int(st[11]) + int(st[12])) / tck
+            for t in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{t}/schedstat") as f:
+                    total += int(f.read().split()[0])
         except OSError:
             pass
-    return total
+    return total / 1e9
 
 
 def kamailio_pids(cfg):
@@ -134,6 +153,9 @@ def main():
     ap.add_argument("--rates", default="100,300,600")
     ap.add_argument("--secs", type=float, default=20.0)
     ap.add_argument("--warmup", type=float, default=40.0)
+    ap.add_argument("--tls-calls", type=int, default=2000,
+                    help="calls over TLS (0: none), on --tls-conns persistent connections")
+    ap.add_argument("--tls-conns", type=int, default=20)
     ap.add_argument("--idle", default="busy", choices=["busy", "backoff"],
                     help="the worker's idle mode (busy: a poll-mode core, as in production)")
     ap.add_argument("--out")
@@ -142,7 +164,9 @@ def main():
     sys.path.insert(0, os.path.join(a.src, "tests", "integration"))
     sys.path.insert(0, os.path.join(a.src, "perf"))
     from bench_host import host_lines  # noqa: E402
-    from dataplane_env import APP, EXT, GW, Env, ctl, wait  # noqa: E402
+    from dataplane_env import APP, EXT, GW, PY, Env, ctl, wait  # noqa: E402
+    from sip_peers import start_with_gateway_cert, tls_ua_result, tls_ua_start  # noqa: E402
+    import certs  # noqa: E402
     scen = os.path.join(a.src, "tests", "integration", "sipp")
     rates = [int(x) for x in a.rates.split(",")]
     lines = []
@@ -192,23 +216,19 @@ def main():
     env = Env(a.build, a.src, "sipb", workers=1, idle=a.idle,
               dataplane_extra="  sip: { max_transactions: 65536 }\n")
     try:
-        env.start_control()
-        env.start_dataplane()
+        files = start_with_gateway_cert(env)
+
+        def status_hz():
+            st = ctl(env, "status")[1]
+            w = ((st or {}).get("dataplane") or {}).get("workers") or []
+            return w[0]["tsc_hz"] if w else None
+
+        hz0 = wait(status_hz, 20, "worker counters in status")
 
         def busy():
-            """(busy cycles, tsc hz) of the worker, once two reports agree."""
-            prev = None
-            for _ in range(20):
-                st = ctl(env, "status")[1]
-                w = ((st or {}).get("dataplane") or {}).get("workers") or []
-                cur = (w[0]["busy_cycles"], w[0]["tsc_hz"]) if w else None
-                if cur is not None and cur == prev:
-                    return cur
-                prev = cur
-                time.sleep(0.6)
-            return prev
+            """(busy cycles, tsc hz) of the worker, read live (DPDK telemetry)."""
+            return env.telemetry("/umedge/workers")["worker0"]["busy_cycles"], hz0
 
-        wait(lambda: busy(), 20, "worker counters in status")
         run_calls(env.ns_gw, env.ns_app, f"{EXT}:5060", GW, APP, 5060, rates[0], 3)  # warm up
         b0, hz = busy()
         t0 = time.time()
@@ -230,6 +250,23 @@ def main():
             say(f"umedge  {rate:5d} calls/s: {done}/{n} calls, worker busy {core_s:.3f} "
                 f"core-s -> {done / core_s:10.0f} calls per core-second "
                 f"({MSGS * done / core_s:10.0f} messages per core-second)")
+        if a.tls_calls > 0:
+            # the gateway over mutual TLS (pilot 5000: a secured plan), the
+            # application over UDP
+            uas = sipp(env.ns_app, ["-sf", os.path.join(scen, "uas.xml"), "-i", APP, "-p",
+                                    "5060", "-m", str(a.tls_calls)], 120)
+            time.sleep(0.5)
+            b0, hz = busy()
+            t0 = time.time()
+            r = tls_ua_result(tls_ua_start(env, files, "5000", calls=a.tls_calls,
+                                           conns=a.tls_conns, timeout=120, hold=0.2), 200)
+            b1, _ = busy()
+            uas.communicate(timeout=60)
+            core_s = max(1e-9, (b1 - b0 - idle_rate * (time.time() - t0)) / hz)
+            done = r["completed"]
+            results.setdefault("tls", {})["umedge"] = (done, a.tls_calls, core_s)
+            say(f"umedge  TLS: {done}/{a.tls_calls} calls on {a.tls_conns} connections, worker "
+                f"busy {core_s:.3f} core-s -> {done / core_s:10.0f} calls per core-second")
     finally:
         env.stop()
 
@@ -240,8 +277,19 @@ def main():
     else:
         ns = f"sipbk{os.getpid() % 100000}"
         cfg = os.path.join(tmp, "kamailio-sipbench.cfg")
+        ca = certs.CA("kamailio bench root")
+        ca.write(os.path.join(tmp, "kca.pem"))
+        srv, srv_key = certs.leaf("um1.example.test", ca)
+        certs.write_pair(tmp, "kam", srv, srv_key)
+        gw, gw_key = certs.leaf("gw1.example.test", ca)
+        certs.write_pair(tmp, "kgw", gw, gw_key)
+        tls_cfg = os.path.join(tmp, "kamailio-tls.cfg")
+        with open(tls_cfg, "w") as f:
+            f.write(KAMAILIO_TLS_CFG.format(key=os.path.join(tmp, "kam.key"),
+                                            cert=os.path.join(tmp, "kam.pem"),
+                                            ca=os.path.join(tmp, "kca.pem")))
         with open(cfg, "w") as f:
-            f.write(KAMAILIO_CFG.format(modules=KAMAILIO_MODULES))
+            f.write(KAMAILIO_CFG.format(modules=KAMAILIO_MODULES, tls_cfg=tls_cfg))
         subprocess.run(["ip", "netns", "add", ns], check=True)
         subprocess.run(["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"], check=True)
         kp = None
@@ -273,6 +321,29 @@ def main():
                 say(f"kamailio {rate:5d} calls/s: {done}/{n} calls, {len(pids)} processes used "
                     f"{core_s:.3f} core-s -> {done / core_s:10.0f} calls per core-second "
                     f"({MSGS * done / core_s:10.0f} messages per core-second)")
+            if a.tls_calls > 0:
+                uas = sipp(ns, ["-sf", os.path.join(scen, "uas.xml"), "-i", "127.0.0.1", "-p",
+                                "5090", "-m", str(a.tls_calls)], 120)
+                time.sleep(0.5)
+                spec = {"engine": ["127.0.0.1", 5061], "cert": os.path.join(tmp, "kgw.pem"),
+                        "key": os.path.join(tmp, "kgw.key"), "ca": os.path.join(tmp, "kca.pem"),
+                        "sni": "um1.example.test", "src": "127.0.0.1", "pilot": "5000",
+                        "calls": a.tls_calls, "conns": a.tls_conns, "timeout": 120,
+                        "hold": 0.2}
+                pids = kamailio_pids(cfg)
+                c0 = cpu_seconds(pids)
+                p = subprocess.run(["ip", "netns", "exec", ns, "timeout", "180", PY,
+                                    os.path.join(a.src, "tests", "integration", "sip_tls_ua.py"),
+                                    json.dumps(spec)], capture_output=True, text=True,
+                                   timeout=240)
+                core_s = max(1e-9, cpu_seconds(pids) - c0)
+                uas.communicate(timeout=60)
+                r = json.loads(p.stdout.strip().splitlines()[-1]) if p.returncode == 0 else {}
+                done = r.get("completed", 0)
+                results.setdefault("tls", {})["kamailio"] = (done, a.tls_calls, core_s)
+                say(f"kamailio TLS: {done}/{a.tls_calls} calls on {a.tls_conns} connections, "
+                    f"{len(pids)} processes used {core_s:.3f} core-s -> "
+                    f"{done / core_s:10.0f} calls per core-second {p.stderr[-300:]}")
         finally:
             if kp is not None and kp.poll() is None:
                 os.killpg(kp.pid, signal.SIGTERM)
@@ -285,13 +356,13 @@ def main():
 
     say("")
     say(f"{'rate':>6}  {'umedge calls/core-s':>20}  {'kamailio calls/core-s':>22}  ratio")
-    for rate in rates:
+    for rate in rates + (["tls"] if a.tls_calls > 0 else []):
         r = results.get(rate, {})
         u = r.get("umedge")
         k = r.get("kamailio")
         uc = u[0] / u[2] if u else float("nan")
         kc = k[0] / k[2] if k else float("nan")
-        say(f"{rate:6d}  {uc:20.0f}  {kc:22.0f}  {uc / kc if k and kc else float('nan'):5.2f}x")
+        say(f"{rate:>6}  {uc:20.0f}  {kc:22.0f}  {uc / kc if k and kc else float('nan'):5.2f}x")
     with open("/proc/loadavg") as f:
         say(f"load average at end: {f.read().strip()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -301,7 +372,8 @@ def main():
     # a figure from calls that failed would mean nothing: say so
     short = [f"{who} at {rate}/s: {r[who][0]}/{r[who][1]}" for rate, r in results.items()
              for who in r if r[who][0] < 0.95 * r[who][1]]
-    missing = [rate for rate in rates if len(results.get(rate, {})) < 2]
+    missing = [rate for rate in rates + (["tls"] if a.tls_calls > 0 else [])
+               if len(results.get(rate, {})) < 2]
     if short or missing:
         print(f"sip_bench: calls failed ({short}) or a proxy missing at {missing}",
               file=sys.stderr)
