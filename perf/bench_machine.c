@@ -29,6 +29,24 @@ void bench_cpu_model(char *buf, size_t len)
 	fclose(f);
 }
 
+void bench_print_host(const char *name)
+{
+	char model[256], when[64];
+	struct utsname u;
+	time_t t = time(NULL);
+	double load[3];
+
+	bench_cpu_model(model, sizeof(model));
+	uname(&u);
+	if (getloadavg(load, 3) < 0)
+		load[0] = load[1] = load[2] = -1;
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+	printf("%s  %s\n", name, when);
+	printf("cpu        %s (%ld cores online)\n", model, sysconf(_SC_NPROCESSORS_ONLN));
+	printf("kernel     %s %s\n", u.sysname, u.release);
+	printf("loadavg    %.2f %.2f %.2f\n", load[0], load[1], load[2]);
+}
+
 void bench_print_machine(const char *name, const char *extra)
 {
 	struct utsname u;

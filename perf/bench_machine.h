@@ -9,5 +9,8 @@ void bench_cpu_model(char *buf, size_t len);
 /* Two lines: "NAME  <UTC time>", then the machine (CPU, cores, kernel, DPDK,
  * extra when not NULL, TSC frequency). Needs the EAL up (TSC). */
 void bench_print_machine(const char *name, const char *extra);
+/* Without the EAL: "NAME  <UTC time>", then cpu, kernel and load average
+ * lines (the figures of a single-threaded benchmark depend on them). */
+void bench_print_host(const char *name);
 
 #endif

@@ -183,11 +183,7 @@ int main(int argc, char **argv)
 	};
 	unsigned calls = 20000, rounds = 7, step_ms = 16;
 	double per_call[MAX_ROUNDS], adv[MAX_ROUNDS];
-	char model[256], when[64];
 	struct dp_snapshot snap;
-	struct utsname u;
-	time_t tnow = time(NULL);
-	double load[3];
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--calls") == 0 && i + 1 < argc)
@@ -207,15 +203,7 @@ int main(int argc, char **argv)
 			MAX_ROUNDS);
 		return 2;
 	}
-	bench_cpu_model(model, sizeof(model));
-	uname(&u);
-	if (getloadavg(load, 3) < 0)
-		load[0] = load[1] = load[2] = -1;
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&tnow));
-	printf("sip_core_bench  %s\n", when);
-	printf("cpu        %s (%ld cores online)\n", model, sysconf(_SC_NPROCESSORS_ONLN));
-	printf("kernel     %s %s\n", u.sysname, u.release);
-	printf("loadavg    %.2f %.2f %.2f\n", load[0], load[1], load[2]);
+	bench_print_host("sip_core_bench");
 	printf("method     %u calls a round (INVITE, 100, 180, 200, ACK, BYE, 200; no SDP;\n"
 	       "           a gateway of an unsecured plan over UDP to the application), the\n"
 	       "           clock %u ms a call so transactions end by their timers (advance\n"

@@ -273,20 +273,7 @@ static int sdp_section(unsigned rounds, double scale)
 
 static void header(unsigned rounds, double scale)
 {
-	char model[256], when[64];
-	struct utsname u;
-	time_t t = time(NULL);
-	double load[3];
-
-	bench_cpu_model(model, sizeof(model));
-	uname(&u);
-	if (getloadavg(load, 3) < 0)
-		load[0] = load[1] = load[2] = -1;
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
-	printf("sip_parse_bench  %s\n", when);
-	printf("cpu        %s (%ld cores online)\n", model, sysconf(_SC_NPROCESSORS_ONLN));
-	printf("kernel     %s %s\n", u.sysname, u.release);
-	printf("loadavg    %.2f %.2f %.2f\n", load[0], load[1], load[2]);
+	bench_print_host("sip_parse_bench");
 	printf("references libosip2 (osip_message_parse), libre (sip_msg_decode), Debian 12\n");
 	printf("method     parse + top Via branch, From/To tags, Call-ID, CSeq, Max-Forwards,\n"
 	       "           first Route, Request-URI user; thread CPU time, median of %u rounds"
