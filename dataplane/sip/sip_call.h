@@ -195,7 +195,7 @@ enum sip_call_verdict sip_call_answer(struct sip_call_table *t, struct sip_call 
 				      char *out, size_t cap, long *out_len, enum sdp_refusal *why);
 /* The request carrying the pending offer failed: the last exchange stays. */
 void sip_call_offer_failed(struct sip_call *c);
-/* A late offer's answer came (or never will): its kept copy goes. */
+/* A late offer's kept copy goes (a new offer, or it failed). */
 void sip_call_late_done(struct sip_call *c);
 /* The first m= profile of the SDP in hand ("RTP/AVP"), for events. */
 struct sip_str sip_call_offered_proto(const struct sip_call_table *t);

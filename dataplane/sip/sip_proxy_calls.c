@@ -329,6 +329,7 @@ static bool late_offer(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
 	v = sip_call_offer(&px->calls, c, &env, sip_txn_peer(ct)->side, SIP_METHOD_INVITE, cseq,
 			   rsp->body, px->sdp_out, px->lim.max_message, &n, &why);
 	if (v == SIP_CALL_SDP_OK) {
+		sip_call_late_done(c); /* an earlier late offer's copy */
 		c->late_sdp = malloc((size_t)n);
 		if (c->late_sdp != NULL) {
 			memcpy(c->late_sdp, px->sdp_out, (size_t)n);
@@ -365,9 +366,10 @@ bool px_ack_answer(struct sip_proxy *px, const struct sip_msg *m, uint8_t from)
 		px->stats.refused_sdp++; /* SDP in an ACK no late offer waits for */
 		return false;
 	}
+	/* the offer's copy stays: a 2xx retransmitted after this ACK (it
+	 * crossed it) must carry the same offer again */
 	v = sip_call_answer(&px->calls, c, &env, m->body, px->sdp_out, px->lim.max_message, &n,
 			    &why);
-	sip_call_late_done(c);
 	if (v == SIP_CALL_SDP_OK) {
 		sip_edit_body(&px->ed, px->sdp_out, (uint32_t)n);
 		return true;

@@ -1418,6 +1418,14 @@ Test(sip_proxy, late_offer_secured)
 	cr_expect_eq(fx_media.last.remote_port[SIP_SIDE_EXTERNAL], 20200);
 	cr_expect_eq(fx_media.last.remote_port[SIP_SIDE_INTERNAL], 22200);
 	cr_expect_eq(memcmp(fx_media.key_in, "ABCDEFGH", 8), 0);
+	/* the 200 once more, after the ACK: the same offer, the media as it was */
+	k = net.n;
+	with_sdp(msg, sizeof(msg), answer(1, 200, "OK", "app9", ex, 1),
+		 sdp_of(sdp, sizeof(sdp), "198.51.100.20", 22200, "RTP/AVP", ""));
+	input(&from_app, msg);
+	cr_assert_eq(net.n, k + 1);
+	cr_expect(net.sent[k].len == first_len && memcmp(net.sent[k].buf, first, first_len) == 0);
+	cr_expect_eq(fx_media.applied, 1);
 	plans[0].n_suites = 0;
 }
 
