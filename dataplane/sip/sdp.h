@@ -11,7 +11,7 @@
  *
  * sdp_write() writes a parsed SDP again for the other side of the engine;
  * sdp_offer() and sdp_answer() take an offer and its answer through the
- * engine per security mode (re-offers are not built yet).
+ * engine per security mode, re-offers included.
  */
 #ifndef UMEDGE_SDP_H
 #define UMEDGE_SDP_H
