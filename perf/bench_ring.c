@@ -23,20 +23,20 @@ uint32_t bench_ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 	return rte_cpu_to_be_32((uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | d);
 }
 
-static int setup_port(unsigned iface, struct rte_mempool *pool)
+int bench_ring_port(const char *name, struct rte_mempool *pool, struct rte_ring **rx,
+		    struct rte_ring **tx, uint16_t *port)
 {
-	char name[32];
+	char rn[RTE_RING_NAMESIZE];
 	struct rte_eth_conf conf;
 	int p;
 
-	snprintf(name, sizeof(name), "br_rx%u", iface);
-	bench_ring.rx[iface] = rte_ring_create(name, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	snprintf(name, sizeof(name), "br_tx%u", iface);
-	bench_ring.tx[iface] = rte_ring_create(name, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (bench_ring.rx[iface] == NULL || bench_ring.tx[iface] == NULL)
+	snprintf(rn, sizeof(rn), "%s_rx", name);
+	*rx = rte_ring_create(rn, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(rn, sizeof(rn), "%s_tx", name);
+	*tx = rte_ring_create(rn, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (*rx == NULL || *tx == NULL)
 		return -ENOMEM;
-	snprintf(name, sizeof(name), "br_port%u", iface);
-	p = rte_eth_from_rings(name, &bench_ring.rx[iface], 1, &bench_ring.tx[iface], 1, 0);
+	p = rte_eth_from_rings(name, rx, 1, tx, 1, 0);
 	if (p < 0)
 		return -ENODEV;
 	memset(&conf, 0, sizeof(conf));
@@ -45,9 +45,21 @@ static int setup_port(unsigned iface, struct rte_mempool *pool)
 	    rte_eth_tx_queue_setup((uint16_t)p, 0, 1024, 0, NULL) != 0 ||
 	    rte_eth_dev_start((uint16_t)p) != 0)
 		return -EIO;
-	bench_ring.port_id[iface] = (uint16_t)p;
-	rte_eth_macaddr_get((uint16_t)p, &bench_ring.our_mac[iface]);
+	*port = (uint16_t)p;
 	return 0;
+}
+
+static int setup_port(unsigned iface, struct rte_mempool *pool)
+{
+	char name[32];
+	int rc;
+
+	snprintf(name, sizeof(name), "br_port%u", iface);
+	rc = bench_ring_port(name, pool, &bench_ring.rx[iface], &bench_ring.tx[iface],
+			     &bench_ring.port_id[iface]);
+	if (rc == 0)
+		rte_eth_macaddr_get(bench_ring.port_id[iface], &bench_ring.our_mac[iface]);
+	return rc;
 }
 
 int bench_ring_setup(struct dp *dp, struct rte_mempool *pool)

@@ -24,6 +24,10 @@ struct bench_ring {
 extern struct bench_ring bench_ring;
 
 uint32_t bench_ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d);
+/* One started net_ring port named NAME on two new rings (NAME_rx, NAME_tx,
+ * 4096 each) over pool: 0 or a negative errno. */
+int bench_ring_port(const char *name, struct rte_mempool *pool, struct rte_ring **rx,
+		    struct rte_ring **tx, uint16_t *port);
 /* The two ports started on pool and dp's ifaces and ports filled in. 0 or
  * a negative errno. */
 int bench_ring_setup(struct dp *dp, struct rte_mempool *pool);

@@ -37,6 +37,7 @@
 #include <rte_version.h>
 
 #include "bench_eal.h"
+#include "bench_ring.h"
 #include "bench_machine.h"
 #include "dp.h"
 #include "worker.h"
@@ -265,28 +266,6 @@ static double run_testpmd(const char *path, const char *mode, int seconds, doubl
 	return s[m / 2];
 }
 
-static int setup_port(struct rte_mempool *pool, uint16_t *port)
-{
-	struct rte_eth_conf conf;
-	int p;
-
-	ring_rx = rte_ring_create("fb_rx", 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	ring_tx = rte_ring_create("fb_tx", 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (ring_rx == NULL || ring_tx == NULL)
-		return -ENOMEM;
-	p = rte_eth_from_rings("fb_port", &ring_rx, 1, &ring_tx, 1, 0);
-	if (p < 0)
-		return -ENODEV;
-	memset(&conf, 0, sizeof(conf));
-	if (rte_eth_dev_configure((uint16_t)p, 1, 1, &conf) != 0 ||
-	    rte_eth_rx_queue_setup((uint16_t)p, 0, 1024, 0, NULL, pool) != 0 ||
-	    rte_eth_tx_queue_setup((uint16_t)p, 0, 1024, 0, NULL) != 0 ||
-	    rte_eth_dev_start((uint16_t)p) != 0)
-		return -EIO;
-	*port = (uint16_t)p;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -339,7 +318,8 @@ int main(int argc, char **argv)
 	dp.idle = CONFIG_IDLE_BUSY;
 	dp.pool = rte_pktmbuf_pool_create("fb_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	dp.pool_indirect = rte_pktmbuf_pool_create("fb_ind", 1023, 32, 0, 0, 0);
-	if (dp.pool == NULL || dp.pool_indirect == NULL || setup_port(dp.pool, &port) != 0) {
+	if (dp.pool == NULL || dp.pool_indirect == NULL ||
+	    bench_ring_port("fb_port", dp.pool, &ring_rx, &ring_tx, &port) != 0) {
 		fprintf(stderr, "forward_bench: set-up failed\n");
 		return 1;
 	}
