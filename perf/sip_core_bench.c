@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "bench_machine.h"
+#include "bench_sip.h"
 #include "sip_fixture.h"
 #include "sip_proxy.h"
 
@@ -64,27 +65,11 @@ static const struct sip_rx from_app = {
 
 /* The application's answer to what the proxy sent it last. */
 static size_t app_answer(char *buf, size_t cap, unsigned status, const char *reason,
-			 const char *tag, bool contact_rr)
+			 const char *tag, bool dialog)
 {
-	static struct sip_msg req;
-	struct sip_list_iter it = { 0, 0 };
-	struct sip_list_item item;
-	char rr[512] = "";
-	struct sip_hdr_out ex[2];
-	unsigned n = 0;
-	long r;
+	long r = bench_sip_app_reply(out.buf[SIP_SIDE_INTERNAL], out.len[SIP_SIDE_INTERNAL], status,
+				     reason, tag, dialog, buf, cap);
 
-	if (sip_msg_parse(&req, out.buf[SIP_SIDE_INTERNAL], out.len[SIP_SIDE_INTERNAL], NULL) !=
-	    SIP_E_OK)
-		return 0;
-	if (contact_rr) {
-		while (sip_list_next(&req, SIP_HDR_RECORD_ROUTE, &it, &item) == 1)
-			snprintf(rr + strlen(rr), sizeof(rr) - strlen(rr), "%s%.*s", rr[0] ? ", " : "",
-				 (int)item.value.len, item.value.p);
-		ex[n++] = (struct sip_hdr_out){ "Record-Route", rr };
-		ex[n++] = (struct sip_hdr_out){ "Contact", "<sip:4000@198.51.100.20:5060>" };
-	}
-	r = sip_reply_build(&req, status, reason, tag, ex, n, buf, cap);
 	return r > 0 ? (size_t)r : 0;
 }
 
@@ -95,9 +80,7 @@ static double one_call(struct sip_proxy *px, const struct dp_snapshot *snap, uns
 {
 	static char inv[2048], ans[3][4096], ack[2048], bye[2048], bye_ok[4096];
 	static struct sip_msg ok_msg;
-	struct sip_list_iter it = { 0, 0 };
-	struct sip_list_item item;
-	char routes[512] = "", tag[32];
+	char routes[512], tag[32];
 	size_t n_inv, n_ack, n_bye, n_ans[3], n_byeok;
 	double t, spent = 0;
 
@@ -131,9 +114,7 @@ static double one_call(struct sip_proxy *px, const struct dp_snapshot *snap, uns
 		fprintf(stderr, "no 200 at the gateway: %.*s\n", (int)out.len[0], out.buf[0]);
 		return -1;
 	}
-	while (sip_list_next(&ok_msg, SIP_HDR_RECORD_ROUTE, &it, &item) == 1)
-		snprintf(routes + strlen(routes), sizeof(routes) - strlen(routes), "%s%.*s",
-			 routes[0] ? ", " : "", (int)item.value.len, item.value.p);
+	bench_sip_routes(&ok_msg, routes, sizeof(routes));
 	n_ack = (size_t)snprintf(
 		ack, sizeof(ack),
 		"ACK sip:4000@198.51.100.20:5060 SIP/2.0\r\n"

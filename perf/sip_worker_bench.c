@@ -35,6 +35,7 @@
 #include "bench_eal.h"
 #include "bench_machine.h"
 #include "bench_ring.h"
+#include "bench_sip.h"
 #include "dp.h"
 #include "sip/sip_msg.h"
 #include "snapshot.h"
@@ -112,38 +113,14 @@ static size_t peer_recv(unsigned iface, char *buf, size_t cap)
 	return p != NULL ? len : 1; /* 1: a frame we skip (ARP, empty) */
 }
 
-static long reply(const char *req, size_t len, unsigned status, const char *reason,
-		  const char *tag, bool dialog, char *out, size_t cap)
-{
-	static struct sip_msg m;
-	struct sip_list_iter it = { 0, 0 };
-	struct sip_list_item item;
-	struct sip_hdr_out ex[2];
-	char rr[512] = "";
-	unsigned n = 0;
-
-	if (sip_msg_parse(&m, req, len, NULL) != SIP_E_OK || !m.is_request)
-		return -1;
-	if (dialog) {
-		while (sip_list_next(&m, SIP_HDR_RECORD_ROUTE, &it, &item) == 1)
-			snprintf(rr + strlen(rr), sizeof(rr) - strlen(rr), "%s%.*s", rr[0] ? ", " : "",
-				 (int)item.value.len, item.value.p);
-		ex[n++] = (struct sip_hdr_out){ "Record-Route", rr };
-		ex[n++] = (struct sip_hdr_out){ "Contact", "<sip:4000@198.51.100.20:5060>" };
-	}
-	return sip_reply_build(&m, status, reason, tag, ex, n, out, cap);
-}
-
 /* The gateway's ACK or BYE for the 200 it got (Route from its Record-Route). */
 static long in_dialog(const char *ok, size_t len, const char *method, unsigned cseq, char *out,
 		      size_t cap)
 {
 	static struct sip_msg m;
-	struct sip_list_iter it = { 0, 0 };
-	struct sip_list_item item;
 	struct sip_str cid;
 	struct sip_nameaddr from, to;
-	char routes[512] = "";
+	char routes[512];
 	const char *at;
 	int id_len;
 
@@ -151,9 +128,7 @@ static long in_dialog(const char *ok, size_t len, const char *method, unsigned c
 	    sip_msg_call_id(&m, &cid) != 0 || sip_msg_from(&m, &from) != 0 ||
 	    sip_msg_to(&m, &to) != 0 || to.tag.p == NULL)
 		return -1;
-	while (sip_list_next(&m, SIP_HDR_RECORD_ROUTE, &it, &item) == 1)
-		snprintf(routes + strlen(routes), sizeof(routes) - strlen(routes), "%s%.*s",
-			 routes[0] ? ", " : "", (int)item.value.len, item.value.p);
+	bench_sip_routes(&m, routes, sizeof(routes));
 	/* a branch is a token: the Call-ID before its '@' */
 	at = memchr(cid.p, '@', cid.len);
 	id_len = at != NULL ? (int)(at - cid.p) : (int)cid.len;
@@ -187,28 +162,46 @@ static void invites(unsigned first)
 	}
 }
 
-/* BATCH calls answered and ACKed, left up; returns how many. */
-static unsigned hold_batch(struct worker *w, unsigned first)
+/* BATCH calls set up: INVITE, the application's 180 (ringing) and 200,
+ * the gateway's ACK and, with bye, its BYE at once. Returns the 200s the
+ * gateway got. */
+static unsigned set_up(struct worker *w, unsigned first, bool ringing, bool bye)
 {
 	static char msg[4096], out[4096];
-	unsigned up = 0;
+	unsigned answered = 0;
 	size_t n;
 	long r;
 
 	invites(first);
 	run(w);
-	while ((n = peer_recv(NET_IFACE_INTERNAL, msg, sizeof(msg))) > 0)
-		if (strncmp(msg, "INVITE ", 7) == 0 &&
-		    (r = reply(msg, n, 200, "OK", "held", true, out, sizeof(out))) > 0)
+	while ((n = peer_recv(NET_IFACE_INTERNAL, msg, sizeof(msg))) > 0) {
+		if (strncmp(msg, "INVITE ", 7) != 0)
+			continue;
+		if (ringing && (r = bench_sip_app_reply(msg, n, 180, "Ringing", "app", true, out,
+							sizeof(out))) > 0)
 			peer_send(NET_IFACE_INTERNAL, out, (size_t)r);
+		if ((r = bench_sip_app_reply(msg, n, 200, "OK", "app", true, out, sizeof(out))) > 0)
+			peer_send(NET_IFACE_INTERNAL, out, (size_t)r);
+	}
 	run(w);
-	while ((n = peer_recv(NET_IFACE_EXTERNAL, msg, sizeof(msg))) > 0)
-		if (strncmp(msg, "SIP/2.0 200", 11) == 0 &&
-		    (r = in_dialog(msg, n, "ACK", 1, out, sizeof(out))) > 0) {
+	while ((n = peer_recv(NET_IFACE_EXTERNAL, msg, sizeof(msg))) > 0) {
+		if (strncmp(msg, "SIP/2.0 200", 11) != 0)
+			continue;
+		answered++;
+		if ((r = in_dialog(msg, n, "ACK", 1, out, sizeof(out))) > 0)
 			peer_send(NET_IFACE_EXTERNAL, out, (size_t)r);
-			up++;
-		}
+		if (bye && (r = in_dialog(msg, n, "BYE", 2, out, sizeof(out))) > 0)
+			peer_send(NET_IFACE_EXTERNAL, out, (size_t)r);
+	}
 	run(w);
+	return answered;
+}
+
+/* BATCH calls answered and ACKed, left up; returns how many. */
+static unsigned hold_batch(struct worker *w, unsigned first)
+{
+	unsigned up = set_up(w, first, false, false);
+
 	bench_ring_drain();
 	return up;
 }
@@ -221,32 +214,11 @@ static unsigned batch(struct worker *w, unsigned first)
 	size_t n;
 	long r;
 
-	invites(first);
-	run(w);
-	/* the application: 180 and 200 to each INVITE */
-	while ((n = peer_recv(NET_IFACE_INTERNAL, msg, sizeof(msg))) > 0) {
-		if (strncmp(msg, "INVITE ", 7) != 0)
-			continue;
-		if ((r = reply(msg, n, 180, "Ringing", "app", true, out, sizeof(out))) > 0)
-			peer_send(NET_IFACE_INTERNAL, out, (size_t)r);
-		if ((r = reply(msg, n, 200, "OK", "app", true, out, sizeof(out))) > 0)
-			peer_send(NET_IFACE_INTERNAL, out, (size_t)r);
-	}
-	run(w);
-	/* the gateway: ACK and BYE for each 200 */
-	while ((n = peer_recv(NET_IFACE_EXTERNAL, msg, sizeof(msg))) > 0) {
-		if (strncmp(msg, "SIP/2.0 200", 11) != 0)
-			continue;
-		if ((r = in_dialog(msg, n, "ACK", 1, out, sizeof(out))) > 0)
-			peer_send(NET_IFACE_EXTERNAL, out, (size_t)r);
-		if ((r = in_dialog(msg, n, "BYE", 2, out, sizeof(out))) > 0)
-			peer_send(NET_IFACE_EXTERNAL, out, (size_t)r);
-	}
-	run(w);
+	set_up(w, first, true, true);
 	/* the application: 200 to each BYE */
 	while ((n = peer_recv(NET_IFACE_INTERNAL, msg, sizeof(msg))) > 0)
 		if (strncmp(msg, "BYE ", 4) == 0 &&
-		    (r = reply(msg, n, 200, "OK", NULL, false, out, sizeof(out))) > 0)
+		    (r = bench_sip_app_reply(msg, n, 200, "OK", NULL, false, out, sizeof(out))) > 0)
 			peer_send(NET_IFACE_INTERNAL, out, (size_t)r);
 	run(w);
 	while ((n = peer_recv(NET_IFACE_EXTERNAL, msg, sizeof(msg))) > 0)

@@ -1,0 +1,40 @@
+/* The SIP peers of the call benchmarks (bench_sip.h). */
+#include "bench_sip.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void bench_sip_routes(const struct sip_msg *m, char *buf, size_t cap)
+{
+	struct sip_list_iter it = { 0, 0 };
+	struct sip_list_item item;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	while (sip_list_next(m, SIP_HDR_RECORD_ROUTE, &it, &item) == 1 && n < cap) {
+		int k = snprintf(buf + n, cap - n, "%s%.*s", n ? ", " : "", (int)item.value.len,
+				 item.value.p);
+
+		if (k < 0)
+			break;
+		n += (size_t)k;
+	}
+}
+
+long bench_sip_app_reply(const char *req, size_t len, unsigned status, const char *reason,
+			 const char *tag, bool dialog, char *out, size_t cap)
+{
+	static struct sip_msg m;
+	struct sip_hdr_out ex[2];
+	char rr[512];
+	unsigned n = 0;
+
+	if (sip_msg_parse(&m, req, len, NULL) != SIP_E_OK || !m.is_request)
+		return -1;
+	if (dialog) {
+		bench_sip_routes(&m, rr, sizeof(rr));
+		ex[n++] = (struct sip_hdr_out){ "Record-Route", rr };
+		ex[n++] = (struct sip_hdr_out){ "Contact", "<sip:4000@198.51.100.20:5060>" };
+	}
+	return sip_reply_build(&m, status, reason, tag, ex, n, out, cap);
+}
