@@ -62,7 +62,7 @@ int px_send(struct sip_proxy *px, const struct sip_peer *to, const char *buf, si
 }
 
 void px_event(struct sip_proxy *px, enum umedge_event_id id, const char *gateway,
-		  const char *detail)
+	      const char *detail)
 {
 	uint64_t key = sip_fnv1a(gateway, strlen(gateway), sip_fnv1a(&id, sizeof(id), SIP_FNV_BASIS));
 	unsigned slot = (unsigned)(key % EVENT_SLOTS);
@@ -101,8 +101,8 @@ static void reply_stateless(struct sip_proxy *px, const struct sip_msg *m,
 
 /* A response to m in its server transaction. */
 void px_reply(struct sip_proxy *px, struct sip_txn *st, const struct sip_msg *m,
-		  unsigned status, const char *reason, const struct sip_hdr_out *extra,
-		  unsigned n_extra)
+	      unsigned status, const char *reason, const struct sip_hdr_out *extra,
+	      unsigned n_extra)
 {
 	char tag[32];
 	long n;
@@ -112,11 +112,6 @@ void px_reply(struct sip_proxy *px, struct sip_txn *st, const struct sip_msg *m,
 	if (n > 0)
 		(void)sip_txn_server_respond(st, px->out, (size_t)n);
 }
-
-bool px_has_sdp(const struct sip_msg *m);
-void px_answer_upstream(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
-			    unsigned status, const char *reason, const struct sip_hdr_out *extra,
-			    unsigned n_extra);
 
 /* ---- transactions' user ---- */
 
@@ -181,7 +176,7 @@ static void send_cancel(struct sip_proxy *px, struct sip_txn *ct)
  * peer the INVITE went to, Route from the Record-Route values the far side
  * and the proxies after us added (those above ours, reversed). */
 void px_send_in_dialog(struct sip_proxy *px, struct sip_txn *ct, const struct sip_msg *rsp,
-			   const char *method)
+		       const char *method)
 {
 	struct sip_list_iter it = { 0, 0 };
 	struct sip_list_item item;
@@ -261,8 +256,8 @@ static void on_response(void *arg, struct sip_txn *ct, const struct sip_msg *rsp
  * from the forwarded copy with our Via taken off, which carries the
  * caller's Vias, From, To, Call-ID and CSeq. */
 void px_answer_upstream(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
-			    unsigned status, const char *reason, const struct sip_hdr_out *extra,
-			    unsigned n_extra)
+			unsigned status, const char *reason, const struct sip_hdr_out *extra,
+			unsigned n_extra)
 {
 	static __thread struct sip_msg req;
 	static __thread char tmp[65536];
@@ -290,7 +285,6 @@ static void on_failure(void *arg, struct sip_txn *ct, enum sip_txn_failure why)
 {
 	struct sip_proxy *px = arg;
 	struct fwd *f = sip_txn_tu(ct);
-
 	struct sip_call *c;
 
 	if (f == NULL || f->st == NULL || f->answered)
@@ -390,9 +384,9 @@ void sip_proxy_advance(struct sip_proxy *px, uint64_t now_ms)
 {
 	px->now = now_ms;
 	sip_txn_advance(px->tt, now_ms);
-	if (now_ms - px->media_checked_ms >= MEDIA_CHECK_MS) {
+	if (now_ms != px->media_checked_ms) {
+		px_calls_check_media(px, now_ms - px->media_checked_ms);
 		px->media_checked_ms = now_ms;
-		px_calls_check_media(px);
 	}
 	if (now_ms - px->calls_swept_ms >= CALLS_SWEEP_MS) {
 		px->calls_swept_ms = now_ms;

@@ -36,27 +36,44 @@ static const char *tp_lower(unsigned tp)
 	return tp < UMEDGE_TRANSPORT_COUNT ? umedge_transport_names[tp] : "udp";
 }
 
-/* CallStarted and CallEnded: one per call, not rate-limited per gateway
- * (the worker's event budget still bounds them). */
+#define CALL_DETAIL 640
+
+/* What the call events say of c, into detail (CALL_DETAIL bytes): its
+ * length. */
+static size_t call_detail(const struct sip_call *c, char *detail)
+{
+	int n = snprintf(detail, CALL_DETAIL,
+			 "call=%u call_id=%.100s gateway=%s dial_plan=%s mode=%s transport=%s "
+			 "srtp=%s",
+			 c->id, c->call_id, c->gateway,
+			 c->dial_plan[0] ? c->dial_plan : "(start_secured)",
+			 umedge_security_names[c->mode], tp_lower(c->gw_transport),
+			 c->has_cur && c->cur.srtp ? umedge_srtp_suite_names[c->cur.suite] : "none");
+
+	return n < 0 ? 0 : (size_t)n < CALL_DETAIL ? (size_t)n : CALL_DETAIL - 1;
+}
+
+/* CallStarted, CallEnded, CallMediaTimeout: one per call, not rate-limited
+ * per gateway (the worker's event budget still bounds them). */
 static void call_event(struct sip_proxy *px, enum umedge_event_id id, const struct sip_call *c,
 		       const char *more)
 {
-	char detail[640];
+	char detail[CALL_DETAIL];
+	size_t n;
 
 	if (px->io.event == NULL)
 		return;
-	snprintf(detail, sizeof(detail),
-		 "call=%u call_id=%.100s gateway=%s dial_plan=%s mode=%s transport=%s srtp=%s%s",
-		 c->id, c->call_id, c->gateway, c->dial_plan[0] ? c->dial_plan : "(start_secured)",
-		 umedge_security_names[c->mode], tp_lower(c->gw_transport),
-		 c->has_cur && c->cur.srtp ? umedge_srtp_suite_names[c->cur.suite] : "none", more);
+	n = call_detail(c, detail);
+	snprintf(detail + n, sizeof(detail) - n, "%s", more);
 	px->io.event(px->io.arg, id, detail);
 }
 
 void px_call_end(struct sip_proxy *px, struct sip_call *c, const char *reason, unsigned status)
 {
 	struct sip_media_counters mc;
-	char more[256];
+	char detail[CALL_DETAIL];
+	uint64_t duration_s;
+	size_t n;
 
 	if (c == NULL)
 		return;
@@ -68,21 +85,21 @@ void px_call_end(struct sip_proxy *px, struct sip_call *c, const char *reason, u
 		return;
 	}
 	px->stats.calls_ended++;
-	/* the record goes first: the event needs its fields, kept here */
-	{
-		struct sip_call copy = *c;
-
-		sip_call_end(&px->calls, c, px->io.media, &mc);
-		snprintf(more, sizeof(more),
-			 " duration_s=%llu packets_in=%llu packets_out=%llu bytes_in=%llu "
-			 "bytes_out=%llu auth_fail=%llu replay=%llu reason=%s",
-			 (unsigned long long)((px->now - copy.answered_ms) / 1000),
-			 (unsigned long long)mc.packets[0], (unsigned long long)mc.packets[1],
-			 (unsigned long long)mc.bytes[0], (unsigned long long)mc.bytes[1],
-			 (unsigned long long)mc.auth_fail, (unsigned long long)mc.replay, reason);
-		call_event(px, UMEDGE_EV_CallEnded, &copy, more);
-		OPENSSL_cleanse(&copy, sizeof(copy)); /* it held the keys */
-	}
+	/* the event's words about the call first: the record goes with its
+	 * media, which gives the last counters */
+	n = call_detail(c, detail);
+	duration_s = (px->now - c->answered_ms) / 1000;
+	sip_call_end(&px->calls, c, px->io.media, &mc);
+	if (px->io.event == NULL)
+		return;
+	snprintf(detail + n, sizeof(detail) - n,
+		 " duration_s=%llu packets_in=%llu packets_out=%llu bytes_in=%llu bytes_out=%llu "
+		 "auth_fail=%llu replay=%llu reason=%s",
+		 (unsigned long long)duration_s, (unsigned long long)mc.packets[0],
+		 (unsigned long long)mc.packets[1], (unsigned long long)mc.bytes[0],
+		 (unsigned long long)mc.bytes[1], (unsigned long long)mc.auth_fail,
+		 (unsigned long long)mc.replay, reason);
+	px->io.event(px->io.arg, UMEDGE_EV_CallEnded, detail);
 }
 
 void px_call_request_seen(struct sip_call *c, uint8_t side, const struct sip_msg *m)
@@ -221,15 +238,20 @@ int sip_proxy_call_drop(struct sip_proxy *px, uint32_t id, const char *reason)
 	return rc;
 }
 
-void px_calls_check_media(struct sip_proxy *px)
+void px_calls_check_media(struct sip_proxy *px, uint64_t elapsed_ms)
 {
 	const struct sip_media_ops *ops = px->io.media;
+	uint64_t n = (uint64_t)px->calls.cap * elapsed_ms / MEDIA_CHECK_MS + 1;
 
 	if (px->cfg.media_timeout_ms == 0 || ops->idle_ms == NULL)
 		return;
-	for (uint32_t i = 0; i < px->calls.cap; i++) {
-		struct sip_call *c = &px->calls.pool[i];
+	if (n > px->calls.cap)
+		n = px->calls.cap;
+	for (; n > 0; n--) {
+		struct sip_call *c = &px->calls.pool[px->media_cursor];
 		char more[64];
+
+		px->media_cursor = (px->media_cursor + 1) % px->calls.cap;
 
 		/* answered, media running, not on hold (a=inactive, c=0.0.0.0) */
 		if (c->key == 0 || c->state != SIP_CALL_ANSWERED || c->media == NULL ||

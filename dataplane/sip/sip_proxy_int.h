@@ -32,6 +32,7 @@ struct sip_proxy {
 	struct sip_txn_table *tt;
 	struct sip_call_table calls;
 	uint64_t calls_swept_ms, media_checked_ms;
+	uint32_t media_cursor;	  /* where the next media check starts */
 	struct fwd *fwds, *free_fwd;
 	struct sip_proxy_stats stats;
 	const struct dp_snapshot *snap; /* during one input only */
@@ -73,8 +74,10 @@ bool px_response_media(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
 		       const struct sip_msg *rsp);
 void px_call_progress(struct sip_proxy *px, struct fwd *f, struct sip_txn *ct,
 		      const struct sip_msg *rsp);
-/* The call's media idle past the timeout ends it (once a second). */
-void px_calls_check_media(struct sip_proxy *px);
+/* The calls' media idle past the timeout ends them: a slice of the table
+ * for elapsed_ms, so that the whole of it is looked at once per
+ * MEDIA_CHECK_MS and never in one tick. */
+void px_calls_check_media(struct sip_proxy *px, uint64_t elapsed_ms);
 /* The answer to a late offer in an ACK from side `from` (edits in
  * px->ed). false: the ACK goes on without it (no late offer waits: the
  * SDP is dropped, counted; refused: the call ends both ways). */
