@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -52,6 +53,8 @@ int events_open(struct events_log *log, const char *state_dir, bool use_syslog)
 	if (log->fd < 0)
 		return -errno;
 	log->use_syslog = use_syslog;
+	log->syslog_up = false;
+	log->syslog_seen_at = 0;
 	if (use_syslog)
 		openlog("umedge-control", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	return 0;
@@ -76,6 +79,20 @@ static void iso_time_ms(char *buf, size_t len)
 	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 (int)(tv.tv_usec / 1000));
+}
+
+/* Whether syslog() can deliver: /dev/log looked at again once a minute,
+ * so that a syslog daemon started later is picked up. */
+static bool syslog_ready(struct events_log *log)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (log->syslog_seen_at == 0 || now.tv_sec - log->syslog_seen_at >= 60) {
+		log->syslog_up = access(_PATH_LOG, W_OK) == 0;
+		log->syslog_seen_at = now.tv_sec > 0 ? now.tv_sec : 1;
+	}
+	return log->syslog_up;
 }
 
 static int syslog_prio(const char *sev)
@@ -111,7 +128,7 @@ void events_emit(struct events_log *log, enum umedge_event_id id, json_t *fields
 		fprintf(stderr, "umedge-control: cannot append to %s: %s\n", log->path,
 			strerror(errno));
 	line[len] = '\0';
-	if (log->use_syslog) {
+	if (log->use_syslog && syslog_ready(log)) {
 		fl = json_dumps(json_object_get(ev, "fields"), JSON_COMPACT | JSON_PRESERVE_ORDER);
 		syslog(syslog_prio(events_severity(id)), "%s %s", events_name(id), fl ? fl : "{}");
 	}

@@ -18,6 +18,10 @@ struct events_log {
 	char path[1100];     /* STATE_DIR/events.jsonl */
 	int fd;              /* append-only */
 	bool use_syslog;
+	/* /dev/log was there at syslog_seen_at (monotonic s): glibc retries
+	 * socket()+connect() on every syslog() while it is missing */
+	bool syslog_up;
+	time_t syslog_seen_at;
 	events_sink_fn sink; /* may be NULL */
 	void *sink_ctx;
 	time_t (*clock)(void);

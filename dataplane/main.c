@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -355,6 +356,15 @@ int main(int argc, char **argv)
 	snprintf(dp.socket_path, sizeof(dp.socket_path), "%s", sock);
 
 	int eal_argc = build_eal_argv(&cfg->dataplane, eal_argv, lcores, sizeof(lcores));
+	/* The TAP PMD raises a signal for every packet it is handed (its RX
+	 * trigger: SIGIO, or a real-time signal set with F_SETSIG). Only the
+	 * workers poll the ports, so only they take it: blocked here, before
+	 * EAL starts its threads, unblocked in worker_main. Otherwise the
+	 * main lcore is woken out of poll() for every packet, a context
+	 * switch each. */
+	sigset_t rx_sigs;
+	worker_rx_signals(&rx_sigs);
+	pthread_sigmask(SIG_BLOCK, &rx_sigs, NULL);
 	if (rte_eal_init(eal_argc, eal_argv) < 0) {
 		fprintf(stderr, "umedge-dataplane: EAL: %s\n", rte_strerror(rte_errno));
 		goto out;

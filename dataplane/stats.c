@@ -30,6 +30,7 @@ void stats_collect(const struct dp *dp, struct stats_sum *s)
 		sw->idle_sleeps = rd(&wk->idle_sleeps);
 		sw->busy_cycles = rd(&wk->busy_cycles);
 		sw->busy_polls = rd(&wk->busy_polls);
+		sw->port_cycles = rd(&wk->port_cycles);
 		for (unsigned d = 0; d < NET_DROP_MAX; d++)
 			s->drops[d] += rd(&c->drops[d]);
 		s->arp_replies += rd(&c->arp_replies);
@@ -86,11 +87,12 @@ json_t *stats_to_json(const struct stats_sum *s)
 	}
 	for (unsigned i = 0; i < s->n_workers; i++) {
 		const struct stats_worker *w = &s->workers[i];
-		json_array_append_new(workers, json_pack("{s:i, s:I, s:I, s:I, s:I, s:I}",
+		json_array_append_new(workers, json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"lcore", (int)w->lcore, "rx_packets", (json_int_t)w->rx_packets,
 			"tx_packets", (json_int_t)w->tx_packets,
 			"busy_cycles", (json_int_t)w->busy_cycles,
 			"busy_polls", (json_int_t)w->busy_polls,
+			"port_cycles", (json_int_t)w->port_cycles,
 			"tsc_hz", (json_int_t)rte_get_tsc_hz()));
 	}
 	for (unsigned d = 0; d < NET_DROP_MAX; d++)

@@ -18,7 +18,7 @@ struct stats_port {
 struct stats_worker {
 	unsigned lcore;
 	uint64_t rx_packets, tx_packets, idle_sleeps;
-	uint64_t busy_cycles, busy_polls;
+	uint64_t busy_cycles, busy_polls, port_cycles;
 };
 
 struct stats_sum {

@@ -65,6 +65,7 @@ static int tel_workers(const char *cmd, const char *params, struct rte_tel_data 
 		rte_tel_data_add_dict_u64(w, "idle_sleeps", s->workers[i].idle_sleeps);
 		rte_tel_data_add_dict_u64(w, "busy_cycles", s->workers[i].busy_cycles);
 		rte_tel_data_add_dict_u64(w, "busy_polls", s->workers[i].busy_polls);
+		rte_tel_data_add_dict_u64(w, "port_cycles", s->workers[i].port_cycles);
 		snprintf(key, sizeof(key), "worker%u", i);
 		rte_tel_data_add_dict_container(d, key, w, 0);
 	}

@@ -13,14 +13,17 @@ rates for both proxies, every process under timeout(1).
   timers: status.dataplane.workers[].busy_cycles), less what the same
   iterations cost idle (measured first, without calls). Everything the
   worker does for a call is in it: RX, IP/UDP, dispatch, the proxy and
-  its transactions, TX.
+  its transactions, TX (on TAP ports, a system call per packet each
+  way). Added to it: the CPU time of the dataplane's other threads and of
+  umedge-control, which carry the call events to events.jsonl
+  (perf/bench_proxy.py, UmedgeCost).
 - Kamailio 5.6 (Debian): a transaction-stateful proxy with record-routing
   (tm, rr, sl, maxfwd, siputils), one UDP worker (children=1), run as
   operators run it: the TLSF memory manager (-x tlsf), shared and private
   memory sized and pre-touched (shm_force_alloc), logging at warnings,
   warmed up under load before it is measured. Its cost is the CPU time
-  of all its processes and threads (/proc/PID/task/TID/schedstat, in ns). SIPp and Kamailio on
-  the loopback of a namespace of their own.
+  of all its processes and threads (/proc/PID/task/TID/schedstat, in
+  ns). SIPp and Kamailio on the loopback of a namespace of their own.
 
 Both: calls completed (SIPp's successful calls) divided by the core
 seconds used. Prints the machine, the load average, how each figure was
@@ -32,17 +35,19 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
+from bench_host import host_lines
+from bench_proxy import (KAMAILIO_MODULES, Sipp, UmedgeCost, cpu_seconds, kamailio,
+                         kamailio_version, netns_add, netns_del, pin_peers)
+
 # messages through the proxy per call: 6 in (INVITE, 180, 200, ACK, BYE,
 # 200), 7 out (the same and its 100 Trying)
 MSGS = 13
 SRC_DEFAULT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KAMAILIO_MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
 
 KAMAILIO_CFG = """#!KAMAILIO
 # A transaction-stateful proxy with record-routing, as sip_bench measures it.
@@ -114,38 +119,6 @@ require_certificate = no
 """
 
 
-def cpu_seconds(pids):
-    """CPU time of the processes (all their threads), from schedstat: in
-    nanoseconds, where /proc/PID/stat counts 10 ms ticks."""
-    total = 0
-    for pid in pids:
-        try:
-            for t in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{t}/schedstat") as f:
-                    total += int(f.read().split()[0])
-        except OSError:
-            pass
-    return total / 1e9
-
-
-def kamailio_pids(cfg):
-    out = subprocess.run(["pgrep", "-f", cfg], capture_output=True, text=True).stdout.split()
-    return [int(p) for p in out]
-
-
-def sipp_calls(screen):
-    """Successful calls from SIPp's last statistics screen (its file)."""
-    n = 0
-    try:
-        with open(screen, errors="replace") as f:
-            for line in f:
-                if line.strip().startswith("Successful call"):
-                    n = int(line.split("|")[2].split()[0])
-    except (OSError, ValueError, IndexError):
-        pass
-    return n
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build")
@@ -163,7 +136,6 @@ def main():
     a.src, a.build = os.path.abspath(a.src), os.path.abspath(a.build)
     sys.path.insert(0, os.path.join(a.src, "tests", "integration"))
     sys.path.insert(0, os.path.join(a.src, "perf"))
-    from bench_host import host_lines  # noqa: E402
     from dataplane_env import APP, EXT, GW, PY, Env, ctl, wait  # noqa: E402
     from sip_peers import start_with_gateway_cert, tls_ua_result, tls_ua_start  # noqa: E402
     import certs  # noqa: E402
@@ -175,35 +147,21 @@ def main():
         print(s, flush=True)
         lines.append(s)
 
-    def sipp(ns, args, secs):
-        screen = os.path.join(tmp, f"s{time.time_ns()}.screen")
-        cmd = ["ip", "netns", "exec", ns, "timeout", str(int(secs) + 30), "sipp"] + args + [
-            "-buff_size", "4194304", "-timeout", f"{int(secs) + 20}s", "-nostdin",
-            "-trace_screen", "-screen_file", screen]
-        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, cwd=tmp)
-        p.screen = screen
-        return p
+    tmp = tempfile.mkdtemp(prefix="umedge-sipbench-")
+    sipp = Sipp(tmp)
 
     def run_calls(ns_uac, ns_uas, uac_target, uac_ip, uas_ip, uas_port, rate, secs):
         n = max(1, int(rate * secs))
-        uas = sipp(ns_uas, ["-sf", os.path.join(scen, "uas.xml"), "-i", uas_ip, "-p",
-                            str(uas_port), "-m", str(n)], secs)
+        uas = sipp.start(ns_uas, ["-sf", os.path.join(scen, "uas.xml"), "-i", uas_ip, "-p",
+                                  str(uas_port), "-m", str(n)], secs)
         time.sleep(0.5)
-        uac = sipp(ns_uac, [uac_target, "-sf", os.path.join(scen, "uac.xml"), "-s", "6000",
-                            "-i", uac_ip, "-p", "5070", "-m", str(n), "-r", str(rate),
-                            "-l", str(max(100, rate * 3))], secs)
-        out = uac.communicate(timeout=secs + 60)[0]
-        if sipp_calls(uac.screen) == 0:
+        done, out = sipp.calls(ns_uac, uac_target, uac_ip, os.path.join(scen, "uac.xml"),
+                               rate, n, secs)
+        if done == 0:
             print(f"sipp: no call completed: {out[-1500:]}", file=sys.stderr)
-        try:
-            uas.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            uas.kill()
-            uas.communicate()
-        return sipp_calls(uac.screen), n
+        Sipp.finish(uas, 30)
+        return done, n
 
-    tmp = tempfile.mkdtemp(prefix="umedge-sipbench-")
     for line in host_lines("sip_bench"):
         say(line)
     say("(2 cores shared by the proxy and both SIPp: the rate SIPp reaches is not the "
@@ -223,56 +181,51 @@ def main():
             w = ((st or {}).get("dataplane") or {}).get("workers") or []
             return w[0]["tsc_hz"] if w else None
 
-        hz0 = wait(status_hz, 20, "worker counters in status")
-
-        def busy():
-            """(busy cycles, tsc hz) of the worker, read live (DPDK telemetry)."""
-            return env.telemetry("/umedge/workers")["worker0"]["busy_cycles"], hz0
-
+        hz = wait(status_hz, 20, "worker counters in status")
+        pin_peers(env)
         run_calls(env.ns_gw, env.ns_app, f"{EXT}:5060", GW, APP, 5060, rates[0], 3)  # warm up
-        b0, hz = busy()
-        t0 = time.time()
-        time.sleep(5)
-        b1, _ = busy()
-        idle_rate = (b1 - b0) / (time.time() - t0)  # cycles per second with no calls
+        cost = UmedgeCost(env, hz)
         say(f"umedge: 1 worker, idle {a.idle}; busy cycles with no calls: "
-            f"{idle_rate / hz * 100:.2f}% of a core (the proxy's 1 ms timer tick), "
-            "subtracted below")
+            f"{cost.idle_rate / hz * 100:.2f}% of a core (the proxy's 1 ms timer tick), "
+            "subtracted below; the dataplane's other threads and umedge-control "
+            f"({cost.other_idle * 100:.2f}% of a core with no calls) counted as they are")
+
+        def umedge_line(what, done, n, m, extra=""):
+            c = cost.since(m)
+            core_s = c["worker"] + c["other"]
+            path = max(1e-9, c["worker"] - c["port"])
+            say(f"umedge  {what}: {done}/{n} calls{extra}, worker busy {c['worker']:.3f} core-s "
+                f"(of it {c['port'] / c['worker'] * 100:.0f}% in the TAP driver's RX/TX) + "
+                f"other threads {c['other']:.3f} -> {done / core_s:10.0f} calls per core-second "
+                f"({MSGS * done / core_s:10.0f} messages per core-second); without the TAP "
+                f"driver {done / (path + c['other']):.0f}")
+            return core_s, path + c["other"]
+
         for rate in rates:
-            b0, hz = busy()
-            t0 = time.time()
+            m = cost.mark()
             done, n = run_calls(env.ns_gw, env.ns_app, f"{EXT}:5060", GW, APP, 5060, rate,
                                 a.secs)
-            b1, _ = busy()
-            secs = time.time() - t0
-            core_s = max(1e-9, (b1 - b0 - idle_rate * secs) / hz)
-            results.setdefault(rate, {})["umedge"] = (done, n, core_s)
-            say(f"umedge  {rate:5d} calls/s: {done}/{n} calls, worker busy {core_s:.3f} "
-                f"core-s -> {done / core_s:10.0f} calls per core-second "
-                f"({MSGS * done / core_s:10.0f} messages per core-second)")
+            results.setdefault(rate, {})["umedge"] = (
+                done, n, umedge_line(f"{rate:5d} calls/s", done, n, m))
         if a.tls_calls > 0:
             # the gateway over mutual TLS (pilot 5000: a secured plan), the
             # application over UDP
-            uas = sipp(env.ns_app, ["-sf", os.path.join(scen, "uas.xml"), "-i", APP, "-p",
-                                    "5060", "-m", str(a.tls_calls)], 120)
+            uas = sipp.start(env.ns_app, ["-sf", os.path.join(scen, "uas.xml"), "-i", APP,
+                                          "-p", "5060", "-m", str(a.tls_calls)], 120)
             time.sleep(0.5)
-            b0, hz = busy()
-            t0 = time.time()
+            m = cost.mark()
             r = tls_ua_result(tls_ua_start(env, files, "5000", calls=a.tls_calls,
                                            conns=a.tls_conns, timeout=120, hold=0.2), 200)
-            b1, _ = busy()
-            uas.communicate(timeout=60)
-            core_s = max(1e-9, (b1 - b0 - idle_rate * (time.time() - t0)) / hz)
             done = r["completed"]
-            results.setdefault("tls", {})["umedge"] = (done, a.tls_calls, core_s)
-            say(f"umedge  TLS: {done}/{a.tls_calls} calls on {a.tls_conns} connections, worker "
-                f"busy {core_s:.3f} core-s -> {done / core_s:10.0f} calls per core-second")
+            results.setdefault("tls", {})["umedge"] = (
+                done, a.tls_calls, umedge_line("TLS", done, a.tls_calls, m,
+                                               f" on {a.tls_conns} connections"))
+            Sipp.finish(uas, 60)
     finally:
         env.stop()
 
     # ---- Kamailio ----
-    kam = shutil.which("kamailio") or "/usr/sbin/kamailio"
-    if not os.path.exists(kam):
+    if not os.path.exists("/usr/sbin/kamailio"):
         say("kamailio: not installed (scripts/setup installs it): no reference")
     else:
         ns = f"sipbk{os.getpid() % 100000}"
@@ -290,30 +243,19 @@ def main():
                                             ca=os.path.join(tmp, "kca.pem")))
         with open(cfg, "w") as f:
             f.write(KAMAILIO_CFG.format(modules=KAMAILIO_MODULES, tls_cfg=tls_cfg))
-        subprocess.run(["ip", "netns", "add", ns], check=True)
-        subprocess.run(["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"], check=True)
-        kp = None
+        netns_add(ns)
+        kam = None
         try:
-            say("kamailio: " + subprocess.run([kam, "-v"], capture_output=True, text=True)
-                .stdout.splitlines()[0])
-            kp = subprocess.Popen(["ip", "netns", "exec", ns, "timeout",
-                                   str(int(a.warmup + len(rates) * (a.secs + 40) + 120)), kam,
-                                   "-f", cfg, "-DD", "-E", "-x", "tlsf", "-m", "256", "-M",
-                                   "32", "-P", os.path.join(tmp, "kamailio.pid"),
-                                   "-Y", tmp],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                  start_new_session=True)
-            time.sleep(3)
-            if kp.poll() is not None:
-                raise RuntimeError(f"kamailio did not start: {kp.communicate()[0][-2000:]}")
+            say("kamailio: " + kamailio_version())
+            kam = kamailio(ns, cfg, tmp, a.warmup + len(rates) * (a.secs + 40) + 120)
             say(f"kamailio started: -x tlsf -m 256 -M 32, shm_force_alloc, children=1, "
                 f"debug=0 (warnings), UDP on the loopback of namespace {ns}; warm-up "
                 f"{a.warmup:.0f} s at {rates[-1]} calls/s")
             run_calls(ns, ns, "127.0.0.1:5060", "127.0.0.1", "127.0.0.1", 5090, rates[-1],
                       a.warmup)
             for rate in rates:
-                pids = kamailio_pids(cfg)
-                c0, t0 = cpu_seconds(pids), time.time()
+                pids = kam.pids()
+                c0 = cpu_seconds(pids)
                 done, n = run_calls(ns, ns, "127.0.0.1:5060", "127.0.0.1", "127.0.0.1", 5090,
                                     rate, a.secs)
                 core_s = max(1e-9, cpu_seconds(pids) - c0)
@@ -322,22 +264,22 @@ def main():
                     f"{core_s:.3f} core-s -> {done / core_s:10.0f} calls per core-second "
                     f"({MSGS * done / core_s:10.0f} messages per core-second)")
             if a.tls_calls > 0:
-                uas = sipp(ns, ["-sf", os.path.join(scen, "uas.xml"), "-i", "127.0.0.1", "-p",
-                                "5090", "-m", str(a.tls_calls)], 120)
+                uas = sipp.start(ns, ["-sf", os.path.join(scen, "uas.xml"), "-i", "127.0.0.1",
+                                      "-p", "5090", "-m", str(a.tls_calls)], 120)
                 time.sleep(0.5)
                 spec = {"engine": ["127.0.0.1", 5061], "cert": os.path.join(tmp, "kgw.pem"),
                         "key": os.path.join(tmp, "kgw.key"), "ca": os.path.join(tmp, "kca.pem"),
                         "sni": "um1.example.test", "src": "127.0.0.1", "pilot": "5000",
                         "calls": a.tls_calls, "conns": a.tls_conns, "timeout": 120,
                         "hold": 0.2}
-                pids = kamailio_pids(cfg)
+                pids = kam.pids()
                 c0 = cpu_seconds(pids)
                 p = subprocess.run(["ip", "netns", "exec", ns, "timeout", "180", PY,
                                     os.path.join(a.src, "tests", "integration", "sip_tls_ua.py"),
                                     json.dumps(spec)], capture_output=True, text=True,
                                    timeout=240)
                 core_s = max(1e-9, cpu_seconds(pids) - c0)
-                uas.communicate(timeout=60)
+                Sipp.finish(uas, 60)
                 r = json.loads(p.stdout.strip().splitlines()[-1]) if p.returncode == 0 else {}
                 done = r.get("completed", 0)
                 results.setdefault("tls", {})["kamailio"] = (done, a.tls_calls, core_s)
@@ -345,24 +287,25 @@ def main():
                     f"{len(pids)} processes used {core_s:.3f} core-s -> "
                     f"{done / core_s:10.0f} calls per core-second {p.stderr[-300:]}")
         finally:
-            if kp is not None and kp.poll() is None:
-                os.killpg(kp.pid, signal.SIGTERM)
-                try:
-                    kp.communicate(timeout=10)
-                except subprocess.TimeoutExpired:
-                    os.killpg(kp.pid, signal.SIGKILL)
-                    kp.communicate()
-            subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+            if kam is not None:
+                kam.stop()
+            netns_del(ns)
 
     say("")
-    say(f"{'rate':>6}  {'umedge calls/core-s':>20}  {'kamailio calls/core-s':>22}  ratio")
+    say(f"{'rate':>6}  {'umedge calls/core-s':>20}  {'kamailio calls/core-s':>22}  ratio"
+        f"  {'umedge w/o TAP driver':>22}  ratio")
+    nan = float("nan")
     for rate in rates + (["tls"] if a.tls_calls > 0 else []):
         r = results.get(rate, {})
         u = r.get("umedge")
         k = r.get("kamailio")
-        uc = u[0] / u[2] if u else float("nan")
-        kc = k[0] / k[2] if k else float("nan")
-        say(f"{rate:>6}  {uc:20.0f}  {kc:22.0f}  {uc / kc if k and kc else float('nan'):5.2f}x")
+        uc, up = (u[0] / u[2][0], u[0] / u[2][1]) if u else (nan, nan)
+        kc = k[0] / k[2] if k else nan
+        say(f"{rate:>6}  {uc:20.0f}  {kc:22.0f}  {uc / kc if k and kc else nan:5.2f}x"
+            f"  {up:22.0f}  {up / kc if k and kc else nan:5.2f}x")
+    say("(w/o TAP driver: the worker's cycles inside the TAP PMD's RX and TX bursts left "
+        "out, a system call per packet here where a NIC's PMD takes tens of ns; "
+        "Kamailio's socket calls stay in its figure)")
     with open("/proc/loadavg") as f:
         say(f"load average at end: {f.read().strip()}")
     shutil.rmtree(tmp, ignore_errors=True)

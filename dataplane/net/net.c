@@ -98,7 +98,10 @@ void net_flush(struct net_ctx *ctx)
 		uint16_t n = ctx->txn[p];
 		if (n == 0)
 			continue;
+		uint64_t t0 = rte_rdtsc();
 		uint16_t sent = rte_eth_tx_burst(p, ctx->tx_queue, ctx->txb[p], n);
+
+		ctx->port_cycles += rte_rdtsc() - t0;
 		ctx->cnt.tx_packets += sent;
 		ctx->cnt.port_tx[p] += sent;
 		for (uint16_t i = sent; i < n; i++)

@@ -98,6 +98,8 @@ struct net_ctx {
 	uint64_t now;                        /* rte_rdtsc() */
 	bool worked;                         /* a hook worked this loop without packets
 	                                        (timers): the loop counts as busy */
+	uint64_t port_cycles;                /* this loop's TSC cycles in the ports'
+	                                        RX and TX bursts (the driver) */
 	const struct dp_snapshot *snap;      /* may be NULL: no control yet */
 
 	/* hooks for higher layers; defaults count a drop */

@@ -1,6 +1,8 @@
 /* A worker lcore: poll, process to completion, flush, report quiescence. */
 #include "worker.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -124,7 +126,10 @@ unsigned worker_poll(struct worker *w)
 			uint16_t q_end = dp->rss ? (uint16_t)(q + 1) : dp->ports[i].n_rxq;
 			for (; q < q_end; q++) {
 				struct rte_mbuf *pkts[NET_BURST];
+				uint64_t t0 = rte_rdtsc();
 				uint16_t n = rte_eth_rx_burst(dp->ports[i].id, q, pkts, NET_BURST);
+
+				w->net.port_cycles += rte_rdtsc() - t0;
 				if (n == 0)
 					continue;
 				total += n;
@@ -157,12 +162,24 @@ static void worker_idle(struct worker *w, struct rte_rcu_qsbr *qs)
 	w->idle_sleeps++;
 }
 
+void worker_rx_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGIO);
+	for (int s = SIGRTMIN; s <= SIGRTMAX; s++)
+		sigaddset(set, s);
+}
+
 int worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct rte_rcu_qsbr *qs = snapshot_qsbr();
 	bool backoff = w->dp->idle == CONFIG_IDLE_BACKOFF;
+	sigset_t rx_sigs;
 
+	/* the TAP PMD's RX signals come here, not to the main lcore */
+	worker_rx_signals(&rx_sigs);
+	pthread_sigmask(SIG_UNBLOCK, &rx_sigs, NULL);
 	rte_rcu_qsbr_thread_register(qs, w->idx);
 	rte_rcu_qsbr_thread_online(qs, w->idx);
 	/* worker 0 tells the neighbours where our addresses are now */
@@ -179,12 +196,14 @@ int worker_main(void *arg)
 
 		rte_rcu_qsbr_quiescent(qs, w->idx);
 		w->net.worked = false;
+		w->net.port_cycles = 0;
 		n = worker_poll(w);
 		if (n > 0 || w->net.worked) {
 			/* what the work cost, for cost-per-call figures: a
 			 * poll-mode core's CPU time says nothing */
 			w->busy_cycles += rte_rdtsc() - t0;
 			w->busy_polls++;
+			w->port_cycles += w->net.port_cycles;
 		}
 		if (n > 0)
 			w->empty_polls = 0;

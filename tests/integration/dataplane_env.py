@@ -59,7 +59,7 @@ def wait(pred, secs, what, step=0.1):
 
 class Env:
     def __init__(self, build, src, name, workers=1, eal_extra=None, dataplane_extra="",
-                 idle="backoff"):
+                 idle="backoff", media_ports="external: 20000-29999, internal: 30000-39999"):
         self.build, self.src = build, src
         tag = f"{os.getpid() % 100000}"
         self.ns_gw, self.ns_app = f"{name}{tag}g", f"{name}{tag}a"
@@ -72,6 +72,7 @@ class Env:
         self.eal_extra = eal_extra or []
         self.dataplane_extra = dataplane_extra  # YAML lines for the dataplane: section
         self.idle = idle
+        self.media_ports = media_ports
         self.dp = self.control = None
         self.dp_out = os.path.join(self.dir, "dataplane.log")
         self.engine_mac = {}
@@ -106,7 +107,7 @@ class Env:
         text += f"  workers: {self.workers}\n  idle: {self.idle}\n"
         text += f"  external: {{ port: 0, address: {EXT}/24, gateway: 192.0.2.254 }}\n"
         text += f"  internal: {{ port: 1, address: {INT}/24 }}\n"
-        text += "  media_ports: { external: 20000-29999, internal: 30000-39999 }\n"
+        text += f"  media_ports: {{ {self.media_ports} }}\n"
         text += "  udp_echo_port: 7\n"
         text += self.dataplane_extra
         with open(self.config, "w") as f:
