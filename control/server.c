@@ -230,11 +230,19 @@ static void on_change(struct control *ctl, void *ctx)
 static void on_event(const json_t *ev, void *ctx)
 {
 	struct server *srv = ctx;
-	json_t *msg = json_pack("{s:O}", "event", (json_t *)ev);
+	json_t *msg;
+	int i;
 
+	/* most events have no follower: build nothing for them */
+	for (i = 0; i < SERVER_MAX_CLIENTS; i++)
+		if (srv->clients[i].used && srv->clients[i].kind == CLIENT_FOLLOWER)
+			break;
+	if (i == SERVER_MAX_CLIENTS)
+		return;
+	msg = json_pack("{s:O}", "event", (json_t *)ev);
 	if (!msg)
 		return;
-	for (int i = 0; i < SERVER_MAX_CLIENTS; i++)
+	for (; i < SERVER_MAX_CLIENTS; i++)
 		if (srv->clients[i].used && srv->clients[i].kind == CLIENT_FOLLOWER)
 			client_send(srv, &srv->clients[i], msg);
 	json_decref(msg);

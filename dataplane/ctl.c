@@ -229,8 +229,10 @@ void ctl_send_event(struct ctl *c, const char *id, json_t *fields)
 	json_t *msg = json_pack("{s:s, s:s, s:O}", "notify", "event", "id", id, "fields", fields);
 	if (msg == NULL)
 		return;
-	if (ctl_queue_json(c, msg) == 0 && ctl_flush(c) != 0)
-		ctl_close(c);
+	/* queued only: the next ctl_poll (at once, the socket being writable)
+	 * sends a tick's events in one write, and control reads them in one
+	 * wake-up instead of one per event */
+	(void)ctl_queue_json(c, msg);
 	json_decref(msg);
 }
 

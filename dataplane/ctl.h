@@ -52,8 +52,8 @@ bool ctl_connected(const struct ctl *c);
 /* Route requests whose name starts with prefix (a static string) to fn.
  * 0, or -1 when the table is full. */
 int ctl_on_request(struct ctl *c, const char *prefix, ctl_req_fn fn, void *arg);
-/* Queue {"notify":"event","id":id,"fields":fields}; dropped when not
- * connected. Does not take the reference. */
+/* Queue {"notify":"event","id":id,"fields":fields} for the next ctl_poll
+ * to send; dropped when not connected. Does not take the reference. */
 void ctl_send_event(struct ctl *c, const char *id, json_t *fields);
 void ctl_close(struct ctl *c);
 

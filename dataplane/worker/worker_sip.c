@@ -21,6 +21,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_mempool.h>
 #include <rte_telemetry.h>
 #include <rte_udp.h>
 
@@ -128,15 +129,15 @@ static void sip_event(void *arg, enum umedge_event_id id, const char *detail)
 		ws->call_ev_in_window++;
 	else
 		ws->ev_in_window++;
-	e = malloc(sizeof(*e));
-	if (e == NULL) {
+	/* no malloc on the worker: a pool the main lcore gives back to */
+	if (rte_mempool_get(ws->event_pool, (void **)&e) != 0) {
 		ws->events_lost++;
 		return;
 	}
 	e->id = id;
 	snprintf(e->detail, sizeof(e->detail), "%s", detail);
 	if (rte_ring_enqueue(ws->events, e) != 0) {
-		free(e);
+		rte_mempool_put(ws->event_pool, e);
 		ws->events_lost++;
 	}
 }
@@ -221,8 +222,9 @@ static void detach_free(struct worker_sip *ws)
 	sip_proxy_free(ws->px); /* its calls' media back to the pool first */
 	worker_sip_media_fini(ws);
 	while (ws->events != NULL && rte_ring_dequeue(ws->events, &e) == 0)
-		free(e);
+		rte_mempool_put(ws->event_pool, e);
 	rte_ring_free(ws->events);
+	rte_mempool_free(ws->event_pool);
 	rte_free(ws);
 }
 
@@ -267,11 +269,17 @@ static struct worker_sip *attach(struct worker_sip_plane *p, struct worker *w,
 		ws->tsc_per_ms = 1;
 	snprintf(name, sizeof(name), "umsev%u_%d", w->idx, getpid());
 	ws->events = rte_ring_create(name, EVENT_RING, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "umsep%u_%d", w->idx, getpid());
+	/* as many as the ring holds: one producer (the worker), one consumer */
+	ws->event_pool = rte_mempool_create(name, EVENT_RING - 1, sizeof(struct sip_event_msg), 0,
+					    0, NULL, NULL, NULL, NULL, socket,
+					    RTE_MEMPOOL_F_SC_GET | RTE_MEMPOOL_F_SP_PUT);
 	snprintf(name, sizeof(name), "umsml%u_%d", w->idx, getpid());
 	ws->mail = rte_ring_create(name, SIP_MAIL_RING, socket, RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "umsq%u_%d", w->idx, getpid());
 	ws->query = rte_ring_create(name, 16, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (ws->events == NULL || ws->mail == NULL || ws->query == NULL || sip_stream_init(ws) != 0)
+	if (ws->events == NULL || ws->event_pool == NULL || ws->mail == NULL || ws->query == NULL ||
+	    sip_stream_init(ws) != 0)
 		goto fail;
 	pc.addr[SIP_SIDE_EXTERNAL] = rte_be_to_cpu_32(p->dp->ifaces[NET_IFACE_EXTERNAL].addr);
 	pc.addr[SIP_SIDE_INTERNAL] = rte_be_to_cpu_32(p->dp->ifaces[NET_IFACE_INTERNAL].addr);
@@ -409,7 +417,7 @@ void worker_sip_tick(struct worker_sip_plane *p, struct ctl *ctl)
 				p->events_sent++;
 			}
 			json_decref(f);
-			free(e);
+			rte_mempool_put(p->ws[i]->event_pool, e);
 		}
 	}
 }

@@ -55,6 +55,8 @@ struct worker_sip {
 	struct worker *w;
 	struct sip_proxy *px;
 	struct rte_ring *events;	/* worker -> main lcore */
+	struct rte_mempool *event_pool;	/* their messages: taken by the worker,
+					   given back by the main lcore */
 	struct rte_ring *mail;		/* other workers -> this one (sip_stream.c) */
 	struct rte_ring *query;		/* main lcore -> this one: calls verbs */
 	struct worker_sip **all;	/* every worker's, by index (mail targets) */
