@@ -2,6 +2,7 @@
 #include "bench_sip.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void bench_sip_routes(const struct sip_msg *m, char *buf, size_t cap)
@@ -37,4 +38,29 @@ long bench_sip_app_reply(const char *req, size_t len, unsigned status, const cha
 		ex[n++] = (struct sip_hdr_out){ "Contact", "<sip:4000@198.51.100.20:5060>" };
 	}
 	return sip_reply_build(&m, status, reason, tag, ex, n, out, cap);
+}
+
+long bench_sip_with_body(char *out, size_t len, size_t cap, const char *ctype, const char *body)
+{
+	static const char cl0[] = "Content-Length: 0\r\n\r\n";
+	char tail[2048];
+	size_t head;
+	int n;
+
+	if (len < sizeof(cl0) - 1 || memcmp(out + len - (sizeof(cl0) - 1), cl0, sizeof(cl0) - 1))
+		return -1;
+	head = len - (sizeof(cl0) - 1);
+	n = snprintf(tail, sizeof(tail), "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
+		     ctype, strlen(body), body);
+	if (n < 0 || (size_t)n >= sizeof(tail) || head + (size_t)n >= cap)
+		return -1;
+	memcpy(out + head, tail, (size_t)n + 1);
+	return (long)(head + (size_t)n);
+}
+
+unsigned bench_sip_sdp_port(const char *msg)
+{
+	const char *m = strstr(msg, "\r\nm=audio ");
+
+	return m != NULL ? (unsigned)strtoul(m + 10, NULL, 10) : 0;
 }

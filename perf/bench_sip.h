@@ -17,4 +17,10 @@ void bench_sip_routes(const struct sip_msg *m, char *buf, size_t cap);
 long bench_sip_app_reply(const char *req, size_t len, unsigned status, const char *reason,
 			 const char *tag, bool dialog, char *out, size_t cap);
 
+/* A message built with "Content-Length: 0" (out, len bytes) given body
+ * (Content-Type ctype) instead. The new length, or -1 when cap is short. */
+long bench_sip_with_body(char *out, size_t len, size_t cap, const char *ctype, const char *body);
+/* The port of the first "m=audio " line of a message's SDP, or 0. */
+unsigned bench_sip_sdp_port(const char *msg);
+
 #endif

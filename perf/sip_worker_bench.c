@@ -16,7 +16,16 @@
  * held open (their call records, dialogs and transactions in the worker's
  * tables) at each step: how the cost grows with the calls in progress.
  *
- * usage: sip_worker_bench [--calls N] [--rounds R] [--held N,N,...]
+ * With --sdp: every INVITE carries an offer and every 200 an answer
+ * (RTP/AVP, an unsecured plan), so each call also goes through the SDP
+ * library and installs and removes a media session on the worker (the
+ * media engine attached as in the daemon). After the last step, RTP flows
+ * on the held calls' sessions, both ways, bursts of 32 round robin over
+ * the calls (each packet from the port its side's SDP named): the media
+ * path for call-made sessions, in Mpps, as perf/media_bench measures it
+ * for sessions made by media.add.
+ *
+ * usage: sip_worker_bench [--calls N] [--rounds R] [--held N,N,...] [--sdp]
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,6 +46,7 @@
 #include "bench_ring.h"
 #include "bench_sip.h"
 #include "dp.h"
+#include "media/media_ctl.h"
 #include "sip/sip_msg.h"
 #include "snapshot.h"
 #include "umedge/config.h"
@@ -60,6 +70,45 @@ static const char *snapshot_json =
 
 static struct rte_mempool *pool;
 static uint64_t timed;	/* TSC cycles in worker_poll */
+static bool sdp;	/* --sdp: offers and answers, media sessions */
+
+/* The held calls' media (--sdp): the engine's port on each side and the
+ * peers' own, from the SDP each side got. */
+struct held_media {
+	uint16_t ext, in;	/* the engine's */
+	uint16_t gw, app;	/* the gateway's and the application's */
+};
+static struct held_media *held_media;
+static unsigned n_held_media, max_held_media;
+
+static uint16_t gw_media_port(unsigned k)
+{
+	return (uint16_t)(7000 + 2 * (k % 4096));
+}
+
+static uint16_t app_media_port(unsigned k)
+{
+	return (uint16_t)(16000 + 2 * (k % 4096));
+}
+
+static const char *sdp_body(char *buf, size_t cap, const char *who, const char *ip,
+			    uint16_t port)
+{
+	snprintf(buf, cap,
+		 "v=0\r\no=%s 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+		 "m=audio %u RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+		 "a=rtpmap:101 telephone-event/8000\r\n",
+		 who, ip, ip, port);
+	return buf;
+}
+
+/* The call number k of one of our messages (its Call-ID wb-K@...). */
+static unsigned call_number(const char *msg)
+{
+	const char *c = strstr(msg, "Call-ID: wb-");
+
+	return c != NULL ? (unsigned)strtoul(c + 12, NULL, 10) : 0;
+}
 
 /* Send a datagram from the peer of iface to our 5060. */
 static int peer_send(unsigned iface, const char *buf, size_t len)
@@ -145,30 +194,36 @@ static long in_dialog(const char *ok, size_t len, const char *method, unsigned c
 
 static void invites(unsigned first)
 {
-	char msg[1024];
-	size_t n;
+	char msg[1400], body[512];
+	long n;
 
 	for (unsigned k = first; k < first + BATCH; k++) {
-		n = (size_t)snprintf(
-			msg, sizeof(msg),
-			"INVITE sip:6000@192.0.2.1:5060 SIP/2.0\r\n"
-			"Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-i%u;rport\r\n"
-			"Max-Forwards: 70\r\nFrom: <sip:+12065550123@192.0.2.10>;tag=f%u\r\n"
-			"To: <sip:6000@192.0.2.1>\r\nCall-ID: wb-%u@192.0.2.10\r\nCSeq: 1 INVITE\r\n"
-			"Contact: <sip:+12065550123@192.0.2.10:5060>\r\nSubject: bench\r\n"
-			"Content-Length: 0\r\n\r\n",
-			k, k, k);
-		peer_send(NET_IFACE_EXTERNAL, msg, n);
+		n = snprintf(msg, sizeof(msg),
+			     "INVITE sip:6000@192.0.2.1:5060 SIP/2.0\r\n"
+			     "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-i%u;rport\r\n"
+			     "Max-Forwards: 70\r\nFrom: <sip:+12065550123@192.0.2.10>;tag=f%u\r\n"
+			     "To: <sip:6000@192.0.2.1>\r\nCall-ID: wb-%u@192.0.2.10\r\n"
+			     "CSeq: 1 INVITE\r\n"
+			     "Contact: <sip:+12065550123@192.0.2.10:5060>\r\nSubject: bench\r\n"
+			     "Content-Length: 0\r\n\r\n",
+			     k, k, k);
+		if (sdp)
+			n = bench_sip_with_body(msg, (size_t)n, sizeof(msg), "application/sdp",
+						sdp_body(body, sizeof(body), "gw", "192.0.2.10",
+							 gw_media_port(k)));
+		if (n > 0)
+			peer_send(NET_IFACE_EXTERNAL, msg, (size_t)n);
 	}
 }
 
 /* BATCH calls set up: INVITE, the application's 180 (ringing) and 200,
  * the gateway's ACK and, with bye, its BYE at once. Returns the 200s the
  * gateway got. */
-static unsigned set_up(struct worker *w, unsigned first, bool ringing, bool bye)
+static unsigned set_up(struct worker *w, unsigned first, bool ringing, bool bye,
+		       struct held_media *hm)
 {
-	static char msg[4096], out[4096];
-	unsigned answered = 0;
+	static char msg[4096], out[4096], body[512];
+	unsigned answered = 0, k;
 	size_t n;
 	long r;
 
@@ -177,16 +232,31 @@ static unsigned set_up(struct worker *w, unsigned first, bool ringing, bool bye)
 	while ((n = peer_recv(NET_IFACE_INTERNAL, msg, sizeof(msg))) > 0) {
 		if (strncmp(msg, "INVITE ", 7) != 0)
 			continue;
+		k = call_number(msg);
+		if (hm != NULL && k - first < BATCH) {
+			hm[k - first].in = (uint16_t)bench_sip_sdp_port(msg);
+			hm[k - first].app = app_media_port(k);
+		}
 		if (ringing && (r = bench_sip_app_reply(msg, n, 180, "Ringing", "app", true, out,
 							sizeof(out))) > 0)
 			peer_send(NET_IFACE_INTERNAL, out, (size_t)r);
-		if ((r = bench_sip_app_reply(msg, n, 200, "OK", "app", true, out, sizeof(out))) > 0)
+		r = bench_sip_app_reply(msg, n, 200, "OK", "app", true, out, sizeof(out));
+		if (sdp && r > 0)
+			r = bench_sip_with_body(out, (size_t)r, sizeof(out), "application/sdp",
+						sdp_body(body, sizeof(body), "app", "198.51.100.20",
+							 app_media_port(k)));
+		if (r > 0)
 			peer_send(NET_IFACE_INTERNAL, out, (size_t)r);
 	}
 	run(w);
 	while ((n = peer_recv(NET_IFACE_EXTERNAL, msg, sizeof(msg))) > 0) {
 		if (strncmp(msg, "SIP/2.0 200", 11) != 0)
 			continue;
+		k = call_number(msg);
+		if (hm != NULL && k - first < BATCH) {
+			hm[k - first].ext = (uint16_t)bench_sip_sdp_port(msg);
+			hm[k - first].gw = gw_media_port(k);
+		}
 		answered++;
 		if ((r = in_dialog(msg, n, "ACK", 1, out, sizeof(out))) > 0)
 			peer_send(NET_IFACE_EXTERNAL, out, (size_t)r);
@@ -200,8 +270,14 @@ static unsigned set_up(struct worker *w, unsigned first, bool ringing, bool bye)
 /* BATCH calls answered and ACKed, left up; returns how many. */
 static unsigned hold_batch(struct worker *w, unsigned first)
 {
-	unsigned up = set_up(w, first, false, false);
+	struct held_media hm[BATCH];
+	unsigned up;
 
+	memset(hm, 0, sizeof(hm));
+	up = set_up(w, first, false, false, sdp ? hm : NULL);
+	for (unsigned i = 0; sdp && i < BATCH; i++)
+		if (hm[i].ext != 0 && hm[i].in != 0 && n_held_media < max_held_media)
+			held_media[n_held_media++] = hm[i];
 	bench_ring_drain();
 	return up;
 }
@@ -214,7 +290,7 @@ static unsigned batch(struct worker *w, unsigned first)
 	size_t n;
 	long r;
 
-	set_up(w, first, true, true);
+	set_up(w, first, true, true, NULL);
 	/* the application: 200 to each BYE */
 	while ((n = peer_recv(NET_IFACE_INTERNAL, msg, sizeof(msg))) > 0)
 		if (strncmp(msg, "BYE ", 4) == 0 &&
@@ -224,6 +300,54 @@ static unsigned batch(struct worker *w, unsigned first)
 	while ((n = peer_recv(NET_IFACE_EXTERNAL, msg, sizeof(msg))) > 0)
 		done += strncmp(msg, "SIP/2.0 200", 11) == 0 && strstr(msg, " BYE\r\n") != NULL;
 	return done;
+}
+
+/* RTP both ways on the held calls' sessions (--sdp), bursts of BATCH,
+ * round robin over the calls, each packet from its side's SDP port:
+ * worker_poll's ns per packet; *fwd gets the packets the worker sent on. */
+static double media_round(struct worker *w, unsigned packets, unsigned *fwd)
+{
+	static uint32_t seq;
+	unsigned sent = 0, got = 0, cursor = 0;
+
+	timed = 0;
+	while (sent < packets) {
+		for (unsigned i = 0; i < BATCH; i++, cursor++) {
+			unsigned call = (cursor / 2) % n_held_media;
+			const struct held_media *h = &held_media[call];
+			unsigned iface = cursor & 1 ? NET_IFACE_INTERNAL : NET_IFACE_EXTERNAL;
+			struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+			uint8_t *rtp;
+			uint32_t v;
+
+			if (m == NULL)
+				break;
+			rtp = rte_pktmbuf_mtod_offset(m, uint8_t *, HDRS);
+			seq++;
+			rtp[0] = 0x80;
+			rtp[1] = 0; /* PCMU */
+			rtp[2] = (uint8_t)(seq >> 8);
+			rtp[3] = (uint8_t)seq;
+			v = rte_cpu_to_be_32(seq * 160);
+			memcpy(rtp + 4, &v, 4);
+			v = rte_cpu_to_be_32(0x5eed0000u + call * 2 + (iface == NET_IFACE_INTERNAL));
+			memcpy(rtp + 8, &v, 4);
+			memset(rtp + 12, 0xff, 160);
+			if (iface == NET_IFACE_EXTERNAL)
+				bench_ring_frame(m, iface, h->gw, h->ext, 172);
+			else
+				bench_ring_frame(m, iface, h->app, h->in, 172);
+			if (rte_ring_enqueue(bench_ring.rx[iface], m) != 0) {
+				rte_pktmbuf_free(m);
+				break;
+			}
+			sent++;
+		}
+		run(w);
+		got += bench_ring_drain();
+	}
+	*fwd = got;
+	return (double)timed / (double)rte_get_tsc_hz() * 1e9 / (sent ? sent : 1);
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -236,6 +360,8 @@ static int cmp_d(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	unsigned calls = 20000, rounds = 5, held[8] = { 0 }, n_held = 1, up = 0;
+	unsigned media_packets = 1000000;
+	struct media_engine *media = NULL;
 	double per_call[MAX_ROUNDS];
 	char prefix[64], err[256];
 	struct config cfg;
@@ -256,9 +382,13 @@ int main(int argc, char **argv)
 			for (char *t = strtok(argv[++i], ","); t != NULL && n_held < 8;
 			     t = strtok(NULL, ","))
 				held[n_held++] = (unsigned)atoi(t);
+		} else if (strcmp(argv[i], "--sdp") == 0) {
+			sdp = true;
+		} else if (strcmp(argv[i], "--media-packets") == 0 && i + 1 < argc) {
+			media_packets = (unsigned)atoi(argv[++i]);
 		} else {
-			fprintf(stderr, "usage: %s [--calls N] [--rounds R (1-%d)] [--held N,N,...]\n",
-				argv[0], MAX_ROUNDS);
+			fprintf(stderr, "usage: %s [--calls N] [--rounds R (1-%d)] [--held N,N,...] "
+				"[--sdp [--media-packets N]]\n", argv[0], MAX_ROUNDS);
 			return 2;
 		}
 	}
@@ -272,7 +402,17 @@ int main(int argc, char **argv)
 			fprintf(stderr, "sip_worker_bench: --held rising, at most 100000\n");
 			return 2;
 		}
+	if (media_packets < BATCH || media_packets > 100000000) {
+		fprintf(stderr, "sip_worker_bench: --media-packets %d..100000000\n", BATCH);
+		return 2;
+	}
 	calls -= calls % BATCH;
+	if (sdp) {
+		max_held_media = held[n_held - 1] + BATCH;
+		held_media = calloc(max_held_media, sizeof(*held_media));
+		if (held_media == NULL)
+			return 1;
+	}
 	snprintf(prefix, sizeof(prefix), "--file-prefix=sipworkerbench-%d", getpid());
 	char *eal[] = { "sip_worker_bench", "--no-huge", "-m", "1024", "--no-pci", "--no-telemetry",
 			"--log-level=*:warning", prefix, "-l", "0", NULL };
@@ -291,6 +431,11 @@ int main(int argc, char **argv)
 	dp.n_workers = 1;
 	dp.idle = CONFIG_IDLE_BUSY;
 	dp.udp.sip_port = UMEDGE_SIP_PORT;
+	/* the media ports of perf/call_bench.py's engine */
+	dp.udp.media_first[NET_IFACE_EXTERNAL] = 10000;
+	dp.udp.media_last[NET_IFACE_EXTERNAL] = 39999;
+	dp.udp.media_first[NET_IFACE_INTERNAL] = 40000;
+	dp.udp.media_last[NET_IFACE_INTERNAL] = 64999;
 	pool = rte_pktmbuf_pool_create("swb_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	dp.pool = pool;
 	dp.pool_indirect = rte_pktmbuf_pool_create("swb_ind", 1023, 32, 0, 0, 0);
@@ -318,6 +463,26 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sip_worker_bench: SIP set-up failed\n");
 		return 1;
 	}
+	if (sdp) {
+		/* the media engine, attached as the daemon attaches it */
+		struct media_engine_conf mc = { .n_workers = 1, .socket = (int)rte_socket_id() };
+
+		for (unsigned i = 0; i < NET_N_IFACES; i++) {
+			mc.local_addr[i] = dp.ifaces[i].addr;
+			mc.first[i] = dp.udp.media_first[i];
+			mc.last[i] = dp.udp.media_last[i];
+		}
+		media = media_engine_new(&mc);
+		if (media == NULL) {
+			fprintf(stderr, "sip_worker_bench: media engine set-up failed\n");
+			return 1;
+		}
+		media_worker_attach(media_engine_worker(media, 0), &w->net);
+		if (worker_sip_set_media(sipp, media) != 0) {
+			fprintf(stderr, "sip_worker_bench: no memory for the calls' media\n");
+			return 1;
+		}
+	}
 	bench_ring_arp_learn(w, pool, NET_IFACE_EXTERNAL);
 	bench_ring_arp_learn(w, pool, NET_IFACE_INTERNAL);
 	bench_ring_drain();
@@ -325,9 +490,10 @@ int main(int argc, char **argv)
 	bench_print_machine("sip_worker_bench", NULL);
 	printf("setup: one worker (worker_poll, SIP attached as in the daemon) between two "
 	       "net_ring ports;\n       %u calls a round, %d at a time (INVITE, 100, 180, 200, "
-	       "ACK, BYE, 200; no SDP),\n       the benchmark playing the gateway and the "
+	       "ACK, BYE, 200; %s),\n       the benchmark playing the gateway and the "
 	       "application; only worker_poll timed (TSC);\n       median of %u rounds\n\n",
-	       calls, BATCH, rounds);
+	       calls, BATCH,
+	       sdp ? "SDP offer and answer, RTP/AVP, a media session per call" : "no SDP", rounds);
 	for (unsigned h = 0; h < n_held; h++) {
 		/* the calls held open at this step (ids apart from the churn's) */
 		while (up < held[h])
@@ -353,7 +519,30 @@ int main(int argc, char **argv)
 		       up, per_call[rounds / 2], 1e9 / per_call[rounds / 2],
 		       13e9 / per_call[rounds / 2], per_call[0], per_call[rounds - 1]);
 	}
+	if (sdp && n_held_media > 0) {
+		double ns[MAX_ROUNDS];
+		unsigned fwd = 0;
+
+		media_round(w, media_packets / 10, &fwd); /* warm-up */
+		for (unsigned r = 0; r < rounds; r++) {
+			ns[r] = media_round(w, media_packets, &fwd);
+			if (fwd < media_packets - media_packets / 100) {
+				fprintf(stderr, "sip_worker_bench: %u of %u RTP packets forwarded\n",
+					fwd, media_packets);
+				return 1;
+			}
+		}
+		qsort(ns, rounds, sizeof(ns[0]), cmp_d);
+		printf("media on the %u held calls' sessions (RTP<->RTP, 172-octet RTP, both ways, "
+		       "bursts of %d):\n       %.0f ns per packet, %.2f Mpps per core "
+		       "(best %.0f, worst %.0f ns); perf/media_bench measures the same path for "
+		       "SRTP\n",
+		       n_held_media, BATCH, ns[rounds / 2], 1e3 / ns[rounds / 2], ns[0],
+		       ns[rounds - 1]);
+	}
 	worker_sip_free(sipp);
+	media_engine_free(media);
+	free(held_media);
 	bench_eal_cleanup();
 	return 0;
 }
