@@ -283,8 +283,9 @@ static void dataplane_event(struct server *srv, const json_t *msg)
 		return;
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
 		if (strcmp(events_name(allowed[i]), id) == 0) {
+			/* msg keeps its own reference until it is freed */
 			events_emit(&srv->ctl->ev, allowed[i],
-				    fields ? json_deep_copy(fields) : json_object());
+				    fields ? json_incref(fields) : json_object());
 			return;
 		}
 	}
