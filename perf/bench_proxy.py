@@ -2,11 +2,98 @@
 time of processes, Kamailio and rtpengine started in a namespace of their
 own, and umedge's CPU for a stretch of a run."""
 import os
+import shutil
 import signal
 import subprocess
+import sys
 import time
 
 KAMAILIO_MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
+
+# Kamailio as the benchmarks run it: a transaction-stateful proxy with
+# record-routing (tm, rr, sl, maxfwd), one UDP worker, logging at warnings;
+# with TLS (sip_bench) or anchoring media with rtpengine (call_bench).
+_KAMAILIO_CFG = """#!KAMAILIO
+# A transaction-stateful proxy with record-routing{title}, as perf/{bench} runs it.
+debug=0
+log_stderror=yes
+fork=yes
+children=1
+{tls_globals}auto_aliases=no
+listen=udp:127.0.0.1:5060
+{tls_listen}shm_force_alloc=yes
+mpath="{modules}"
+{tls_modules}loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "maxfwd.so"
+loadmodule "siputils.so"
+loadmodule "pv.so"
+loadmodule "textops.so"
+{media_modules}
+request_route {{
+	if (!mf_process_maxfwd_header("10")) {{
+		sl_send_reply("483", "Too Many Hops");
+		exit;
+	}}
+	if (has_totag()) {{
+		if (loose_route()) {{
+{media_in_dialog}			t_relay();
+			exit;
+		}}
+		if (is_method("ACK")) {{
+			if (t_check_trans())
+				t_relay();
+			exit;
+		}}
+		sl_send_reply("404", "Not here");
+		exit;
+	}}
+	if (is_method("CANCEL")) {{
+		if (t_check_trans())
+			t_relay();
+		exit;
+	}}
+	t_check_trans();
+	if (is_method("INVITE")) {{
+		record_route();
+{media_initial}	}}
+	$du = "sip:127.0.0.1:5090";
+	if (!t_relay())
+		sl_reply_error();
+}}
+{media_routes}"""
+
+_MEDIA_FLAGS = '"replace-origin replace-session-connection"'
+
+
+def kamailio_config(bench, tls_cfg=None, media=False):
+    """The configuration text: with tls_cfg (the tls module's file) a
+    mutual-TLS listener on 5061; with media, rtpengine_manage() on every
+    offer, answer and BYE, rtpengine's ng on 127.0.0.1:2223."""
+    tls = tls_cfg is not None
+    return _KAMAILIO_CFG.format(
+        title=" anchoring media with rtpengine" if media else "", bench=bench,
+        modules=KAMAILIO_MODULES,
+        tls_globals="tcp_children=1\nenable_tls=yes\n" if tls else "",
+        tls_listen="listen=tls:127.0.0.1:5061\n" if tls else "",
+        tls_modules=f'loadmodule "tls.so"\nmodparam("tls", "config", "{tls_cfg}")\n' if tls
+        else "",
+        media_modules='loadmodule "rtpengine.so"\n'
+        'modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:2223")\n' if media else "",
+        media_in_dialog=('\t\t\tif (is_method("BYE"))\n\t\t\t\trtpengine_manage();\n'
+                         '\t\t\telse if (has_body("application/sdp"))\n'
+                         f'\t\t\t\trtpengine_manage({_MEDIA_FLAGS});\n'
+                         '\t\t\tif (!is_method("ACK"))\n\t\t\t\tt_on_reply("MEDIA");\n')
+        if media else "",
+        media_initial=('\t\tif (has_body("application/sdp"))\n'
+                       f'\t\t\trtpengine_manage({_MEDIA_FLAGS});\n'
+                       '\t\tt_on_reply("MEDIA");\n\t\tt_on_failure("MEDIA_FAILED");\n')
+        if media else "",
+        media_routes=('\nonreply_route[MEDIA] {\n\tif (has_body("application/sdp"))\n'
+                      f'\t\trtpengine_manage({_MEDIA_FLAGS});\n}}\n\n'
+                      'failure_route[MEDIA_FAILED] {\n\trtpengine_manage();\n}\n')
+        if media else "")
 
 
 def cpu_seconds(pids, skip_thread=None):
@@ -177,6 +264,25 @@ def netns_del(name):
     subprocess.run(["ip", "netns", "del", name], stderr=subprocess.DEVNULL)
 
 
+def start_umedge(env):
+    """Control and the dataplane started with the gateway's certificate
+    (tests/integration/sip_peers.py), the worker's counters up, the peers
+    moved to their core: (the gateway's TLS files, the TSC rate)."""
+    from dataplane_env import ctl, wait
+    from sip_peers import start_with_gateway_cert
+
+    files = start_with_gateway_cert(env)
+
+    def status_hz():
+        st = ctl(env, "status")[1]
+        w = ((st or {}).get("dataplane") or {}).get("workers") or []
+        return w[0]["tsc_hz"] if w else None
+
+    hz = wait(status_hz, 20, "worker counters in status")
+    pin_peers(env)
+    return files, hz
+
+
 class UmedgeCost:
     """umedge's CPU over a stretch of a run. The poll-mode worker spins, so
     its share is its own count of TSC cycles in loop iterations that did
@@ -228,3 +334,34 @@ def iptables_count(ns, ports):
                 total += int(f[0])
         return total
     return read
+
+
+def common_args(ap, src, rates, warmup):
+    """The arguments both benchmarks take: the build and source folders,
+    the call rates, the seconds per rate and the reference's warm-up."""
+    ap.add_argument("build")
+    ap.add_argument("src", nargs="?", default=src)
+    ap.add_argument("--rates", default=rates)
+    ap.add_argument("--secs", type=float, default=20.0)
+    ap.add_argument("--warmup", type=float, default=warmup)
+    ap.add_argument("--out")
+    return ap
+
+
+def finish(name, say, lines, tmp, out, ref, failed):
+    """The end of a benchmark's output: what the second ratio leaves out,
+    the load average; tmp removed, the lines written to out; exit 1 with
+    failed (a figure from calls that failed, or a missing reference, would
+    mean nothing) when it is not empty."""
+    say("(w/o TAP driver: the worker's cycles inside the TAP PMD's RX and TX bursts left "
+        "out, a system call per packet here where a NIC's PMD takes tens of ns; "
+        f"{ref} socket calls stay in theirs)")
+    with open("/proc/loadavg") as f:
+        say(f"load average at end: {f.read().strip()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    if out:
+        with open(out, "w") as f:
+            f.write("\n".join(lines) + "\n")
+    if failed:
+        print(f"{name}: {failed}", file=sys.stderr)
+        sys.exit(1)

@@ -34,7 +34,6 @@ usage (root): perf/call_bench.py BUILD_DIR [SOURCE_DIR] [--rates 100,300]
 import argparse
 import os
 import resource
-import shutil
 import struct
 import subprocess
 import sys
@@ -42,87 +41,13 @@ import tempfile
 import time
 
 from bench_host import host_lines
-from bench_proxy import (KAMAILIO_MODULES, Daemon, Sipp, UmedgeCost, cpu_seconds,
-                         iptables_count, kamailio, kamailio_version, netns_add, netns_del,
-                         on_proxy_cpu, pin_peers, stop_group)
+from bench_proxy import (Daemon, Sipp, UmedgeCost, common_args, cpu_seconds, finish,
+                         iptables_count, kamailio, kamailio_config, kamailio_version, netns_add,
+                         netns_del, on_proxy_cpu, pin_peers, start_umedge, stop_group)
 
 SRC_DEFAULT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UAC_RTP, UAS_RTP = 7000, 6000  # the peers' media ports (four digits)
 PTIME = 0.02
-
-KAMAILIO_CFG = """#!KAMAILIO
-# A transaction-stateful proxy with record-routing that anchors media
-# with rtpengine, as call_bench measures it.
-debug=0
-log_stderror=yes
-fork=yes
-children=1
-auto_aliases=no
-listen=udp:127.0.0.1:5060
-shm_force_alloc=yes
-mpath="{modules}"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "maxfwd.so"
-loadmodule "siputils.so"
-loadmodule "pv.so"
-loadmodule "textops.so"
-loadmodule "rtpengine.so"
-modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:2223")
-
-request_route {{
-	if (!mf_process_maxfwd_header("10")) {{
-		sl_send_reply("483", "Too Many Hops");
-		exit;
-	}}
-	if (has_totag()) {{
-		if (loose_route()) {{
-			if (is_method("BYE"))
-				rtpengine_manage();
-			else if (has_body("application/sdp"))
-				rtpengine_manage("replace-origin replace-session-connection");
-			if (!is_method("ACK"))
-				t_on_reply("MEDIA");
-			t_relay();
-			exit;
-		}}
-		if (is_method("ACK")) {{
-			if (t_check_trans())
-				t_relay();
-			exit;
-		}}
-		sl_send_reply("404", "Not here");
-		exit;
-	}}
-	if (is_method("CANCEL")) {{
-		if (t_check_trans())
-			t_relay();
-		exit;
-	}}
-	t_check_trans();
-	if (is_method("INVITE")) {{
-		record_route();
-		if (has_body("application/sdp"))
-			rtpengine_manage("replace-origin replace-session-connection");
-		t_on_reply("MEDIA");
-		t_on_failure("MEDIA_FAILED");
-	}}
-	$du = "sip:127.0.0.1:5090";
-	if (!t_relay())
-		sl_reply_error();
-}}
-
-onreply_route[MEDIA] {{
-	if (has_body("application/sdp"))
-		rtpengine_manage("replace-origin replace-session-connection");
-}}
-
-failure_route[MEDIA_FAILED] {{
-	rtpengine_manage();
-}}
-"""
-
 
 def write_rtp_pcap(path, secs):
     """A pcap of PCMU RTP, one 160-byte payload every 20 ms for secs
@@ -152,22 +77,15 @@ class Peers:
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("build")
-    ap.add_argument("src", nargs="?", default=SRC_DEFAULT)
-    ap.add_argument("--rates", default="100,300")
-    ap.add_argument("--secs", type=float, default=20.0)
-    ap.add_argument("--warmup", type=float, default=30.0)
+    ap = common_args(argparse.ArgumentParser(), SRC_DEFAULT, "100,300", 30.0)
     ap.add_argument("--media-calls", type=int, default=100)
     ap.add_argument("--media-secs", type=float, default=14.0)
     ap.add_argument("--held", default="100,1000,4000,10000")
     ap.add_argument("--held-rate", type=int, default=200)
-    ap.add_argument("--out")
     a = ap.parse_args()
     a.src, a.build = os.path.abspath(a.src), os.path.abspath(a.build)
     sys.path.insert(0, os.path.join(a.src, "tests", "integration"))
-    from dataplane_env import APP, EXT, GW, Env, ctl, wait  # noqa: E402
-    from sip_peers import start_with_gateway_cert  # noqa: E402
+    from dataplane_env import APP, EXT, GW, Env  # noqa: E402
     scen = os.path.join(a.src, "perf", "sipp")
     rates = [int(x) for x in a.rates.split(",")]
     held = [int(x) for x in a.held.split(",")] if a.held else []
@@ -289,15 +207,7 @@ def main():
               dataplane_extra="  sip: { max_transactions: 65536, max_calls: 16384, "
                               "media_timeout_s: 3600 }\n")
     try:
-        start_with_gateway_cert(env)
-
-        def status_hz():
-            st = ctl(env, "status")[1]
-            w = ((st or {}).get("dataplane") or {}).get("workers") or []
-            return w[0]["tsc_hz"] if w else None
-
-        hz = wait(status_hz, 20, "worker counters in status")
-        pin_peers(env)
+        _, hz = start_umedge(env)
         pe = Peers(env.ns_gw, env.ns_app, f"{EXT}:5060", GW, APP, 5060)
         churn(pe, rates[0], 3)  # warm up
         cost = UmedgeCost(env, hz)
@@ -330,7 +240,7 @@ def main():
         ns = f"callbk{os.getpid() % 100000}"
         cfg = os.path.join(tmp, "kamailio-callbench.cfg")
         with open(cfg, "w") as f:
-            f.write(KAMAILIO_CFG.format(modules=KAMAILIO_MODULES))
+            f.write(kamailio_config("call_bench.py", media=True))
         netns_add(ns)
         kam = rtpe = None
         span = a.warmup + (len(rates) + len(held)) * (a.secs + 60) + a.media_secs + 600
@@ -400,22 +310,12 @@ def main():
         ok = kv == kv and kv
         say(f"{label:>22}  {uv:12.0f}  {kv:18.0f}  {uv / kv if ok else nan:5.2f}x  "
             f"{un:21.0f}  {un / kv if ok else nan:5.2f}x")
-    say("(w/o TAP driver: the worker's cycles inside the TAP PMD's RX and TX bursts left out, "
-        "a system call per packet here where a NIC's PMD takes tens of ns; rtpengine's and "
-        "Kamailio's socket calls stay in theirs)")
-    with open("/proc/loadavg") as f:
-        say(f"load average at end: {f.read().strip()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    if a.out:
-        with open(a.out, "w") as f:
-            f.write("\n".join(lines) + "\n")
     short = [f"{who} {key}: {r[who][0]}/{r[who][1]}" for key, r in results.items()
              for who in r if r[who][0] < 0.95 * r[who][1]]
     missing = [key for key, r in results.items() if len(r) < 2 and key not in skipped]
-    if short or missing or not results:
-        print(f"call_bench: calls failed ({short}) or a relay missing at {missing}",
-              file=sys.stderr)
-        sys.exit(1)
+    finish("call_bench", say, lines, tmp, a.out, "rtpengine's and Kamailio's",
+           f"calls failed ({short}) or a relay missing at {missing}"
+           if short or missing or not results else "")
 
 
 if __name__ == "__main__":

@@ -34,76 +34,19 @@ usage (root): perf/sip_bench.py BUILD_DIR [SOURCE_DIR] [--rates 100,300,600]
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
 from bench_host import host_lines
-from bench_proxy import (KAMAILIO_MODULES, Sipp, UmedgeCost, cpu_seconds, kamailio,
-                         kamailio_version, netns_add, netns_del, pin_peers)
+from bench_proxy import (Sipp, UmedgeCost, common_args, cpu_seconds, finish, kamailio,
+                         kamailio_config, kamailio_version, netns_add, netns_del, start_umedge)
 
 # messages through the proxy per call: 6 in (INVITE, 180, 200, ACK, BYE,
 # 200), 7 out (the same and its 100 Trying)
 MSGS = 13
 SRC_DEFAULT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-KAMAILIO_CFG = """#!KAMAILIO
-# A transaction-stateful proxy with record-routing, as sip_bench measures it.
-debug=0
-log_stderror=yes
-fork=yes
-children=1
-tcp_children=1
-enable_tls=yes
-auto_aliases=no
-listen=udp:127.0.0.1:5060
-listen=tls:127.0.0.1:5061
-shm_force_alloc=yes
-mpath="{modules}"
-loadmodule "tls.so"
-modparam("tls", "config", "{tls_cfg}")
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "maxfwd.so"
-loadmodule "siputils.so"
-loadmodule "pv.so"
-loadmodule "textops.so"
-
-request_route {{
-	if (!mf_process_maxfwd_header("10")) {{
-		sl_send_reply("483", "Too Many Hops");
-		exit;
-	}}
-	if (has_totag()) {{
-		if (loose_route()) {{
-			t_relay();
-			exit;
-		}}
-		if (is_method("ACK")) {{
-			if (t_check_trans())
-				t_relay();
-			exit;
-		}}
-		sl_send_reply("404", "Not here");
-		exit;
-	}}
-	if (is_method("CANCEL")) {{
-		if (t_check_trans())
-			t_relay();
-		exit;
-	}}
-	t_check_trans();
-	if (is_method("INVITE"))
-		record_route();
-	$du = "sip:127.0.0.1:5090";
-	if (!t_relay())
-		sl_reply_error();
-}}
-"""
-
 
 KAMAILIO_TLS_CFG = """[server:default]
 method = TLSv1.2+
@@ -120,24 +63,18 @@ require_certificate = no
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("build")
-    ap.add_argument("src", nargs="?", default=SRC_DEFAULT)
-    ap.add_argument("--rates", default="100,300,600")
-    ap.add_argument("--secs", type=float, default=20.0)
-    ap.add_argument("--warmup", type=float, default=40.0)
+    ap = common_args(argparse.ArgumentParser(), SRC_DEFAULT, "100,300,600", 40.0)
     ap.add_argument("--tls-calls", type=int, default=2000,
                     help="calls over TLS (0: none), on --tls-conns persistent connections")
     ap.add_argument("--tls-conns", type=int, default=20)
     ap.add_argument("--idle", default="busy", choices=["busy", "backoff"],
                     help="the worker's idle mode (busy: a poll-mode core, as in production)")
-    ap.add_argument("--out")
     a = ap.parse_args()
     a.src, a.build = os.path.abspath(a.src), os.path.abspath(a.build)
     sys.path.insert(0, os.path.join(a.src, "tests", "integration"))
     sys.path.insert(0, os.path.join(a.src, "perf"))
-    from dataplane_env import APP, EXT, GW, PY, Env, ctl, wait  # noqa: E402
-    from sip_peers import start_with_gateway_cert, tls_ua_result, tls_ua_start  # noqa: E402
+    from dataplane_env import APP, EXT, GW, PY, Env  # noqa: E402
+    from sip_peers import tls_ua_result, tls_ua_start  # noqa: E402
     import certs  # noqa: E402
     scen = os.path.join(a.src, "tests", "integration", "sipp")
     rates = [int(x) for x in a.rates.split(",")]
@@ -174,15 +111,7 @@ def main():
     env = Env(a.build, a.src, "sipb", workers=1, idle=a.idle,
               dataplane_extra="  sip: { max_transactions: 65536 }\n")
     try:
-        files = start_with_gateway_cert(env)
-
-        def status_hz():
-            st = ctl(env, "status")[1]
-            w = ((st or {}).get("dataplane") or {}).get("workers") or []
-            return w[0]["tsc_hz"] if w else None
-
-        hz = wait(status_hz, 20, "worker counters in status")
-        pin_peers(env)
+        files, hz = start_umedge(env)
         run_calls(env.ns_gw, env.ns_app, f"{EXT}:5060", GW, APP, 5060, rates[0], 3)  # warm up
         cost = UmedgeCost(env, hz)
         say(f"umedge: 1 worker, idle {a.idle}; busy cycles with no calls: "
@@ -242,7 +171,7 @@ def main():
                                             cert=os.path.join(tmp, "kam.pem"),
                                             ca=os.path.join(tmp, "kca.pem")))
         with open(cfg, "w") as f:
-            f.write(KAMAILIO_CFG.format(modules=KAMAILIO_MODULES, tls_cfg=tls_cfg))
+            f.write(kamailio_config("sip_bench.py", tls_cfg=tls_cfg))
         netns_add(ns)
         kam = None
         try:
@@ -303,24 +232,12 @@ def main():
         kc = k[0] / k[2] if k else nan
         say(f"{rate:>6}  {uc:20.0f}  {kc:22.0f}  {uc / kc if k and kc else nan:5.2f}x"
             f"  {up:22.0f}  {up / kc if k and kc else nan:5.2f}x")
-    say("(w/o TAP driver: the worker's cycles inside the TAP PMD's RX and TX bursts left "
-        "out, a system call per packet here where a NIC's PMD takes tens of ns; "
-        "Kamailio's socket calls stay in its figure)")
-    with open("/proc/loadavg") as f:
-        say(f"load average at end: {f.read().strip()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    if a.out:
-        with open(a.out, "w") as f:
-            f.write("\n".join(lines) + "\n")
-    # a figure from calls that failed would mean nothing: say so
     short = [f"{who} at {rate}/s: {r[who][0]}/{r[who][1]}" for rate, r in results.items()
              for who in r if r[who][0] < 0.95 * r[who][1]]
     missing = [rate for rate in rates + (["tls"] if a.tls_calls > 0 else [])
                if len(results.get(rate, {})) < 2]
-    if short or missing:
-        print(f"sip_bench: calls failed ({short}) or a proxy missing at {missing}",
-              file=sys.stderr)
-        sys.exit(1)
+    finish("sip_bench", say, lines, tmp, a.out, "Kamailio's",
+           f"calls failed ({short}) or a proxy missing at {missing}" if short or missing else "")
 
 
 if __name__ == "__main__":
