@@ -494,6 +494,16 @@ int main(int argc, char **argv)
 	       "application; only worker_poll timed (TSC);\n       median of %u rounds\n\n",
 	       calls, BATCH,
 	       sdp ? "SDP offer and answer, RTP/AVP, a media session per call" : "no SDP", rounds);
+	{
+		/* what a loop with nothing to do costs: paid per packet when
+		 * packets come one per loop (end to end at low rates) */
+		uint64_t t0 = rte_rdtsc_precise();
+
+		for (unsigned i = 0; i < 100000; i++)
+			worker_poll(w);
+		printf("empty worker_poll: %.0f ns\n\n",
+		       (double)(rte_rdtsc_precise() - t0) / (double)rte_get_tsc_hz() * 1e9 / 100000);
+	}
 	for (unsigned h = 0; h < n_held; h++) {
 		/* the calls held open at this step (ids apart from the churn's) */
 		while (up < held[h])
