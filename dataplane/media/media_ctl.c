@@ -474,6 +474,27 @@ static json_t *dir_json(const struct media_engine *e, const struct media_dir_sta
 	return o;
 }
 
+/* A call's session (made on its worker, not registered here): its row of
+ * media list (new reference), or NULL. */
+static json_t *call_session_row(struct media_engine *e, json_t *id)
+{
+	json_t *rows, *row, *found = NULL;
+	size_t i;
+
+	if (!json_is_integer(id) || json_integer_value(id) < 0x80000000LL ||
+	    e->extra_list == NULL)
+		return NULL;
+	rows = e->extra_list(e->extra_arg);
+	json_array_foreach(rows, i, row) {
+		if (json_equal(json_object_get(row, "id"), id)) {
+			found = json_incref(row);
+			break;
+		}
+	}
+	json_decref(rows);
+	return found;
+}
+
 static json_t *media_show(struct media_engine *e, json_t *args, char *err, size_t errlen)
 {
 	json_t *id = json_object_get(args, "id");
@@ -481,6 +502,11 @@ static json_t *media_show(struct media_engine *e, json_t *args, char *err, size_
 						      : NULL;
 
 	if (s == NULL) {
+		/* a call's session: its row, the call's own verbs for more */
+		json_t *row = call_session_row(e, id);
+
+		if (row != NULL)
+			return row;
 		snprintf(err, errlen, "no media session %lld",
 			 json_is_integer(id) ? (long long)json_integer_value(id) : -1LL);
 		return NULL;
@@ -508,6 +534,19 @@ static json_t *media_remove(struct media_engine *e, json_t *args, char *err, siz
 	int rc;
 
 	if (s == NULL || s->removing) {
+		json_t *row = s == NULL ? call_session_row(e, id) : NULL;
+
+		if (row != NULL) {
+			/* the call owns it: ending the call removes it, with BYEs */
+			snprintf(err, errlen,
+				 "media session %lld belongs to call %lld: end the call with "
+				 "umedgectl calls drop %lld",
+				 (long long)json_integer_value(id),
+				 (long long)json_integer_value(json_object_get(row, "call")),
+				 (long long)json_integer_value(json_object_get(row, "call")));
+			json_decref(row);
+			return NULL;
+		}
 		snprintf(err, errlen, "no media session %lld",
 			 json_is_integer(id) ? (long long)json_integer_value(id) : -1LL);
 		return NULL;

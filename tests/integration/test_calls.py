@@ -133,6 +133,14 @@ def calls_verbs_and_drop(env, files):
     ok(len(mine) == 1 and mine[0]["security"] == "srtp" and
        mine[0]["ext_local"] == f"{EXT}:{show['legs']['gateway']['local_port']}",
        f"umedgectl media list shows the call's session: {mine}")
+    if mine:
+        sid = str(mine[0]["id"])
+        rc, one = ctl(env, "media", "show", sid)
+        ok(rc == 0 and one.get("call") == c["id"] and one.get("ext_local") == mine[0]["ext_local"],
+           f"umedgectl media show {sid} (a call's session): {one}")
+        rc, out = ctl(env, "media", "remove", sid)
+        ok(rc != 0 and f"calls drop {c['id']}" in str(out),
+           f"media remove on a call's session says to drop the call: {out}")
     rc, out = ctl(env, "calls", "drop", str(c["id"]))
     ok(rc == 0, f"umedgectl calls drop {c['id']}: {out}")
     r = tls_ua_result(ua, 70)
