@@ -438,9 +438,12 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	dp.quit = true;
 	rte_eal_mp_wait_lcore();
-	/* the workers' last events, then what is queued for control */
-	worker_sip_tick(sipp, &ctl);
-	ctl_poll(&ctl, 100);
+	/* the workers' last events, then what is queued for control (no
+	 * reconnecting to control only to say goodbye) */
+	if (ctl_connected(&ctl)) {
+		worker_sip_tick(sipp, &ctl);
+		ctl_poll(&ctl, 100);
+	}
 	ctl_close(&ctl);
 	free(ctl.in);
 	free(ctl.out);
