@@ -7,6 +7,24 @@
 #include <unistd.h>
 
 #include <rte_eal.h>
+#include <rte_errno.h>
+
+int bench_eal_init(const char *name, const char *tag, unsigned mem_mb)
+{
+	/* EAL may keep pointers into argv: static */
+	static char prefix[64], mem[16], argv0[64];
+	static char *eal[] = { argv0, "--no-huge", "-m", mem, "--no-pci", "--no-telemetry",
+			       "--log-level=*:warning", prefix, "-l", "0", NULL };
+
+	snprintf(argv0, sizeof(argv0), "%s", name);
+	snprintf(mem, sizeof(mem), "%u", mem_mb);
+	snprintf(prefix, sizeof(prefix), "--file-prefix=%s-%d", tag, getpid());
+	if (rte_eal_init(10, eal) < 0) {
+		fprintf(stderr, "%s: EAL: %s\n", name, rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
 
 void bench_remove_dir(const char *dir)
 {

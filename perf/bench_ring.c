@@ -115,29 +115,35 @@ void bench_ring_frame(struct rte_mbuf *m, unsigned iface, uint16_t sport, uint16
 	m->port = bench_ring.port_id[iface];
 }
 
-void bench_ring_arp_learn(struct worker *w, struct rte_mempool *pool, unsigned iface)
+void bench_arp_request(void *frame, const struct rte_ether_addr *mac, uint32_t sip,
+		       uint32_t tip)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-	struct rte_ether_hdr *ae;
-	struct rte_arp_hdr *ah;
+	struct rte_ether_hdr *ae = frame;
+	struct rte_arp_hdr *ah = (struct rte_arp_hdr *)(ae + 1);
 
-	if (m == NULL)
-		return;
-	ae = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	ah = (struct rte_arp_hdr *)(ae + 1);
 	memset(&ae->dst_addr, 0xff, sizeof(ae->dst_addr));
-	ae->src_addr = peer_mac[iface];
+	ae->src_addr = *mac;
 	ae->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
 	ah->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
 	ah->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	ah->arp_hlen = 6;
 	ah->arp_plen = 4;
 	ah->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
-	ah->arp_data.arp_sha = peer_mac[iface];
-	ah->arp_data.arp_sip = bench_ring.peer_ip[iface];
+	ah->arp_data.arp_sha = *mac;
+	ah->arp_data.arp_sip = sip;
 	memset(&ah->arp_data.arp_tha, 0, 6);
-	ah->arp_data.arp_tip = bench_ring.our_ip[iface];
-	m->data_len = m->pkt_len = sizeof(*ae) + sizeof(*ah);
+	ah->arp_data.arp_tip = tip;
+}
+
+void bench_ring_arp_learn(struct worker *w, struct rte_mempool *pool, unsigned iface)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+	if (m == NULL)
+		return;
+	bench_arp_request(rte_pktmbuf_mtod(m, void *), &peer_mac[iface], bench_ring.peer_ip[iface],
+			  bench_ring.our_ip[iface]);
+	m->data_len = m->pkt_len = sizeof(struct rte_ether_hdr) + sizeof(struct rte_arp_hdr);
 	m->port = bench_ring.port_id[iface];
 	if (rte_ring_enqueue(bench_ring.rx[iface], m) != 0)
 		rte_pktmbuf_free(m);

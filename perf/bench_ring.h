@@ -35,6 +35,10 @@ int bench_ring_setup(struct dp *dp, struct rte_mempool *pool);
  * payload already at offset 42. */
 void bench_ring_frame(struct rte_mbuf *m, unsigned iface, uint16_t sport, uint16_t dport,
 		      uint16_t plen);
+/* An ARP who-has for tip from mac/sip, broadcast, into frame (42 octets:
+ * Ethernet and ARP). */
+void bench_arp_request(void *frame, const struct rte_ether_addr *mac, uint32_t sip,
+		       uint32_t tip);
 /* The peer of iface announces itself (ARP), so the worker can answer it. */
 void bench_ring_arp_learn(struct worker *w, struct rte_mempool *pool, unsigned iface);
 /* Free what the worker sent; returns how many packets. */

@@ -25,7 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <rte_arp.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
@@ -51,11 +50,6 @@ static uint8_t request[FRAME_LEN];
 static uint8_t arp_request[42];
 static const struct rte_ether_addr peer_mac = { { 0x02, 0, 0, 0, 0, 0x0a } };
 
-static uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-	return rte_cpu_to_be_32((uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | d);
-}
-
 static void build_templates(const struct rte_ether_addr *our_mac)
 {
 	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)request;
@@ -70,8 +64,8 @@ static void build_templates(const struct rte_ether_addr *our_mac)
 	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*uh) + PAYLOAD);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = ip4(192, 0, 2, 10);
-	ip->dst_addr = ip4(192, 0, 2, 1);
+	ip->src_addr = bench_ip4(192, 0, 2, 10);
+	ip->dst_addr = bench_ip4(192, 0, 2, 1);
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	uh->src_port = RTE_BE16(40000);
 	uh->dst_port = RTE_BE16(7);
@@ -81,20 +75,7 @@ static void build_templates(const struct rte_ether_addr *our_mac)
 	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
 
 	/* who-has 192.0.2.1 from the peer, so the replies need no resolution */
-	struct rte_ether_hdr *ae = (struct rte_ether_hdr *)arp_request;
-	struct rte_arp_hdr *ah = (struct rte_arp_hdr *)(ae + 1);
-	memset(&ae->dst_addr, 0xff, sizeof(ae->dst_addr));
-	ae->src_addr = peer_mac;
-	ae->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
-	ah->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
-	ah->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	ah->arp_hlen = 6;
-	ah->arp_plen = 4;
-	ah->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
-	ah->arp_data.arp_sha = peer_mac;
-	ah->arp_data.arp_sip = ip4(192, 0, 2, 10);
-	memset(&ah->arp_data.arp_tha, 0, 6);
-	ah->arp_data.arp_tip = ip4(192, 0, 2, 1);
+	bench_arp_request(arp_request, &peer_mac, bench_ip4(192, 0, 2, 10), bench_ip4(192, 0, 2, 1));
 }
 
 /* Generator: a burst of requests into the port's RX ring. */
@@ -276,7 +257,6 @@ int main(int argc, char **argv)
 	};
 	const char *testpmd = "/usr/bin/dpdk-testpmd";
 	int seconds = 5, opt;
-	char prefix[64];
 	struct dp dp;
 	uint16_t port;
 
@@ -306,13 +286,8 @@ int main(int argc, char **argv)
 		tp_swap = run_testpmd(testpmd, "5tswap", seconds, &tp_swap_best);
 	}
 
-	snprintf(prefix, sizeof(prefix), "--file-prefix=fwdbench-%d", getpid());
-	char *eal[] = { "forward_bench", "--no-huge", "-m", "512", "--no-pci", "--no-telemetry",
-			"--log-level=*:warning", prefix, "-l", "0", NULL };
-	if (rte_eal_init(10, eal) < 0) {
-		fprintf(stderr, "forward_bench: EAL: %s\n", rte_strerror(rte_errno));
+	if (bench_eal_init("forward_bench", "fwdbench", 512) != 0)
 		return 1;
-	}
 	memset(&dp, 0, sizeof(dp));
 	dp.n_workers = 1;
 	dp.idle = CONFIG_IDLE_BUSY;
@@ -326,8 +301,8 @@ int main(int argc, char **argv)
 	struct net_iface *ext = &dp.ifaces[NET_IFACE_EXTERNAL];
 	ext->up = true;
 	ext->port_id = port;
-	ext->addr = ip4(192, 0, 2, 1);
-	ext->mask = ip4(255, 255, 255, 0);
+	ext->addr = bench_ip4(192, 0, 2, 1);
+	ext->mask = bench_ip4(255, 255, 255, 0);
 	ext->mtu = NET_MTU;
 	rte_eth_macaddr_get(port, &ext->mac);
 	dp.ports[NET_IFACE_EXTERNAL] = (struct dp_port){ .used = true, .id = port, .n_rxq = 1,

@@ -334,14 +334,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 
-	char prefix[64];
-	snprintf(prefix, sizeof(prefix), "--file-prefix=mediabench-%d", getpid());
-	char *eal[] = { "media_bench", "--no-huge", "-m", "1024", "--no-pci", "--no-telemetry",
-			"--log-level=*:warning", prefix, "-l", "0", NULL };
-	if (rte_eal_init(10, eal) < 0) {
-		fprintf(stderr, "media_bench: EAL: %s\n", rte_strerror(rte_errno));
+	if (bench_eal_init("media_bench", "mediabench", 1024) != 0)
 		return 1;
-	}
 	if (srtp_backend_register() != 0) {
 		fprintf(stderr, "media_bench: SRTP backend\n");
 		return 1;

@@ -36,7 +36,6 @@
 #include <jansson.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
-#include <rte_errno.h>
 #include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_udp.h>
@@ -363,7 +362,7 @@ int main(int argc, char **argv)
 	unsigned media_packets = 1000000;
 	struct media_engine *media = NULL;
 	double per_call[MAX_ROUNDS];
-	char prefix[64], err[256];
+	char err[256];
 	struct config cfg;
 	struct dp dp;
 	json_error_t jerr;
@@ -413,13 +412,8 @@ int main(int argc, char **argv)
 		if (held_media == NULL)
 			return 1;
 	}
-	snprintf(prefix, sizeof(prefix), "--file-prefix=sipworkerbench-%d", getpid());
-	char *eal[] = { "sip_worker_bench", "--no-huge", "-m", "1024", "--no-pci", "--no-telemetry",
-			"--log-level=*:warning", prefix, "-l", "0", NULL };
-	if (rte_eal_init(10, eal) < 0) {
-		fprintf(stderr, "sip_worker_bench: EAL: %s\n", rte_strerror(rte_errno));
+	if (bench_eal_init("sip_worker_bench", "sipworkerbench", 1024) != 0)
 		return 1;
-	}
 	/* the daemon's defaults, with room for every transaction of the run
 	 * (they live 32 s after their call: RFC 3261 timers J, L, M) */
 	config_defaults(&cfg);
