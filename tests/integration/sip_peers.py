@@ -8,7 +8,7 @@ import sys
 import time
 
 import certs
-from dataplane_env import EXT, GW, PY, ctl, ok, sip_status
+from dataplane_env import EXT, GW, PY, ctl, ok, sip_status, wait
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCEN = os.path.join(HERE, "sipp")
@@ -48,6 +48,13 @@ def events(env, name):
         return []
     items = ev if isinstance(ev, list) else ev.get("events", [])
     return [e for e in items if e.get("id") == name]
+
+
+def events_after(env, name, before, secs=10, what=None):
+    """The events named name after the `before` already there, once there
+    is one (the workers' events reach control on the main lcore's next
+    tick): count before acting, then wait with this."""
+    return wait(lambda: events(env, name)[before:], secs, what or f"a new {name} event")
 
 
 class Sipp:

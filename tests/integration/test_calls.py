@@ -25,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dataplane_env import APP, EXT, GW, INT, PY, Env, ctl, ok, sip_status, wait  # noqa: E402
-from sip_peers import (SCEN, Sipp, events, report_failure,  # noqa: E402
+from sip_peers import (SCEN, Sipp, events, events_after, report_failure,  # noqa: E402
                        start_with_gateway_cert, tls_ua_result, tls_ua_start)
 
 BUILD, SRC = sys.argv[1], sys.argv[2]
@@ -95,7 +95,7 @@ def refused(env, files, what, pilot, transport, profile, reason,
     r = gateway_call(env, files, pilot, transport, profile, suite)
     ok(r["finals"] == {"488": 1} and any(reason in w for w in r.get("warnings", [])),
        f"{what}: 488 with a Warning naming it ({r['finals']}, {r.get('warnings')})")
-    ev = wait(lambda: events(env, "VoipSecurityMismatch")[n:], 10, f"{what}: the event")
+    ev = events_after(env, "VoipSecurityMismatch", n, 10, f"{what}: the event")
     f = ev[-1]["fields"]
     ok(f.get("offered") == profile and f.get("gateway") == "gw1" and f.get("reason", "")
        .startswith(reason), 
@@ -174,7 +174,7 @@ def media_timeout(env, files):
     ok(r.get("byes_received") == 1 and "media timeout" in r.get("bye_reason", "") and rc_a == 0,
        f"media silent for 3 s: BYE to the gateway ({r.get('bye_reason')}) and to the "
        f"application (rc {rc_a})")
-    ev = wait(lambda: events(env, "CallMediaTimeout")[n:], 5, "CallMediaTimeout")
+    ev = events_after(env, "CallMediaTimeout", n, 5, "CallMediaTimeout")
     ok(ev[-1]["fields"].get("gateway") == "gw1", f"CallMediaTimeout: {ev[-1]['fields']}")
 
 

@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dataplane_env import APP, EXT, GW, INT, PY, Env, ctl, ok, sip_status, wait  # noqa: E402
-from sip_peers import (SCEN, Sipp, events, report_failure,  # noqa: E402
+from sip_peers import (SCEN, Sipp, events, events_after, report_failure,  # noqa: E402
                        start_with_gateway_cert, tls_ua_result, tls_ua_start)
 
 BUILD, SRC = sys.argv[1], sys.argv[2]
@@ -482,24 +482,18 @@ def main():
         outbound_tls(env, files)
         mode_change_and_control_restart(env, files)
 
-        def new_event(name, before):
-            """The fields of the first event named name after the before
-            already there (events reach control on its next tick)."""
-            got = wait(lambda: events(env, name)[before:], 10, f"a new {name} event")
-            return got[0]["fields"]
-
         n = len(events(env, "VoipSecurityMismatch"))  # the mode change made some
         refused(env, "5000", 403, "UDP to a secured dial plan")
-        ev = new_event("VoipSecurityMismatch", n)
+        ev = events_after(env, "VoipSecurityMismatch", n)[0]["fields"]
         ok(ev.get("gateway") == "gw1" and ev.get("dial_plan") == "contoso" and
            ev.get("transport") == "udp", f"VoipSecurityMismatch names it: {ev}")
         n = len(events(env, "SipNoDialPlan"))
         refused(env, "7000", 404, "an unknown pilot")
-        ev = new_event("SipNoDialPlan", n)
+        ev = events_after(env, "SipNoDialPlan", n)[0]["fields"]
         ok(ev.get("pilot") == "7000", f"SipNoDialPlan: {ev}")
         n = len(events(env, "SipUnknownGateway"))
         refused(env, "6000", 403, "an unknown source", src=ROGUE)
-        ev = new_event("SipUnknownGateway", n)
+        ev = events_after(env, "SipUnknownGateway", n)[0]["fields"]
         ok(ROGUE in ev.get("source", ""), f"SipUnknownGateway: {ev}")
         refused(env, "6000", 488, "SRTP offered for an unsecured dial plan", sdp=True)
 
