@@ -273,6 +273,19 @@ static void emit_application(struct emit *m, const struct config_application *a)
 	map_end(m);
 }
 
+static void emit_metrics(struct emit *m, const struct config_metrics *mt)
+{
+	char listen[INET_ADDRSTRLEN + 8];
+
+	if (!mt->present)
+		return;
+	word(m, "metrics");
+	map_start(m, true);
+	snprintf(listen, sizeof(listen), "%s:%u", mt->address, mt->port);
+	kv_word(m, "listen", listen);
+	map_end(m);
+}
+
 static void emit_interface(struct emit *m, const char *key,
 			   const struct config_interface *ifc)
 {
@@ -428,6 +441,7 @@ char *config_emit(const struct config *c)
 	emit_gateways(&m, c);
 	emit_hunt_groups(&m, c);
 	emit_application(&m, &c->application);
+	emit_metrics(&m, &c->metrics);
 	emit_dataplane(&m, &c->dataplane);
 	map_end(&m);
 	put(&m, yaml_document_end_event_initialize(&ev, 1), &ev);

@@ -199,6 +199,10 @@ bool config_equal(const struct config *a, const struct config *b)
 	    (aa->present && (aa->addr.s_addr != ab->addr.s_addr || aa->port != ab->port ||
 			     aa->transport != ab->transport)))
 		return false;
+	if (a->metrics.present != b->metrics.present ||
+	    (a->metrics.present && (a->metrics.addr.s_addr != b->metrics.addr.s_addr ||
+				    a->metrics.port != b->metrics.port)))
+		return false;
 	if (a->n_dial_plans != b->n_dial_plans || a->n_gateways != b->n_gateways ||
 	    a->n_hunt_groups != b->n_hunt_groups)
 		return false;

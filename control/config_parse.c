@@ -3,6 +3,7 @@
  * (duplicates, references) are config_validate's job, run at the end. */
 #include "umedge/config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,6 +260,44 @@ static int parse_application(struct config_yctx *y, const struct config_ynode *n
 	return 0;
 }
 
+/* metrics: { listen: ADDRESS:PORT } */
+static int parse_metrics(struct config_yctx *y, const struct config_ynode *n,
+			 struct config_metrics *m)
+{
+	static const char *const keys[] = { "listen", NULL };
+	const struct config_ynode *v;
+	char text[64], *colon, *end;
+	unsigned long port;
+
+	if (config_ymap_check(y, n, "metrics", keys) < 0)
+		return -1;
+	if (config_ynull(n))
+		return 0; /* "metrics:" with nothing: off */
+	if (config_yrequire(y, n, "metrics", "listen", &v) < 0 ||
+	    config_ystr(y, v, "metrics", "listen", text, sizeof(text)) < 0)
+		return -1;
+	colon = strrchr(text, ':');
+	if (colon == NULL || colon == text)
+		return config_yerr(y, v->line, "metrics.listen: '%s' is not ADDRESS:PORT "
+				   "(for example 127.0.0.1:9469)", text);
+	*colon = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 || port < 1 ||
+	    port > 65535)
+		return config_yerr(y, v->line, "metrics.listen: port '%s' is not 1..65535",
+				   colon + 1);
+	if (inet_pton(AF_INET, text, &m->addr) != 1)
+		return config_yerr(y, v->line, "metrics.listen: '%s' is not an IPv4 address",
+				   text);
+	if (inet_ntop(AF_INET, &m->addr, m->address, sizeof(m->address)) == NULL)
+		return config_yerr(y, v->line, "metrics.listen: '%s' is not an IPv4 address",
+				   text);
+	m->port = (uint16_t)port;
+	m->present = true;
+	return 0;
+}
+
 typedef int (*item_parser)(struct config_yctx *y, const struct config_ynode *n,
 			   size_t idx, void *item);
 
@@ -293,7 +332,7 @@ static int parse_root(struct config_yctx *y, const struct config_ynode *root,
 {
 	static const char *const keys[] = {
 		"server", "certificates", "dial_plans", "ip_gateways", "hunt_groups",
-		"application", "dataplane", NULL
+		"application", "metrics", "dataplane", NULL
 	};
 	const struct config_ynode *v;
 	void *arr = NULL;
@@ -330,6 +369,9 @@ static int parse_root(struct config_yctx *y, const struct config_ynode *root,
 		return -1;
 	v = config_ymap_get(root, "application");
 	if (v && parse_application(y, v, &c->application) < 0)
+		return -1;
+	v = config_ymap_get(root, "metrics");
+	if (v && parse_metrics(y, v, &c->metrics) < 0)
 		return -1;
 	v = config_ymap_get(root, "dataplane");
 	if (v && config_parse_dataplane(y, v, config_ymap_key_line(root, "dataplane"),

@@ -313,6 +313,20 @@ static int check_dataplane(const struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+static int check_metrics(const struct config *c, char *err, size_t errlen)
+{
+	const struct config_metrics *m = &c->metrics;
+	struct in_addr a;
+
+	if (!m->present)
+		return 0;
+	if (inet_pton(AF_INET, m->address, &a) != 1 || a.s_addr != m->addr.s_addr)
+		return verr(c, err, errlen, 0, "metrics.listen address is not a valid IPv4 address");
+	if (m->port == 0)
+		return verr(c, err, errlen, 0, "metrics.listen port must be 1..65535");
+	return 0;
+}
+
 int config_validate(const struct config *c, char *err, size_t errlen)
 {
 	int rc = -1;
@@ -323,6 +337,7 @@ int config_validate(const struct config *c, char *err, size_t errlen)
 	    check_gateways(c, err, errlen) < 0 ||
 	    check_hunt_groups(c, err, errlen) < 0 ||
 	    check_application(c, err, errlen) < 0 ||
+	    check_metrics(c, err, errlen) < 0 ||
 	    check_dataplane(c, err, errlen) < 0)
 		goto out;
 	rc = 0;

@@ -111,6 +111,8 @@ void events_emit(struct events_log *log, enum umedge_event_id id, json_t *fields
 	char *line = NULL, *fl = NULL;
 	size_t len;
 
+	if ((unsigned)id < UMEDGE_EV_COUNT)
+		log->counts[id]++;
 	iso_time_ms(ts, sizeof(ts));
 	if (!fields)
 		fields = json_object();

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -22,6 +23,7 @@ struct events_log {
 	 * socket()+connect() on every syslog() while it is missing */
 	bool syslog_up;
 	time_t syslog_seen_at;
+	uint64_t counts[UMEDGE_EV_COUNT]; /* emitted by this process, per id */
 	events_sink_fn sink; /* may be NULL */
 	void *sink_ctx;
 	time_t (*clock)(void);

@@ -18,6 +18,7 @@
 #include "fsutil.h"
 #include "jsonl.h"
 #include "media_args.h"
+#include "metrics.h"
 #include "umedge/ctlproto.h"
 
 #define SERVER_MAX_CLIENTS 64
@@ -49,6 +50,7 @@ struct server {
 	struct client clients[SERVER_MAX_CLIENTS];
 	struct pending pending[SERVER_MAX_PENDING];
 	uint64_t next_req_id;
+	struct metrics_http metrics;
 	bool stop;
 };
 
@@ -480,9 +482,9 @@ static long long mono_ms(void)
 
 int server_run(struct control *ctl, const char *path, char *err, size_t errlen)
 {
-	struct server srv = { .ctl = ctl, .lfd = -1, .sfd = -1 };
-	struct pollfd pfds[SERVER_MAX_CLIENTS + 2];
-	struct client *who[SERVER_MAX_CLIENTS + 2];
+	struct server srv = { .ctl = ctl, .lfd = -1, .sfd = -1, .metrics = METRICS_HTTP_INIT };
+	struct pollfd pfds[SERVER_MAX_CLIENTS + 3];
+	struct client *who[SERVER_MAX_CLIENTS + 3];
 	long long next_tick = mono_ms() + 1000;
 	int rc = -1;
 
@@ -500,13 +502,18 @@ int server_run(struct control *ctl, const char *path, char *err, size_t errlen)
 	ctl->ev.sink_ctx = &srv;
 	fprintf(stderr, "umedge-control: serving %s\n", path);
 	while (!srv.stop) {
-		int n = 0, timeout;
+		int n = 0, timeout, first_client;
 		long long now;
 
+		metrics_http_sync(&srv.metrics, ctl, time(NULL));
 		pfds[n] = (struct pollfd){ .fd = srv.lfd, .events = POLLIN };
 		who[n++] = NULL;
 		pfds[n] = (struct pollfd){ .fd = srv.sfd, .events = POLLIN };
 		who[n++] = NULL;
+		/* fd -1 is ignored by poll() */
+		pfds[n] = (struct pollfd){ .fd = metrics_http_fd(&srv.metrics), .events = POLLIN };
+		who[n++] = NULL;
+		first_client = n;
 		for (int i = 0; i < SERVER_MAX_CLIENTS; i++) {
 			struct client *c = &srv.clients[i];
 			if (!c->used)
@@ -517,6 +524,8 @@ int server_run(struct control *ctl, const char *path, char *err, size_t errlen)
 		}
 		now = mono_ms();
 		timeout = next_tick > now ? (int)(next_tick - now) : 0;
+		if (srv.metrics.run_at > 0 && srv.metrics.run_at - now < timeout)
+			timeout = srv.metrics.run_at > now ? (int)(srv.metrics.run_at - now) : 0;
 		if (poll(pfds, (nfds_t)n, timeout) < 0 && errno != EINTR) {
 			snprintf(err, errlen, "poll: %s", strerror(errno));
 			goto out;
@@ -525,7 +534,8 @@ int server_run(struct control *ctl, const char *path, char *err, size_t errlen)
 			accept_client(&srv);
 		if (pfds[1].revents & POLLIN)
 			handle_signal(&srv);
-		for (int i = 2; i < n; i++) {
+		metrics_http_run(&srv.metrics, pfds[2].revents != 0, mono_ms());
+		for (int i = first_client; i < n; i++) {
 			struct client *c = who[i];
 			if (!c->used || !pfds[i].revents)
 				continue;
@@ -547,6 +557,7 @@ out:
 	for (int i = 0; i < SERVER_MAX_CLIENTS; i++)
 		if (srv.clients[i].used)
 			client_close(&srv, &srv.clients[i]);
+	metrics_http_stop(&srv.metrics);
 	ctl->on_change = NULL;
 	ctl->ev.sink = NULL;
 	if (srv.lfd >= 0) {

@@ -31,8 +31,10 @@ void stats_collect(const struct dp *dp, struct stats_sum *s)
 		sw->busy_cycles = rd(&wk->busy_cycles);
 		sw->busy_polls = rd(&wk->busy_polls);
 		sw->port_cycles = rd(&wk->port_cycles);
-		for (unsigned d = 0; d < NET_DROP_MAX; d++)
-			s->drops[d] += rd(&c->drops[d]);
+		for (unsigned d = 0; d < NET_DROP_MAX; d++) {
+			sw->drops[d] = rd(&c->drops[d]);
+			s->drops[d] += sw->drops[d];
+		}
 		s->arp_replies += rd(&c->arp_replies);
 		s->icmp_echo += rd(&c->icmp_echo);
 		s->udp_echo += rd(&c->udp_echo);
@@ -48,6 +50,7 @@ void stats_collect(const struct dp *dp, struct stats_sum *s)
 			continue;
 		struct stats_port *sp = &s->ports[s->n_ports++];
 		sp->id = p->id;
+		sp->side = i;
 		memcpy(sp->name, p->name, sizeof(sp->name));
 		if (rte_eth_link_get_nowait(p->id, &link) == 0)
 			sp->link = link.link_status == RTE_ETH_LINK_UP;
@@ -79,21 +82,26 @@ json_t *stats_to_json(const struct stats_sum *s)
 		goto fail;
 	for (unsigned i = 0; i < s->n_ports; i++) {
 		const struct stats_port *p = &s->ports[i];
-		json_array_append_new(ports, json_pack("{s:i, s:s, s:b, s:I, s:I, s:I}",
-			"id", (int)p->id, "name", p->name, "link", (int)p->link,
+		json_array_append_new(ports, json_pack("{s:i, s:s, s:s, s:b, s:I, s:I, s:I}",
+			"id", (int)p->id, "name", p->name,
+			"side", p->side == NET_IFACE_EXTERNAL ? "external" : "internal",
+			"link", (int)p->link,
 			"rx_packets", (json_int_t)p->rx_packets,
 			"tx_packets", (json_int_t)p->tx_packets,
 			"rx_dropped", (json_int_t)p->rx_dropped));
 	}
 	for (unsigned i = 0; i < s->n_workers; i++) {
 		const struct stats_worker *w = &s->workers[i];
-		json_array_append_new(workers, json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I}",
+		json_t *wd = json_object();
+		for (unsigned d = 0; wd != NULL && d < NET_DROP_MAX; d++)
+			json_object_set_new(wd, net_drop_names[d], json_integer((json_int_t)w->drops[d]));
+		json_array_append_new(workers, json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:o*}",
 			"lcore", (int)w->lcore, "rx_packets", (json_int_t)w->rx_packets,
 			"tx_packets", (json_int_t)w->tx_packets,
 			"busy_cycles", (json_int_t)w->busy_cycles,
 			"busy_polls", (json_int_t)w->busy_polls,
 			"port_cycles", (json_int_t)w->port_cycles,
-			"tsc_hz", (json_int_t)rte_get_tsc_hz()));
+			"tsc_hz", (json_int_t)rte_get_tsc_hz(), "drops", wd));
 	}
 	for (unsigned d = 0; d < NET_DROP_MAX; d++)
 		json_object_set_new(drops, net_drop_names[d], json_integer((json_int_t)s->drops[d]));

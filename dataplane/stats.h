@@ -9,6 +9,7 @@
 
 struct stats_port {
 	uint16_t id;
+	unsigned side;                   /* NET_IFACE_EXTERNAL or NET_IFACE_INTERNAL */
 	char name[RTE_DEV_NAME_MAX_LEN];
 	bool link;
 	uint64_t rx_packets, tx_packets, rx_dropped;
@@ -19,6 +20,7 @@ struct stats_worker {
 	unsigned lcore;
 	uint64_t rx_packets, tx_packets, idle_sleeps;
 	uint64_t busy_cycles, busy_polls, port_cycles;
+	uint64_t drops[NET_DROP_MAX];    /* this worker's, by reason */
 };
 
 struct stats_sum {

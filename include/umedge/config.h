@@ -171,6 +171,15 @@ struct config_sip {
 	uint32_t media_timeout_s;       /* 0..86400: a call with no media this long ends, 0 off */
 };
 
+/* metrics: the Prometheus endpoint umedge-control serves (off unless
+ * configured). `listen: ADDRESS:PORT`, IPv4. */
+struct config_metrics {
+	bool present;
+	char address[INET_ADDRSTRLEN];
+	struct in_addr addr;
+	uint16_t port;
+};
+
 #define CONFIG_TLS_CIPHERS_MAX 256
 
 struct config_dataplane {
@@ -207,6 +216,7 @@ struct config {
 	struct config_hunt_group *hunt_groups;
 	size_t n_hunt_groups;
 	struct config_application application;
+	struct config_metrics metrics;
 	struct config_dataplane dataplane;
 };
 

@@ -48,8 +48,8 @@
  *   "trust_pem": "all trust folder certificates, PEM, concatenated"
  *
  * Stats object (dataplane -> control), served as `status.dataplane`:
- *   {"ports": [{"id", "name", "link", "rx_packets", "tx_packets", "rx_dropped"}],
- *    "workers": [{"lcore", "rx_packets", "tx_packets"}],
+ *   {"ports": [{"id", "name", "side", "link", "rx_packets", "tx_packets", "rx_dropped"}],
+ *    "workers": [{"lcore", "rx_packets", "tx_packets", "drops": {"REASON": n}, ...}],
  *    "drops": {"REASON": count, ...}, ...}
  *   Control adds "connected": bool.
  *

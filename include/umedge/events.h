@@ -17,6 +17,7 @@
 	X(ControlStarted, "info")                    \
 	X(DataplaneConnected, "info")                \
 	X(DataplaneDisconnected, "warning")          \
+	X(MetricsUnavailable, "warning")             \
 	/* raised by the dataplane, written by control */ \
 	X(TlsPeerRejected, "warning")                \
 	X(MediaSessionIdle, "warning")               \

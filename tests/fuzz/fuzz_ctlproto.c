@@ -1,4 +1,5 @@
-/* libFuzzer target: the control protocol as a hostile client speaks it.
+/* libFuzzer target: the control protocol as a hostile client speaks it,
+ * and each line also as the dataplane's stats under the metrics renderer.
  * Bytes are framed into JSON lines exactly as the server does and each
  * request is dispatched against a real control state (a throw-away folder,
  * its own self-signed certificate). Nothing may crash or leak, and the
@@ -11,6 +12,7 @@
 
 #include "commands.h"
 #include "jsonl.h"
+#include "metrics.h"
 #include "state.h"
 #include "umedge/ctlproto.h"
 
@@ -74,6 +76,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		if (rc < 0)
 			continue;
+		/* the same line as a dataplane's stats: the metrics page renders
+		 * from whatever shape it has */
+		if (json_is_object(msg)) {
+			json_t *st = control_status_json(&ctl), *dp = json_deep_copy(msg);
+			size_t len;
+			char *text;
+			json_object_set_new(dp, "connected", json_true());
+			json_object_set_new(st, "dataplane", dp);
+			text = metrics_render(st, ctl.ev.counts, 1796169600, &len);
+			if (text == NULL || strlen(text) != len)
+				abort();
+			free(text);
+			json_decref(st);
+		}
 		ans = commands_dispatch(&ctl, msg);
 		if (!ans || !json_is_boolean(json_object_get(ans, "ok")))
 			abort();

@@ -37,6 +37,9 @@
 	"  - { gateway: gw1, pilot: \"6000\", dial_plan: fabrikam }\n"		\
 	"application: { address: 198.51.100.20, port: 5060, transport: udp }\n"
 
+/* docs/examples/umedge.yaml turns the Prometheus endpoint on. */
+#define EXAMPLE_METRICS "metrics: { listen: 127.0.0.1:9469 }\n"
+
 #define EXAMPLE_DATAPLANE							\
 	"dataplane:\n"								\
 	"  eal: [--vdev, \"net_tap0,iface=umx0\", --vdev, \"net_tap1,iface=umi0\"]\n" \
@@ -265,7 +268,7 @@ static void example_path(char *out, size_t size)
 Test(config, shipped_example_file_loads)
 {
 	char err[CONFIG_ERR_MAX] = "", path[1024];
-	struct config *c = NULL, *ref = parse_ok(EXAMPLE_CORE EXAMPLE_DATAPLANE);
+	struct config *c = NULL, *ref = parse_ok(EXAMPLE_CORE EXAMPLE_METRICS EXAMPLE_DATAPLANE);
 
 	example_path(path, sizeof(path));
 	int rc = config_load(path, &c, err, sizeof(err));
@@ -274,6 +277,7 @@ Test(config, shipped_example_file_loads)
 	config_free(ref);
 	cr_expect(c->dataplane.present);
 	cr_expect_eq(c->dataplane.udp_echo_port, 7);
+	cr_expect(c->metrics.present);
 	config_free(c);
 }
 
@@ -574,6 +578,24 @@ static const struct bad bad_inputs[] = {
 	  "t.yaml:7: application.address: '2001:db8::1' is not an IPv4 address" },
 	{ "host name as address", MINIMAL "ip_gateways:\n  - { name: g, address: gw.example }\n",
 	  "t.yaml:8: ip_gateways[0].address: 'gw.example' is not an IPv4 address" },
+	{ "metrics without listen", MINIMAL "metrics: { port: 9469 }\n",
+	  "t.yaml:7: unknown key 'port' in metrics" },
+	{ "metrics listen no port", MINIMAL "metrics: { listen: 127.0.0.1 }\n",
+	  "t.yaml:7: metrics.listen: '127.0.0.1' is not ADDRESS:PORT (for example 127.0.0.1:9469)" },
+	{ "metrics listen port only", MINIMAL "metrics: { listen: \":9469\" }\n",
+	  "t.yaml:7: metrics.listen: ':9469' is not ADDRESS:PORT (for example 127.0.0.1:9469)" },
+	{ "metrics listen port 0", MINIMAL "metrics: { listen: 127.0.0.1:0 }\n",
+	  "t.yaml:7: metrics.listen: port '0' is not 1..65535" },
+	{ "metrics listen port words", MINIMAL "metrics: { listen: \"127.0.0.1:http\" }\n",
+	  "t.yaml:7: metrics.listen: port 'http' is not 1..65535" },
+	{ "metrics listen port sign", MINIMAL "metrics: { listen: \"127.0.0.1:+80\" }\n",
+	  "t.yaml:7: metrics.listen: port '+80' is not 1..65535" },
+	{ "metrics listen big port", MINIMAL "metrics: { listen: \"127.0.0.1:99999999999999999999\" }\n",
+	  "t.yaml:7: metrics.listen: port '99999999999999999999' is not 1..65535" },
+	{ "metrics listen host name", MINIMAL "metrics: { listen: \"localhost:9469\" }\n",
+	  "t.yaml:7: metrics.listen: 'localhost' is not an IPv4 address" },
+	{ "metrics listen IPv6", MINIMAL "metrics: { listen: \"[::1]:9469\" }\n",
+	  "t.yaml:7: metrics.listen: '[::1]' is not an IPv4 address" },
 	{ "port 0", MINIMAL "application: { address: 198.51.100.20, port: 0 }\n",
 	  "t.yaml:7: application.port: 0 is out of range (1..65535)" },
 	{ "port 70000", MINIMAL "ip_gateways:\n  - { name: g, address: 192.0.2.1, port: 70000 }\n",
@@ -861,6 +883,24 @@ Test(config, round_trip_minimal_and_defaults)
 {
 	round_trip(MINIMAL);
 	round_trip(MINIMAL DP_MINIMAL);
+	round_trip(MINIMAL "metrics: { listen: 127.0.0.1:9469 }\n");
+}
+
+Test(config, metrics)
+{
+	struct config *c = parse_ok(MINIMAL "metrics: { listen: 0.0.0.0:9100 }\n");
+
+	cr_expect(c->metrics.present);
+	cr_expect_str_eq(c->metrics.address, "0.0.0.0");
+	cr_expect_eq(c->metrics.addr.s_addr, inet_addr("0.0.0.0"));
+	cr_expect_eq(c->metrics.port, 9100);
+	config_free(c);
+	c = parse_ok(MINIMAL "metrics:\n");
+	cr_expect_not(c->metrics.present, "an empty metrics: leaves the endpoint off");
+	config_free(c);
+	c = parse_ok(MINIMAL);
+	cr_expect_not(c->metrics.present, "off unless configured");
+	config_free(c);
 }
 
 Test(config, round_trip_awkward_strings)
