@@ -497,4 +497,11 @@ long sip_ack_build(const struct sip_msg *invite, const struct sip_msg *rsp, char
  * -1. */
 long sip_cancel_build(const struct sip_msg *invite, char *out, size_t cap);
 
+/* Overwrite the secrets of a message with 'X' in place, for a capture:
+ * the key material of every a=crypto "inline:" key, a=key-mgmt data, an
+ * SDP k= key, and the response= of Authorization / Proxy-Authorization.
+ * Length-preserving (Content-Length stays right); any bytes, no parse
+ * needed. Returns how many secrets were blanked (sip_redact.c). */
+unsigned sip_redact_keys(char *msg, size_t len);
+
 #endif
