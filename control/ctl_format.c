@@ -275,9 +275,41 @@ void ctl_format_event(FILE *f, const json_t *ev)
 	fprintf(f, "\n");
 }
 
+/* capture.status / capture.stop: what the capture wrote. */
+static void capture(FILE *f, const json_t *r)
+{
+	const char *state = str(r, "state");
+	const char *err = json_object_get(r, "error") ? str(r, "error") : "";
+
+	if (strcmp(state, "idle") == 0) {
+		fprintf(f, "no capture has run since the dataplane started\n");
+		return;
+	}
+	if (strcmp(state, "running") == 0)
+		fprintf(f, "capture: running\n");
+	else
+		fprintf(f, "capture: done, stopped by %s%s%s\n", str(r, "stopped_by"),
+			err[0] ? ": " : "", err);
+	fprintf(f, "  file       %s (mode 0600)\n", str(r, "path"));
+	if (json_object_get(r, "gateway"))
+		fprintf(f, "  gateway    %s\n", str(r, "gateway"));
+	fprintf(f, "  messages   %lld (%lld bytes of pcap)\n", jint(r, "messages"),
+		jint(r, "bytes"));
+	fprintf(f, "  dropped    %lld%s\n", jint(r, "dropped"),
+		jint(r, "dropped") ? " (capture ring full: the workers were faster than the "
+				     "file)" : "");
+	if (strcmp(str(r, "keys"), "kept") == 0)
+		fprintf(f, "  keys       KEPT: the file holds SDES keys and credentials\n");
+	else
+		fprintf(f, "  keys       redacted (%lld secrets blanked)\n", jint(r, "redacted"));
+	fprintf(f, "  seconds    %.1f\n", json_number_value(json_object_get(r, "seconds")));
+}
+
 void ctl_format_result(FILE *f, const char *cmd, const json_t *r)
 {
-	if (strcmp(cmd, "status") == 0) {
+	if (strcmp(cmd, "capture.status") == 0 || strcmp(cmd, "capture.stop") == 0) {
+		capture(f, r);
+	} else if (strcmp(cmd, "status") == 0) {
 		status(f, r);
 	} else if (strcmp(cmd, "sip.status") == 0) {
 		sip_status(f, r);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture_args.h"
 #include "commands.h"
 #include "fsutil.h"
 #include "jsonl.h"
@@ -113,6 +114,10 @@ static void forward_to_dataplane(struct server *srv, struct client *c, const cha
 
 	if (strcmp(cmd, "media.add") == 0)
 		fwd_args = media_args_add(args, err, sizeof(err));
+	else if (strcmp(cmd, "capture.start") == 0 && args != NULL)
+		fwd_args = capture_args_start(srv->ctl->cfg, args, err, sizeof(err));
+	else if (strcmp(cmd, "capture.start") == 0)
+		snprintf(err, sizeof(err), "capture.start needs a path");
 	else if ((strcmp(cmd, "media.show") == 0 || strcmp(cmd, "media.remove") == 0 ||
 		  strcmp(cmd, "calls.show") == 0 || strcmp(cmd, "calls.drop") == 0) &&
 		 media_args_id(args, err, sizeof(err)) < 0)
@@ -320,7 +325,7 @@ static void handle_message(struct server *srv, struct client *c, json_t *msg)
 		return;
 	}
 	if (cmd && (strncmp(cmd, "media.", 6) == 0 || strncmp(cmd, "diag.", 5) == 0 ||
-		    strncmp(cmd, "calls.", 6) == 0)) {
+		    strncmp(cmd, "calls.", 6) == 0 || strncmp(cmd, "capture.", 8) == 0)) {
 		const json_t *args = json_object_get(msg, "args");
 
 		if (args && !json_is_object(args)) {

@@ -1,11 +1,13 @@
 /* umedgectl: the operator CLI. Builds one request, sends it over the control
  * socket, prints the answer as a table (or JSON with --json). */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -44,6 +46,10 @@ static const char usage_text[] =
 	"  calls list | show ID | drop ID\n"
 	"  diag tcp-connect IP:PORT [--connections N] [--bytes N]   (engine-opened TCP echo check)\n"
 	"  diag tcp-conns   (the workers' TCP connections and their counters)\n"
+	"  capture sip --out FILE.pcap [--gateway NAME] [--seconds N | --count N] [--keep-keys]\n"
+	"              (SIP the workers see, TLS decrypted, as pcap 0600; keys redacted;\n"
+	"               runs until the limit, Ctrl-C, or an hour)\n"
+	"  capture status | stop\n"
 	"\n"
 	"MODE: unsecured, sip_secured, secured. LIST: comma-separated SRTP suites.\n"
 	"The socket is --socket, else $UMEDGE_SOCKET, else server.control_socket of\n"
@@ -54,7 +60,8 @@ struct verb {
 	const char *words;     /* "dialplan add" */
 	const char *cmd;       /* protocol command */
 	const char *positional; /* args key of the one positional ("id#": a number), or NULL */
-	const char *opts[8];   /* "--security=voip_security", "--port=port#" (number), "--follow!" (flag) */
+	const char *opts[8];   /* "--security=voip_security", "--port=port#" (number), "--follow!"
+				* (flag), "--keep-keys!keep_keys" (flag with its key) */
 	const char *required[4];
 };
 
@@ -101,6 +108,12 @@ static const struct verb verbs[] = {
 	{ "diag tcp-connect", "diag.tcp-connect", "target",
 	  { "--connections=connections#", "--bytes=bytes#" }, { "target" } },
 	{ "diag tcp-conns", "diag.tcp-conns", NULL, { NULL }, { NULL } },
+	{ "capture sip", "capture.start", NULL,
+	  { "--out=path", "--gateway=gateway", "--seconds=seconds#", "--count=count#",
+	    "--keep-keys!keep_keys" },
+	  { "path" } },
+	{ "capture status", "capture.status", NULL, { NULL }, { NULL } },
+	{ "capture stop", "capture.stop", NULL, { NULL }, { NULL } },
 };
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
@@ -181,7 +194,8 @@ static int build_args(const struct verb *v, int argc, char **argv, json_t *args)
 				continue;
 			known = true;
 			if (spec[nlen] == '!') {
-				json_object_set_new(args, a + 2, json_true());
+				json_object_set_new(args, spec[nlen + 1] ? spec + nlen + 1 : a + 2,
+						    json_true());
 				break;
 			}
 			klen = strcspn(spec + nlen + 1, "#");
@@ -212,14 +226,38 @@ static int build_args(const struct verb *v, int argc, char **argv, json_t *args)
 			char what[80];
 			const char *k = v->required[r];
 
+			snprintf(what, sizeof(what), "an option for '%s'", k);
 			if (v->positional && strncmp(k, v->positional, strcspn(v->positional, "#")) == 0)
 				snprintf(what, sizeof(what), "%s", k);
-			else
-				snprintf(what, sizeof(what), "an option for '%s'", k);
+			for (int o = 0; o < 8 && v->opts[o]; o++) {
+				/* "--out=path": say --out, the option the operator types */
+				const char *eq = strchr(v->opts[o], '=');
+				if (eq != NULL && strncmp(eq + 1, k, strlen(k)) == 0 &&
+				    (eq[1 + strlen(k)] == '\0' || eq[1 + strlen(k)] == '#'))
+					snprintf(what, sizeof(what), "%.*s", (int)(eq - v->opts[o]),
+						 v->opts[o]);
+			}
 			fprintf(stderr, "umedgectl: %s: missing %s\n", v->words, what);
 			return 2;
 		}
 	}
+	return 0;
+}
+
+/* The dataplane writes a capture: it needs the path as seen from here. */
+static int absolute_path(json_t *args, const char *key)
+{
+	const char *p = json_string_value(json_object_get(args, key));
+	char cwd[4096], *full = NULL;
+
+	if (p == NULL || p[0] == '/')
+		return 0;
+	if (getcwd(cwd, sizeof(cwd)) == NULL || asprintf(&full, "%s/%s", cwd, p) < 0) {
+		fprintf(stderr, "umedgectl: cannot make %s an absolute path\n", p);
+		return -1;
+	}
+	json_object_set_new(args, key, json_string(full));
+	free(full);
 	return 0;
 }
 
@@ -272,6 +310,90 @@ out:
 	OPENSSL_free(buf);
 	X509_free(x);
 	BIO_free(bio);
+	return rc;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* One more request on the open connection: the result (new reference), or
+ * NULL with the reason printed. */
+static json_t *ask(struct jsonl_conn *io, const char *cmd)
+{
+	json_t *req = json_pack("{s:s, s:o}", "cmd", cmd, "args", json_object());
+	json_t *ans = NULL, *res = NULL;
+	char err[256];
+	int rc;
+
+	if (req == NULL || jsonl_queue(io, req) < 0 || jsonl_flush(io) != 0) {
+		fprintf(stderr, "umedgectl: cannot send %s\n", cmd);
+		goto out;
+	}
+	rc = jsonl_recv(io, &ans, CTL_TIMEOUT_MS, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "umedgectl: no answer to %s: %s\n", cmd,
+			rc == 1 ? "connection closed" : rc == -EBADMSG ? err : strerror(-rc));
+		goto out;
+	}
+	if (!json_is_true(json_object_get(ans, "ok"))) {
+		const char *e = json_string_value(json_object_get(ans, "error"));
+		fprintf(stderr, "umedgectl: %s\n", e ? e : "request failed");
+		goto out;
+	}
+	res = json_incref(json_object_get(ans, "result"));
+out:
+	json_decref(ans);
+	json_decref(req);
+	return res;
+}
+
+static bool running(const json_t *st)
+{
+	const char *s = json_string_value(json_object_get(st, "state"));
+
+	return s != NULL && strcmp(s, "running") == 0;
+}
+
+/* `capture sip` runs in the dataplane: follow it until it stops (its limit,
+ * or Ctrl-C here, which stops it), then say what it wrote. 0 when the file
+ * is complete. */
+static int capture_follow(struct jsonl_conn *io, bool as_json, const json_t *started)
+{
+	struct sigaction sa = { .sa_handler = on_interrupt };
+	json_t *st = json_incref((json_t *)started);
+	int rc = 1;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (!as_json)
+		fprintf(stderr, "capturing SIP to %s%s%s (Ctrl-C stops)...\n",
+			json_string_value(json_object_get(st, "path")),
+			json_object_get(st, "gateway") ? ", gateway " : "",
+			json_object_get(st, "gateway")
+				? json_string_value(json_object_get(st, "gateway")) : "");
+	while (st != NULL && running(st)) {
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+		if (!interrupted)
+			nanosleep(&ts, NULL);
+		json_decref(st);
+		st = ask(io, interrupted ? "capture.stop" : "capture.status");
+	}
+	if (st == NULL)
+		return 1;
+	if (as_json) {
+		char *s = json_dumps(st, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		printf("%s\n", s ? s : "{}");
+		free(s);
+	} else {
+		ctl_format_result(stdout, "capture.status", st);
+	}
+	rc = json_object_get(st, "error") != NULL ? 1 : 0;
+	json_decref(st);
 	return rc;
 }
 
@@ -344,6 +466,8 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		goto out;
 	rc = 1;
+	if (strcmp(v->cmd, "capture.start") == 0 && absolute_path(args, "path") < 0)
+		goto out;
 	if (!sock)
 		sock = getenv(CTLPROTO_SOCKET_ENV);
 	if ((!sock || !*sock) && config) {
@@ -387,6 +511,10 @@ int main(int argc, char **argv)
 		rc = write_export(json_object_get(ans, "result"),
 				  json_string_value(json_object_get(args, "out")),
 				  json_is_true(json_object_get(args, "der")));
+		goto out;
+	}
+	if (strcmp(v->cmd, "capture.start") == 0) {
+		rc = capture_follow(&io, as_json, json_object_get(ans, "result"));
 		goto out;
 	}
 	if (as_json && strcmp(v->cmd, "events") == 0 &&

@@ -27,12 +27,14 @@
 #include "stats.h"
 #include "telemetry.h"
 #include "worker.h"
+#include "sip_capture.h"
 #include "worker_sip.h"
 #include "worker_tls.h"
 #include "media/media_ctl.h"
 
 #define EAL_ARGV_MAX (CONFIG_EAL_ARGS_MAX + 16)
 #define MAIN_TICK_MS 100
+#define CAPTURE_TICK_MS 5
 #define STATS_EVERY_MS 1000
 
 static volatile sig_atomic_t got_signal;
@@ -320,6 +322,7 @@ int main(int argc, char **argv)
 	struct media_engine *media = NULL;
 	struct worker_tls_plane *tlsp = NULL;
 	struct worker_sip_plane *sipp = NULL;
+	struct sip_capture *capture = NULL;
 	int opt, rc = 1;
 	bool eal_up = false;
 
@@ -397,6 +400,9 @@ int main(int argc, char **argv)
 	media_engine_on_list(media, worker_sip_media_rows, sipp);
 	if (ctl_on_request(&ctl, "calls.", worker_sip_calls_request, sipp) != 0)
 		RTE_LOG(WARNING, USER1, "calls requests not registered\n");
+	capture = sip_capture_new(sipp);
+	if (capture == NULL || ctl_on_request(&ctl, "capture.", sip_capture_request, capture) != 0)
+		RTE_LOG(WARNING, USER1, "capture requests not registered\n");
 	tlsp = worker_tls_setup(&dp, sipp);
 	if (tlsp == NULL) {
 		RTE_LOG(ERR, USER1, "tls: set-up failed\n");
@@ -412,7 +418,9 @@ int main(int argc, char **argv)
 
 	uint64_t next_stats = mono_ms() + STATS_EVERY_MS;
 	while (!got_signal) {
-		ctl_poll(&ctl, MAIN_TICK_MS);
+		/* a running capture is drained every few ms: its rings stay short */
+		ctl_poll(&ctl, sip_capture_running(capture) ? CAPTURE_TICK_MS : MAIN_TICK_MS);
+		sip_capture_poll(capture);
 		snapshot_reclaim(false);
 		media_engine_tick(media, mono_ms());
 		worker_tls_tick(tlsp, &ctl, mono_ms());
@@ -453,6 +461,7 @@ teardown:
 		dp.quit = true;
 		rte_eal_mp_wait_lcore();
 	}
+	sip_capture_free(capture); /* workers stopped: the file is closed */
 	worker_tls_free(tlsp);    /* workers and crypto lcores stopped */
 	worker_sip_free(sipp);    /* its calls' media back to the engine */
 	media_engine_free(media); /* workers stopped: nobody holds a session */

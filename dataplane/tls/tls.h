@@ -169,6 +169,8 @@ bool tls_conn_resumed(const struct tls_conn *t);
 const char *tls_conn_version(const struct tls_conn *t);
 /* The peer's IPv4 address and port (host order); 0 once TCP is gone. */
 void tls_conn_peer(const struct tls_conn *t, uint32_t *ip, uint16_t *port);
+/* Our TCP port of the connection, 0 once its TCP is gone. */
+uint16_t tls_conn_local_port(const struct tls_conn *t);
 /* The name the peer's certificate was verified to carry: the gateway's
  * FQDN (server role) or the expected host (client role); "" if none. */
 const char *tls_conn_peer_name(const struct tls_conn *t);

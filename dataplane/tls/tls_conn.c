@@ -646,6 +646,16 @@ const char *tls_conn_version(const struct tls_conn *t)
 	return SSL_get_version(t->ssl);
 }
 
+uint16_t tls_conn_local_port(const struct tls_conn *t)
+{
+	struct tcp_conn_info ci;
+
+	if (t->tcp == NULL)
+		return 0;
+	tcp_conn_get_info(t->tcp, &ci);
+	return ci.local_port;
+}
+
 void tls_conn_peer(const struct tls_conn *t, uint32_t *ip, uint16_t *port)
 {
 	struct tcp_conn_info ci;

@@ -251,6 +251,16 @@ static int stream_write(struct sip_stream *s, const char *buf, size_t len)
 	return done == len ? 0 : queue(s, buf + done, len - done);
 }
 
+/* A SIP message (not a keep-alive) onto the stream: captured, then written. */
+static int stream_send_msg(struct sip_stream *s, const char *buf, size_t len)
+{
+	uint16_t lport = s->conn != NULL && s->ops->local_port != NULL ?
+			 s->ops->local_port(s->conn) : 0;
+
+	sip_capture(s->ws, true, s->transport, s->side, s->addr, s->port, lport, buf, len);
+	return stream_write(s, buf, len);
+}
+
 void sip_stream_writable(struct sip_stream *s)
 {
 	if (!s->up && !s->closing)
@@ -349,7 +359,7 @@ void sip_stream_poll(struct worker_sip *ws)
 			if (s == NULL)
 				ws->ss.stale_handle++;	/* closed meanwhile */
 			else
-				(void)stream_write(s, buf, h.len);
+				(void)stream_send_msg(s, buf, h.len);
 		}
 		rte_pktmbuf_free(ms[i]);
 	}
@@ -363,8 +373,11 @@ static void deliver(struct sip_stream *s, const char *buf, size_t len)
 	struct sip_peer from = { .side = s->side, .transport = s->transport, .port = s->port,
 				 .addr = s->addr, .conn = s->handle };
 	unsigned owner = worker_sip_owner(ws, buf, len);
+	uint16_t lport = s->conn != NULL && s->ops->local_port != NULL ?
+			 s->ops->local_port(s->conn) : 0;
 
 	s->ws->ss.messages++;
+	sip_capture(ws, false, s->transport, s->side, s->addr, s->port, lport, buf, len);
 	if (owner != ws->w->idx) {
 		sip_stream_handoff(ws, owner, &from, s->tls_name, buf, len);
 		return;
@@ -474,7 +487,7 @@ int sip_stream_send(struct worker_sip *ws, const struct sip_peer *to, const char
 			ws->ss.stale_handle++;
 			return -ENOTCONN;
 		}
-		return stream_write(s, buf, len);
+		return stream_send_msg(s, buf, len);
 	}
 	s = outbound(ws, to);
 	if (s == NULL) {
@@ -489,7 +502,7 @@ int sip_stream_send(struct worker_sip *ws, const struct sip_peer *to, const char
 		if (s == NULL)
 			return -ENETUNREACH;
 	}
-	return stream_write(s, buf, len);
+	return stream_send_msg(s, buf, len);
 }
 
 /* ---- connections by peer, for sip status ---- */

@@ -26,8 +26,17 @@ static void tcp_close_conn(void *conn)
 	(void)tcp_close(conn);
 }
 
+static uint16_t tcp_local_port(const void *conn)
+{
+	struct tcp_conn_info ci;
+
+	tcp_conn_get_info(conn, &ci);
+	return ci.local_port;
+}
+
 static const struct sip_stream_ops tcp_stream_ops = { .write = tcp_write,
-						      .close = tcp_close_conn };
+						      .close = tcp_close_conn,
+						      .local_port = tcp_local_port };
 
 static int on_accept(struct tcp_conn *c, void *ctx)
 {

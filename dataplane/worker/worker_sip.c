@@ -104,6 +104,8 @@ static int sip_send(void *arg, const struct sip_peer *to, const char *buf, size_
 		return rc;
 	}
 	ws->udp_out++;
+	sip_capture(ws, true, UMEDGE_TRANSPORT_UDP, to->side, to->addr, to->port, ctx->udp.sip_port,
+		    buf, len);
 	return 0;
 }
 
@@ -183,6 +185,8 @@ static void sip_udp_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned ifac
 			  .port = rte_be_to_cpu_16(uh->src_port),
 			  .addr = rte_be_to_cpu_32(ip->src_addr) },
 	};
+	sip_capture(ws, false, UMEDGE_TRANSPORT_UDP, rx.from.side, rx.from.addr, rx.from.port,
+		    ctx->udp.sip_port, buf, len);
 	sip_proxy_input(ws->px, ctx->snap, &rx, buf, len, worker_sip_now_ms(ws));
 	rte_pktmbuf_free(m);	/* buf may point into it: freed last */
 }

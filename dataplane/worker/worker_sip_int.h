@@ -31,6 +31,23 @@ struct sip_stream_ops {
 	int (*write)(void *conn, const void *buf, size_t len);
 	/* graceful close; the transport calls sip_stream_closed later */
 	void (*close)(void *conn);
+	/* our port of the connection (for captures), 0 when unknown */
+	uint16_t (*local_port)(const void *conn);
+};
+
+/* The SIP capture tap of one worker (sip_capture.c): while a capture runs
+ * the worker copies each message it receives or sends into a byte ring
+ * the main lcore drains into the pcap file. No syscall, no allocation on
+ * the worker; a full ring drops the message and counts it. */
+#define SIP_CAPTURE_RING (4u << 20)	/* bytes per worker, power of two */
+
+struct sip_capture_tap {
+	uint32_t gen;		/* the running capture's number, 0: off (main lcore writes) */
+	uint32_t peer;		/* only messages to or from this address (host order), 0: all */
+	uint8_t *ring;		/* SIP_CAPTURE_RING bytes, from the first capture on */
+	uint64_t head __rte_cache_aligned;	/* the worker's */
+	uint64_t drops;				/* the ring was full (the worker's) */
+	uint64_t tail __rte_cache_aligned;	/* the main lcore's */
 };
 
 /* Counters of the streams (this lcore writes, the main lcore reads). */
@@ -105,6 +122,7 @@ struct worker_sip {
 	uint32_t media_n_free;
 	uint32_t media_seq;
 	uint64_t media_installed, media_updated, media_removed, media_failed, media_no_ports;
+	struct sip_capture_tap cap;
 	char lin[];			/* lim.max_message bytes: a chained datagram */
 };
 
@@ -130,6 +148,26 @@ void worker_sip_media_ops(struct worker_sip *ws, struct sip_media_ops *ops);
 int worker_sip_media_init(struct worker_sip *ws, uint32_t n);
 void worker_sip_media_fini(struct worker_sip *ws);
 void worker_sip_media_counters(const struct media_session *s, struct sip_media_counters *out);
+
+/* ---- capture (sip_capture.c) ---- */
+
+void sip_capture_copy(struct worker_sip *ws, uint32_t gen, bool out, uint8_t transport,
+		      uint8_t side, uint32_t peer, uint16_t peer_port, uint16_t local_port,
+		      const char *buf, size_t len);
+
+/* A message the worker received (out false) or sent on a side, with the
+ * peer's address and port (host order) and ours: into the capture ring
+ * when a capture runs. One load when none does. */
+static inline void sip_capture(struct worker_sip *ws, bool out, uint8_t transport, uint8_t side,
+			       uint32_t peer, uint16_t peer_port, uint16_t local_port,
+			       const char *buf, size_t len)
+{
+	uint32_t gen = __atomic_load_n(&ws->cap.gen, __ATOMIC_ACQUIRE);
+
+	if (__builtin_expect(gen != 0, 0))
+		sip_capture_copy(ws, gen, out, transport, side, peer, peer_port, local_port, buf,
+				 len);
+}
 
 /* ---- streams (sip_stream.c) ---- */
 

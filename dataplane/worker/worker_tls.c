@@ -89,8 +89,14 @@ static void tls_stream_close(void *conn)
 	(void)tls_conn_close(conn);
 }
 
+static uint16_t tls_stream_local_port(const void *conn)
+{
+	return tls_conn_local_port(conn);
+}
+
 static const struct sip_stream_ops tls_stream_ops = { .write = tls_stream_write,
-						      .close = tls_stream_close };
+						      .close = tls_stream_close,
+						      .local_port = tls_stream_local_port };
 
 /* ---- application callbacks ---- */
 

@@ -8,6 +8,13 @@ umedge-gw and umedge-app), then
   counters; a control restart keeps the dataplane's counters monotonic;
   the endpoint follows a configuration reload (off, moved, on a busy port:
   MetricsUnavailable with the reason); 404 and 405.
+- capture: `umedgectl capture sip` during the README's UDP call (both
+  legs) and during a secured call over mutual TLS with SRTP (the tests'
+  gateway UA, gw1's certificate from a root put in the demo's trust/
+  before it starts), read back with tshark: the Call-ID and the methods
+  of each call, the TLS leg decrypted on its real ports, the SDES keys
+  blanked unless --keep-keys, --gateway keeping only that peer, the file
+  0600; and the errors an operator can make.
 
 The demo's fixed names (namespaces, TAP, 127.0.0.1:9469) mean a demo an
 operator left running is stopped first, as `scripts/run` itself does. Its
@@ -15,6 +22,7 @@ own folder and socket are the test's. Every wait is bounded; the demo is
 stopped at the end whatever happens.
 
 usage: test_operator.py BUILD_DIR SOURCE_DIR"""
+import base64
 import json
 import os
 import shutil
@@ -28,6 +36,9 @@ import urllib.error
 import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import certs  # noqa: E402
 
 BUILD, SRC = sys.argv[1], sys.argv[2]
 RUN = os.path.join(SRC, "scripts", "run")
@@ -280,16 +291,186 @@ def test_metrics(demo):
     ok(True, "the port freed: the endpoint comes up on its own")
 
 
+def umedgectl(demo, *args, timeout=60):
+    return subprocess.run([os.path.join(BUILD, "control", "umedgectl"), "--socket", demo.sock]
+                          + list(args), capture_output=True, text=True, timeout=timeout)
+
+
+def tshark_sip(path):
+    """The SIP messages tshark dissects in path: one dict each."""
+    fields = ["ip.src", "ip.dst", "tcp.srcport", "tcp.dstport", "udp.srcport", "udp.dstport",
+              "sip.Call-ID", "sip.Method", "sip.Status-Code", "sip.CSeq.method"]
+    r = subprocess.run(["timeout", "60", "tshark", "-n", "-r", path, "-Y", "sip", "-T", "fields",
+                        "-E", "separator=|"] + sum([["-e", f] for f in fields], []),
+                       capture_output=True, text=True, timeout=90)
+    ok(r.returncode == 0, f"tshark reads {os.path.basename(path)} ({r.stderr.strip()[-300:]})")
+    return [dict(zip(fields, line.split("|"))) for line in r.stdout.splitlines() if line]
+
+
+def capture_start(demo, path, *extra):
+    """umedgectl capture sip in the background; running once status says so."""
+    n = len(demo.events("CallStarted"))
+    p = subprocess.Popen([os.path.join(BUILD, "control", "umedgectl"), "--socket", demo.sock,
+                          "--json", "capture", "sip", "--out", path] + list(extra),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait(lambda: demo.ctl("capture", "status")[1].get("state") == "running" or
+         p.poll() is not None, 10, "the capture runs")
+    return p, n
+
+
+def capture_end(p, secs=60):
+    out, err = p.communicate(timeout=secs)
+    ok(p.returncode == 0, f"umedgectl capture sip exits 0 ({err.strip()[-300:]})")
+    return json.loads(out)
+
+
+class Shim:
+    """What sip_peers.Sipp needs of an environment."""
+    def __init__(self, demo):
+        self.dir = demo.dir
+
+
+def secured_call(demo, files):
+    """gw1 over mutual TLS to pilot 5000 (contoso: secured), SRTP from the
+    tests' UA through pylibsrtp, SIPp answering and echoing RTP."""
+    from sip_peers import Sipp
+    app = Sipp(Shim(demo), "umedge-app", ["-sf", os.path.join(SCEN, "uas_media.xml"), "-i",
+                                         "198.51.100.20", "-p", "5060", "-mi", "198.51.100.20",
+                                         "-mp", "6000", "-rtp_echo", "-m", "1"], 40)
+    time.sleep(0.5)
+    spec = {"engine": ["192.0.2.1", 5061], "cert": files["gw"], "key": files["gw_key"],
+            "ca": files["engine_ca"], "sni": "um1.example.test", "src": "192.0.2.10",
+            "pilot": "5000", "calls": 1, "conns": 1, "timeout": 30, "hold": 0.5,
+            "media": {"port": 24000, "profile": "RTP/SAVP", "suite": "AES_CM_128_HMAC_SHA1_80",
+                      "packets": 20, "size": 160}}
+    ua = subprocess.run(["ip", "netns", "exec", "umedge-gw", "timeout", "50", "/usr/bin/python3",
+                         os.path.join(os.path.dirname(os.path.abspath(__file__)), "sip_tls_ua.py"),
+                         json.dumps(spec)], capture_output=True, text=True, timeout=70)
+    rc_app = app.wait(45)
+    ok(ua.returncode == 0, f"the gateway UA ran ({ua.stderr[-500:]})")
+    r = json.loads(ua.stdout.strip().splitlines()[-1])
+    med = r.get("media") or {}
+    ok(r["finals"] == {"200": 1} and r["completed"] == 1 and rc_app == 0 and
+       med.get("matched") == 20,
+       f"the secured call completes with SRTP both ways ({r['finals']}, {med}, app {rc_app})")
+    return r
+
+
+def test_capture(demo, files):
+    out = os.path.join(demo.dir, "captures")
+    os.makedirs(out)
+
+    # the README's call, both legs, no filter, stopped by its count (7 messages
+    # on each leg: INVITE 100 180 200 ACK BYE 200 less the 100 the engine
+    # sends only to the caller)
+    udp = os.path.join(out, "udp.pcap")
+    p, _ = capture_start(demo, udp, "--count", "13")
+    rc_uac, rc_uas = readme_call(demo)
+    ok(rc_uac == 0 and rc_uas == 0, "the README's call during the capture")
+    st = capture_end(p)
+    ok(st["state"] == "done" and st["stopped_by"] == "count" and st["messages"] == 13 and
+       st["dropped"] == 0, f"stopped by --count 13 ({st})")
+    ok(os.stat(udp).st_mode & 0o777 == 0o600, "the capture file is 0600")
+    rows = tshark_sip(udp)
+    cids = {r["sip.Call-ID"] for r in rows}
+    ok(len(rows) == 13 and len(cids) == 1, f"tshark: 13 SIP messages of one call ({len(rows)}, "
+       f"{cids})")
+    methods = [r["sip.Method"] for r in rows if r["sip.Method"]]
+    ok({"INVITE", "ACK", "BYE"} <= set(methods), f"INVITE, ACK and BYE ({methods})")
+    legs = {(r["ip.src"], r["ip.dst"]) for r in rows}
+    ok(("192.0.2.10", "192.0.2.1") in legs and ("198.51.100.1", "198.51.100.20") in legs,
+       f"both legs with their real addresses ({legs})")
+    ok(all(r["udp.srcport"] and r["udp.dstport"] for r in rows), "UDP on its real ports")
+
+    # a secured call over TLS, keys redacted, only gw1's side
+    tls = os.path.join(out, "tls.pcap")
+    p, _ = capture_start(demo, tls, "--gateway", "gw1", "--seconds", "30")
+    r = secured_call(demo, files)
+    time.sleep(1)
+    ok(demo.ctl("capture", "stop")[0] == 0, "umedgectl capture stop ends it")
+    st = capture_end(p)
+    ok(st["stopped_by"] == "operator" and st["gateway"] == "gw1" and st["keys"] == "redacted"
+       and st["redacted"] >= 1, f"stopped by the operator, keys redacted ({st})")
+    rows = tshark_sip(tls)
+    cid = r["first"]["call_id"]
+    mine = [x for x in rows if x["sip.Call-ID"] == cid]
+    ok(len(mine) >= 5 and {x["sip.Method"] for x in mine} >= {"INVITE", "ACK", "BYE"} and
+       "200" in {x["sip.Status-Code"] for x in mine},
+       f"tshark: the TLS call's Call-ID with INVITE, 200, ACK, BYE ({len(mine)} messages)")
+    ok(all("192.0.2.10" in (x["ip.src"], x["ip.dst"]) for x in rows),
+       "--gateway gw1: only messages with gw1")
+    ok(any(x["tcp.dstport"] == "5061" and x["sip.Method"] == "INVITE" for x in mine),
+       "the INVITE decrypted, on TCP to 5061 as it came over TLS")
+    key = r["answer"]["crypto"][0].split("inline:")[1].split("|")[0]
+    with open(tls, "rb") as f:
+        data = f.read()
+    ok(key.encode() not in data and b"inline:XXXXXXXX" in data,
+       "the engine's SDES key is blanked in the capture")
+
+    # --keep-keys: the key is there
+    kept = os.path.join(out, "kept.pcap")
+    p, _ = capture_start(demo, kept, "--keep-keys", "--gateway", "gw1")
+    r = secured_call(demo, files)
+    time.sleep(1)
+    ok(demo.ctl("capture", "stop")[0] == 0, "stopped")
+    st = capture_end(p)
+    key = r["answer"]["crypto"][0].split("inline:")[1].split("|")[0]
+    base64.b64decode(key)
+    with open(kept, "rb") as f:
+        ok(key.encode() in f.read() and st["keys"] == "kept",
+           "--keep-keys: the key stays in the file")
+
+    # what an operator can get wrong: said, nothing started
+    for args, want in ((["--out", os.path.join(out, "x.pcap"), "--gateway", "gw9"],
+                        "unknown gateway 'gw9'"),
+                       (["--out", os.path.join(out, "x.pcap"), "--seconds", "5", "--count", "5"],
+                        "not both"),
+                       (["--out", "/nonexistent-dir/x.pcap", "--count", "1"],
+                        "No such file or directory"),
+                       (["--out", os.path.join(out, "x.pcap"), "--seconds", "0"],
+                        "--seconds must be a number 1..86400"),
+                       (["--gateway", "gw1"], "missing --out")):
+        r2 = umedgectl(demo, "capture", "sip", *args)
+        ok(r2.returncode != 0 and want in r2.stderr, f"capture sip {' '.join(args)}: "
+           f"'{r2.stderr.strip()}'")
+    ok(not os.path.exists(os.path.join(out, "x.pcap")), "no file from a refused capture")
+    p, _ = capture_start(demo, os.path.join(out, "one.pcap"), "--seconds", "20")
+    r2 = umedgectl(demo, "capture", "sip", "--out", os.path.join(out, "two.pcap"))
+    ok(r2.returncode == 1 and "a capture is running" in r2.stderr,
+       f"a second capture is refused ({r2.stderr.strip()})")
+    p.send_signal(signal.SIGINT)
+    st = capture_end(p)
+    ok(st["stopped_by"] == "operator", "Ctrl-C on umedgectl stops the capture")
+    r2 = umedgectl(demo, "capture", "status")
+    ok(r2.returncode == 0 and "stopped by operator" in r2.stdout, f"capture status:\n{r2.stdout}")
+
+
+def gateway_files(demo):
+    """A root in the demo's trust/ (before it starts) and gw1's certificate
+    from it; the engine's certificate is exported once it runs."""
+    ca = certs.CA("gateway root")
+    os.makedirs(os.path.join(demo.dir, "trust"), exist_ok=True)
+    ca.write(os.path.join(demo.dir, "trust", "gateway-root.pem"))
+    gw, gw_key = certs.leaf("gw1.example.test", ca)
+    return {"gw": certs.write_pair(demo.dir, "gw1", gw, gw_key),
+            "gw_key": os.path.join(demo.dir, "gw1.key"),
+            "engine_ca": os.path.join(demo.dir, "engine.pem")}
+
+
 def main():
     if os.geteuid() != 0:
         print("1..0 # SKIP needs root (namespaces, TAP)")
         return 0
     demo = Demo()
     try:
+        files = gateway_files(demo)
         r = demo.run("start", "--detach")
         ok(r.returncode == 0, f"scripts/run start --detach ({r.stderr[-800:]})")
         wait(lambda: demo.ctl("status")[0] == 0, 20, "control answers")
+        rc, _ = demo.ctl("cert", "export", "--out", files["engine_ca"])
+        ok(rc == 0, "the engine's certificate exported for the gateway")
         wait(lambda: not refused(), 10, "metrics endpoint up")
+        test_capture(demo, files)
         test_metrics(demo)
     except BaseException:
         print("--- control.log\n" + demo.log("control")[-3000:], file=sys.stderr)
