@@ -305,9 +305,70 @@ static void capture(FILE *f, const json_t *r)
 	fprintf(f, "  seconds    %.1f\n", json_number_value(json_object_get(r, "seconds")));
 }
 
+static const char *yes_no(const json_t *v)
+{
+	return json_is_true(v) ? "yes" : json_is_false(v) ? "NO" : "not known";
+}
+
+/* probe.status: the connectivity test's report. */
+static void probe(FILE *f, const json_t *r)
+{
+	const json_t *ctx = json_object_get(r, "context"), *t = json_object_get(r, "tls"), *v;
+	size_t i;
+
+	fprintf(f, "test-connectivity %s: %s to %s", str(ctx, "gateway"), str(r, "transport"),
+		str(r, "target"));
+	if (json_array_size(json_object_get(ctx, "dial_plans")) > 0) {
+		fprintf(f, " (");
+		json_array_foreach(json_object_get(ctx, "dial_plans"), i, v)
+			fprintf(f, "%s%s %s%s", i ? ", " : "", str(v, "dial_plan"),
+				str(v, "voip_security"),
+				json_is_true(json_object_get(v, "associated")) ? "" : " not associated");
+		fprintf(f, ")");
+	}
+	fprintf(f, "\n");
+	if (json_is_true(json_object_get(r, "passed")))
+		fprintf(f, "  result        PASS: OPTIONS answered %lld %s in %.1f ms\n",
+			jint(r, "status"), str(r, "reason"),
+			json_number_value(json_object_get(r, "rtt_ms")));
+	else
+		fprintf(f, "  result        FAIL: %s\n", str(r, "error"));
+	if (json_object_get(r, "server"))
+		fprintf(f, "  gateway says  %s\n", str(r, "server"));
+	if (t != NULL) {
+		if (json_object_get(t, "version"))
+			fprintf(f, "  tls           %s, %s, handshake %.1f ms\n", str(t, "version"),
+				str(t, "cipher"),
+				json_number_value(json_object_get(r, "handshake_ms")));
+		if (json_object_get(t, "peer_subject")) {
+			fprintf(f, "  gateway cert  %s\n", str(t, "peer_subject"));
+			fprintf(f, "                issued by %s\n", str(t, "peer_issuer"));
+			fprintf(f, "                names %s\n", str(t, "peer_names"));
+			fprintf(f, "                SHA-1 %s, not after %s\n",
+				str(t, "peer_thumbprint_sha1"), str(t, "peer_not_after"));
+			fprintf(f, "                chains to trust/: %s; names %s: %s\n",
+				yes_no(json_object_get(t, "chains_to_trust")), str(t, "fqdn"),
+				yes_no(json_object_get(t, "names_fqdn")));
+		}
+		if (json_object_get(t, "our_thumbprint_sha1"))
+			fprintf(f, "  our cert      SHA-1 %s\n", str(t, "our_thumbprint_sha1"));
+		if (json_object_get(t, "failure")) {
+			const char *fl = str(t, "failure"), *rs = str(t, "reason");
+			if (strncmp(rs, fl, strlen(fl)) == 0)
+				fprintf(f, "  tls failure   %s\n", rs);
+			else
+				fprintf(f, "  tls failure   %s: %s\n", fl, rs);
+		}
+	}
+	json_array_foreach(json_object_get(ctx, "notes"), i, v)
+		fprintf(f, "note: %s\n", json_string_value(v));
+}
+
 void ctl_format_result(FILE *f, const char *cmd, const json_t *r)
 {
-	if (strcmp(cmd, "capture.status") == 0 || strcmp(cmd, "capture.stop") == 0) {
+	if (strcmp(cmd, "probe.status") == 0) {
+		probe(f, r);
+	} else if (strcmp(cmd, "capture.status") == 0 || strcmp(cmd, "capture.stop") == 0) {
 		capture(f, r);
 	} else if (strcmp(cmd, "status") == 0) {
 		status(f, r);

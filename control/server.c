@@ -19,6 +19,7 @@
 #include "fsutil.h"
 #include "jsonl.h"
 #include "media_args.h"
+#include "probe_args.h"
 #include "metrics.h"
 #include "umedge/ctlproto.h"
 
@@ -118,6 +119,10 @@ static void forward_to_dataplane(struct server *srv, struct client *c, const cha
 		fwd_args = capture_args_start(srv->ctl->cfg, args, err, sizeof(err));
 	else if (strcmp(cmd, "capture.start") == 0)
 		snprintf(err, sizeof(err), "capture.start needs a path");
+	else if (strcmp(cmd, "probe.options") == 0 && args != NULL)
+		fwd_args = probe_args_options(srv->ctl->cfg, args, err, sizeof(err));
+	else if (strcmp(cmd, "probe.options") == 0)
+		snprintf(err, sizeof(err), "which gateway? --gateway NAME");
 	else if ((strcmp(cmd, "media.show") == 0 || strcmp(cmd, "media.remove") == 0 ||
 		  strcmp(cmd, "calls.show") == 0 || strcmp(cmd, "calls.drop") == 0) &&
 		 media_args_id(args, err, sizeof(err)) < 0)
@@ -325,7 +330,8 @@ static void handle_message(struct server *srv, struct client *c, json_t *msg)
 		return;
 	}
 	if (cmd && (strncmp(cmd, "media.", 6) == 0 || strncmp(cmd, "diag.", 5) == 0 ||
-		    strncmp(cmd, "calls.", 6) == 0 || strncmp(cmd, "capture.", 8) == 0)) {
+		    strncmp(cmd, "calls.", 6) == 0 || strncmp(cmd, "capture.", 8) == 0 ||
+		    strncmp(cmd, "probe.", 6) == 0)) {
 		const json_t *args = json_object_get(msg, "args");
 
 		if (args && !json_is_object(args)) {

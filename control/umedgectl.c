@@ -50,6 +50,9 @@ static const char usage_text[] =
 	"              (SIP the workers see, TLS decrypted, as pcap 0600; keys redacted;\n"
 	"               runs until the limit, Ctrl-C, or an hour)\n"
 	"  capture status | stop\n"
+	"  test-connectivity --gateway NAME [--secured true|false] [--timeout S]\n"
+	"              (SIP OPTIONS to the gateway from the dataplane: reachability, answer,\n"
+	"               and for TLS the handshake and certificates; exit 0 only on a pass)\n"
 	"\n"
 	"MODE: unsecured, sip_secured, secured. LIST: comma-separated SRTP suites.\n"
 	"The socket is --socket, else $UMEDGE_SOCKET, else server.control_socket of\n"
@@ -113,6 +116,8 @@ static const struct verb verbs[] = {
 	    "--keep-keys!keep_keys" },
 	  { "path" } },
 	{ "capture status", "capture.status", NULL, { NULL }, { NULL } },
+	{ "test-connectivity", "probe.options", NULL,
+	  { "--gateway=gateway", "--secured=secured", "--timeout=timeout#" }, { "gateway" } },
 	{ "capture stop", "capture.stop", NULL, { NULL }, { NULL } },
 };
 
@@ -321,11 +326,11 @@ static void on_interrupt(int sig)
 	interrupted = 1;
 }
 
-/* One more request on the open connection: the result (new reference), or
- * NULL with the reason printed. */
-static json_t *ask(struct jsonl_conn *io, const char *cmd)
+/* One more request on the open connection (args stolen, NULL: none): the
+ * result (new reference), or NULL with the reason printed. */
+static json_t *ask(struct jsonl_conn *io, const char *cmd, json_t *args)
 {
-	json_t *req = json_pack("{s:s, s:o}", "cmd", cmd, "args", json_object());
+	json_t *req = json_pack("{s:s, s:o}", "cmd", cmd, "args", args ? args : json_object());
 	json_t *ans = NULL, *res = NULL;
 	char err[256];
 	int rc;
@@ -381,7 +386,7 @@ static int capture_follow(struct jsonl_conn *io, bool as_json, const json_t *sta
 		if (!interrupted)
 			nanosleep(&ts, NULL);
 		json_decref(st);
-		st = ask(io, interrupted ? "capture.stop" : "capture.status");
+		st = ask(io, interrupted ? "capture.stop" : "capture.status", NULL);
 	}
 	if (st == NULL)
 		return 1;
@@ -393,6 +398,39 @@ static int capture_follow(struct jsonl_conn *io, bool as_json, const json_t *sta
 		ctl_format_result(stdout, "capture.status", st);
 	}
 	rc = json_object_get(st, "error") != NULL ? 1 : 0;
+	json_decref(st);
+	return rc;
+}
+
+/* test-connectivity: the dataplane answers within its timeout; poll its
+ * result, print it, exit 0 only when it passed. */
+static int probe_follow(struct jsonl_conn *io, bool as_json, const json_t *started)
+{
+	json_int_t id = json_integer_value(json_object_get(started, "id"));
+	json_t *st = NULL;
+	int rc = 1;
+
+	for (int i = 0; i < 10 * (60 + 10); i++) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		json_decref(st);
+		st = ask(io, "probe.status", json_pack("{s:I}", "id", id));
+		if (st == NULL || !running(st))
+			break;
+	}
+	if (st == NULL)
+		return 1;
+	if (running(st)) {
+		fprintf(stderr, "umedgectl: the connectivity test did not finish\n");
+	} else if (as_json) {
+		char *s = json_dumps(st, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		printf("%s\n", s ? s : "{}");
+		free(s);
+		rc = json_is_true(json_object_get(st, "passed")) ? 0 : 1;
+	} else {
+		ctl_format_result(stdout, "probe.status", st);
+		rc = json_is_true(json_object_get(st, "passed")) ? 0 : 1;
+	}
 	json_decref(st);
 	return rc;
 }
@@ -515,6 +553,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(v->cmd, "capture.start") == 0) {
 		rc = capture_follow(&io, as_json, json_object_get(ans, "result"));
+		goto out;
+	}
+	if (strcmp(v->cmd, "probe.options") == 0) {
+		rc = probe_follow(&io, as_json, json_object_get(ans, "result"));
 		goto out;
 	}
 	if (as_json && strcmp(v->cmd, "events") == 0 &&

@@ -28,6 +28,7 @@
 #include "telemetry.h"
 #include "worker.h"
 #include "sip_capture.h"
+#include "sip_probe.h"
 #include "worker_sip.h"
 #include "worker_tls.h"
 #include "media/media_ctl.h"
@@ -323,6 +324,7 @@ int main(int argc, char **argv)
 	struct worker_tls_plane *tlsp = NULL;
 	struct worker_sip_plane *sipp = NULL;
 	struct sip_capture *capture = NULL;
+	struct sip_probe_plane *probe = NULL;
 	int opt, rc = 1;
 	bool eal_up = false;
 
@@ -400,6 +402,9 @@ int main(int argc, char **argv)
 	media_engine_on_list(media, worker_sip_media_rows, sipp);
 	if (ctl_on_request(&ctl, "calls.", worker_sip_calls_request, sipp) != 0)
 		RTE_LOG(WARNING, USER1, "calls requests not registered\n");
+	probe = sip_probe_new(sipp);
+	if (probe == NULL || ctl_on_request(&ctl, "probe.", sip_probe_request, probe) != 0)
+		RTE_LOG(WARNING, USER1, "connectivity test requests not registered\n");
 	capture = sip_capture_new(sipp);
 	if (capture == NULL || ctl_on_request(&ctl, "capture.", sip_capture_request, capture) != 0)
 		RTE_LOG(WARNING, USER1, "capture requests not registered\n");
@@ -462,6 +467,7 @@ teardown:
 		rte_eal_mp_wait_lcore();
 	}
 	sip_capture_free(capture); /* workers stopped: the file is closed */
+	sip_probe_free(probe);
 	worker_tls_free(tlsp);    /* workers and crypto lcores stopped */
 	worker_sip_free(sipp);    /* its calls' media back to the engine */
 	media_engine_free(media); /* workers stopped: nobody holds a session */

@@ -169,6 +169,21 @@ bool tls_conn_resumed(const struct tls_conn *t);
 const char *tls_conn_version(const struct tls_conn *t);
 /* The peer's IPv4 address and port (host order); 0 once TCP is gone. */
 void tls_conn_peer(const struct tls_conn *t, uint32_t *ip, uint16_t *port);
+/* What an operator's connectivity test reports of a connection, at any
+ * point of its life (the peer's leaf as the verification saw it, even
+ * when it was refused). */
+struct tls_conn_desc {
+	bool open;			/* handshake done and the peer verified */
+	char version[16], cipher[64];
+	char peer_subject[256], peer_issuer[256], peer_names[256];
+	char peer_thumbprint[64], peer_not_after[24];
+	char local_thumbprint[64];	/* the certificate we presented */
+	char expect_host[256];		/* the FQDN the peer had to name */
+	const char *fail;		/* tls_fail_names[], NULL: none */
+	char reason[192];
+};
+void tls_conn_describe(const struct tls_conn *t, struct tls_conn_desc *d);
+
 /* Our TCP port of the connection, 0 once its TCP is gone. */
 uint16_t tls_conn_local_port(const struct tls_conn *t);
 /* The name the peer's certificate was verified to carry: the gateway's

@@ -358,15 +358,29 @@ static void read_loop(struct tls_conn *t)
 		case SSL_ERROR_ZERO_RETURN:
 			tls_conn_close(t);	/* answer the close_notify */
 			return;
-		default:
+		default: {
+			unsigned long e = ERR_peek_error();
+			char buf[160] = "protocol error after handshake";
+
+			if (e != 0)
+				ERR_error_string_n(e, buf, sizeof(buf));
 			ERR_clear_error();
+			snprintf(t->reason, sizeof(t->reason), "protocol: %s", buf);
+			/* an alert from the peer: with TLS 1.3 a server judges our
+			 * certificate after our Finished, so "unknown ca" lands here */
+			if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
+			    ERR_GET_REASON(e) >= SSL_AD_REASON_OFFSET) {
+				fail(t, TLS_FAIL_PROTOCOL);
+				return;
+			}
+			t->fail = TLS_FAIL_PROTOCOL;
 			t->close_err = -EPROTO;
-			snprintf(t->reason, sizeof(t->reason), "protocol error after handshake");
 			t->failed = true;
 			flush_out(t);
 			if (t->tcp != NULL)
 				tcp_close(t->tcp);
 			return;
+		}
 		}
 	}
 }
@@ -644,6 +658,30 @@ bool tls_conn_resumed(const struct tls_conn *t)
 const char *tls_conn_version(const struct tls_conn *t)
 {
 	return SSL_get_version(t->ssl);
+}
+
+void tls_conn_describe(const struct tls_conn *t, struct tls_conn_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->open = t->open && !t->failed;
+	if (t->ssl != NULL && t->open) {
+		const char *c = SSL_get_cipher_name(t->ssl);
+		snprintf(d->version, sizeof(d->version), "%s", SSL_get_version(t->ssl));
+		snprintf(d->cipher, sizeof(d->cipher), "%s", c != NULL ? c : "");
+	}
+	if (t->ssl != NULL)
+		tls_cert_thumbprint(SSL_get_certificate(t->ssl), d->local_thumbprint,
+				    sizeof(d->local_thumbprint));
+	snprintf(d->peer_subject, sizeof(d->peer_subject), "%s", t->peer_subject);
+	snprintf(d->peer_issuer, sizeof(d->peer_issuer), "%s", t->peer_issuer);
+	snprintf(d->peer_names, sizeof(d->peer_names), "%s", t->peer_names);
+	snprintf(d->peer_thumbprint, sizeof(d->peer_thumbprint), "%s", t->peer_thumbprint);
+	snprintf(d->peer_not_after, sizeof(d->peer_not_after), "%s", t->peer_not_after);
+	if (t->has_expect_host)
+		snprintf(d->expect_host, sizeof(d->expect_host), "%s", t->expect_host);
+	if (t->failed)
+		d->fail = tls_fail_names[t->fail];
+	snprintf(d->reason, sizeof(d->reason), "%s", t->reason);
 }
 
 uint16_t tls_conn_local_port(const struct tls_conn *t)

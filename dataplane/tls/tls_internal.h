@@ -83,6 +83,9 @@ struct tls_conn {
 	int verify_err;			/* X509_V_ERR_*, 0 none */
 	char peer_subject[256];
 	char peer_thumbprint[64];
+	char peer_issuer[256];
+	char peer_not_after[24];	/* "2027-03-01T00:00:00Z" */
+	char peer_names[256];		/* DNS SANs, or the CN without them */
 	/* result of a handshake step run on a crypto lcore (written there,
 	 * read by the worker after the completion ring) */
 	int step_rc, step_err, step_verify;

@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
@@ -59,6 +60,64 @@ out:
 	BIO_free(b);
 }
 
+static void name_text(const X509_NAME *n, char *out, size_t outlen)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p;
+	long len;
+
+	out[0] = '\0';
+	if (b == NULL || X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253) < 0)
+		goto out;
+	len = BIO_get_mem_data(b, &p);
+	if (len < 0)
+		goto out;
+	if ((size_t)len >= outlen)
+		len = (long)outlen - 1;
+	memcpy(out, p, (size_t)len);
+	out[len] = '\0';
+out:
+	BIO_free(b);
+}
+
+/* The names a host check looks at: the DNS SANs, or the CN without any. */
+static void dns_names(X509 *x, char *out, size_t outlen)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		if (g->type != GEN_DNS || o + 3 >= outlen)
+			continue;
+		o += (size_t)snprintf(out + o, outlen - o, "%s%.*s", o ? ", " : "",
+				      ASN1_STRING_length(g->d.dNSName),
+				      (const char *)ASN1_STRING_get0_data(g->d.dNSName));
+		if (o >= outlen)
+			o = outlen - 1;
+	}
+	GENERAL_NAMES_free(gens);
+	if (o == 0)
+		X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, out,
+					  (int)outlen);
+}
+
+/* What the operator's connectivity test reports of the peer's leaf. */
+static void record_leaf(struct tls_conn *t, X509 *leaf)
+{
+	struct tm tm;
+
+	tls_cert_subject(leaf, t->peer_subject, sizeof(t->peer_subject));
+	tls_cert_thumbprint(leaf, t->peer_thumbprint, sizeof(t->peer_thumbprint));
+	if (leaf == NULL)
+		return;
+	name_text(X509_get_issuer_name(leaf), t->peer_issuer, sizeof(t->peer_issuer));
+	dns_names(leaf, t->peer_names, sizeof(t->peer_names));
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &tm) == 1)
+		strftime(t->peer_not_after, sizeof(t->peer_not_after), "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 static int check_host(struct tls_conn *t, X509 *leaf)
 {
 	if (!t->has_expect_host)
@@ -83,8 +142,7 @@ int tls_verify_cb(int ok, X509_STORE_CTX *xs)
 
 		if (leaf == NULL && chain != NULL && sk_X509_num(chain) > 0)
 			leaf = sk_X509_value(chain, 0);
-		tls_cert_subject(leaf, t->peer_subject, sizeof(t->peer_subject));
-		tls_cert_thumbprint(leaf, t->peer_thumbprint, sizeof(t->peer_thumbprint));
+		record_leaf(t, leaf);
 	}
 	if (!ok) {
 		if (t->verify_err == 0)
@@ -110,10 +168,8 @@ int tls_verify_after(struct tls_conn *t)
 
 	if (leaf == NULL)
 		return X509_V_ERR_APPLICATION_VERIFICATION;
-	if (t->peer_thumbprint[0] == '\0') {
-		tls_cert_subject(leaf, t->peer_subject, sizeof(t->peer_subject));
-		tls_cert_thumbprint(leaf, t->peer_thumbprint, sizeof(t->peer_thumbprint));
-	}
+	if (t->peer_thumbprint[0] == '\0')
+		record_leaf(t, leaf);
 	if (SSL_get_verify_result(t->ssl) != X509_V_OK)
 		return (int)SSL_get_verify_result(t->ssl);
 	/* a resumed session was verified for the gateway that got the ticket;

@@ -173,6 +173,23 @@ uint64_t sip_stream_handle(const struct sip_stream *s)
 
 /* ---- sending ---- */
 
+static void stream_close(struct sip_stream *s);
+
+struct sip_stream *sip_stream_lookup(struct worker_sip *ws, uint64_t handle)
+{
+	return lookup(ws, handle);
+}
+
+void sip_stream_close(struct sip_stream *s)
+{
+	stream_close(s);
+}
+
+struct worker_sip *sip_stream_worker(const struct sip_stream *s)
+{
+	return s->ws;
+}
+
 static void stream_close(struct sip_stream *s)
 {
 	if (s->closing || s->conn == NULL)
@@ -252,7 +269,7 @@ static int stream_write(struct sip_stream *s, const char *buf, size_t len)
 }
 
 /* A SIP message (not a keep-alive) onto the stream: captured, then written. */
-static int stream_send_msg(struct sip_stream *s, const char *buf, size_t len)
+int sip_stream_send_msg(struct sip_stream *s, const char *buf, size_t len)
 {
 	uint16_t lport = s->conn != NULL && s->ops->local_port != NULL ?
 			 s->ops->local_port(s->conn) : 0;
@@ -328,6 +345,9 @@ static void proxy_input(struct worker_sip *ws, const struct sip_peer *from, cons
 	struct sip_rx rx = { .from = *from, .tls_names = names,
 			     .n_names = tls_name != NULL && tls_name[0] ? 1 : 0 };
 
+	if (sip_probe_input(ws, buf, len))
+		return;
+
 	sip_proxy_input(ws->px, ws->w->net.snap, &rx, buf, len, worker_sip_now_ms(ws));
 }
 
@@ -359,7 +379,7 @@ void sip_stream_poll(struct worker_sip *ws)
 			if (s == NULL)
 				ws->ss.stale_handle++;	/* closed meanwhile */
 			else
-				(void)stream_send_msg(s, buf, h.len);
+				(void)sip_stream_send_msg(s, buf, h.len);
 		}
 		rte_pktmbuf_free(ms[i]);
 	}
@@ -439,6 +459,8 @@ size_t sip_stream_data(struct sip_stream *s, const uint8_t *p, size_t len)
 
 void sip_stream_closed(struct sip_stream *s, int err)
 {
+	if (s->ws->probe != NULL)
+		sip_probe_stream_closed(s->ws, s, err);
 	if (!s->up && err != 0)
 		s->ws->ss.connect_failed++;
 	if (s->in_len > 0 && !s->closing)
@@ -487,7 +509,7 @@ int sip_stream_send(struct worker_sip *ws, const struct sip_peer *to, const char
 			ws->ss.stale_handle++;
 			return -ENOTCONN;
 		}
-		return stream_send_msg(s, buf, len);
+		return sip_stream_send_msg(s, buf, len);
 	}
 	s = outbound(ws, to);
 	if (s == NULL) {
@@ -502,7 +524,7 @@ int sip_stream_send(struct worker_sip *ws, const struct sip_peer *to, const char
 		if (s == NULL)
 			return -ENETUNREACH;
 	}
-	return stream_send_msg(s, buf, len);
+	return sip_stream_send_msg(s, buf, len);
 }
 
 /* ---- connections by peer, for sip status ---- */

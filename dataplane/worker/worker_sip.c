@@ -187,6 +187,10 @@ static void sip_udp_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned ifac
 	};
 	sip_capture(ws, false, UMEDGE_TRANSPORT_UDP, rx.from.side, rx.from.addr, rx.from.port,
 		    ctx->udp.sip_port, buf, len);
+	if (sip_probe_input(ws, buf, len)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
 	sip_proxy_input(ws->px, ctx->snap, &rx, buf, len, worker_sip_now_ms(ws));
 	rte_pktmbuf_free(m);	/* buf may point into it: freed last */
 }
@@ -205,6 +209,8 @@ static void sip_poll_hook(struct net_ctx *ctx, void *arg)
 	}
 	sip_stream_poll(ws);
 	worker_sip_queries(ws);
+	if (ws->probe != NULL)
+		sip_probe_poll(ws, ms);
 	if (ms - ws->conn_at_ms >= 1000) {
 		ws->conn_at_ms = ms;
 		sip_stream_tick(ws, ms);

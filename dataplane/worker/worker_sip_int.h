@@ -123,6 +123,7 @@ struct worker_sip {
 	uint32_t media_seq;
 	uint64_t media_installed, media_updated, media_removed, media_failed, media_no_ports;
 	struct sip_capture_tap cap;
+	struct sip_probe *probe;	/* worker 0 only (sip_probe.c), else NULL */
 	char lin[];			/* lim.max_message bytes: a chained datagram */
 };
 
@@ -169,6 +170,24 @@ static inline void sip_capture(struct worker_sip *ws, bool out, uint8_t transpor
 				 len);
 }
 
+/* ---- the connectivity probe (sip_probe.c) ---- */
+
+struct sip_probe;
+struct tls_conn_desc;
+/* From the poll hook: start an armed probe, retransmit, time out. */
+void sip_probe_poll(struct worker_sip *ws, uint64_t now_ms);
+/* A message for the proxy: true when it is the probe's answer (consumed). */
+bool sip_probe_input_slow(struct worker_sip *ws, const char *buf, size_t len);
+static inline bool sip_probe_input(struct worker_sip *ws, const char *buf, size_t len)
+{
+	return __builtin_expect(ws->probe != NULL, 0) && sip_probe_input_slow(ws, buf, len);
+}
+/* The TLS glue: a stream's connection came up (err 0, verified) or went
+ * away (err, and d's failure): the probe's own connection tells it. */
+void sip_probe_tls(const struct sip_stream *s, const struct tls_conn_desc *d, int err);
+/* The TCP glue: an outbound stream's connection failed or closed. */
+void sip_probe_stream_closed(struct worker_sip *ws, const struct sip_stream *s, int err);
+
 /* ---- streams (sip_stream.c) ---- */
 
 /* Set up the table; 0 or -ENOMEM. */
@@ -194,6 +213,15 @@ size_t sip_stream_data(struct sip_stream *s, const uint8_t *p, size_t len);
 void sip_stream_writable(struct sip_stream *s);
 /* The connection is gone: forget it (the transport's last call for s). */
 void sip_stream_closed(struct sip_stream *s, int err);
+
+/* A message onto this stream (captured, queued until it is up). */
+int sip_stream_send_msg(struct sip_stream *s, const char *buf, size_t len);
+/* The stream of a handle on this worker, NULL once closed. */
+struct sip_stream *sip_stream_lookup(struct worker_sip *ws, uint64_t handle);
+/* Close it gracefully (the transport calls sip_stream_closed later). */
+void sip_stream_close(struct sip_stream *s);
+/* The worker's SIP a stream belongs to. */
+struct worker_sip *sip_stream_worker(const struct sip_stream *s);
 
 /* The proxy's send for TCP and TLS: to->conn when set (on whichever worker
  * owns it), else an outbound connection of this worker to to->addr:port

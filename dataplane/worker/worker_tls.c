@@ -108,6 +108,12 @@ static void app_open(struct tls_conn *t, void *user)
 		/* our own connection to a gateway: verified, send what waits */
 		struct sip_conn *c = user;
 
+		if (c->s != NULL && sip_stream_worker(c->s)->probe != NULL) {
+			/* the connectivity test's own connection: what it saw */
+			struct tls_conn_desc d;
+			tls_conn_describe(t, &d);
+			sip_probe_tls(c->s, &d, 0);
+		}
 		if (c->s != NULL)
 			sip_stream_writable(c->s);
 		return;
@@ -167,6 +173,12 @@ static void app_closed(struct tls_conn *t, void *user, int err, const char *reas
 
 	if (*(int *)user != KIND_SIP)
 		return;
+	if (c->s != NULL && sip_stream_worker(c->s)->probe != NULL) {
+		/* the connectivity test's own connection: why it ended */
+		struct tls_conn_desc d;
+		tls_conn_describe(t, &d);
+		sip_probe_tls(c->s, &d, err != 0 ? err : -ECONNRESET);
+	}
 	if (c->s != NULL)
 		sip_stream_closed(c->s, err);
 	free(c);

@@ -1,0 +1,135 @@
+#include "probe_args.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The gateway's dial plans (through its hunt groups) as
+ * [{dial_plan, voip_security, associated}], and whether any associated one
+ * wants TLS, or wants UDP/TCP. */
+static json_t *dial_plans(const struct config *cfg, const char *gw, bool *tls, bool *plain)
+{
+	json_t *out = json_array();
+
+	*tls = *plain = false;
+	for (size_t i = 0; out != NULL && i < cfg->n_hunt_groups; i++) {
+		const struct config_hunt_group *hg = &cfg->hunt_groups[i];
+		const struct config_dial_plan *dp;
+		bool assoc, seen = false;
+		size_t k;
+		json_t *e;
+
+		if (strcmp(hg->gateway, gw) != 0)
+			continue;
+		dp = config_find_dial_plan(cfg, hg->dial_plan);
+		if (dp == NULL)
+			continue;
+		json_array_foreach(out, k, e)
+			seen |= strcmp(json_string_value(json_object_get(e, "dial_plan")),
+				       dp->name) == 0;
+		if (seen)
+			continue;
+		assoc = config_dial_plan_associated(cfg, dp->name);
+		if (assoc && dp->security == UMEDGE_SEC_UNSECURED)
+			*plain = true;
+		else if (assoc)
+			*tls = true;
+		json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "dial_plan", dp->name,
+						     "voip_security",
+						     umedge_security_name(dp->security),
+						     "associated", assoc));
+	}
+	return out;
+}
+
+json_t *probe_args_options(const struct config *cfg, const json_t *args, char *err,
+			   size_t errlen)
+{
+	static const char *const known[] = { "gateway", "secured", "timeout", NULL };
+	const char *name = json_string_value(json_object_get(args, "gateway"));
+	const char *secured = json_string_value(json_object_get(args, "secured"));
+	const json_t *tmo = json_object_get(args, "timeout");
+	const struct config_gateway *g;
+	bool tls_plans, plain_plans, use_tls;
+	json_t *plans = NULL, *notes = NULL, *out = NULL, *v;
+	const char *key, *by;
+	char note[512];
+	uint16_t port;
+
+	json_object_foreach((json_t *)args, key, v) {
+		size_t i = 0;
+		while (known[i] != NULL && strcmp(known[i], key) != 0)
+			i++;
+		if (known[i] == NULL) {
+			snprintf(err, errlen, "unknown argument '%s'", key);
+			return NULL;
+		}
+	}
+	g = name != NULL ? config_find_gateway(cfg, name) : NULL;
+	if (g == NULL) {
+		snprintf(err, errlen, name ? "unknown gateway '%s' (umedgectl gateway list)"
+					   : "which gateway? --gateway NAME%s", name ? name : "");
+		return NULL;
+	}
+	if (secured != NULL && strcmp(secured, "true") != 0 && strcmp(secured, "false") != 0) {
+		snprintf(err, errlen, "--secured is true or false, not '%s'", secured);
+		return NULL;
+	}
+	if (tmo != NULL && (!json_is_integer(tmo) || json_integer_value(tmo) < 1 ||
+			    json_integer_value(tmo) > PROBE_ARGS_TIMEOUT_MAX_S)) {
+		snprintf(err, errlen, "--timeout must be 1..%d seconds", PROBE_ARGS_TIMEOUT_MAX_S);
+		return NULL;
+	}
+	plans = dial_plans(cfg, g->name, &tls_plans, &plain_plans);
+	notes = json_array();
+	if (plans == NULL || notes == NULL)
+		goto oom;
+	if (secured != NULL) {
+		use_tls = strcmp(secured, "true") == 0;
+		by = "--secured";
+	} else if (tls_plans || plain_plans) {
+		use_tls = tls_plans;
+		by = "dial plan";
+	} else {
+		use_tls = cfg->server.start_secured == 1;
+		by = "start_secured";
+	}
+	if (secured != NULL && use_tls && !tls_plans && plain_plans) {
+		snprintf(note, sizeof(note), "%s's associated dial plans are unsecured: its calls "
+			 "use SIP over UDP/TCP on 5060, not TLS; tested with TLS as asked", g->name);
+		json_array_append_new(notes, json_string(note));
+	} else if (secured != NULL && !use_tls && tls_plans && !plain_plans) {
+		snprintf(note, sizeof(note), "%s's associated dial plans are secured: its calls "
+			 "need mutual TLS on 5061, and UDP from it is refused with 403; tested with "
+			 "UDP as asked", g->name);
+		json_array_append_new(notes, json_string(note));
+	} else if (secured != NULL && !use_tls && tls_plans) {
+		snprintf(note, sizeof(note), "UDP serves only %s's unsecured dial plans; its secured "
+			 "ones need mutual TLS on 5061", g->name);
+		json_array_append_new(notes, json_string(note));
+	}
+	if (secured == NULL && tls_plans && plain_plans)
+		json_array_append_new(notes, json_string("dial plans of both kinds: tested with TLS "
+							 "(--secured false tests UDP)"));
+	if (!tls_plans && !plain_plans && json_array_size(plans) == 0)
+		json_array_append_new(notes, json_string("no hunt group names this gateway: its calls "
+							 "are refused with 404"));
+	/* the configured port is the port of the gateway's own mode */
+	port = use_tls ? UMEDGE_SIPS_PORT : UMEDGE_SIP_PORT;
+	if (g->port != 0 && (secured == NULL || use_tls == tls_plans))
+		port = g->port;
+	out = json_pack("{s:s, s:s, s:i, s:s, s:i, s:{s:s, s:s, s:o, s:s, s:o}}",
+			"transport", use_tls ? "tls" : "udp", "addr", g->address, "port", (int)port,
+			"fqdn", g->fqdn,
+			"timeout_ms", tmo != NULL ? (int)json_integer_value(tmo) * 1000 : 8000,
+			"context", "gateway", g->name, "fqdn", g->fqdn, "dial_plans", plans,
+			"transport_by", by, "notes", notes);
+	if (out == NULL)
+		snprintf(err, errlen, "out of memory");
+	return out;
+oom:
+	json_decref(plans);
+	json_decref(notes);
+	snprintf(err, errlen, "out of memory");
+	return NULL;
+}

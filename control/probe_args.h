@@ -1,0 +1,23 @@
+/* `umedgectl test-connectivity` in control: the gateway resolved to its
+ * address, FQDN and port, the transport its dial plans' modes call for
+ * (or --secured), and notes when the operator's choice contradicts them;
+ * the dataplane gets finished data (probe.options, dataplane/worker/
+ * sip_probe.h) and hands the context back with its result. */
+#ifndef UMEDGE_PROBE_ARGS_H
+#define UMEDGE_PROBE_ARGS_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "umedge/config.h"
+
+#define PROBE_ARGS_TIMEOUT_MAX_S 60
+
+/* probe.options {gateway, secured?: "true"|"false", timeout?: seconds}
+ * checked against cfg; the completed copy (new reference), or NULL with
+ * err set. */
+json_t *probe_args_options(const struct config *cfg, const json_t *args, char *err,
+			   size_t errlen);
+
+#endif
