@@ -15,6 +15,13 @@ umedge-gw and umedge-app), then
   of each call, the TLS leg decrypted on its real ports, the SDES keys
   blanked unless --keep-keys, --gateway keeping only that peer, the file
   0600; and the errors an operator can make.
+- test-connectivity: OPTIONS from the engine to gw1 over UDP (SIPp
+  answering) and over mutual TLS (sip_gateway_tls.py: Python's ssl), the
+  certificates on both sides reported; then each way TLS can fail (the
+  gateway does not trust us, its certificate names another host, chains to
+  no root of ours, has expired; nothing listens; a listener that is not
+  TLS; no answer at all), each with the words the operator reads; the
+  transport from the dial plans and the note when --secured contradicts.
 
 The demo's fixed names (namespaces, TAP, 127.0.0.1:9469) mean a demo an
 operator left running is stopped first, as `scripts/run` itself does. Its
@@ -445,6 +452,150 @@ def test_capture(demo, files):
     ok(r2.returncode == 0 and "stopped by operator" in r2.stdout, f"capture status:\n{r2.stdout}")
 
 
+class TlsGateway:
+    """sip_gateway_tls.py in the gateway namespace for secs seconds."""
+    def __init__(self, demo, cert, key, client_ca, secs=6):
+        self.p = subprocess.Popen(
+            ["ip", "netns", "exec", "umedge-gw", "timeout", str(secs + 10), "/usr/bin/python3",
+             os.path.join(os.path.dirname(os.path.abspath(__file__)), "sip_gateway_tls.py"),
+             "192.0.2.10", "5061", cert, key, client_ca, str(secs)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # listening once it says so
+        line = self.p.stderr.readline()
+        ok("listening" in line, f"the TLS gateway listens ({line.strip()})")
+
+    def result(self):
+        out, _ = self.p.communicate(timeout=30)
+        return json.loads(out.strip().splitlines()[-1])
+
+
+def connectivity(demo, *args):
+    """umedgectl --json test-connectivity ARGS: (exit code, the report)."""
+    r = umedgectl(demo, "--json", "test-connectivity", *args)
+    try:
+        return r.returncode, json.loads(r.stdout)
+    except ValueError:
+        return r.returncode, {"stderr": r.stderr, "stdout": r.stdout}
+
+
+def test_connectivity(demo, files):
+    d = demo.dir
+    from sip_peers import Sipp
+
+    # UDP, --secured false: SIPp answers as gw1
+    gw = Sipp(Shim(demo), "umedge-gw", ["-sf", os.path.join(SCEN, "uas_options.xml"), "-i",
+                                       "192.0.2.10", "-p", "5060", "-m", "1"], 20)
+    time.sleep(0.5)
+    rc, r = connectivity(demo, "--gateway", "gw1", "--secured", "false")
+    gw.wait(20)
+    ok(rc == 0 and r["passed"] and r["transport"] == "UDP" and r["status"] == 200 and
+       r["target"] == "192.0.2.10:5060" and r["server"] == "test gateway (SIPp)",
+       f"UDP: OPTIONS answered 200 by gw1 ({r})")
+    ok(any("UDP serves only gw1's unsecured" in n for n in r["context"]["notes"]),
+       f"the note says UDP is only for gw1's unsecured dial plan ({r['context']['notes']})")
+    h = umedgectl(demo, "test-connectivity", "--gateway", "gw1", "--secured", "false",
+                  "--timeout", "2")
+    ok(h.returncode == 1 and "FAIL: no answer to OPTIONS in 2.0 s" in h.stdout,
+       f"UDP with nobody answering: FAIL, said in words:\n{h.stdout}")
+
+    # TLS: the dial plans decide (contoso is secured)
+    rc, cert = demo.ctl("cert", "show")
+    g = TlsGateway(demo, files["gw"], files["gw_key"], files["engine_ca"])
+    rc, r = connectivity(demo, "--gateway", "gw1")
+    seen = g.result()
+    t = r.get("tls", {})
+    ok(rc == 0 and r["passed"] and r["transport"] == "TLS" and r["target"] == "192.0.2.10:5061"
+       and r["context"]["transport_by"] == "dial plan", f"TLS: passed ({r})")
+    with open(files["gw"], "rb") as f:
+        from cryptography import x509
+        gw_cert = x509.load_pem_x509_certificate(f.read())
+    ok(t["version"] in ("TLSv1.3", "TLSv1.2") and t["cipher"] and
+       t["peer_subject"] == "CN=gw1.example.test" and t["peer_issuer"] == "CN=gateway root" and
+       t["peer_thumbprint_sha1"] == certs.thumbprint(gw_cert).upper() and
+       t["chains_to_trust"] is True and t["names_fqdn"] is True and
+       t["peer_not_after"].startswith(gw_cert.not_valid_after.strftime("%Y-%m-%dT%H:%M")),
+       f"TLS: version, cipher and the gateway's certificate reported ({t})")
+    ok(t["our_thumbprint_sha1"] == cert["thumbprint_sha1"].upper() and
+       seen["client_thumbprints"] == [cert["thumbprint_sha1"].upper()] and seen["options"] == 1,
+       "TLS: the certificate we presented is the one in use, and the gateway saw it")
+    h = umedgectl(demo, "test-connectivity", "--gateway", "gw1", "--timeout", "1")
+    ok(h.returncode == 1 and "FAIL: connection refused: nothing listens on 192.0.2.10:5061"
+       in h.stdout, f"nothing listening: said\n{h.stdout}")
+
+    # each way the handshake can fail, in the operator's words
+    rogue = certs.CA("rogue root")
+    other, other_key = certs.leaf("gw1.example.test", rogue)
+    other_pem = certs.write_pair(d, "other", other, other_key)
+    wrong, wrong_key = certs.leaf("gw9.example.test", files["ca"])
+    wrong_pem = certs.write_pair(d, "wrongname", wrong, wrong_key)
+    old, old_key = certs.leaf("gw1.example.test", files["ca"],
+                              not_before=certs.now() - certs.datetime.timedelta(days=30),
+                              not_after=certs.now() - certs.datetime.timedelta(days=1))
+    old_pem = certs.write_pair(d, "expired", old, old_key)
+    cases = (
+        ("the gateway does not trust us", files["gw"], files["gw_key"], other_pem,
+         "the gateway does not trust our certificate (alert unknown_ca): import the exported "
+         "certificate on the gateway", "protocol"),
+        ("a certificate naming another host", wrong_pem, os.path.join(d, "wrongname.key"),
+         files["engine_ca"],
+         "the gateway's certificate names gw9.example.test, configured fqdn is gw1.example.test",
+         "fqdn_mismatch"),
+        ("a certificate from a root not in trust/", other_pem, os.path.join(d, "other.key"),
+         files["engine_ca"], "does not chain to trust/: put its CA", "untrusted"),
+        ("an expired certificate", old_pem, os.path.join(d, "expired.key"), files["engine_ca"],
+         "the gateway's certificate is not valid (certificate has expired, not after ",
+         "certificate_invalid"),
+    )
+    for what, c, k, ca, words, failure in cases:
+        g = TlsGateway(demo, c, k, ca, secs=4)
+        rc, r = connectivity(demo, "--gateway", "gw1")
+        g.result()
+        ok(rc == 1 and not r["passed"] and words in (r.get("error") or "") and
+           r["tls"]["failure"] == failure,
+           f"{what}: FAIL with '{r.get('error')}' ({r['tls'].get('failure')})")
+    ok(r["tls"]["chains_to_trust"] is False and r["tls"]["peer_not_after"],
+       "the expired certificate: does not verify, its not-after reported")
+
+    # a listener that is not TLS: it closes at once
+    lst = subprocess.Popen(["ip", "netns", "exec", "umedge-gw", "timeout", "10", "/usr/bin/python3",
+                            "-c", "import socket,time\ns=socket.socket()\n"
+                            "s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+                            "s.bind(('192.0.2.10',5061));s.listen(1);print('up',flush=True)\n"
+                            "c,_=s.accept();c.close();time.sleep(1)"],
+                           stdout=subprocess.PIPE, text=True)
+    lst.stdout.readline()
+    rc, r = connectivity(demo, "--gateway", "gw1")
+    lst.wait(15)
+    ok(rc == 1 and "closed the connection during the TLS handshake" in (r.get("error") or ""),
+       f"a listener that is not TLS: '{r.get('error')}'")
+
+    # a gateway nobody answers for, whose only dial plan is unsecured, asked for TLS
+    for args in (["gateway", "add", "gw2", "--address", "192.0.2.11", "--fqdn",
+                  "gw2.example.test"],
+                 ["huntgroup", "add", "--gateway", "gw2", "--pilot", "7000", "--dial-plan",
+                  "fabrikam"]):
+        ok(demo.ctl(*args)[0] == 0, " ".join(args))
+    rc, r = connectivity(demo, "--gateway", "gw2", "--secured", "true", "--timeout", "2")
+    ok(rc == 1 and r["transport"] == "TLS" and r["context"]["transport_by"] == "--secured" and
+       any("unsecured" in n and "tested with TLS as asked" in n for n in r["context"]["notes"]),
+       f"--secured true against an unsecured gateway: said in a note ({r['context']['notes']})")
+    ok("did not complete in 2.0 s" in (r.get("error") or "") or
+       "no answer to the TCP connection" in (r.get("error") or ""),
+       f"nobody at 192.0.2.11: '{r.get('error')}'")
+    for args in (["gateway", "remove", "gw2"],):
+        demo.ctl("huntgroup", "remove", "--gateway", "gw2", "--pilot", "7000")
+        ok(demo.ctl(*args)[0] == 0, " ".join(args))
+
+    # what an operator can get wrong
+    for args, want in ((["--gateway", "gw9"], "unknown gateway 'gw9'"),
+                       (["--gateway", "gw1", "--secured", "yes"], "--secured is true or false"),
+                       (["--gateway", "gw1", "--timeout", "0"], "--timeout must be 1..60"),
+                       ([], "missing --gateway")):
+        h = umedgectl(demo, "test-connectivity", *args)
+        ok(h.returncode != 0 and want in h.stderr, f"test-connectivity {' '.join(args)}: "
+           f"'{h.stderr.strip()}'")
+
+
 def gateway_files(demo):
     """A root in the demo's trust/ (before it starts) and gw1's certificate
     from it; the engine's certificate is exported once it runs."""
@@ -454,7 +605,7 @@ def gateway_files(demo):
     gw, gw_key = certs.leaf("gw1.example.test", ca)
     return {"gw": certs.write_pair(demo.dir, "gw1", gw, gw_key),
             "gw_key": os.path.join(demo.dir, "gw1.key"),
-            "engine_ca": os.path.join(demo.dir, "engine.pem")}
+            "engine_ca": os.path.join(demo.dir, "engine.pem"), "ca": ca}
 
 
 def main():
@@ -470,6 +621,7 @@ def main():
         rc, _ = demo.ctl("cert", "export", "--out", files["engine_ca"])
         ok(rc == 0, "the engine's certificate exported for the gateway")
         wait(lambda: not refused(), 10, "metrics endpoint up")
+        test_connectivity(demo, files)
         test_capture(demo, files)
         test_metrics(demo)
     except BaseException:
