@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "media_args.h"
+
 static int limit(const json_t *args, const char *key, json_int_t max, char *err, size_t errlen)
 {
 	const json_t *v = json_object_get(args, key);
@@ -24,19 +26,11 @@ json_t *capture_args_start(const struct config *cfg, const json_t *args, char *e
 	const char *path = json_string_value(json_object_get(args, "path"));
 	const json_t *gw = json_object_get(args, "gateway"), *keep = json_object_get(args, "keep_keys");
 	const struct config_gateway *g = NULL;
-	const char *key;
-	json_t *v, *out;
+	json_t *out;
 	int s, c;
 
-	json_object_foreach((json_t *)args, key, v) {
-		size_t i = 0;
-		while (known[i] != NULL && strcmp(known[i], key) != 0)
-			i++;
-		if (known[i] == NULL) {
-			snprintf(err, errlen, "unknown argument '%s'", key);
-			return NULL;
-		}
-	}
+	if (media_args_known(args, known, err, errlen) < 0)
+		return NULL;
 	if (path == NULL || path[0] != '/' || strlen(path) >= 4096) {
 		snprintf(err, errlen, "--out needs a file name (made absolute by umedgectl)");
 		return NULL;

@@ -132,6 +132,23 @@ fail:
 	return NULL;
 }
 
+int media_args_known(const json_t *args, const char *const *known, char *err, size_t errlen)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)args, key, v) {
+		size_t i = 0;
+		while (known[i] != NULL && strcmp(known[i], key) != 0)
+			i++;
+		if (known[i] == NULL) {
+			snprintf(err, errlen, "unknown argument '%s'", key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int media_args_id(const json_t *args, char *err, size_t errlen)
 {
 	json_t *id = json_object_get(args, "id");

@@ -17,6 +17,11 @@ size_t media_args_key_len(enum umedge_srtp_suite suite);
  * reference), or NULL with err set. */
 json_t *media_args_add(const json_t *args, char *err, size_t errlen);
 
+/* Every key of args is one of known (NULL-terminated): 0, or -1 with
+ * "unknown argument 'x'" in err. Shared by the relayed verbs' checks
+ * (capture_args.c, probe_args.c). */
+int media_args_known(const json_t *args, const char *const *known, char *err, size_t errlen);
+
 /* Validate the id of media.show / media.remove. 0 or -1 with err. */
 int media_args_id(const json_t *args, char *err, size_t errlen);
 

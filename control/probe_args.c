@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "media_args.h"
+
 /* The gateway's dial plans (through its hunt groups) as
  * [{dial_plan, voip_security, associated}], and whether any associated one
  * wants TLS, or wants UDP/TCP. */
@@ -51,20 +53,13 @@ json_t *probe_args_options(const struct config *cfg, const json_t *args, char *e
 	const json_t *tmo = json_object_get(args, "timeout");
 	const struct config_gateway *g;
 	bool tls_plans, plain_plans, use_tls;
-	json_t *plans = NULL, *notes = NULL, *out = NULL, *v;
-	const char *key, *by;
+	json_t *plans = NULL, *notes = NULL, *out = NULL;
+	const char *by;
 	char note[512];
 	uint16_t port;
 
-	json_object_foreach((json_t *)args, key, v) {
-		size_t i = 0;
-		while (known[i] != NULL && strcmp(known[i], key) != 0)
-			i++;
-		if (known[i] == NULL) {
-			snprintf(err, errlen, "unknown argument '%s'", key);
-			return NULL;
-		}
-	}
+	if (media_args_known(args, known, err, errlen) < 0)
+		return NULL;
 	g = name != NULL ? config_find_gateway(cfg, name) : NULL;
 	if (g == NULL) {
 		snprintf(err, errlen, name ? "unknown gateway '%s' (umedgectl gateway list)"

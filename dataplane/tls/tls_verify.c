@@ -38,28 +38,7 @@ void tls_cert_thumbprint(X509 *x, char *out, size_t outlen)
 		o += (size_t)snprintf(out + o, outlen - o, "%02X", md[i]);
 }
 
-void tls_cert_subject(X509 *x, char *out, size_t outlen)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *p;
-	long n;
-
-	out[0] = '\0';
-	if (b == NULL || x == NULL)
-		goto out;
-	if (X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253) < 0)
-		goto out;
-	n = BIO_get_mem_data(b, &p);
-	if (n < 0)
-		goto out;
-	if ((size_t)n >= outlen)
-		n = (long)outlen - 1;
-	memcpy(out, p, (size_t)n);
-	out[n] = '\0';
-out:
-	BIO_free(b);
-}
-
+/* A name as RFC 2253 text, cut to outlen. */
 static void name_text(const X509_NAME *n, char *out, size_t outlen)
 {
 	BIO *b = BIO_new(BIO_s_mem());
@@ -78,6 +57,13 @@ static void name_text(const X509_NAME *n, char *out, size_t outlen)
 	out[len] = '\0';
 out:
 	BIO_free(b);
+}
+
+void tls_cert_subject(X509 *x, char *out, size_t outlen)
+{
+	out[0] = '\0';
+	if (x != NULL)
+		name_text(X509_get_subject_name(x), out, outlen);
 }
 
 /* The names a host check looks at: the DNS SANs, or the CN without any. */

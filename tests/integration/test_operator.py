@@ -46,30 +46,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import certs  # noqa: E402
+import dataplane_env  # noqa: E402
+from dataplane_env import ok, wait  # noqa: E402
 
 BUILD, SRC = sys.argv[1], sys.argv[2]
 RUN = os.path.join(SRC, "scripts", "run")
 SCEN = os.path.join(SRC, "tests", "integration", "sipp")
 METRICS = "http://127.0.0.1:9469/metrics"
-checks = 0
-
-
-def ok(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        raise AssertionError(what)
-    print(f"ok {checks} - {what}", flush=True)
-
-
-def wait(pred, secs, what, step=0.2):
-    deadline = time.time() + secs
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    raise AssertionError(f"timed out after {secs}s: {what}")
 
 
 class Demo:
@@ -630,7 +613,7 @@ def main():
         raise
     finally:
         demo.stop()
-    print(f"1..{checks}")
+    print(f"1..{dataplane_env.checks}")
     return 0
 
 
