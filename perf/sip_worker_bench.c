@@ -25,12 +25,22 @@
  * path for call-made sessions, in Mpps, as perf/media_bench measures it
  * for sessions made by media.add.
  *
- * usage: sip_worker_bench [--calls N] [--rounds R] [--held N,N,...] [--sdp]
+ * With --capture: the last step again with `umedgectl capture sip`
+ * running (no filter, keys redacted, into a file under /tmp removed at
+ * the end): what the worker's copies cost per call, and what the main
+ * lcore's drain costs per message (redaction, pcap records, the file
+ * writes). As in the daemon, the drain runs on another core every 5 ms
+ * (a thread here, on a CPU other than the worker's when there is one).
+ *
+ * usage: sip_worker_bench [--calls N] [--rounds R] [--held N,N,...] [--sdp] [--capture]
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -50,6 +60,7 @@
 #include "snapshot.h"
 #include "umedge/config.h"
 #include "worker.h"
+#include "worker/sip_capture.h"
 #include "worker/worker_sip.h"
 
 #define BATCH 32
@@ -70,6 +81,9 @@ static const char *snapshot_json =
 static struct rte_mempool *pool;
 static uint64_t timed;	/* TSC cycles in worker_poll */
 static bool sdp;	/* --sdp: offers and answers, media sessions */
+static struct sip_capture *capt;	/* --capture */
+static uint64_t drain_tsc;	/* TSC cycles in sip_capture_poll (the drain thread's) */
+static volatile bool drain_stop;
 
 /* The held calls' media (--sdp): the engine's port on each side and the
  * peers' own, from the SDP each side got. */
@@ -356,10 +370,130 @@ static int cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* rounds rounds of calls calls (ids of step h): their worker_poll cost per
+ * call, sorted. 0, or 1 when calls did not complete. */
+static int step(struct worker *w, unsigned h, unsigned calls, unsigned rounds, double *per_call)
+{
+	for (unsigned r = 0; r < rounds; r++) {
+		unsigned done = 0, base = (h * MAX_ROUNDS + r) * calls;
+
+		timed = 0;
+		for (unsigned k = 0; k < calls; k += BATCH)
+			done += batch(w, base + k);
+		if (done != calls) {
+			/* transactions live 32 s after their call: a long run
+			 * fills the table (1,000,000) and the proxy answers 503 */
+			fprintf(stderr, "sip_worker_bench: round %u: %u of %u calls completed "
+				"(a shorter run: --calls, --rounds)\n", r, done, calls);
+			return 1;
+		}
+		per_call[r] = (double)timed / (double)rte_get_tsc_hz() * 1e9 / calls;
+	}
+	qsort(per_call, rounds, sizeof(per_call[0]), cmp_d);
+	return 0;
+}
+
+/* The main lcore's part of a capture, on another core: drain every 5 ms
+ * (CAPTURE_TICK_MS of the daemon). */
+static void *drain_main(void *arg)
+{
+	const struct timespec tick = { 0, 5 * 1000 * 1000 };
+
+	(void)arg;
+	while (!drain_stop) {
+		uint64_t t0 = rte_rdtsc();
+		sip_capture_poll(capt);
+		drain_tsc += rte_rdtsc() - t0;
+		nanosleep(&tick, NULL);
+	}
+	return NULL;
+}
+
+/* A thread for drain_main on a CPU other than ours, if we may use one. */
+static int drain_thread(pthread_t *t, int *cpu_out)
+{
+	cpu_set_t one;
+	int me = sched_getcpu();
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	*cpu_out = me;
+	if (pthread_create(t, NULL, drain_main, NULL) != 0)
+		return -1;
+	/* EAL pinned this thread to its lcore: ask for each other CPU in turn */
+	for (int c = 0; c < n && c < CPU_SETSIZE; c++) {
+		if (c == me)
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(c, &one);
+		if (pthread_setaffinity_np(*t, sizeof(one), &one) == 0) {
+			*cpu_out = c;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* --capture: the last step's held calls, rounds of calls with a capture
+ * running, against the same without. */
+static int capture_step(struct worker_sip_plane *sipp, struct worker *w, unsigned n_held,
+			unsigned calls, unsigned rounds, double *per_call)
+{
+	double off[MAX_ROUNDS];
+	char path[64], err[256] = "";
+	json_t *args, *st;
+	long long msgs, dropped;
+	pthread_t drainer;
+	int drain_cpu, rc;
+
+	snprintf(path, sizeof(path), "/tmp/umedge-swb-capture-%d.pcap", (int)getpid());
+	if (step(w, n_held, calls, rounds, off) != 0)
+		return 1;
+	capt = sip_capture_new(sipp);
+	args = json_pack("{s:s}", "path", path);
+	st = capt != NULL && args != NULL ? sip_capture_request(capt, "capture.start", args, err,
+							       sizeof(err))
+					 : NULL;
+	json_decref(args);
+	json_decref(st);
+	if (st == NULL) {
+		fprintf(stderr, "sip_worker_bench: capture: %s\n", err);
+		return 1;
+	}
+	drain_tsc = 0;
+	drain_stop = false;
+	if (drain_thread(&drainer, &drain_cpu) != 0) {
+		fprintf(stderr, "sip_worker_bench: no drain thread\n");
+		return 1;
+	}
+	rc = step(w, n_held + 1, calls, rounds, per_call);
+	drain_stop = true;
+	pthread_join(drainer, NULL);
+	if (rc != 0)
+		return 1;
+	st = sip_capture_request(capt, "capture.stop", NULL, err, sizeof(err));
+	msgs = json_integer_value(json_object_get(st, "messages"));
+	dropped = json_integer_value(json_object_get(st, "dropped"));
+	json_decref(st);
+	unlink(path);
+	printf("capture (all SIP, keys redacted, pcap to a file; drained every 5 ms on cpu %d, "
+	       "the worker on cpu %d):\n"
+	       "       per call %6.0f ns on the worker with it, %6.0f without (%+.0f ns, %+.1f%%);\n"
+	       "       the drain %4.0f ns per message (%lld messages, %lld dropped)\n",
+	       drain_cpu, sched_getcpu(), per_call[rounds / 2], off[rounds / 2],
+	       per_call[rounds / 2] - off[rounds / 2],
+	       100.0 * (per_call[rounds / 2] - off[rounds / 2]) / off[rounds / 2],
+	       msgs > 0 ? (double)drain_tsc / (double)rte_get_tsc_hz() * 1e9 / (double)msgs : 0.0,
+	       msgs, dropped);
+	sip_capture_free(capt);
+	capt = NULL;
+	return msgs > 0 ? 0 : 1; /* drops are a figure, not a failure */
+}
+
 int main(int argc, char **argv)
 {
 	unsigned calls = 20000, rounds = 5, held[8] = { 0 }, n_held = 1, up = 0;
 	unsigned media_packets = 1000000;
+	bool capture = false;
 	struct media_engine *media = NULL;
 	double per_call[MAX_ROUNDS];
 	char err[256];
@@ -385,9 +519,11 @@ int main(int argc, char **argv)
 			sdp = true;
 		} else if (strcmp(argv[i], "--media-packets") == 0 && i + 1 < argc) {
 			media_packets = (unsigned)atoi(argv[++i]);
+		} else if (strcmp(argv[i], "--capture") == 0) {
+			capture = true;
 		} else {
 			fprintf(stderr, "usage: %s [--calls N] [--rounds R (1-%d)] [--held N,N,...] "
-				"[--sdp [--media-packets N]]\n", argv[0], MAX_ROUNDS);
+				"[--sdp [--media-packets N]] [--capture]\n", argv[0], MAX_ROUNDS);
 			return 2;
 		}
 	}
@@ -502,27 +638,15 @@ int main(int argc, char **argv)
 		/* the calls held open at this step (ids apart from the churn's) */
 		while (up < held[h])
 			up += hold_batch(w, 0x40000000u + up);
-		for (unsigned r = 0; r < rounds; r++) {
-			unsigned done = 0, base = (h * MAX_ROUNDS + r) * calls;
-
-			timed = 0;
-			for (unsigned k = 0; k < calls; k += BATCH)
-				done += batch(w, base + k);
-			if (done != calls) {
-				/* transactions live 32 s after their call: a long run
-				 * fills the table (1,000,000) and the proxy answers 503 */
-				fprintf(stderr, "sip_worker_bench: round %u: %u of %u calls completed "
-					"(a shorter run: --calls, --rounds)\n", r, done, calls);
-				return 1;
-			}
-			per_call[r] = (double)timed / (double)rte_get_tsc_hz() * 1e9 / calls;
-		}
-		qsort(per_call, rounds, sizeof(per_call[0]), cmp_d);
+		if (step(w, h, calls, rounds, per_call) != 0)
+			return 1;
 		printf("held %6u  per call %6.0f ns: %6.0f calls per core-second, %7.0f messages "
 		       "(6 in, 7 out) per core-second; best %.0f, worst %.0f ns\n",
 		       up, per_call[rounds / 2], 1e9 / per_call[rounds / 2],
 		       13e9 / per_call[rounds / 2], per_call[0], per_call[rounds - 1]);
 	}
+	if (capture && capture_step(sipp, w, n_held, calls, rounds, per_call) != 0)
+		return 1;
 	if (sdp && n_held_media > 0) {
 		double ns[MAX_ROUNDS];
 		unsigned fwd = 0;

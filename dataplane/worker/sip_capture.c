@@ -86,7 +86,7 @@ void sip_capture_copy(struct worker_sip *ws, uint32_t gen, bool out, uint8_t tra
 {
 	struct sip_capture_tap *t = &ws->cap;
 	uint32_t want = __atomic_load_n(&t->peer, __ATOMIC_RELAXED);
-	uint64_t head = t->head, tail = __atomic_load_n(&t->tail, __ATOMIC_ACQUIRE);
+	uint64_t head = t->head;
 	size_t need = (sizeof(struct cap_rec) + len + 7) & ~(size_t)7;
 	size_t off = head & (SIP_CAPTURE_RING - 1), room = SIP_CAPTURE_RING - off;
 	size_t skip = room < need ? room : 0;
@@ -94,7 +94,11 @@ void sip_capture_copy(struct worker_sip *ws, uint32_t gen, bool out, uint8_t tra
 
 	if (want != 0 && want != peer)
 		return;
-	if (need > SIP_CAPTURE_RING / 4 || SIP_CAPTURE_RING - (head - tail) < skip + need) {
+	/* the consumer's tail is read only when our copy says the ring is
+	 * full: its cache line stays on the main lcore most of the time */
+	if (SIP_CAPTURE_RING - (head - t->tail_seen) < skip + need)
+		t->tail_seen = __atomic_load_n(&t->tail, __ATOMIC_ACQUIRE);
+	if (need > SIP_CAPTURE_RING / 4 || SIP_CAPTURE_RING - (head - t->tail_seen) < skip + need) {
 		t->drops++;
 		return;
 	}

@@ -46,6 +46,7 @@ struct sip_capture_tap {
 	uint32_t peer;		/* only messages to or from this address (host order), 0: all */
 	uint8_t *ring;		/* SIP_CAPTURE_RING bytes, from the first capture on */
 	uint64_t head __rte_cache_aligned;	/* the worker's */
+	uint64_t tail_seen;			/* the worker's copy of tail */
 	uint64_t drops;				/* the ring was full (the worker's) */
 	uint64_t tail __rte_cache_aligned;	/* the main lcore's */
 };
