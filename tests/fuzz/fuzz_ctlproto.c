@@ -1,5 +1,7 @@
 /* libFuzzer target: the control protocol as a hostile client speaks it,
- * and each line also as the dataplane's stats under the metrics renderer.
+ * each line's args also through the relayed verbs' checks (capture,
+ * test-connectivity, media add), and each line as the dataplane's stats
+ * under the metrics renderer.
  * Bytes are framed into JSON lines exactly as the server does and each
  * request is dispatched against a real control state (a throw-away folder,
  * its own self-signed certificate). Nothing may crash or leak, and the
@@ -10,9 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture_args.h"
 #include "commands.h"
 #include "jsonl.h"
+#include "media_args.h"
 #include "metrics.h"
+#include "probe_args.h"
 #include "state.h"
 #include "umedge/ctlproto.h"
 
@@ -89,6 +94,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			free(text);
 			json_decref(st);
+		}
+		/* the relayed verbs' arguments, checked and completed in control */
+		{
+			json_t *args = json_object_get(msg, "args"), *done;
+			if (json_is_object(args)) {
+				done = capture_args_start(ctl.cfg, args, err, sizeof(err));
+				json_decref(done);
+				done = probe_args_options(ctl.cfg, args, err, sizeof(err));
+				json_decref(done);
+				done = media_args_add(args, err, sizeof(err));
+				json_decref(done);
+			}
 		}
 		ans = commands_dispatch(&ctl, msg);
 		if (!ans || !json_is_boolean(json_object_get(ans, "ok")))
