@@ -7,7 +7,9 @@ umedge-gw and umedge-app), then
   parser; the README's test call (SIPp both sides) and pings move the
   counters; a control restart keeps the dataplane's counters monotonic;
   the endpoint follows a configuration reload (off, moved, on a busy port:
-  MetricsUnavailable with the reason); 404 and 405.
+  MetricsUnavailable with the reason); 404 and 405; Debian's Prometheus
+  server scrapes it with docs/examples/prometheus.yml and loads the
+  shipped alert rules.
 - capture: `umedgectl capture sip` during the README's UDP call (both
   legs) and during a secured call over mutual TLS with SRTP (the tests'
   gateway UA, gw1's certificate from a root put in the demo's trust/
@@ -40,6 +42,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -279,6 +282,63 @@ def test_metrics(demo):
         busy.close()
     wait(lambda: not refused(), 20, "served once the port is free (retried every 10 s)")
     ok(True, "the port freed: the endpoint comes up on its own")
+    prometheus_scrapes(demo)
+
+
+def prom_query(base, q):
+    with urllib.request.urlopen(base + "/api/v1/query?" + urllib.parse.urlencode({"query": q}),
+                                timeout=5) as r:
+        return json.loads(r.read())["data"]["result"]
+
+
+def prometheus_scrapes(demo):
+    """Debian's Prometheus server with docs/examples/prometheus.yml (a 1 s
+    interval) scrapes the demo and loads the shipped alert rules."""
+    d = os.path.join(demo.dir, "prometheus")
+    os.makedirs(d)
+    with open(os.path.join(SRC, "docs", "examples", "prometheus.yml")) as f:
+        conf = f.read()
+    conf = (conf.replace("scrape_interval: 15s", "scrape_interval: 1s")
+            .replace("evaluation_interval: 15s", "evaluation_interval: 1s")
+            .replace("  - umedge-alerts.yml",
+                     "  - " + os.path.join(SRC, "docs", "examples", "umedge-alerts.yml")))
+    with open(os.path.join(d, "prometheus.yml"), "w") as f:
+        f.write(conf)
+    base = "http://127.0.0.1:9490"
+    log = open(os.path.join(d, "log"), "w")
+    p = subprocess.Popen(["timeout", "120", "prometheus", "--config.file",
+                          os.path.join(d, "prometheus.yml"), "--storage.tsdb.path",
+                          os.path.join(d, "tsdb"), "--web.listen-address", "127.0.0.1:9490"],
+                         stdout=log, stderr=log)
+    try:
+        def connected():
+            try:
+                r = prom_query(base, 'umedge_dataplane_connected{job="umedge"}')
+                return r if r and r[0]["value"][1] == "1" else None
+            except (urllib.error.URLError, OSError, ValueError, KeyError):
+                return None
+        r = wait(connected, 60, "Prometheus scrapes umedge", step=0.5)
+        ok(r[0]["metric"]["site"] == "lab", "Prometheus scraped umedge_dataplane_connected 1 "
+           "with the example's labels")
+        started = prom_query(base, "umedge_sip_calls_started_total")
+        ok(started and float(started[0]["value"][1]) >= 1,
+           f"and the calls the tests made ({started})")
+        with urllib.request.urlopen(base + "/api/v1/rules", timeout=5) as resp:
+            groups = json.loads(resp.read())["data"]["groups"]
+        rules = [r for g in groups for r in g["rules"]]
+        ok(len(rules) == 8 and all(r["health"] == "ok" for r in rules),
+           f"the shipped alert rules load and evaluate ({[(r['name'], r['health']) for r in rules]})")
+        firing = [a["labels"]["alertname"] for a in json.loads(urllib.request.urlopen(
+            base + "/api/v1/alerts", timeout=5).read())["data"]["alerts"]]
+        ok("UmedgeDataplaneDisconnected" not in firing and "UmedgeMetricsDown" not in firing,
+           f"nothing fires against a healthy engine ({firing})")
+    finally:
+        p.terminate()
+        try:
+            p.wait(15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
 
 
 def umedgectl(demo, *args, timeout=60):
