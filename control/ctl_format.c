@@ -314,11 +314,23 @@ static const char *yes_no(const json_t *v)
 static void probe(FILE *f, const json_t *r)
 {
 	const json_t *ctx = json_object_get(r, "context"), *t = json_object_get(r, "tls"), *v;
+	bool local = json_is_true(json_object_get(ctx, "local"));
+	const char *peer = local ? "listener" : "gateway";
 	size_t i;
 
-	fprintf(f, "test-connectivity %s: %s to %s", str(ctx, "gateway"), str(r, "transport"),
-		str(r, "target"));
-	if (json_array_size(json_object_get(ctx, "dial_plans")) > 0) {
+	if (local)
+		fprintf(f, "test-connectivity --local: our %s listener at %s", str(r, "transport"),
+			str(r, "target"));
+	else
+		fprintf(f, "test-connectivity %s: %s to %s", str(ctx, "gateway"),
+			str(r, "transport"), str(r, "target"));
+	if (local) {
+		fprintf(f, " (for ");
+		json_array_foreach(json_object_get(ctx, "dial_plans"), i, v)
+			fprintf(f, "%s%s", i ? ", " : "", json_string_value(v));
+		fprintf(f, "%s)", json_is_true(json_object_get(ctx, "by_start_secured"))
+					  ? "start_secured" : "");
+	} else if (json_array_size(json_object_get(ctx, "dial_plans")) > 0) {
 		fprintf(f, " (");
 		json_array_foreach(json_object_get(ctx, "dial_plans"), i, v)
 			fprintf(f, "%s%s %s%s", i ? ", " : "", str(v, "dial_plan"),
@@ -334,14 +346,14 @@ static void probe(FILE *f, const json_t *r)
 	else
 		fprintf(f, "  result        FAIL: %s\n", str(r, "error"));
 	if (json_object_get(r, "server"))
-		fprintf(f, "  gateway says  %s\n", str(r, "server"));
+		fprintf(f, "  %-8s says %s\n", peer, str(r, "server"));
 	if (t != NULL) {
 		if (json_object_get(t, "version"))
 			fprintf(f, "  tls           %s, %s, handshake %.1f ms\n", str(t, "version"),
 				str(t, "cipher"),
 				json_number_value(json_object_get(r, "handshake_ms")));
 		if (json_object_get(t, "peer_subject")) {
-			fprintf(f, "  gateway cert  %s\n", str(t, "peer_subject"));
+			fprintf(f, "  %-8s cert %s\n", peer, str(t, "peer_subject"));
 			fprintf(f, "                issued by %s\n", str(t, "peer_issuer"));
 			fprintf(f, "                names %s\n", str(t, "peer_names"));
 			fprintf(f, "                SHA-1 %s, not after %s\n",

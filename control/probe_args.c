@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "media_args.h"
+#include "policy.h"
 
 /* The gateway's dial plans (through its hunt groups) as
  * [{dial_plan, voip_security, associated}], and whether any associated one
@@ -44,10 +45,53 @@ static json_t *dial_plans(const struct config *cfg, const char *gw, bool *tls, b
 	return out;
 }
 
+/* --local TRANSPORT: our own listener, from our own external address
+ * (the dataplane loops the packets back through its stack). */
+static json_t *local_options(const struct config *cfg, const char *t, const json_t *tmo,
+			     char *err, size_t errlen)
+{
+	struct policy pol;
+	const struct policy_listener *l;
+	enum umedge_transport tr;
+	json_t *plans;
+
+	if (strcmp(t, "udp") == 0)
+		tr = UMEDGE_TRANSPORT_UDP;
+	else if (strcmp(t, "tcp") == 0)
+		tr = UMEDGE_TRANSPORT_TCP;
+	else if (strcmp(t, "tls") == 0)
+		tr = UMEDGE_TRANSPORT_TLS;
+	else {
+		snprintf(err, errlen, "--local is udp, tcp or tls, not '%s'", t);
+		return NULL;
+	}
+	if (!cfg->dataplane.present) {
+		snprintf(err, errlen, "the configuration has no dataplane: section");
+		return NULL;
+	}
+	policy_resolve(cfg, &pol);
+	l = &pol.listeners[tr];
+	if (!l->enabled) {
+		snprintf(err, errlen, "no %s listener is open: no associated dial plan's mode (or "
+			 "start_secured) asks for one", t);
+		return NULL;
+	}
+	plans = json_array();
+	for (size_t i = 0; plans != NULL && i < l->n_plans; i++)
+		json_array_append_new(plans, json_string(cfg->dial_plans[l->plans[i]].name));
+	return json_pack("{s:s, s:s, s:i, s:s, s:i, s:{s:b, s:s, s:i, s:o*, s:b}}",
+			 "transport", t, "addr", cfg->dataplane.external.address,
+			 "port", (int)l->port, "fqdn", cfg->server.fqdn,
+			 "timeout_ms", tmo != NULL ? (int)json_integer_value(tmo) * 1000 : 8000,
+			 "context", "local", 1, "listener", t, "port", (int)l->port,
+			 "dial_plans", plans, "by_start_secured", l->by_start_secured);
+}
+
 json_t *probe_args_options(const struct config *cfg, const json_t *args, char *err,
 			   size_t errlen)
 {
-	static const char *const known[] = { "gateway", "secured", "timeout", NULL };
+	static const char *const known[] = { "gateway", "secured", "timeout", "local", NULL };
+	const char *local = json_string_value(json_object_get(args, "local"));
 	const char *name = json_string_value(json_object_get(args, "gateway"));
 	const char *secured = json_string_value(json_object_get(args, "secured"));
 	const json_t *tmo = json_object_get(args, "timeout");
@@ -60,6 +104,18 @@ json_t *probe_args_options(const struct config *cfg, const json_t *args, char *e
 
 	if (media_args_known(args, known, err, errlen) < 0)
 		return NULL;
+	if (tmo != NULL && (!json_is_integer(tmo) || json_integer_value(tmo) < 1 ||
+			    json_integer_value(tmo) > PROBE_ARGS_TIMEOUT_MAX_S)) {
+		snprintf(err, errlen, "--timeout must be 1..%d seconds", PROBE_ARGS_TIMEOUT_MAX_S);
+		return NULL;
+	}
+	if (json_object_get(args, "local") != NULL) {
+		if (local == NULL || name != NULL || secured != NULL) {
+			snprintf(err, errlen, "--local takes no --gateway or --secured");
+			return NULL;
+		}
+		return local_options(cfg, local, tmo, err, errlen);
+	}
 	g = name != NULL ? config_find_gateway(cfg, name) : NULL;
 	if (g == NULL) {
 		snprintf(err, errlen, name ? "unknown gateway '%s' (umedgectl gateway list)"
@@ -68,11 +124,6 @@ json_t *probe_args_options(const struct config *cfg, const json_t *args, char *e
 	}
 	if (secured != NULL && strcmp(secured, "true") != 0 && strcmp(secured, "false") != 0) {
 		snprintf(err, errlen, "--secured is true or false, not '%s'", secured);
-		return NULL;
-	}
-	if (tmo != NULL && (!json_is_integer(tmo) || json_integer_value(tmo) < 1 ||
-			    json_integer_value(tmo) > PROBE_ARGS_TIMEOUT_MAX_S)) {
-		snprintf(err, errlen, "--timeout must be 1..%d seconds", PROBE_ARGS_TIMEOUT_MAX_S);
 		return NULL;
 	}
 	plans = dial_plans(cfg, g->name, &tls_plans, &plain_plans);

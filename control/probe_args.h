@@ -14,9 +14,10 @@
 
 #define PROBE_ARGS_TIMEOUT_MAX_S 60
 
-/* probe.options {gateway, secured?: "true"|"false", timeout?: seconds}
- * checked against cfg; the completed copy (new reference), or NULL with
- * err set. */
+/* probe.options {gateway, secured?: "true"|"false", timeout?: seconds},
+ * or {local: "udp"|"tcp"|"tls", timeout?}: our own listener of that
+ * transport from our external address; checked against cfg; the
+ * completed request (new reference), or NULL with err set. */
 json_t *probe_args_options(const struct config *cfg, const json_t *args, char *err,
 			   size_t errlen);
 

@@ -53,6 +53,9 @@ static const char usage_text[] =
 	"  test-connectivity --gateway NAME [--secured true|false] [--timeout S]\n"
 	"              (SIP OPTIONS to the gateway from the dataplane: reachability, answer,\n"
 	"               and for TLS the handshake and certificates; exit 0 only on a pass)\n"
+	"  test-connectivity --local [--timeout S]\n"
+	"              (each listener the modes open, tested by the engine from its own\n"
+	"               external address)\n"
 	"\n"
 	"MODE: unsecured, sip_secured, secured. LIST: comma-separated SRTP suites.\n"
 	"The socket is --socket, else $UMEDGE_SOCKET, else server.control_socket of\n"
@@ -117,7 +120,8 @@ static const struct verb verbs[] = {
 	  { "path" } },
 	{ "capture status", "capture.status", NULL, { NULL }, { NULL } },
 	{ "test-connectivity", "probe.options", NULL,
-	  { "--gateway=gateway", "--secured=secured", "--timeout=timeout#" }, { "gateway" } },
+	  { "--gateway=gateway", "--secured=secured", "--timeout=timeout#", "--local!" },
+	  { NULL } },
 	{ "capture stop", "capture.stop", NULL, { NULL }, { NULL } },
 };
 
@@ -403,12 +407,11 @@ static int capture_follow(struct jsonl_conn *io, bool as_json, const json_t *sta
 }
 
 /* test-connectivity: the dataplane answers within its timeout; poll its
- * result, print it, exit 0 only when it passed. */
-static int probe_follow(struct jsonl_conn *io, bool as_json, const json_t *started)
+ * result (new reference), NULL when it could not be had. */
+static json_t *probe_wait(struct jsonl_conn *io, const json_t *started)
 {
 	json_int_t id = json_integer_value(json_object_get(started, "id"));
 	json_t *st = NULL;
-	int rc = 1;
 
 	for (int i = 0; i < 10 * (60 + 10); i++) {
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
@@ -416,22 +419,80 @@ static int probe_follow(struct jsonl_conn *io, bool as_json, const json_t *start
 		json_decref(st);
 		st = ask(io, "probe.status", json_pack("{s:I}", "id", id));
 		if (st == NULL || !running(st))
-			break;
+			return st;
 	}
-	if (st == NULL)
-		return 1;
-	if (running(st)) {
-		fprintf(stderr, "umedgectl: the connectivity test did not finish\n");
-	} else if (as_json) {
+	fprintf(stderr, "umedgectl: the connectivity test did not finish\n");
+	json_decref(st);
+	return NULL;
+}
+
+static int probe_print(const json_t *st, bool as_json)
+{
+	if (as_json) {
 		char *s = json_dumps(st, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		printf("%s\n", s ? s : "{}");
 		free(s);
-		rc = json_is_true(json_object_get(st, "passed")) ? 0 : 1;
 	} else {
 		ctl_format_result(stdout, "probe.status", st);
-		rc = json_is_true(json_object_get(st, "passed")) ? 0 : 1;
 	}
+	return json_is_true(json_object_get(st, "passed")) ? 0 : 1;
+}
+
+static int probe_follow(struct jsonl_conn *io, bool as_json, const json_t *started)
+{
+	json_t *st = probe_wait(io, started);
+	int rc = st != NULL ? probe_print(st, as_json) : 1;
+
 	json_decref(st);
+	return rc;
+}
+
+/* test-connectivity --local: one test per listener the modes open; 0 when
+ * every one passed. */
+static int probe_local(struct jsonl_conn *io, bool as_json, const json_t *args)
+{
+	json_t *status = ask(io, "status", NULL), *l, *all = json_array();
+	size_t i;
+	int rc = 0;
+
+	if (status == NULL || all == NULL) {
+		json_decref(all);
+		json_decref(status);
+		return 1;
+	}
+	if (json_array_size(json_object_get(status, "listeners")) == 0) {
+		fprintf(stderr, "umedgectl: no listener is open: nothing to test\n");
+		rc = 1;
+	}
+	json_array_foreach(json_object_get(status, "listeners"), i, l) {
+		json_t *a = json_pack("{s:s}", "local", json_string_value(json_object_get(l,
+											 "transport")));
+		json_t *started, *st;
+
+		if (a != NULL && json_object_get(args, "timeout"))
+			json_object_set(a, "timeout", json_object_get(args, "timeout"));
+		started = ask(io, "probe.options", a);
+		st = started != NULL ? probe_wait(io, started) : NULL;
+		json_decref(started);
+		if (st == NULL) {
+			rc = 1;
+			continue;
+		}
+		if (!json_is_true(json_object_get(st, "passed")))
+			rc = 1;
+		if (as_json)
+			json_array_append(all, st);
+		else
+			(void)probe_print(st, false);
+		json_decref(st);
+	}
+	if (as_json) {
+		char *s = json_dumps(all, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		printf("%s\n", s ? s : "[]");
+		free(s);
+	}
+	json_decref(all);
+	json_decref(status);
 	return rc;
 }
 
@@ -524,6 +585,21 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	jsonl_init(&io, fd, CTLPROTO_LINE_MAX);
+	if (strcmp(v->cmd, "probe.options") == 0 && json_object_get(args, "local") != NULL) {
+		if (json_object_get(args, "gateway") || json_object_get(args, "secured")) {
+			fprintf(stderr, "umedgectl: test-connectivity: --local takes no --gateway or "
+				"--secured\n");
+			rc = 2;
+			goto out;
+		}
+		rc = probe_local(&io, as_json, args);
+		goto out;
+	}
+	if (strcmp(v->cmd, "probe.options") == 0 && json_object_get(args, "gateway") == NULL) {
+		fprintf(stderr, "umedgectl: test-connectivity: missing --gateway (or --local)\n");
+		rc = 2;
+		goto out;
+	}
 	/* `out` is where the CLI writes, not something control needs. */
 	req = json_pack("{s:s, s:o}", "cmd", v->cmd, "args", json_deep_copy(args));
 	if (req && strcmp(v->cmd, "cert.export") == 0)

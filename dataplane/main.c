@@ -379,6 +379,9 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* the engine reaching its own addresses (test-connectivity --local) */
+	if (net_loopback_init() != 0)
+		RTE_LOG(WARNING, USER1, "no mbuf flag for loopback: --local tests unavailable\n");
 	if (dp_setup(&dp, cfg) != 0)
 		goto teardown;
 	ctl_init(&ctl, dp.socket_path);

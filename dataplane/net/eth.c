@@ -45,10 +45,41 @@ void eth_input(struct net_ctx *ctx, struct rte_mbuf *m)
 	}
 }
 
+/* To one of our own addresses: no wire, no ARP; the frame goes back in
+ * through the worker owning its flow, marked so its source (ours) passes. */
+static void eth_loopback(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface)
+{
+	struct rte_ether_hdr *eh;
+
+	if (net_loop_flag == 0 || ctx->loopback == NULL) {
+		net_drop(ctx, m, NET_DROP_NO_ROUTE);
+		return;
+	}
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eh));
+	if (eh == NULL) {
+		net_drop(ctx, m, NET_DROP_NO_MBUF);
+		return;
+	}
+	eh->dst_addr = ctx->ifaces[iface].mac;
+	eh->src_addr = ctx->ifaces[iface].mac;
+	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	m->l2_len = sizeof(*eh);
+	m->port = ctx->ifaces[iface].port_id;
+	m->ol_flags |= net_loop_flag;
+	if (!ctx->loopback(ctx, m, ctx->loopback_arg))
+		net_drop(ctx, m, NET_DROP_NO_ROUTE);
+}
+
 void eth_output_ip(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface,
 		   uint32_t next_hop)
 {
-	struct arp_entry *e = (struct arp_entry *)(uintptr_t)arp_lookup(ctx, next_hop);
+	struct arp_entry *e;
+
+	if (next_hop == ctx->ifaces[iface].addr) {
+		eth_loopback(ctx, m, iface);
+		return;
+	}
+	e = (struct arp_entry *)(uintptr_t)arp_lookup(ctx, next_hop);
 
 	if (e == NULL || e->state != ARP_REACHABLE) {
 		arp_resolve_and_send(ctx, m, iface, next_hop);

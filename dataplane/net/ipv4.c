@@ -109,7 +109,8 @@ void ipv4_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface)
 		net_drop(ctx, m, NET_DROP_OTHER_IP);
 		return;
 	}
-	if (ipv4_martian(ctx, ip->src_addr)) {
+	/* our own source only on frames we looped back ourselves */
+	if (!(m->ol_flags & net_loop_flag) && ipv4_martian(ctx, ip->src_addr)) {
 		net_drop(ctx, m, NET_DROP_MARTIAN);
 		return;
 	}

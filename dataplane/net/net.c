@@ -7,7 +7,9 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_mbuf_dyn.h>
 
 const char *const net_drop_names[NET_DROP_MAX] = {
 #define NET_DROP_NAME(e, s) [NET_DROP_##e] = s,
@@ -20,6 +22,19 @@ const char *const net_drop_names[NET_DROP_MAX] = {
 #define FRAG_MAX_FLOWS 128
 #define FRAG_TTL_MS 2000
 #define TIMER_MS 10
+
+uint64_t net_loop_flag;
+
+int net_loopback_init(void)
+{
+	static const struct rte_mbuf_dynflag desc = { .name = "umedge_loopback" };
+	int bit = rte_mbuf_dynflag_register(&desc);
+
+	if (bit < 0)
+		return -rte_errno;
+	net_loop_flag = 1ULL << bit;
+	return 0;
+}
 
 void net_tcp_unplugged(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface, void *arg)
 {

@@ -115,6 +115,12 @@ struct net_ctx {
 	 * the worker owning the flow); NULL: always handled here */
 	bool (*steer)(struct net_ctx *ctx, struct rte_mbuf *m, void *arg);
 	void *steer_arg;
+	/* a frame the stack sent to one of its own addresses (the engine
+	 * testing its own listeners): handed to the worker owning its flow,
+	 * received from there as if from iface's port; returns true when it
+	 * took m. NULL: such frames are dropped (no_route). */
+	bool (*loopback)(struct net_ctx *ctx, struct rte_mbuf *m, void *arg);
+	void *loopback_arg;
 
 	/* TX buffers, one per port, flushed by net_flush */
 	struct rte_mbuf *txb[NET_MAX_PORTS][NET_BURST];
@@ -148,6 +154,14 @@ static inline void net_drop(struct net_ctx *ctx, struct rte_mbuf *m, enum net_dr
 int net_ctx_init(struct net_ctx *ctx, const struct net_iface *ifaces,
 		 const struct net_udp_conf *udp, uint16_t tx_queue,
 		 struct rte_mempool *pool, struct rte_mempool *pool_indirect);
+
+/* Frames the stack sent to its own addresses carry this ol_flags bit (an
+ * mbuf dynflag): their source is ours, which the martian check refuses
+ * from the wire. 0 until net_loopback_init: no hairpin. */
+extern uint64_t net_loop_flag;
+/* Register the flag (main lcore, after EAL, before the workers). 0 or
+ * -rte_errno. */
+int net_loopback_init(void);
 
 /* Free everything ctx holds: pending packets, fragments, TX buffers. */
 void net_ctx_fini(struct net_ctx *ctx);

@@ -750,7 +750,10 @@ static bool for_us(const struct sip_proxy *px, const struct dp_snapshot *snap,
 
 /* OPTIONS to the engine itself: a gateway's keep-alive or capability
  * query, answered here. The gateway must be known (an unknown source gets
- * the policy's 403 and its event); no dial plan is involved. */
+ * the policy's 403 and its event); no dial plan is involved. From our own
+ * address it is the engine testing its listeners (test-connectivity
+ * --local): the stack carries our source only for frames it looped back
+ * itself, so no gateway can pass for it. */
 static void options(struct sip_proxy *px, struct sip_txn *st, const struct sip_msg *m,
 		    const struct sip_rx *rx)
 {
@@ -762,7 +765,8 @@ static void options(struct sip_proxy *px, struct sip_txn *st, const struct sip_m
 	};
 	struct sip_policy_result pr;
 
-	if (rx->from.side == SIP_SIDE_EXTERNAL) {
+	if (rx->from.side == SIP_SIDE_EXTERNAL &&
+	    rx->from.addr != px->cfg.addr[SIP_SIDE_EXTERNAL]) {
 		sip_policy_inbound(px->snap, &rx->from, rx->tls_names, rx->n_names,
 				   (struct sip_str){ NULL, 0 }, &pr);
 		if (pr.gateway == NULL) {

@@ -265,6 +265,12 @@ struct tls_ctx *tls_ctx_new(const char *cert_pem, const char *key_pem, const cha
 	store = trust_store(trust_pem, err, errlen);
 	if (store == NULL)
 		goto fail;
+	/* our own certificate verifies our own connections (the engine testing
+	 * its listeners from its own address, which the wire cannot carry);
+	 * anyone else presenting it would need our key, and must still name
+	 * the FQDN of the gateway at its address */
+	if (leaf != NULL && X509_STORE_add_cert(store, leaf) != 1)
+		ERR_clear_error();
 	ctx->server = ctx_role(true, pol, leaf, chain, key, store, err, errlen);
 	if (ctx->server == NULL)
 		goto fail;

@@ -191,6 +191,17 @@ void dispatch_flush(struct worker *w)
 	}
 }
 
+bool dispatch_loopback(struct net_ctx *ctx, struct rte_mbuf *m, void *arg)
+{
+	struct worker *w = arg;
+	unsigned nw = w->dp->n_workers;
+	uint32_t key = nw > 1 ? dispatch_eth_key(m, &ctx->udp) : 0;
+
+	/* never processed in place: the sender is deep in its own output */
+	dispatch_to(w, key == DISPATCH_ALL || nw == 1 ? w->idx : dispatch_owner(key, nw), m);
+	return true;
+}
+
 bool dispatch_steer(struct net_ctx *ctx, struct rte_mbuf *m, void *arg)
 {
 	struct worker *w = arg;

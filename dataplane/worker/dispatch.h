@@ -57,6 +57,9 @@ static inline unsigned dispatch_owner(uint32_t key, unsigned n_workers)
 void dispatch_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n);
 /* Enqueue what dispatch_burst buffered for other workers. */
 void dispatch_flush(struct worker *w);
+/* net_ctx loopback hook: a frame to our own address, to the worker owning
+ * its flow (this one included), received at its next loop. */
+bool dispatch_loopback(struct net_ctx *ctx, struct rte_mbuf *m, void *arg);
 /* net_ctx steer hook: hand a reassembled datagram to its owner. */
 bool dispatch_steer(struct net_ctx *ctx, struct rte_mbuf *m, void *arg);
 

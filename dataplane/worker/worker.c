@@ -43,6 +43,8 @@ struct worker *worker_new(struct dp *dp, unsigned idx, unsigned lcore)
 		goto fail;
 	w->net.steer = dispatch_steer;
 	w->net.steer_arg = w;
+	w->net.loopback = dispatch_loopback;
+	w->net.loopback_arg = w;
 	if (worker_tcp_init(w) != 0)
 		goto fail;
 	if (dp->rss) {

@@ -204,6 +204,11 @@ static const char *peer_fqdn(void *arg, uint32_t peer_ip)
 	for (size_t i = 0; i < s->n_gateways; i++)
 		if (s->gateways[i].addr == be)
 			return s->gateways[i].fqdn;
+	/* ourselves (a frame looped back: test-connectivity --local): our
+	 * own certificate, naming our FQDN */
+	for (unsigned i = 0; i < NET_N_IFACES; i++)
+		if (la->wl->w->net.ifaces[i].up && la->wl->w->net.ifaces[i].addr == be)
+			return s->fqdn;
 	return NULL;
 }
 

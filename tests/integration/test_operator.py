@@ -23,7 +23,9 @@ umedge-gw and umedge-app), then
   gateway does not trust us, its certificate names another host, chains to
   no root of ours, has expired; nothing listens; a listener that is not
   TLS; no answer at all), each with the words the operator reads; the
-  transport from the dial plans and the note when --secured contradicts.
+  transport from the dial plans and the note when --secured contradicts;
+  --local: each listener the modes open (UDP, TCP, TLS), tested by the
+  engine from its own address, following a mode change.
 
 The demo's fixed names (namespaces, TAP, 127.0.0.1:9469) mean a demo an
 operator left running is stopped first, as `scripts/run` itself does. Its
@@ -629,11 +631,37 @@ def test_connectivity(demo, files):
         demo.ctl("huntgroup", "remove", "--gateway", "gw2", "--pilot", "7000")
         ok(demo.ctl(*args)[0] == 0, " ".join(args))
 
+    # --local: each listener the modes open, from the engine itself
+    r = umedgectl(demo, "--json", "test-connectivity", "--local", "--timeout", "5")
+    reports = json.loads(r.stdout) if r.stdout.startswith("[") else []
+    got = {(x["transport"], x["target"], x["passed"], x["status"]) for x in reports}
+    ok(r.returncode == 0 and got == {("UDP", "192.0.2.1:5060", True, 200),
+                                     ("TCP", "192.0.2.1:5060", True, 200),
+                                     ("TLS", "192.0.2.1:5061", True, 200)},
+       f"--local: UDP, TCP and TLS listeners answer the engine itself ({got}, {r.stderr})")
+    tls = [x for x in reports if x["transport"] == "TLS"][0]["tls"]
+    ok(tls["peer_subject"] == "CN=um1.example.test" and tls["names_fqdn"] is True and
+       tls["peer_thumbprint_sha1"] == tls["our_thumbprint_sha1"],
+       "--local TLS: our listener presents our certificate, naming our FQDN")
+    ok(len(demo.events("SipUnknownGateway")) == 0,
+       "no SipUnknownGateway for the engine's own OPTIONS")
+    ok(demo.ctl("dialplan", "set", "fabrikam", "--security", "secured")[0] == 0,
+       "fabrikam made secured: only TLS is left open")
+    wait(lambda: [x["transport"] for x in demo.ctl("status")[1]["listeners"]] == ["tls"], 10,
+         "only the TLS listener")
+    h = umedgectl(demo, "test-connectivity", "--local")
+    ok(h.returncode == 0 and "our TLS listener" in h.stdout and "UDP" not in h.stdout,
+       f"--local follows the modes: only TLS now\n{h.stdout}")
+    ok(demo.ctl("dialplan", "set", "fabrikam", "--security", "unsecured")[0] == 0,
+       "fabrikam unsecured again")
+    wait(lambda: len(demo.ctl("status")[1]["listeners"]) == 3, 10, "three listeners again")
+
     # what an operator can get wrong
     for args, want in ((["--gateway", "gw9"], "unknown gateway 'gw9'"),
+                       (["--local", "--gateway", "gw1"], "--local takes no --gateway"),
                        (["--gateway", "gw1", "--secured", "yes"], "--secured is true or false"),
                        (["--gateway", "gw1", "--timeout", "0"], "--timeout must be 1..60"),
-                       ([], "missing --gateway")):
+                       ([], "missing --gateway (or --local)")):
         h = umedgectl(demo, "test-connectivity", *args)
         ok(h.returncode != 0 and want in h.stderr, f"test-connectivity {' '.join(args)}: "
            f"'{h.stderr.strip()}'")

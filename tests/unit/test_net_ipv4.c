@@ -285,3 +285,72 @@ Test(ipv4, a_2000_byte_echo_returns_in_two_fragments)
 	cr_assert_eq(k, 2);
 	h_free(out, k);
 }
+
+/* To one of our own addresses (test-connectivity --local): no wire, no
+ * ARP; the frame goes to the loopback hook marked with net_loop_flag, and
+ * back in through eth_input it passes the martian check that stops the
+ * same source from the wire. (To a media port of the internal side: open
+ * without a snapshot.) */
+static struct rte_mbuf *looped;
+static bool loop_hook(struct net_ctx *ctx, struct rte_mbuf *m, void *arg)
+{
+	looped = m;
+	return true;
+}
+
+static int udp_calls;
+static void udp_hook(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface, void *arg)
+{
+	udp_calls++;
+	cr_expect_eq(iface, NET_IFACE_INTERNAL);
+	rte_pktmbuf_free(m);
+}
+
+Test(ipv4, to_our_own_address_loops_back)
+{
+	static const char msg[] = "OPTIONS sip:um1.example.test SIP/2.0\r\n\r\n";
+	const struct net_iface *in = &h_ctx.ifaces[NET_IFACE_INTERNAL];
+	uint8_t pkt[256], l4[128];
+	struct rte_ether_hdr *eh;
+	uint16_t len;
+
+	cr_assert_eq(net_loopback_init(), 0);
+	cr_assert_neq(net_loop_flag, 0);
+	/* without a hook: no route, nothing on the wire */
+	cr_assert_eq(udp_send(&h_ctx, h_ip(H_INT_ADDR), 5060, h_ip(H_INT_ADDR), 5060, msg,
+			      sizeof(msg) - 1), 0);
+	cr_expect_eq(h_drop(NET_DROP_NO_ROUTE), 1);
+
+	h_ctx.loopback = loop_hook;
+	h_ctx.udp.media_first[NET_IFACE_INTERNAL] = 30000;
+	h_ctx.udp.media_last[NET_IFACE_INTERNAL] = 30001;
+	cr_assert_eq(udp_send(&h_ctx, h_ip(H_INT_ADDR), 5060, h_ip(H_INT_ADDR), 30000, msg,
+			      sizeof(msg) - 1), 0);
+	cr_assert_not_null(looped, "handed to the loopback hook");
+	cr_expect(looped->ol_flags & net_loop_flag, "marked as ours");
+	cr_expect_eq(looped->port, in->port_id);
+	eh = rte_pktmbuf_mtod(looped, struct rte_ether_hdr *);
+	cr_expect(rte_is_same_ether_addr(&eh->dst_addr, &in->mac));
+	cr_expect(rte_is_same_ether_addr(&eh->src_addr, &in->mac));
+	{
+		struct rte_mbuf *out[4];
+		unsigned n = h_sent(NET_IFACE_INTERNAL, out, 4);
+		h_free(out, n);
+		cr_expect_eq(n, 0, "nothing on the internal wire either");
+	}
+
+	/* back in: it reaches UDP */
+	h_ctx.udp_input = udp_hook;
+	eth_input(&h_ctx, looped);
+	looped = NULL;
+	cr_expect_eq(h_drop(NET_DROP_MARTIAN), 0, "our own frame is no martian");
+	cr_expect_eq(udp_calls, 1, "delivered to UDP (%llu drops)", (unsigned long long)h_drops());
+
+	/* the same source from the wire, unmarked: a martian */
+	len = h_udp(l4, h_ip(H_INT_ADDR), h_ip(H_INT_ADDR), 5060, 30000, msg, sizeof(msg) - 1);
+	len = h_ipv4(pkt, h_ip(H_INT_ADDR), h_ip(H_INT_ADDR), IPPROTO_UDP, l4, len, 0, 5);
+	eth_input(&h_ctx, h_frame(NET_IFACE_INTERNAL, pkt, len, RTE_ETHER_TYPE_IPV4));
+	cr_expect_eq(h_drop(NET_DROP_MARTIAN), 1, "spoofed from the wire: dropped");
+	cr_expect_eq(udp_calls, 1);
+	h_ctx.loopback = NULL;
+}

@@ -807,6 +807,24 @@ Test(sip_proxy, options_to_the_engine)
 	cr_expect(starts(2, "SIP/2.0 403 Unknown Gateway"));
 	cr_expect_eq(net.events[UMEDGE_EV_SipUnknownGateway], 1);
 	cr_expect_eq(sip_proxy_stats(px)->options_answered, 2);
+	/* from our own external address: the engine testing its listeners
+	 * (only frames the stack looped back carry it), answered without a
+	 * gateway and without an event */
+	stranger.from.addr = 0xcb007101; /* 203.0.113.1, ours */
+	snprintf(msg, sizeof(msg), OPTIONS_FMT, "sip:um1.example.test", "op4",
+		 "sip:um1.example.test", "op4");
+	input(&stranger, msg);
+	cr_assert_eq(net.n, 4);
+	cr_expect(starts(3, "SIP/2.0 200 OK"), "our own OPTIONS");
+	cr_expect_eq(net.events[UMEDGE_EV_SipUnknownGateway], 1, "no event for ourselves");
+	cr_expect_eq(sip_proxy_stats(px)->options_answered, 3);
+	/* but a request to a number from our own address is a request like
+	 * any other: refused as from no gateway */
+	snprintf(msg, sizeof(msg), OPTIONS_FMT, "sip:4000@203.0.113.1", "op5",
+		 "sip:4000@203.0.113.1", "op5");
+	input(&stranger, msg);
+	cr_assert_eq(net.n, 5);
+	cr_expect(starts(4, "SIP/2.0 403"), "a number, from ourselves: the policy decides");
 	run_until(net.now + 40000);
 	cr_expect_eq(sip_proxy_transactions(px), 0);
 #undef OPTIONS_FMT
