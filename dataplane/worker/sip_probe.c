@@ -165,6 +165,15 @@ static int send_udp(struct worker_sip *ws, struct sip_probe *pr)
 	return rc;
 }
 
+static void finish_stream(struct worker_sip *ws, struct sip_probe *pr)
+{
+	struct sip_stream *s = pr->stream != 0 ? sip_stream_lookup(ws, pr->stream) : NULL;
+
+	pr->stream = 0;
+	if (s != NULL)
+		sip_stream_close(s);
+}
+
 static void start(struct worker_sip *ws, struct sip_probe *pr, uint64_t now_ms)
 {
 	char ra[INET_ADDRSTRLEN], port[8];
@@ -202,18 +211,12 @@ static void start(struct worker_sip *ws, struct sip_probe *pr, uint64_t now_ms)
 	}
 	pr->stream = sip_stream_handle(s);
 	pr->sends++;
-	if (sip_stream_send_msg(s, pr->msg, pr->msg_len) != 0)
+	if (sip_stream_send_msg(s, pr->msg, pr->msg_len) != 0) {
+		finish_stream(ws, pr);
 		fail(pr, "the %s connection to %s refused the request", tname(pr->transport), ra);
+	}
 }
 
-static void finish_stream(struct worker_sip *ws, struct sip_probe *pr)
-{
-	struct sip_stream *s = pr->stream != 0 ? sip_stream_lookup(ws, pr->stream) : NULL;
-
-	pr->stream = 0;
-	if (s != NULL)
-		sip_stream_close(s);
-}
 
 void sip_probe_poll(struct worker_sip *ws, uint64_t now_ms)
 {
@@ -229,6 +232,7 @@ void sip_probe_poll(struct worker_sip *ws, uint64_t now_ms)
 		return;
 	if (now_ms >= pr->deadline_ms) {
 		snprintf(secs, sizeof(secs), "%.1f", pr->timeout_ms / 1000.0);
+		finish_stream(ws, pr); /* before fail(): DONE hands pr back */
 		if (pr->transport == UMEDGE_TRANSPORT_TLS && !pr->tls_up)
 			fail(pr, "the TLS handshake did not complete in %s s", secs);
 		else if (pr->provisional)
@@ -237,7 +241,6 @@ void sip_probe_poll(struct worker_sip *ws, uint64_t now_ms)
 			fail(pr, "no answer to OPTIONS in %s s%s", secs,
 			     pr->transport == UMEDGE_TRANSPORT_UDP ? " (sent on UDP, retransmitted)"
 								   : "");
-		finish_stream(ws, pr);
 		return;
 	}
 	if (pr->transport == UMEDGE_TRANSPORT_UDP && !pr->provisional && now_ms >= pr->rtx_ms) {
@@ -290,8 +293,9 @@ bool sip_probe_input_slow(struct worker_sip *ws, const char *buf, size_t len)
 	/* from the request this answer can belong to: the last (re)send, or,
 	 * on a stream, the moment the connection could carry it */
 	pr->rtt_ms = (double)(now_ms - pr->sent_ms);
-	done(pr);
+	/* the last touch of pr before the main lcore may reuse it */
 	finish_stream(ws, pr);
+	done(pr);
 	return true;
 }
 
