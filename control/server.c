@@ -19,8 +19,8 @@
 #include "fsutil.h"
 #include "jsonl.h"
 #include "media_args.h"
-#include "probe_args.h"
 #include "metrics.h"
+#include "probe_args.h"
 #include "umedge/ctlproto.h"
 
 #define SERVER_MAX_CLIENTS 64
