@@ -322,6 +322,14 @@ out:
 	return rc;
 }
 
+static void print_json(const json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+
+	printf("%s\n", s ? s : "null");
+	free(s);
+}
+
 static volatile sig_atomic_t interrupted;
 
 static void on_interrupt(int sig)
@@ -394,13 +402,10 @@ static int capture_follow(struct jsonl_conn *io, bool as_json, const json_t *sta
 	}
 	if (st == NULL)
 		return 1;
-	if (as_json) {
-		char *s = json_dumps(st, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		printf("%s\n", s ? s : "{}");
-		free(s);
-	} else {
+	if (as_json)
+		print_json(st);
+	else
 		ctl_format_result(stdout, "capture.status", st);
-	}
 	rc = json_object_get(st, "error") != NULL ? 1 : 0;
 	json_decref(st);
 	return rc;
@@ -428,13 +433,10 @@ static json_t *probe_wait(struct jsonl_conn *io, const json_t *started)
 
 static int probe_print(const json_t *st, bool as_json)
 {
-	if (as_json) {
-		char *s = json_dumps(st, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		printf("%s\n", s ? s : "{}");
-		free(s);
-	} else {
+	if (as_json)
+		print_json(st);
+	else
 		ctl_format_result(stdout, "probe.status", st);
-	}
 	return json_is_true(json_object_get(st, "passed")) ? 0 : 1;
 }
 
@@ -486,11 +488,8 @@ static int probe_local(struct jsonl_conn *io, bool as_json, const json_t *args)
 			(void)probe_print(st, false);
 		json_decref(st);
 	}
-	if (as_json) {
-		char *s = json_dumps(all, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		printf("%s\n", s ? s : "[]");
-		free(s);
-	}
+	if (as_json)
+		print_json(all);
 	json_decref(all);
 	json_decref(status);
 	return rc;
@@ -647,10 +646,7 @@ int main(int argc, char **argv)
 			free(s);
 		}
 	} else if (as_json) {
-		char *s = json_dumps(json_object_get(ans, "result"),
-				     JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-		printf("%s\n", s ? s : "null");
-		free(s);
+		print_json(json_object_get(ans, "result"));
 	} else {
 		ctl_format_result(stdout, v->cmd, json_object_get(ans, "result"));
 	}
