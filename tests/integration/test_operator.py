@@ -16,7 +16,7 @@ umedge-gw and umedge-app), then
   before it starts), read back with tshark: the Call-ID and the methods
   of each call, the TLS leg decrypted on its real ports, the SDES keys
   blanked unless --keep-keys, --gateway keeping only that peer, the file
-  0600; and the errors an operator can make.
+  0600; sngrep finds the dialogs; and the errors an operator can make.
 - test-connectivity: OPTIONS from the engine to gw1 over UDP (SIPp
   answering) and over mutual TLS (sip_gateway_tls.py: Python's ssl), the
   certificates on both sides reported; then each way TLS can fail (the
@@ -36,6 +36,7 @@ usage: test_operator.py BUILD_DIR SOURCE_DIR"""
 import base64
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -359,6 +360,20 @@ def tshark_sip(path):
     return [dict(zip(fields, line.split("|"))) for line in r.stdout.splitlines() if line]
 
 
+def sngrep_dialogs(path, d):
+    """sngrep (Debian's, no interface): the dialogs it finds in path, and
+    how many SIP packets it saves again when asked to write them out."""
+    out = os.path.join(d, os.path.basename(path) + ".sngrep.pcap")
+    r = subprocess.run(["timeout", "30", "sngrep", "-I", path, "-N"], capture_output=True,
+                       text=True, timeout=45, cwd=d)
+    counts = [int(x) for x in re.findall(r"Dialog count: (\d+)", r.stdout)]
+    subprocess.run(["timeout", "30", "sngrep", "-I", path, "-N", "-q", "-O", out],
+                   capture_output=True, text=True, timeout=45, cwd=d)
+    saved = subprocess.run(["timeout", "30", "tshark", "-n", "-r", out, "-Y", "sip"],
+                           capture_output=True, text=True, timeout=45).stdout.splitlines()
+    return (counts[-1] if counts else 0), len(saved)
+
+
 def capture_start(demo, path, *extra):
     """umedgectl capture sip in the background; running once status says so."""
     n = len(demo.events("CallStarted"))
@@ -433,6 +448,9 @@ def test_capture(demo, files):
     ok(("192.0.2.10", "192.0.2.1") in legs and ("198.51.100.1", "198.51.100.20") in legs,
        f"both legs with their real addresses ({legs})")
     ok(all(r["udp.srcport"] and r["udp.dstport"] for r in rows), "UDP on its real ports")
+    dialogs, saved = sngrep_dialogs(udp, out)
+    ok(dialogs == 1 and saved == 13, f"sngrep finds the dialog and its 13 messages ({dialogs}, "
+       f"{saved})")
 
     # a secured call over TLS, keys redacted, only gw1's side
     tls = os.path.join(out, "tls.pcap")
@@ -458,6 +476,9 @@ def test_capture(demo, files):
         data = f.read()
     ok(key.encode() not in data and b"inline:XXXXXXXX" in data,
        "the engine's SDES key is blanked in the capture")
+    dialogs, saved = sngrep_dialogs(tls, out)
+    ok(dialogs == 1 and saved == len(rows), f"sngrep finds the TLS call's dialog ({dialogs}, "
+       f"{saved} of {len(rows)} messages)")
 
     # --keep-keys: the key is there
     kept = os.path.join(out, "kept.pcap")
