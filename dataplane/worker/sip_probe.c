@@ -299,6 +299,14 @@ bool sip_probe_input_slow(struct worker_sip *ws, const char *buf, size_t len)
 	return true;
 }
 
+bool sip_probe_wants(const struct sip_stream *s)
+{
+	const struct sip_probe *pr = sip_stream_worker(s)->probe;
+
+	return pr != NULL && pr->stream != 0 && sip_stream_handle(s) == pr->stream &&
+	       __atomic_load_n(&pr->state, __ATOMIC_ACQUIRE) == PROBE_RUNNING;
+}
+
 void sip_probe_tls(const struct sip_stream *s, const struct tls_conn_desc *d, int err)
 {
 	struct worker_sip *ws = sip_stream_worker(s);

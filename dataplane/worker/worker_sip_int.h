@@ -183,6 +183,9 @@ static inline bool sip_probe_input(struct worker_sip *ws, const char *buf, size_
 {
 	return __builtin_expect(ws->probe != NULL, 0) && sip_probe_input_slow(ws, buf, len);
 }
+/* Whether s is the running probe's own connection (the TLS glue then
+ * describes it: sip_probe_tls). */
+bool sip_probe_wants(const struct sip_stream *s);
 /* The TLS glue: a stream's connection came up (err 0, verified) or went
  * away (err, and d's failure): the probe's own connection tells it. */
 void sip_probe_tls(const struct sip_stream *s, const struct tls_conn_desc *d, int err);

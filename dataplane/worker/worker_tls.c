@@ -108,7 +108,7 @@ static void app_open(struct tls_conn *t, void *user)
 		/* our own connection to a gateway: verified, send what waits */
 		struct sip_conn *c = user;
 
-		if (c->s != NULL && sip_stream_worker(c->s)->probe != NULL) {
+		if (c->s != NULL && sip_probe_wants(c->s)) {
 			/* the connectivity test's own connection: what it saw */
 			struct tls_conn_desc d;
 			tls_conn_describe(t, &d);
@@ -173,7 +173,7 @@ static void app_closed(struct tls_conn *t, void *user, int err, const char *reas
 
 	if (*(int *)user != KIND_SIP)
 		return;
-	if (c->s != NULL && sip_stream_worker(c->s)->probe != NULL) {
+	if (c->s != NULL && sip_probe_wants(c->s)) {
 		/* the connectivity test's own connection: why it ended */
 		struct tls_conn_desc d;
 		tls_conn_describe(t, &d);
