@@ -21,14 +21,6 @@
 #define METRICS_CONN_LIMIT 32
 #define METRICS_CONN_TIMEOUT_S 10
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, char *body,
 			     size_t len, const char *type)
 {
@@ -196,6 +188,6 @@ void metrics_http_run(struct metrics_http *h, bool ready, long long now_ms)
 		return;
 	MHD_run(h->daemon);
 	h->run_at = MHD_get_timeout(h->daemon, &wait_ms) == MHD_YES
-			    ? mono_ms() + (long long)(wait_ms < 1000 ? wait_ms : 1000)
+			    ? now_ms + (long long)(wait_ms < 1000 ? wait_ms : 1000)
 			    : 0;
 }

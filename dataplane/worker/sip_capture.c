@@ -229,6 +229,17 @@ static void drain_all(struct sip_capture *c)
 		drain(c, worker_sip_get(c->p, i));
 }
 
+/* Messages the workers dropped since this capture started (ring full). */
+static uint64_t drops_since_start(const struct sip_capture *c)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < worker_sip_n_workers(c->p); i++)
+		n += __atomic_load_n(&worker_sip_get(c->p, i)->cap.drops, __ATOMIC_RELAXED) -
+		     c->drops0[i];
+	return n;
+}
+
 static void finish(struct sip_capture *c, const char *why, const char *error)
 {
 	unsigned n = worker_sip_n_workers(c->p);
@@ -245,10 +256,7 @@ static void finish(struct sip_capture *c, const char *why, const char *error)
 	}
 	c->running = false;
 	c->stop_tsc = rte_rdtsc();
-	c->dropped = 0;
-	for (unsigned i = 0; i < n; i++)
-		c->dropped += __atomic_load_n(&worker_sip_get(c->p, i)->cap.drops,
-					      __ATOMIC_RELAXED) - c->drops0[i];
+	c->dropped = drops_since_start(c);
 	snprintf(c->stopped_by, sizeof(c->stopped_by), "%s", why);
 	if (error != NULL)
 		snprintf(c->error, sizeof(c->error), "%s", error);
@@ -294,16 +302,10 @@ static json_t *status(const struct sip_capture *c)
 {
 	uint64_t end = c->running ? rte_rdtsc() : c->stop_tsc;
 	double secs = (double)(end - c->start_tsc) / (double)rte_get_tsc_hz();
-	uint64_t dropped = c->dropped;
+	uint64_t dropped = c->running ? drops_since_start(c) : c->dropped;
 
 	if (!c->ever)
 		return json_pack("{s:s}", "state", "idle");
-	if (c->running) {
-		dropped = 0;
-		for (unsigned i = 0; i < worker_sip_n_workers(c->p); i++)
-			dropped += __atomic_load_n(&worker_sip_get(c->p, i)->cap.drops,
-						   __ATOMIC_RELAXED) - c->drops0[i];
-	}
 	return json_pack("{s:s, s:s, s:s*, s:I, s:I, s:I, s:s, s:I, s:f, s:I, s:I, s:s*, s:s*}",
 			 "state", c->running ? "running" : "done", "path", c->path, "gateway",
 			 c->gateway[0] ? c->gateway : NULL, "messages", (json_int_t)c->messages,

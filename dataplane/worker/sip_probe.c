@@ -52,7 +52,7 @@ struct sip_probe {
 	uint64_t stream;		/* handle of our TCP/TLS stream, 0: none */
 	struct sip_msg m;
 	/* the result: the worker's, published with DONE */
-	bool answered, provisional, tls_up, tls_seen;
+	bool answered, provisional, tls_up;
 	unsigned status;
 	char reason[64];
 	char server[128];
@@ -299,12 +299,16 @@ bool sip_probe_input_slow(struct worker_sip *ws, const char *buf, size_t len)
 	return true;
 }
 
-bool sip_probe_wants(const struct sip_stream *s)
+/* s is the connection of the probe that runs now. */
+static bool own_stream(const struct sip_probe *pr, const struct sip_stream *s)
 {
-	const struct sip_probe *pr = sip_stream_worker(s)->probe;
-
 	return pr != NULL && pr->stream != 0 && sip_stream_handle(s) == pr->stream &&
 	       __atomic_load_n(&pr->state, __ATOMIC_ACQUIRE) == PROBE_RUNNING;
+}
+
+bool sip_probe_wants(const struct sip_stream *s)
+{
+	return own_stream(sip_stream_worker(s)->probe, s);
 }
 
 void sip_probe_tls(const struct sip_stream *s, const struct tls_conn_desc *d, int err)
@@ -313,10 +317,8 @@ void sip_probe_tls(const struct sip_stream *s, const struct tls_conn_desc *d, in
 	struct sip_probe *pr = ws->probe;
 	uint64_t now_ms = worker_sip_now_ms(ws);
 
-	if (pr == NULL || pr->stream == 0 || sip_stream_handle(s) != pr->stream ||
-	    __atomic_load_n(&pr->state, __ATOMIC_ACQUIRE) != PROBE_RUNNING)
+	if (!own_stream(pr, s))
 		return;
-	pr->tls_seen = true;
 	pr->tls = *d;
 	if (err == 0 && d->open) {
 		pr->tls_up = true;
@@ -334,8 +336,7 @@ void sip_probe_stream_closed(struct worker_sip *ws, const struct sip_stream *s, 
 {
 	struct sip_probe *pr = ws->probe;
 
-	if (pr->stream == 0 || sip_stream_handle(s) != pr->stream ||
-	    __atomic_load_n(&pr->state, __ATOMIC_ACQUIRE) != PROBE_RUNNING)
+	if (!own_stream(pr, s))
 		return;
 	/* TLS reports first, with its reasons (sip_probe_tls); this is TCP's */
 	pr->err = err;
