@@ -10,30 +10,6 @@
 
 #include "srtp_backend.h"
 
-static int make_ctx(srtp_t *ctx, enum umedge_srtp_suite suite, const uint8_t *key,
-		    srtp_ssrc_type_t type)
-{
-	srtp_policy_t pol;
-	uint8_t k[MEDIA_KEY_MAX];
-	int len = srtp_backend_suite_master_len(suite);
-	int rc = -EINVAL;
-
-	memset(&pol, 0, sizeof(pol));
-	if (len < 0 || srtp_backend_suite_policy(suite, &pol.rtp, &pol.rtcp) != 0)
-		goto out;
-	/* libsrtp2 reads the key through a non-const pointer: a private copy */
-	memcpy(k, key, (size_t)len);
-	pol.ssrc.type = type;
-	pol.key = k;
-	pol.window_size = 128;
-	pol.allow_repeat_tx = 0;
-	pol.next = NULL;
-	rc = srtp_create(ctx, &pol) == srtp_err_status_ok ? 0 : -EPROTO;
-out:
-	OPENSSL_cleanse(k, sizeof(k));
-	return rc;
-}
-
 void media_session_readdress(struct media_session *s, const struct media_session_params *p)
 {
 	s->ext_remote_ip = p->ext_remote_ip;
@@ -62,9 +38,9 @@ int media_session_init(struct media_session *s, const struct media_session_param
 	media_session_readdress(s, p);
 	s->created_tsc = rte_rdtsc();
 	if (p->srtp) {
-		rc = make_ctx(&s->rx, p->suite, p->rx_key, ssrc_any_inbound);
+		rc = srtp_backend_create(&s->rx, p->suite, p->rx_key, ssrc_any_inbound);
 		if (rc == 0)
-			rc = make_ctx(&s->tx, p->suite, p->tx_key, ssrc_any_outbound);
+			rc = srtp_backend_create(&s->tx, p->suite, p->tx_key, ssrc_any_outbound);
 		if (rc != 0)
 			media_session_fini(s);
 	}

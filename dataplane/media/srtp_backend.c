@@ -4,6 +4,9 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
 
 static bool backend_registered;
 
@@ -98,4 +101,29 @@ int srtp_backend_suite_master_len(enum umedge_srtp_suite suite)
 	default:
 		return -EINVAL;
 	}
+}
+
+int srtp_backend_create(srtp_t *ctx, enum umedge_srtp_suite suite, const uint8_t *key,
+			srtp_ssrc_type_t type)
+{
+	srtp_policy_t pol;
+	uint8_t k[46];
+	int len = srtp_backend_suite_master_len(suite);
+	int rc = -EINVAL;
+
+	memset(&pol, 0, sizeof(pol));
+	if (len < 0 || (size_t)len > sizeof(k) ||
+	    srtp_backend_suite_policy(suite, &pol.rtp, &pol.rtcp) != 0)
+		goto out;
+	/* libsrtp2 reads the key through a non-const pointer: a private copy */
+	memcpy(k, key, (size_t)len);
+	pol.ssrc.type = type;
+	pol.key = k;
+	pol.window_size = 128;
+	pol.allow_repeat_tx = 0;
+	pol.next = NULL;
+	rc = srtp_create(ctx, &pol) == srtp_err_status_ok ? 0 : -EPROTO;
+out:
+	OPENSSL_cleanse(k, sizeof(k));
+	return rc;
 }

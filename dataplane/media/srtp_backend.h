@@ -50,4 +50,11 @@ int srtp_backend_suite_policy(enum umedge_srtp_suite suite, srtp_crypto_policy_t
  * key length): 30, 46, 28 or 44. -EINVAL for an unknown suite. */
 int srtp_backend_suite_master_len(enum umedge_srtp_suite suite);
 
+/* A libsrtp2 session for one direction of a suite: key is its master key
+ * || salt (srtp_backend_suite_master_len octets; copied, then wiped),
+ * type ssrc_any_inbound or ssrc_any_outbound, a 128-packet replay window.
+ * 0, -EINVAL (unknown suite) or -EPROTO (libsrtp2 refused). */
+int srtp_backend_create(srtp_t *ctx, enum umedge_srtp_suite suite, const uint8_t *key,
+			srtp_ssrc_type_t type);
+
 #endif
