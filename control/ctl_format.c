@@ -310,10 +310,74 @@ static const char *yes_no(const json_t *v)
 	return json_is_true(v) ? "yes" : json_is_false(v) ? "NO" : "not known";
 }
 
+static void ms_field(FILE *f, const char *label, const json_t *v, const char *none)
+{
+	if (json_is_number(v))
+		fprintf(f, "%s%.1f ms", label, json_number_value(v));
+	else if (none != NULL)
+		fprintf(f, "%s%s", label, none);
+}
+
+/* The test call's part of the report. */
+static void probe_call(FILE *f, const json_t *r, const json_t *c)
+{
+	const json_t *m = json_object_get(c, "media"), *g = json_object_get(m, "gateway_report");
+
+	if (json_is_true(json_object_get(r, "passed")))
+		fprintf(f, "  result        PASS: call to %s answered %lld %s, media both ways\n",
+			str(c, "number"), jint(c, "status"), str(c, "reason"));
+	else
+		fprintf(f, "  result        FAIL: %s\n", str(r, "error"));
+	if (json_is_true(json_object_get(r, "reachable"))) {
+		fprintf(f, "  call          ");
+		ms_field(f, "first answer ", json_object_get(r, "rtt_ms"), NULL);
+		ms_field(f, ", ringing at ", json_object_get(c, "ringing_ms"), NULL);
+		ms_field(f, ", answered at ", json_object_get(c, "answered_ms"), NULL);
+		if (json_is_true(json_object_get(c, "cancelled")))
+			fprintf(f, ", cancelled");
+		if (json_is_true(json_object_get(c, "hung_up_by_gateway")))
+			fprintf(f, ", the gateway hung up");
+		else if (json_is_integer(json_object_get(c, "bye_status")))
+			fprintf(f, ", BYE answered %lld", jint(c, "bye_status"));
+		else if (json_is_number(json_object_get(c, "answered_ms")))
+			fprintf(f, ", BYE not answered");
+		fprintf(f, "\n");
+	}
+	if (!json_is_object(m) || jint(m, "packets_sent") == 0)
+		return;
+	fprintf(f, "  media         %s%s%s to %s for %.1f s, from %s\n", str(m, "security"),
+		strcmp(str(m, "security"), "SRTP") == 0 ? " " : "",
+		strcmp(str(m, "security"), "SRTP") == 0 ? str(m, "suite") : "", str(m, "to"),
+		json_number_value(json_object_get(m, "seconds")),
+		json_object_get(m, "from") ? str(m, "from") : "nowhere");
+	fprintf(f, "  packets       sent %lld, received %lld (%s), lost %lld (%.1f %%)\n",
+		jint(m, "packets_sent"), jint(m, "packets_received"),
+		json_is_true(json_object_get(m, "echo")) ? "our own, echoed" : "the gateway's",
+		jint(m, "lost"), json_number_value(json_object_get(m, "loss_percent")));
+	fprintf(f, "  jitter        %.2f ms (RFC 3550)\n",
+		json_number_value(json_object_get(m, "jitter_ms")));
+	fprintf(f, "  round trip   ");
+	ms_field(f, " RTCP ", json_object_get(m, "rtt_ms"), "none from the gateway");
+	if (json_is_number(json_object_get(m, "rtt_ms")))
+		fprintf(f, " (%lld reports)", jint(m, "rtt_samples"));
+	ms_field(f, "; echo ", json_object_get(m, "echo_rtt_ms"), NULL);
+	ms_field(f, ", max ", json_object_get(m, "echo_rtt_max_ms"), NULL);
+	fprintf(f, "\n");
+	if (json_is_object(g))
+		fprintf(f, "  gateway says  lost %lld (%.1f %%), jitter %.2f ms\n", jint(g, "lost"),
+			json_number_value(json_object_get(g, "loss_percent")),
+			json_number_value(json_object_get(g, "jitter_ms")));
+	if (jint(m, "auth_failures") + jint(m, "replays") + jint(m, "malformed") > 0)
+		fprintf(f, "  refused       %lld failed SRTP authentication, %lld replays, %lld "
+			"malformed or from another source\n", jint(m, "auth_failures"),
+			jint(m, "replays"), jint(m, "malformed"));
+}
+
 /* probe.status: the connectivity test's report. */
 static void probe(FILE *f, const json_t *r)
 {
 	const json_t *ctx = json_object_get(r, "context"), *t = json_object_get(r, "tls"), *v;
+	const json_t *call = json_object_get(r, "call");
 	bool local = json_is_true(json_object_get(ctx, "local"));
 	const char *peer = local ? "listener" : "gateway";
 	size_t i;
@@ -339,7 +403,9 @@ static void probe(FILE *f, const json_t *r)
 		fprintf(f, ")");
 	}
 	fprintf(f, "\n");
-	if (json_is_true(json_object_get(r, "passed")))
+	if (call != NULL)
+		probe_call(f, r, call);
+	else if (json_is_true(json_object_get(r, "passed")))
 		fprintf(f, "  result        PASS: OPTIONS answered %lld %s in %.1f ms\n",
 			jint(r, "status"), str(r, "reason"),
 			json_number_value(json_object_get(r, "rtt_ms")));

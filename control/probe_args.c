@@ -10,11 +10,12 @@
 /* The gateway's dial plans (through its hunt groups) as
  * [{dial_plan, voip_security, associated}], and whether any associated one
  * wants TLS, or wants UDP/TCP. */
-static json_t *dial_plans(const struct config *cfg, const char *gw, bool *tls, bool *plain)
+static json_t *dial_plans(const struct config *cfg, const char *gw, bool *tls, bool *plain,
+			  bool *srtp)
 {
 	json_t *out = json_array();
 
-	*tls = *plain = false;
+	*tls = *plain = *srtp = false;
 	for (size_t i = 0; out != NULL && i < cfg->n_hunt_groups; i++) {
 		const struct config_hunt_group *hg = &cfg->hunt_groups[i];
 		const struct config_dial_plan *dp;
@@ -37,6 +38,8 @@ static json_t *dial_plans(const struct config *cfg, const char *gw, bool *tls, b
 			*plain = true;
 		else if (assoc)
 			*tls = true;
+		if (assoc && dp->security == UMEDGE_SEC_SECURED)
+			*srtp = true;
 		json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "dial_plan", dp->name,
 						     "voip_security",
 						     umedge_security_name(dp->security),
@@ -90,13 +93,16 @@ static json_t *local_options(const struct config *cfg, const char *t, const json
 json_t *probe_args_options(const struct config *cfg, const json_t *args, char *err,
 			   size_t errlen)
 {
-	static const char *const known[] = { "gateway", "secured", "timeout", "local", NULL };
+	static const char *const known[] = { "gateway", "secured", "timeout", "local", "phone",
+					     "seconds", NULL };
+	const char *phone = json_string_value(json_object_get(args, "phone"));
+	const json_t *secs = json_object_get(args, "seconds");
 	const char *local = json_string_value(json_object_get(args, "local"));
 	const char *name = json_string_value(json_object_get(args, "gateway"));
 	const char *secured = json_string_value(json_object_get(args, "secured"));
 	const json_t *tmo = json_object_get(args, "timeout");
 	const struct config_gateway *g;
-	bool tls_plans, plain_plans, use_tls;
+	bool tls_plans, plain_plans, srtp_plans, use_tls, srtp;
 	json_t *plans = NULL, *notes = NULL, *out = NULL;
 	const char *by;
 	char note[512];
@@ -109,9 +115,19 @@ json_t *probe_args_options(const struct config *cfg, const json_t *args, char *e
 		snprintf(err, errlen, "--timeout must be 1..%d seconds", PROBE_ARGS_TIMEOUT_MAX_S);
 		return NULL;
 	}
+	if ((json_object_get(args, "phone") != NULL && phone == NULL) ||
+	    (secs != NULL && phone == NULL)) {
+		snprintf(err, errlen, "--seconds goes with --phone NUMBER");
+		return NULL;
+	}
+	if (secs != NULL && (!json_is_integer(secs) || json_integer_value(secs) < 1 ||
+			     json_integer_value(secs) > PROBE_ARGS_SECONDS_MAX)) {
+		snprintf(err, errlen, "--seconds must be 1..%d", PROBE_ARGS_SECONDS_MAX);
+		return NULL;
+	}
 	if (json_object_get(args, "local") != NULL) {
-		if (local == NULL || name != NULL || secured != NULL) {
-			snprintf(err, errlen, "--local takes no --gateway or --secured");
+		if (local == NULL || name != NULL || secured != NULL || phone != NULL) {
+			snprintf(err, errlen, "--local takes no --gateway, --secured or --phone");
 			return NULL;
 		}
 		return local_options(cfg, local, tmo, err, errlen);
@@ -126,7 +142,7 @@ json_t *probe_args_options(const struct config *cfg, const json_t *args, char *e
 		snprintf(err, errlen, "--secured is true or false, not '%s'", secured);
 		return NULL;
 	}
-	plans = dial_plans(cfg, g->name, &tls_plans, &plain_plans);
+	plans = dial_plans(cfg, g->name, &tls_plans, &plain_plans, &srtp_plans);
 	notes = json_array();
 	if (plans == NULL || notes == NULL)
 		goto oom;
@@ -164,12 +180,24 @@ json_t *probe_args_options(const struct config *cfg, const json_t *args, char *e
 	port = use_tls ? UMEDGE_SIPS_PORT : UMEDGE_SIP_PORT;
 	if (g->port != 0 && (secured == NULL || use_tls == tls_plans))
 		port = g->port;
+	/* the call's media follows the mode: SRTP when the gateway's TLS is the
+	 * secured mode's, or when --secured true is all there is to go by */
+	srtp = use_tls && (srtp_plans || (!tls_plans && secured != NULL));
+	if (phone != NULL && use_tls && tls_plans && !srtp_plans)
+		json_array_append_new(notes, json_string("sip_secured: the test call's media is "
+							 "RTP (SRTP is the secured mode's)"));
 	out = json_pack("{s:s, s:s, s:i, s:s, s:i, s:{s:s, s:s, s:o, s:s, s:o}}",
 			"transport", use_tls ? "tls" : "udp", "addr", g->address, "port", (int)port,
 			"fqdn", g->fqdn,
-			"timeout_ms", tmo != NULL ? (int)json_integer_value(tmo) * 1000 : 8000,
+			"timeout_ms", tmo != NULL ? (int)json_integer_value(tmo) * 1000
+				      : phone != NULL ? PROBE_ARGS_CALL_TIMEOUT_S * 1000 : 8000,
 			"context", "gateway", g->name, "fqdn", g->fqdn, "dial_plans", plans,
 			"transport_by", by, "notes", notes);
+	if (out != NULL && phone != NULL)
+		json_object_set_new(out, "phone",
+				    json_pack("{s:s, s:i, s:b}", "number", phone, "seconds",
+					      secs != NULL ? (int)json_integer_value(secs) : 5,
+					      "srtp", srtp));
 	if (out == NULL)
 		snprintf(err, errlen, "out of memory");
 	return out;

@@ -13,8 +13,12 @@
 #include "umedge/config.h"
 
 #define PROBE_ARGS_TIMEOUT_MAX_S 60
+#define PROBE_ARGS_SECONDS_MAX 60	/* a test call's tone */
+#define PROBE_ARGS_CALL_TIMEOUT_S 20	/* for the answer, when not given */
 
-/* probe.options {gateway, secured?: "true"|"false", timeout?: seconds},
+/* probe.options {gateway, secured?: "true"|"false", timeout?: seconds,
+ * phone?: NUMBER, seconds?: N} (a test call in the gateway's mode: RTP,
+ * or SRTP when it is secured),
  * or {local: "udp"|"tcp"|"tls", timeout?}: our own listener of that
  * transport from our external address; checked against cfg; the
  * completed request (new reference), or NULL with err set. */

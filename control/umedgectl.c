@@ -51,8 +51,11 @@ static const char usage_text[] =
 	"               runs until the limit, Ctrl-C, or an hour)\n"
 	"  capture status | stop\n"
 	"  test-connectivity --gateway NAME [--secured true|false] [--timeout S]\n"
+	"                    [--phone NUMBER [--seconds N]]\n"
 	"              (SIP OPTIONS to the gateway from the dataplane: reachability, answer,\n"
-	"               and for TLS the handshake and certificates; exit 0 only on a pass)\n"
+	"               and for TLS the handshake and certificates; with --phone a test\n"
+	"               call in the gateway's mode: a tone as RTP or SRTP for N seconds\n"
+	"               (5), packets, loss, jitter and round trip; exit 0 only on a pass)\n"
 	"  test-connectivity --local [--timeout S]\n"
 	"              (each listener the modes open, tested by the engine from its own\n"
 	"               external address)\n"
@@ -120,7 +123,8 @@ static const struct verb verbs[] = {
 	  { "path" } },
 	{ "capture status", "capture.status", NULL, { NULL }, { NULL } },
 	{ "test-connectivity", "probe.options", NULL,
-	  { "--gateway=gateway", "--secured=secured", "--timeout=timeout#", "--local!" },
+	  { "--gateway=gateway", "--secured=secured", "--timeout=timeout#", "--local!",
+	    "--phone=phone", "--seconds=seconds#" },
 	  { NULL } },
 	{ "capture stop", "capture.stop", NULL, { NULL }, { NULL } },
 };
@@ -418,7 +422,8 @@ static json_t *probe_wait(struct jsonl_conn *io, const json_t *started)
 	json_int_t id = json_integer_value(json_object_get(started, "id"));
 	json_t *st = NULL;
 
-	for (int i = 0; i < 10 * (60 + 10); i++) {
+	/* the longest: an answer in 60 s, a 60 s call, CANCEL or BYE */
+	for (int i = 0; i < 10 * (60 + 60 + 20); i++) {
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 		json_decref(st);

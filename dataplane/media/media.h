@@ -101,6 +101,12 @@ struct media_worker {
 	void *next_poll_arg;
 	unsigned idx;
 	unsigned n_sessions;
+	/* an endpoint of the worker's own on an external port pair (the test
+	 * call, worker/sip_phone.c): datagrams to port or port + 1 that no
+	 * session owns go to it; looked at only on the no-session path */
+	void (*local_rx)(void *arg, struct net_ctx *ctx, struct rte_mbuf *m, uint16_t dport);
+	void *local_arg;
+	uint16_t local_port;		/* even, 0: none */
 	/* local port -> session, per iface; port and port + 1 of a pair */
 	struct media_session *slot[NET_N_IFACES][MEDIA_PORTS];
 };

@@ -266,6 +266,11 @@ void media_udp_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface, vo
 	mw->cnt.rx_packets++;
 	struct media_session *s = mw->slot[iface][dport];
 	if (s == NULL) {
+		if (mw->local_port != 0 && iface == NET_IFACE_EXTERNAL &&
+		    (dport & ~1u) == mw->local_port) {
+			mw->local_rx(mw->local_arg, ctx, m, dport);
+			return;
+		}
 		mw->cnt.no_session++;
 		rte_pktmbuf_free(m);
 		return;

@@ -18,50 +18,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/rand.h>
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
 
 #include "tls/tls.h"
+#include "sip_probe_int.h"
 #include "worker_sip.h"
-#include "worker_sip_int.h"
 
-#define PROBE_MSG_MAX 1536
 #define PROBE_T1_MS 500
 #define PROBE_T2_MS 4000
 #define PROBE_TIMEOUT_MIN_MS 1000
 #define PROBE_TIMEOUT_MAX_MS 60000
 #define PROBE_TIMEOUT_DEFAULT_MS 8000
-
-enum { PROBE_IDLE, PROBE_ARMED, PROBE_RUNNING, PROBE_DONE };
-
-struct sip_probe {
-	uint32_t state;
-	/* the request: main lcore, before ARMED */
-	uint64_t id;
-	uint8_t transport;
-	uint32_t addr;			/* host order */
-	uint16_t port;
-	char fqdn[CONFIG_FQDN_MAX];
-	uint32_t timeout_ms;
-	/* the worker's, while RUNNING */
-	char msg[PROBE_MSG_MAX];
-	size_t msg_len;
-	char call_id[96];
-	uint64_t start_ms, sent_ms, rtx_ms, rtx_every, deadline_ms;
-	uint64_t stream;		/* handle of our TCP/TLS stream, 0: none */
-	struct sip_msg m;
-	/* the result: the worker's, published with DONE */
-	bool answered, provisional, tls_up;
-	unsigned status;
-	char reason[64];
-	char server[128];
-	double rtt_ms, handshake_ms;
-	unsigned sends;
-	int err;			/* a negative errno of the transport, 0 */
-	struct tls_conn_desc tls;
-	char error[256];
-};
 
 struct sip_probe_plane {
 	struct worker_sip_plane *p;
@@ -77,18 +48,26 @@ static void done(struct sip_probe *pr)
 	__atomic_store_n(&pr->state, PROBE_DONE, __ATOMIC_RELEASE);
 }
 
-__attribute__((format(printf, 2, 3))) static void fail(struct sip_probe *pr, const char *fmt,
-							 ...)
+static void finish_stream(struct worker_sip *ws, struct sip_probe *pr);
+
+void probe_finish(struct worker_sip *ws, struct sip_probe *pr)
+{
+	sip_phone_release(ws, pr);
+	finish_stream(ws, pr);
+	done(pr); /* the last touch of pr before the main lcore may reuse it */
+}
+
+void probe_fail(struct worker_sip *ws, struct sip_probe *pr, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(pr->error, sizeof(pr->error), fmt, ap);
 	va_end(ap);
-	done(pr);
+	probe_finish(ws, pr);
 }
 
-static void ipstr(uint32_t host, char *out, size_t len)
+void probe_ipstr(uint32_t host, char *out, size_t len)
 {
 	struct in_addr a = { .s_addr = rte_cpu_to_be_32(host) };
 
@@ -96,7 +75,7 @@ static void ipstr(uint32_t host, char *out, size_t len)
 		snprintf(out, len, "?");
 }
 
-static const char *tname(uint8_t t)
+const char *probe_tname(uint8_t t)
 {
 	return t == UMEDGE_TRANSPORT_TLS ? "TLS" : t == UMEDGE_TRANSPORT_TCP ? "TCP" : "UDP";
 }
@@ -112,8 +91,8 @@ static int build(struct worker_sip *ws, struct sip_probe *pr)
 	uint8_t rnd[12];
 	int n = -1;
 
-	ipstr(local, la, sizeof(la));
-	ipstr(pr->addr, ra, sizeof(ra));
+	probe_ipstr(local, la, sizeof(la));
+	probe_ipstr(pr->addr, ra, sizeof(ra));
 	for (unsigned tries = 0; tries < 256; tries++) {
 		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 			return -1;
@@ -135,7 +114,7 @@ static int build(struct worker_sip *ws, struct sip_probe *pr)
 			     host, pr->port,
 			     pr->transport == UMEDGE_TRANSPORT_TLS ? ";transport=tls"
 			     : pr->transport == UMEDGE_TRANSPORT_TCP ? ";transport=tcp" : "",
-			     tname(pr->transport), la,
+			     probe_tname(pr->transport), la,
 			     pr->transport == UMEDGE_TRANSPORT_TLS ? UMEDGE_SIPS_PORT : UMEDGE_SIP_PORT,
 			     rnd[8], rnd[9], rnd[10], rnd[11], our, rnd[8], rnd[11], rnd[10], rnd[9],
 			     host, pr->call_id, la,
@@ -151,17 +130,31 @@ static int build(struct worker_sip *ws, struct sip_probe *pr)
 	return 0;
 }
 
-static int send_udp(struct worker_sip *ws, struct sip_probe *pr)
+int probe_send(struct worker_sip *ws, struct sip_probe *pr, const char *msg, size_t len)
 {
 	struct net_ctx *ctx = &ws->w->net;
-	int rc = udp_send(ctx, ctx->ifaces[NET_IFACE_EXTERNAL].addr, ctx->udp.sip_port,
-			  rte_cpu_to_be_32(pr->addr), pr->port, pr->msg, pr->msg_len);
+	struct sip_stream *s;
+	int rc;
 
-	if (rc == 0) {
-		sip_capture(ws, true, UMEDGE_TRANSPORT_UDP, SIP_SIDE_EXTERNAL, pr->addr, pr->port,
-			    ctx->udp.sip_port, pr->msg, pr->msg_len);
-		pr->sends++;
+	if (pr->transport != UMEDGE_TRANSPORT_UDP) {
+		s = pr->stream != 0 ? sip_stream_lookup(ws, pr->stream) : NULL;
+		return s == NULL ? -ENOTCONN : sip_stream_send_msg(s, msg, len) != 0 ? -EIO : 0;
 	}
+	rc = udp_send(ctx, ctx->ifaces[NET_IFACE_EXTERNAL].addr, ctx->udp.sip_port,
+		      rte_cpu_to_be_32(pr->addr), pr->port, msg, len);
+	if (rc == 0)
+		sip_capture(ws, true, UMEDGE_TRANSPORT_UDP, SIP_SIDE_EXTERNAL, pr->addr, pr->port,
+			    ctx->udp.sip_port, msg, len);
+	return rc;
+}
+
+/* the request itself (OPTIONS or INVITE) on UDP, counted */
+static int send_udp(struct worker_sip *ws, struct sip_probe *pr)
+{
+	int rc = probe_send(ws, pr, pr->msg, pr->msg_len);
+
+	if (rc == 0)
+		pr->sends++;
 	return rc;
 }
 
@@ -183,18 +176,21 @@ static void start(struct worker_sip *ws, struct sip_probe *pr, uint64_t now_ms)
 	pr->deadline_ms = now_ms + pr->timeout_ms;
 	pr->rtx_every = PROBE_T1_MS;
 	pr->rtx_ms = now_ms + PROBE_T1_MS;
-	ipstr(pr->addr, ra, sizeof(ra));
+	probe_ipstr(pr->addr, ra, sizeof(ra));
 	snprintf(port, sizeof(port), "%u", pr->port);
 	__atomic_store_n(&pr->state, PROBE_RUNNING, __ATOMIC_RELAXED);
-	if (build(ws, pr) != 0) {
-		fail(pr, "could not build the OPTIONS request");
+	if (pr->ph.number[0] != '\0') {
+		if (sip_phone_start(ws, pr, now_ms) != 0)
+			return; /* failed, with its reason */
+	} else if (build(ws, pr) != 0) {
+		probe_fail(ws, pr, "could not build the OPTIONS request");
 		return;
 	}
 	if (pr->transport == UMEDGE_TRANSPORT_UDP) {
 		int rc = send_udp(ws, pr);
 		if (rc != 0) {
 			pr->err = rc;
-			fail(pr, "cannot send to %s: %s", ra,
+			probe_fail(ws, pr, "cannot send to %s: %s", ra,
 			     rc == -ENETUNREACH ? "no route from the external side" : strerror(-rc));
 		}
 		return;
@@ -205,15 +201,15 @@ static void start(struct worker_sip *ws, struct sip_probe *pr, uint64_t now_ms)
 	else if (pr->transport == UMEDGE_TRANSPORT_TCP)
 		s = sip_tcp_connect(ws, SIP_SIDE_EXTERNAL, pr->addr, pr->port);
 	if (s == NULL) {
-		fail(pr, "cannot open a %s connection to %s (no route, or no gateway FQDN "
-		     "configured for that address)", tname(pr->transport), ra);
+		probe_fail(ws, pr, "cannot open a %s connection to %s (no route, or no gateway FQDN "
+		     "configured for that address)", probe_tname(pr->transport), ra);
 		return;
 	}
 	pr->stream = sip_stream_handle(s);
 	pr->sends++;
 	if (sip_stream_send_msg(s, pr->msg, pr->msg_len) != 0) {
 		finish_stream(ws, pr);
-		fail(pr, "the %s connection to %s refused the request", tname(pr->transport), ra);
+		probe_fail(ws, pr, "the %s connection to %s refused the request", probe_tname(pr->transport), ra);
 	}
 }
 
@@ -230,15 +226,18 @@ void sip_probe_poll(struct worker_sip *ws, uint64_t now_ms)
 	}
 	if (st != PROBE_RUNNING)
 		return;
+	if (pr->ph.state != PHONE_OFF) {
+		sip_phone_poll(ws, pr, now_ms);
+		return;
+	}
 	if (now_ms >= pr->deadline_ms) {
 		snprintf(secs, sizeof(secs), "%.1f", pr->timeout_ms / 1000.0);
-		finish_stream(ws, pr); /* before fail(): DONE hands pr back */
 		if (pr->transport == UMEDGE_TRANSPORT_TLS && !pr->tls_up)
-			fail(pr, "the TLS handshake did not complete in %s s", secs);
+			probe_fail(ws, pr, "the TLS handshake did not complete in %s s", secs);
 		else if (pr->provisional)
-			fail(pr, "a provisional answer, but no final one in %s s", secs);
+			probe_fail(ws, pr, "a provisional answer, but no final one in %s s", secs);
 		else
-			fail(pr, "no answer to OPTIONS in %s s%s", secs,
+			probe_fail(ws, pr, "no answer to OPTIONS in %s s%s", secs,
 			     pr->transport == UMEDGE_TRANSPORT_UDP ? " (sent on UDP, retransmitted)"
 								   : "");
 		return;
@@ -252,7 +251,7 @@ void sip_probe_poll(struct worker_sip *ws, uint64_t now_ms)
 	}
 }
 
-static void header_text(const struct sip_msg *m, const char *name, char *out, size_t len)
+void probe_header_text(const struct sip_msg *m, const char *name, char *out, size_t len)
 {
 	for (unsigned i = 1; i <= m->n_hdrs; i++) {
 		struct sip_str n = sip_msg_hdr_name(m, i), v;
@@ -271,12 +270,16 @@ bool sip_probe_input_slow(struct worker_sip *ws, const char *buf, size_t len)
 	struct sip_str cid;
 
 	if (__atomic_load_n(&pr->state, __ATOMIC_ACQUIRE) != PROBE_RUNNING || len < 12 ||
-	    memcmp(buf, "SIP/2.0 ", 8) != 0)
+	    (pr->ph.state == PHONE_OFF && memcmp(buf, "SIP/2.0 ", 8) != 0))
 		return false;
 	if (sip_msg_parse(&pr->m, buf, len, &ws->lim) != SIP_E_OK ||
 	    sip_msg_call_id(&pr->m, &cid) != 0 || cid.len != strlen(pr->call_id) ||
 	    memcmp(cid.p, pr->call_id, cid.len) != 0)
 		return false;
+	if (pr->ph.state != PHONE_OFF) {
+		sip_phone_input(ws, pr, &pr->m);
+		return true;
+	}
 	if (pr->m.status < 200) {
 		pr->provisional = true;
 		return true;
@@ -287,15 +290,13 @@ bool sip_probe_input_slow(struct worker_sip *ws, const char *buf, size_t len)
 		 (int)(pr->m.reason.len < sizeof(pr->reason) ? pr->m.reason.len
 							      : sizeof(pr->reason) - 1),
 		 pr->m.reason.p);
-	header_text(&pr->m, "Server", pr->server, sizeof(pr->server));
+	probe_header_text(&pr->m, "Server", pr->server, sizeof(pr->server));
 	if (pr->server[0] == '\0')
-		header_text(&pr->m, "User-Agent", pr->server, sizeof(pr->server));
+		probe_header_text(&pr->m, "User-Agent", pr->server, sizeof(pr->server));
 	/* from the request this answer can belong to: the last (re)send, or,
 	 * on a stream, the moment the connection could carry it */
 	pr->rtt_ms = (double)(now_ms - pr->sent_ms);
-	/* the last touch of pr before the main lcore may reuse it */
-	finish_stream(ws, pr);
-	done(pr);
+	probe_finish(ws, pr);
 	return true;
 }
 
@@ -328,8 +329,10 @@ void sip_probe_tls(const struct sip_stream *s, const struct tls_conn_desc *d, in
 	}
 	pr->err = err;
 	pr->stream = 0;
-	fail(pr, "%s", pr->tls_up ? "the gateway closed the TLS connection before answering"
-				  : "the TLS handshake failed");
+	probe_fail(ws, pr, "%s", !pr->tls_up ? "the TLS handshake failed"
+				 : pr->ph.state == PHONE_OFF
+				 ? "the gateway closed the TLS connection before answering"
+				 : "the gateway closed the TLS connection during the call");
 }
 
 void sip_probe_stream_closed(struct worker_sip *ws, const struct sip_stream *s, int err)
@@ -341,7 +344,8 @@ void sip_probe_stream_closed(struct worker_sip *ws, const struct sip_stream *s, 
 	/* TLS reports first, with its reasons (sip_probe_tls); this is TCP's */
 	pr->err = err;
 	pr->stream = 0;
-	fail(pr, "the %s connection closed before an answer", tname(pr->transport));
+	probe_fail(ws, pr, "the %s connection closed %s", probe_tname(pr->transport),
+		   pr->ph.state == PHONE_OFF ? "before an answer" : "during the call");
 }
 
 /* ---- main lcore ---- */
@@ -418,10 +422,10 @@ static void explain(const struct sip_probe *pr, char *out, size_t len)
 	char ra[INET_ADDRSTRLEN];
 	const char *alert = NULL, *w;
 
-	ipstr(pr->addr, ra, sizeof(ra));
+	probe_ipstr(pr->addr, ra, sizeof(ra));
 	if (pr->err == -ECONNREFUSED) {
 		snprintf(out, len, "connection refused: nothing listens on %s:%u (%s)", ra,
-			 pr->port, tname(pr->transport));
+			 pr->port, probe_tname(pr->transport));
 		return;
 	}
 	if (pr->err == -ETIMEDOUT && !pr->tls_up && (d->fail == NULL || !d->peer_thumbprint[0])) {
@@ -456,6 +460,8 @@ static void explain(const struct sip_probe *pr, char *out, size_t len)
 
 static bool passed(const struct sip_probe *pr)
 {
+	if (pr->ph.state != PHONE_OFF)
+		return sip_phone_passed(pr);
 	/* the transport and TLS work and the gateway answers us; 405 and 501:
 	 * it does not do OPTIONS, but it is there and talks to us */
 	return pr->answered && ((pr->status >= 200 && pr->status < 300) || pr->status == 405 ||
@@ -515,16 +521,18 @@ static json_t *result(const struct sip_probe_plane *pp)
 	bool ok = passed(pr);
 	json_t *r;
 
-	ipstr(pr->addr, ra, sizeof(ra));
+	probe_ipstr(pr->addr, ra, sizeof(ra));
 	snprintf(target, sizeof(target), "%s:%u", ra, pr->port);
-	if (!pr->answered)
+	if (pr->ph.state != PHONE_OFF && pr->answered)
+		(void)sip_phone_verdict(pr, why, sizeof(why));
+	else if (!pr->answered)
 		explain(pr, why, sizeof(why));
 	else if (!ok)
 		snprintf(why, sizeof(why), "the gateway answered %u %s: it is reachable, but "
 			 "refuses our requests", pr->status, pr->reason);
 	r = json_pack("{s:s, s:I, s:b, s:s, s:s, s:b, s:i, s:s*, s:s*, s:f, s:i, s:s*}",
 		      "state", "done", "id", (json_int_t)pr->id, "passed", ok,
-		      "transport", tname(pr->transport), "target", target, "reachable", pr->answered,
+		      "transport", probe_tname(pr->transport), "target", target, "reachable", pr->answered,
 		      "status", pr->answered ? (int)pr->status : 0,
 		      "reason", pr->answered ? pr->reason : NULL,
 		      "server", pr->server[0] ? pr->server : NULL, "rtt_ms", pr->rtt_ms,
@@ -534,9 +542,58 @@ static json_t *result(const struct sip_probe_plane *pp)
 		if (pr->tls_up)
 			json_object_set_new(r, "handshake_ms", json_real(pr->handshake_ms));
 	}
+	if (r != NULL && pr->ph.state != PHONE_OFF)
+		json_object_set_new(r, "call", sip_phone_json(pr));
 	if (r != NULL && pp->context != NULL)
 		json_object_set(r, "context", pp->context);
 	return r;
+}
+
+/* The call's part of probe.options: {number, seconds, srtp, suite}. */
+static int phone_args(const json_t *a, struct sip_phone *ph, char *err, size_t errlen)
+{
+	const char *num = json_string_value(json_object_get(a, "number"));
+	const char *suite = json_string_value(json_object_get(a, "suite"));
+	const json_t *secs = json_object_get(a, "seconds"), *srtp = json_object_get(a, "srtp");
+	int su = UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80;
+
+	if (!json_is_object(a) || num == NULL || num[0] == '\0' ||
+	    strlen(num) >= PHONE_NUMBER_MAX ||
+	    strspn(num, "0123456789+*#abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-_") !=
+		    strlen(num)) {
+		snprintf(err, errlen, "the phone number must be 1..%d characters of digits, "
+			 "letters, + * # . - _", PHONE_NUMBER_MAX - 1);
+		return -1;
+	}
+	if (secs != NULL && (!json_is_integer(secs) || json_integer_value(secs) < 1 ||
+			     json_integer_value(secs) > PHONE_SECONDS_MAX)) {
+		snprintf(err, errlen, "seconds must be 1..%d", PHONE_SECONDS_MAX);
+		return -1;
+	}
+	if ((srtp != NULL && !json_is_boolean(srtp)) ||
+	    (suite != NULL && ((su = umedge_srtp_suite_parse(suite)) < 0))) {
+		snprintf(err, errlen, "srtp is true or false, suite an SRTP suite name");
+		return -1;
+	}
+	memset(ph, 0, sizeof(*ph));
+	snprintf(ph->number, sizeof(ph->number), "%s", num);
+	ph->seconds = secs != NULL ? (uint32_t)json_integer_value(secs) : 5;
+	ph->srtp = json_is_true(srtp);
+	ph->suite = (enum umedge_srtp_suite)su;
+	return 0;
+}
+
+/* NTP time (RFC 5905 32.32) at microsecond 0 of worker 0's clock. */
+static uint64_t ntp_at_zero(const struct worker_sip *ws)
+{
+	struct timespec ts;
+	uint64_t per_us = ws->tsc_per_ms / 1000, now_us, ntp;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now_us = rte_rdtsc() / (per_us ? per_us : 1);
+	ntp = ((uint64_t)ts.tv_sec + 2208988800u) << 32 |
+	      (((uint64_t)ts.tv_nsec << 32) / 1000000000u);
+	return ntp - (((now_us / 1000000u) << 32) + (((now_us % 1000000u) << 32) / 1000000u));
 }
 
 static json_t *options(struct sip_probe_plane *pp, json_t *args, char *err, size_t errlen)
@@ -547,6 +604,8 @@ static json_t *options(struct sip_probe_plane *pp, json_t *args, char *err, size
 	const char *addr = json_string_value(json_object_get(args, "addr"));
 	const char *fqdn = json_string_value(json_object_get(args, "fqdn"));
 	json_t *port = json_object_get(args, "port"), *tmo = json_object_get(args, "timeout_ms");
+	const json_t *phone = json_object_get(args, "phone");
+	static struct sip_phone ph; /* the main lcore's scratch: too big for its stack */
 	struct in_addr a;
 
 	if (st == PROBE_ARMED || st == PROBE_RUNNING) {
@@ -570,7 +629,13 @@ static json_t *options(struct sip_probe_plane *pp, json_t *args, char *err, size
 			 PROBE_TIMEOUT_MIN_MS, PROBE_TIMEOUT_MAX_MS);
 		return NULL;
 	}
+	if (phone != NULL && phone_args(phone, &ph, err, errlen) != 0)
+		return NULL;
 	memset(pr, 0, sizeof(*pr));
+	if (phone != NULL) {
+		pr->ph = ph;
+		pr->ph.ntp_at_zero = ntp_at_zero(worker_sip_get(pp->p, 0));
+	}
 	pr->id = ++pp->next_id;
 	pr->transport = strcmp(t, "udp") == 0 ? UMEDGE_TRANSPORT_UDP
 			: strcmp(t, "tcp") == 0 ? UMEDGE_TRANSPORT_TCP : UMEDGE_TRANSPORT_TLS;
