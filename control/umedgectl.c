@@ -590,9 +590,10 @@ int main(int argc, char **argv)
 	}
 	jsonl_init(&io, fd, CTLPROTO_LINE_MAX);
 	if (strcmp(v->cmd, "probe.options") == 0 && json_object_get(args, "local") != NULL) {
-		if (json_object_get(args, "gateway") || json_object_get(args, "secured")) {
-			fprintf(stderr, "umedgectl: test-connectivity: --local takes no --gateway or "
-				"--secured\n");
+		if (json_object_get(args, "gateway") || json_object_get(args, "secured") ||
+		    json_object_get(args, "phone") || json_object_get(args, "seconds")) {
+			fprintf(stderr, "umedgectl: test-connectivity: --local takes no --gateway, "
+				"--secured or --phone\n");
 			rc = 2;
 			goto out;
 		}

@@ -535,6 +535,100 @@ class TlsGateway:
         return json.loads(out.strip().splitlines()[-1])
 
 
+class CallGateway:
+    """sip_gateway_call.py in the gateway namespace: one call in MODE."""
+    def __init__(self, files, mode, secs=20):
+        self.p = subprocess.Popen(
+            ["ip", "netns", "exec", "umedge-gw", "timeout", str(secs + 80), "/usr/bin/python3",
+             os.path.join(os.path.dirname(os.path.abspath(__file__)), "sip_gateway_call.py"),
+             "192.0.2.10", "5061", files["gw"], files["gw_key"], files["engine_ca"], str(secs),
+             mode, "7100"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.p.stderr.readline()
+        ok("listening" in line, f"the TLS call gateway listens ({line.strip()})")
+
+    def result(self):
+        out, err = self.p.communicate(timeout=100)
+        try:
+            return json.loads(out.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            return {"stdout": out, "stderr": err[-2000:]}
+
+
+def test_phone(demo, files):
+    """--phone: a test call through gw1, RTP over UDP to SIPp's echo, SRTP
+    over mutual TLS to an independent SRTP peer; refused and unanswered
+    calls; the CLI's errors."""
+    from sip_peers import Sipp
+
+    # UDP (fabrikam's mode): SIPp answers, -rtp_echo sends our tone back
+    gw = Sipp(Shim(demo), "umedge-gw", ["-sf", os.path.join(SCEN, "uas_phone.xml"), "-i",
+                                       "192.0.2.10", "-p", "5060", "-mi", "192.0.2.10", "-mp",
+                                       "7000", "-rtp_echo", "-m", "1"], 40)
+    time.sleep(0.5)
+    rc, r = connectivity(demo, "--gateway", "gw1", "--secured", "false", "--phone", "1234",
+                         "--seconds", "3")
+    rc_gw = gw.wait(30)
+    c = r.get("call") or {}
+    m = c.get("media") or {}
+    ok(rc == 0 and r["passed"] and r["transport"] == "UDP" and c["status"] == 200 and
+       c["ringing_ms"] is not None and c["bye_status"] == 200 and rc_gw == 0,
+       f"UDP call: answered, rung, BYE answered; SIPp saw the offer it checks ({r}, {rc_gw})")
+    ok(m["security"] == "RTP" and m["to"] == "192.0.2.10:7000" and
+       140 <= m["packets_sent"] <= 160 and m["packets_received"] >= m["packets_sent"] - 2 and
+       m["echo"] is True and m["lost"] == 0 and m["loss_percent"] == 0 and
+       m["echo_rtt_ms"] is not None and 0 < m["echo_rtt_ms"] < 200 and m["jitter_ms"] >= 0,
+       f"UDP call: 3 s of tone out, all of it back from SIPp's echo, round trip measured ({m})")
+
+    # TLS + SRTP (contoso: secured): the gateway checks our SRTP with our key
+    g = CallGateway(files, "echo")
+    h = umedgectl(demo, "test-connectivity", "--gateway", "gw1", "--phone", "5551234",
+                  "--seconds", "3", timeout=90)
+    seen = g.result()
+    ok(h.returncode == 0 and "PASS: call to 5551234 answered 200 OK" in h.stdout and
+       "SRTP AES_CM_128_HMAC_SHA1_80 to 192.0.2.10:7100" in h.stdout and
+       re.search(r"round trip +RTCP [0-9.]+ ms \([0-9]+ reports\)", h.stdout),
+       f"TLS+SRTP call: PASS, with the round trip from the gateway's RTCP\n# " +
+       h.stdout.replace("\n", "\n# "))
+    ok(seen.get("offer", {}).get("proto") == "RTP/SAVP" and
+       seen["offer"]["crypto"] == ["AES_CM_128_HMAC_SHA1_80"] and
+       seen["offer"]["addr"] == "192.0.2.1" and seen["srtp_bad"] == 0 and
+       seen["srtp_in"] >= 140 and seen["payload_sizes"] == [160] * 5 and
+       seen["sr_in"] >= 2 and seen["rtcp_bye"] == 1 and seen["rr_out"] >= 2 and
+       seen["methods"][:1] == ["ACK"] and "BYE" in seen["methods"] and
+       seen["bye_ruri"] == "sip:echo@192.0.2.10:5061;transport=tls",
+       f"the gateway (pylibsrtp) authenticated our SRTP and SRTCP, got ACK, BYE to its "
+       f"Contact and an RTCP BYE ({seen})")
+    got = re.search(r"packets +sent (\d+), received (\d+) \(the gateway's\), lost 0", h.stdout)
+    ok(got and int(got.group(2)) >= seen["echoed"] - 3 and int(got.group(1)) >= seen["srtp_in"],
+       f"what the gateway echoed came back and authenticated ({seen['echoed']} echoed)")
+
+    # refused, and unanswered (CANCEL)
+    g = CallGateway(files, "busy")
+    rc, r = connectivity(demo, "--gateway", "gw1", "--phone", "5551234")
+    seen = g.result()
+    ok(rc == 1 and r["error"] == "the gateway refused the call: 486 Busy Here" and
+       (seen.get("after") or "").startswith("ACK "),
+       f"busy: FAIL in words, the 486 ACKed ({r.get('error')}, {seen.get('after')})")
+    g = CallGateway(files, "ring")
+    rc, r = connectivity(demo, "--gateway", "gw1", "--phone", "5551234", "--timeout", "2")
+    seen = g.result()
+    ok(rc == 1 and "did not answer the call in 2.0 s: cancelled (487" in (r.get("error") or "")
+       and (seen.get("after") or "").startswith("CANCEL ") and
+       (seen.get("ack") or "").startswith("ACK ") and r["call"]["cancelled"] is True,
+       f"ringing, no answer: CANCEL, 487 ACKed ({r.get('error')}, {seen})")
+
+    for args, want in ((["--gateway", "gw1", "--seconds", "3"], "--seconds goes with --phone"),
+                       (["--gateway", "gw1", "--phone", "1", "--seconds", "0"],
+                        "--seconds must be 1..60"),
+                       (["--local", "--phone", "1"], "--local takes no --gateway, --secured or "
+                        "--phone"),
+                       (["--gateway", "gw1", "--phone", "12 34"], "the phone number must be")):
+        h = umedgectl(demo, "test-connectivity", *args)
+        ok(h.returncode != 0 and want in h.stderr, f"test-connectivity {' '.join(args)}: "
+           f"'{h.stderr.strip()}'")
+
+
 def connectivity(demo, *args):
     """umedgectl --json test-connectivity ARGS: (exit code, the report)."""
     r = umedgectl(demo, "--json", "test-connectivity", *args)
@@ -714,6 +808,7 @@ def main():
         ok(rc == 0, "the engine's certificate exported for the gateway")
         wait(lambda: not refused(), 10, "metrics endpoint up")
         test_connectivity(demo, files)
+        test_phone(demo, files)
         test_capture(demo, files)
         test_metrics(demo)
     except BaseException:
