@@ -11,11 +11,12 @@
  * [{dial_plan, voip_security, associated}], and whether any associated one
  * wants TLS, or wants UDP/TCP. */
 static json_t *dial_plans(const struct config *cfg, const char *gw, bool *tls, bool *plain,
-			  bool *srtp)
+			  const struct config_dial_plan **srtp)
 {
 	json_t *out = json_array();
 
-	*tls = *plain = *srtp = false;
+	*tls = *plain = false;
+	*srtp = NULL;
 	for (size_t i = 0; out != NULL && i < cfg->n_hunt_groups; i++) {
 		const struct config_hunt_group *hg = &cfg->hunt_groups[i];
 		const struct config_dial_plan *dp;
@@ -38,8 +39,8 @@ static json_t *dial_plans(const struct config *cfg, const char *gw, bool *tls, b
 			*plain = true;
 		else if (assoc)
 			*tls = true;
-		if (assoc && dp->security == UMEDGE_SEC_SECURED)
-			*srtp = true;
+		if (assoc && dp->security == UMEDGE_SEC_SECURED && *srtp == NULL)
+			*srtp = dp; /* the first secured plan's suites for a test call */
 		json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "dial_plan", dp->name,
 						     "voip_security",
 						     umedge_security_name(dp->security),
@@ -102,7 +103,9 @@ json_t *probe_args_options(const struct config *cfg, const json_t *args, char *e
 	const char *secured = json_string_value(json_object_get(args, "secured"));
 	const json_t *tmo = json_object_get(args, "timeout");
 	const struct config_gateway *g;
-	bool tls_plans, plain_plans, srtp_plans, use_tls, srtp;
+	const struct config_dial_plan *srtp_plan;
+	bool tls_plans, plain_plans, use_tls, srtp;
+	json_t *suites;
 	json_t *plans = NULL, *notes = NULL, *out = NULL;
 	const char *by;
 	char note[512];
@@ -142,7 +145,7 @@ json_t *probe_args_options(const struct config *cfg, const json_t *args, char *e
 		snprintf(err, errlen, "--secured is true or false, not '%s'", secured);
 		return NULL;
 	}
-	plans = dial_plans(cfg, g->name, &tls_plans, &plain_plans, &srtp_plans);
+	plans = dial_plans(cfg, g->name, &tls_plans, &plain_plans, &srtp_plan);
 	notes = json_array();
 	if (plans == NULL || notes == NULL)
 		goto oom;
@@ -182,8 +185,8 @@ json_t *probe_args_options(const struct config *cfg, const json_t *args, char *e
 		port = g->port;
 	/* the call's media follows the mode: SRTP when the gateway's TLS is the
 	 * secured mode's, or when --secured true is all there is to go by */
-	srtp = use_tls && (srtp_plans || (!tls_plans && secured != NULL));
-	if (phone != NULL && use_tls && tls_plans && !srtp_plans)
+	srtp = use_tls && (srtp_plan != NULL || (!tls_plans && secured != NULL));
+	if (phone != NULL && use_tls && tls_plans && srtp_plan == NULL)
 		json_array_append_new(notes, json_string("sip_secured: the test call's media is "
 							 "RTP (SRTP is the secured mode's)"));
 	out = json_pack("{s:s, s:s, s:i, s:s, s:i, s:{s:s, s:s, s:o, s:s, s:o}}",
@@ -193,11 +196,18 @@ json_t *probe_args_options(const struct config *cfg, const json_t *args, char *e
 				      : phone != NULL ? PROBE_ARGS_CALL_TIMEOUT_S * 1000 : 8000,
 			"context", "gateway", g->name, "fqdn", g->fqdn, "dial_plans", plans,
 			"transport_by", by, "notes", notes);
-	if (out != NULL && phone != NULL)
+	if (out != NULL && phone != NULL) {
+		/* offered as the secured dial plan offers them (all, without one) */
+		suites = json_array();
+		for (int i = 0; suites != NULL && i < (srtp_plan ? srtp_plan->n_suites
+						       : UMEDGE_SRTP_SUITE_COUNT); i++)
+			json_array_append_new(suites, json_string(umedge_srtp_suite_name(
+				srtp_plan ? srtp_plan->suites[i] : (enum umedge_srtp_suite)i)));
 		json_object_set_new(out, "phone",
-				    json_pack("{s:s, s:i, s:b}", "number", phone, "seconds",
+				    json_pack("{s:s, s:i, s:b, s:o*}", "number", phone, "seconds",
 					      secs != NULL ? (int)json_integer_value(secs) : 5,
-					      "srtp", srtp));
+					      "srtp", srtp, "suites", suites));
+	}
 	if (out == NULL)
 		snprintf(err, errlen, "out of memory");
 	return out;

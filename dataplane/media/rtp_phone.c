@@ -232,12 +232,17 @@ void rtp_phone_input(struct rtp_phone *ph, uint8_t *buf, size_t len, bool rtcp, 
 
 	if (!ph->started || len > RTP_PHONE_PKT_MAX)
 		return;
-	if (len < RTP_HDR || (buf[0] >> 6) != 2) {
+	if (len < 8 || (buf[0] >> 6) != 2) {
 		ph->bad++;
 		return;
 	}
+	/* RTCP on its port, or muxed on ours (RFC 5761: its packet types) */
 	if (rtcp || (buf[1] >= 192 && buf[1] <= 223)) {
 		rtcp_input(ph, buf, len, now_us);
+		return;
+	}
+	if (len < RTP_HDR) {
+		ph->bad++;
 		return;
 	}
 	if (ph->srtp) {

@@ -122,17 +122,26 @@ static int build_invite(struct worker_sip *ws, struct sip_probe *pr)
 	const struct dp_snapshot *snap = ws->w->net.snap;
 	const char *our = snap != NULL && snap->fqdn[0] ? snap->fqdn : "umedge.invalid";
 	uint32_t local = rte_be_to_cpu_32(ws->w->net.ifaces[NET_IFACE_EXTERNAL].addr);
-	char la[INET_ADDRSTRLEN], ra[INET_ADDRSTRLEN], sdp[512], crypto[160] = "";
+	char la[INET_ADDRSTRLEN], ra[INET_ADDRSTRLEN], sdp[1024], crypto[640] = "";
 	const char *host = pr->fqdn[0] ? pr->fqdn : ra;
-	int n = -1, sn, kl;
+	size_t co = 0;
+	int n = -1, sn;
 
 	probe_ipstr(local, la, sizeof(la));
 	probe_ipstr(pr->addr, ra, sizeof(ra));
 	snprintf(ph->tag, sizeof(ph->tag), "%08x", rand32());
-	if (ph->srtp) {
-		kl = sdp_crypto_new_key(ph->suite, ph->key);
-		if (kl < 0 || sdp_crypto_format(crypto, sizeof(crypto), 1, ph->suite, ph->key) < 0)
-			return -1;
+	/* a key for each suite of the mode, tags 1.. in the dial plan's order */
+	for (unsigned i = 0; ph->srtp && i < ph->n_suites; i++) {
+		char line[160];
+		if (sdp_crypto_new_key(ph->suites[i], ph->keys[i]) < 0 ||
+		    sdp_crypto_format(line, sizeof(line), i + 1, ph->suites[i], ph->keys[i]) < 0 ||
+		    snprintf(crypto + co, sizeof(crypto) - co, "a=crypto:%s\r\n", line) >=
+			    (int)(sizeof(crypto) - co)) {
+			OPENSSL_cleanse(line, sizeof(line));
+			goto fail;
+		}
+		co += strlen(crypto + co);
+		OPENSSL_cleanse(line, sizeof(line));
 	}
 	sn = snprintf(sdp, sizeof(sdp),
 		      "v=0\r\n"
@@ -144,9 +153,9 @@ static int build_invite(struct worker_sip *ws, struct sip_probe *pr)
 		      "a=rtpmap:0 PCMU/8000\r\n"
 		      "a=ptime:20\r\n"
 		      "a=sendrecv\r\n"
-		      "%s%s%s",
+		      "%s",
 		      rand32() & 0x7fffffff, la, la, ph->port, ph->srtp ? "RTP/SAVP" : "RTP/AVP",
-		      ph->srtp ? "a=crypto:" : "", crypto, ph->srtp ? "\r\n" : "");
+		      crypto);
 	OPENSSL_cleanse(crypto, sizeof(crypto));
 	if (sn < 0 || (size_t)sn >= sizeof(sdp))
 		goto fail;
@@ -178,6 +187,7 @@ static int build_invite(struct worker_sip *ws, struct sip_probe *pr)
 	pr->msg_len = (size_t)n;
 	return sip_msg_parse(&ph->inv, pr->msg, pr->msg_len, &ws->lim) == SIP_E_OK ? 0 : -1;
 fail:
+	OPENSSL_cleanse(crypto, sizeof(crypto));
 	OPENSSL_cleanse(sdp, sizeof(sdp));
 	return -1;
 }
@@ -313,7 +323,8 @@ static int dialog_of(struct sip_probe *pr, const struct sip_msg *m)
 
 /* The answer's SDP: where the gateway wants PCMU, and its key. 0 or -1
  * with pr->error saying why. */
-static int media_of(struct sip_probe *pr, const struct sip_msg *m, uint8_t *rx_key)
+static int media_of(struct sip_probe *pr, const struct sip_msg *m, uint8_t *rx_key,
+		    const uint8_t **tx_key)
 {
 	struct sip_phone *ph = &pr->ph;
 	const struct sdp_media *md = NULL;
@@ -353,18 +364,22 @@ static int media_of(struct sip_probe *pr, const struct sip_msg *m, uint8_t *rx_k
 			 (int)md->proto.len, md->proto.p, ph->srtp ? "RTP/SAVP" : "RTP/AVP");
 		return -1;
 	}
+	/* RFC 4568 6.1: the answer keeps one offered line, its tag and suite */
 	for (unsigned i = 0; ph->srtp && i < md->n_crypto && !keyed; i++) {
 		sdp_crypto_parse(&c, sdp_attr_value(&ph->sdp.lines[md->crypto[i]]));
-		if (c.status == SDP_CRYPTO_USABLE && c.suite == (int)ph->suite && c.n_keys == 1 &&
-		    c.keys[0].len == sdp_suite_key_salt_len(ph->suite)) {
+		if (c.status == SDP_CRYPTO_USABLE && c.tag >= 1 && c.tag <= ph->n_suites &&
+		    c.suite == (int)ph->suites[c.tag - 1] && c.n_keys == 1 &&
+		    c.keys[0].len == sdp_suite_key_salt_len(ph->suites[c.tag - 1])) {
 			memcpy(rx_key, c.keys[0].key_salt, c.keys[0].len);
+			ph->suite = ph->suites[c.tag - 1];
+			*tx_key = ph->keys[c.tag - 1];
 			keyed = true;
 		}
 		sdp_crypto_wipe(&c);
 	}
 	if (ph->srtp && !keyed) {
 		snprintf(pr->error, sizeof(pr->error), "the gateway's SDP answer has no usable "
-			 "a=crypto line for %s", umedge_srtp_suite_name(ph->suite));
+			 "a=crypto line with a tag and suite we offered");
 		return -1;
 	}
 	ph->remote_addr = md->c.ipv4;
@@ -395,9 +410,8 @@ static void answered(struct worker_sip *ws, struct sip_probe *pr, const struct s
 {
 	struct sip_phone *ph = &pr->ph;
 	uint8_t rx_key[SDP_KEY_SALT_MAX];
-	struct rtp_phone_conf c = { .srtp = ph->srtp, .suite = ph->suite, .tx_key = ph->key,
-				    .rx_key = rx_key, .ssrc = rand32(), .pt = 0,
-				    .ntp_at_zero = ph->ntp_at_zero };
+	struct rtp_phone_conf c = { .srtp = ph->srtp, .rx_key = rx_key, .ssrc = rand32(),
+				    .pt = 0, .ntp_at_zero = ph->ntp_at_zero };
 	int rc;
 
 	ph->answered = true;
@@ -415,7 +429,8 @@ static void answered(struct worker_sip *ws, struct sip_probe *pr, const struct s
 		return;
 	}
 	send_req(ws, pr);
-	rc = media_of(pr, m, rx_key);
+	rc = media_of(pr, m, rx_key, &c.tx_key);
+	c.suite = ph->suite;
 	if (rc == 0) {
 		rc = rtp_phone_start(&ph->rtp, &c, now_us(ws));
 		if (rc != 0)
@@ -638,7 +653,7 @@ void sip_phone_release(struct worker_sip *ws, struct sip_probe *pr)
 		media_ports_put(ws->media, NET_IFACE_EXTERNAL, ph->port);
 		ph->port = 0;
 	}
-	OPENSSL_cleanse(ph->key, sizeof(ph->key));
+	OPENSSL_cleanse(ph->keys, sizeof(ph->keys));
 }
 
 /* ---- main lcore: the result ---- */

@@ -372,6 +372,9 @@ void sip_probe_free(struct sip_probe_plane *pp)
 {
 	if (pp == NULL)
 		return;
+	/* stopped in the middle of a call: its libsrtp2 contexts */
+	if (pp->pr->ph.rtp.started)
+		rtp_phone_stop(&pp->pr->ph.rtp);
 	worker_sip_get(pp->p, 0)->probe = NULL;
 	json_decref(pp->context);
 	free(pp->pr);
@@ -553,9 +556,9 @@ static json_t *result(const struct sip_probe_plane *pp)
 static int phone_args(const json_t *a, struct sip_phone *ph, char *err, size_t errlen)
 {
 	const char *num = json_string_value(json_object_get(a, "number"));
-	const char *suite = json_string_value(json_object_get(a, "suite"));
 	const json_t *secs = json_object_get(a, "seconds"), *srtp = json_object_get(a, "srtp");
-	int su = UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80;
+	const json_t *suites = json_object_get(a, "suites"), *v;
+	size_t i;
 
 	if (!json_is_object(a) || num == NULL || num[0] == '\0' ||
 	    strlen(num) >= PHONE_NUMBER_MAX ||
@@ -571,15 +574,25 @@ static int phone_args(const json_t *a, struct sip_phone *ph, char *err, size_t e
 		return -1;
 	}
 	if ((srtp != NULL && !json_is_boolean(srtp)) ||
-	    (suite != NULL && ((su = umedge_srtp_suite_parse(suite)) < 0))) {
-		snprintf(err, errlen, "srtp is true or false, suite an SRTP suite name");
+	    (suites != NULL && (!json_is_array(suites) || json_array_size(suites) == 0 ||
+				json_array_size(suites) > UMEDGE_SRTP_SUITE_COUNT))) {
+		snprintf(err, errlen, "srtp is true or false, suites a list of SRTP suites");
 		return -1;
 	}
 	memset(ph, 0, sizeof(*ph));
+	json_array_foreach(suites, i, v) {
+		int su = json_is_string(v) ? umedge_srtp_suite_parse(json_string_value(v)) : -1;
+		if (su < 0) {
+			snprintf(err, errlen, "unknown SRTP suite in suites");
+			return -1;
+		}
+		ph->suites[ph->n_suites++] = (enum umedge_srtp_suite)su;
+	}
+	if (ph->n_suites == 0)
+		ph->suites[ph->n_suites++] = UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80;
 	snprintf(ph->number, sizeof(ph->number), "%s", num);
 	ph->seconds = secs != NULL ? (uint32_t)json_integer_value(secs) : 5;
 	ph->srtp = json_is_true(srtp);
-	ph->suite = (enum umedge_srtp_suite)su;
 	return 0;
 }
 

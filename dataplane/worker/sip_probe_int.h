@@ -36,12 +36,15 @@ struct sip_phone {
 	char number[PHONE_NUMBER_MAX];
 	uint32_t seconds;
 	bool srtp;
-	enum umedge_srtp_suite suite;
+	enum umedge_srtp_suite suites[UMEDGE_SRTP_SUITE_COUNT]; /* offered, in order */
+	unsigned n_suites;
 	uint64_t ntp_at_zero;		/* NTP time at the worker's microsecond 0 */
 	/* the worker's, while RUNNING */
 	uint8_t state;
 	uint16_t port;			/* our RTP port (RTCP + 1), 0: none taken */
-	uint8_t key[SDP_KEY_SALT_MAX];	/* ours, offered: wiped at the end */
+	uint8_t keys[UMEDGE_SRTP_SUITE_COUNT][SDP_KEY_SALT_MAX]; /* ours, one a suite;
+								    wiped at the end */
+	enum umedge_srtp_suite suite;	/* the one the answer chose */
 	char tag[24];
 	char to[256];			/* the answer's To, with its tag */
 	char target[256];		/* its Contact: the dialog's remote target */

@@ -11,7 +11,8 @@ answered with receiver reports (RFC 3550 LSR/DLSR), so the engine can
 measure the round trip. MODE busy: 486. MODE ring: 180 and no answer
 (the engine must CANCEL: 200 to it, 487 to the INVITE, then its ACK).
 
-usage: sip_gateway_call.py HOST PORT CERT KEY CLIENT_CAFILE SECS MODE MEDIA_PORT
+usage: sip_gateway_call.py HOST PORT CERT KEY CLIENT_CAFILE SECS MODE MEDIA_PORT [SUITE]
+(SUITE: the offered suite the answer keeps; the first offered by default)
 Prints one JSON object. Every wait is bounded."""
 import base64
 import json
@@ -25,8 +26,10 @@ import time
 
 from pylibsrtp import Error, Policy, Session
 
-PROFILES = {"AES_CM_128_HMAC_SHA1_80": Policy.SRTP_PROFILE_AES128_CM_SHA1_80,
-            "AES_CM_128_HMAC_SHA1_32": Policy.SRTP_PROFILE_AES128_CM_SHA1_32}
+PROFILES = {"AES_CM_128_HMAC_SHA1_80": (Policy.SRTP_PROFILE_AES128_CM_SHA1_80, 30),
+            "AES_CM_128_HMAC_SHA1_32": (Policy.SRTP_PROFILE_AES128_CM_SHA1_32, 30),
+            "AEAD_AES_128_GCM": (Policy.SRTP_PROFILE_AEAD_AES_128_GCM, 28),
+            "AEAD_AES_256_GCM": (Policy.SRTP_PROFILE_AEAD_AES_256_GCM, 44)}
 
 
 def header(head, name):
@@ -99,15 +102,18 @@ def ntp_now():
 class Echo:
     """The media: SRTP in with the engine's key, the audio back with ours;
     SRTCP SRs read, RRs sent every second."""
-    def __init__(self, host, port, offer, out, result):
-        tag, suite, inline = offer["crypto"][0].split()[:3]
+    def __init__(self, host, port, offer, want, result):
+        # the offered line of the suite asked for (else the first): its tag kept
+        lines = [c.split()[:3] for c in offer["crypto"]]
+        tag, suite, inline = ([x for x in lines if x[1] == want] or lines)[0]
         key_in = base64.b64decode(inline.split(":", 1)[1].split("|")[0])
-        self.key_out = os.urandom(30)
+        profile, klen = PROFILES[suite]
+        self.key_out = os.urandom(klen)
         self.crypto = f"{tag} {suite} inline:{base64.b64encode(self.key_out).decode()}"
         self.rx = Session(policy=Policy(key=key_in, ssrc_type=Policy.SSRC_ANY_INBOUND,
-                                        srtp_profile=PROFILES[suite]))
+                                        srtp_profile=profile))
         self.tx = Session(policy=Policy(key=self.key_out, ssrc_type=Policy.SSRC_ANY_OUTBOUND,
-                                        srtp_profile=PROFILES[suite]))
+                                        srtp_profile=profile))
         self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.rtp.bind((host, port))
         self.rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -116,8 +122,8 @@ class Echo:
         self.dst_rtcp = (offer["addr"], offer["port"] + 1)
         self.ssrc, self.seq, self.ts = 0x6a7e0001, 1000, 5000
         self.peer_ssrc, self.lsr, self.sr_at, self.next_rr = None, 0, 0.0, time.time() + 0.7
-        self.out = out
         self.r = result
+        self.r["suite"] = suite
         self.r.update({"srtp_in": 0, "srtp_bad": 0, "echoed": 0, "payload_sizes": [],
                        "srtcp_in": 0, "sr_in": 0, "rr_out": 0, "rtcp_bye": 0})
 
@@ -175,7 +181,7 @@ class Echo:
             self.next_rr = time.time() + 1.0
 
 
-def call(s, head, body, mode, host, media_port, out):
+def call(s, head, body, mode, host, media_port, want, out):
     stream = s.stream
     tag = "gwcall1"
     out["invite"] = head[0]
@@ -197,7 +203,7 @@ def call(s, head, body, mode, host, media_port, out):
             h2, _ = stream.next(5)
             out["ack"] = h2[0] if h2 else None
         return
-    echo = Echo(host, media_port, offer, out, out)
+    echo = Echo(host, media_port, offer, want, out)
     sdp = ("v=0\r\no=gw 1 1 IN IP4 {h}\r\ns=-\r\nc=IN IP4 {h}\r\nt=0 0\r\n"
            "m=audio {p} RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\na=crypto:{c}\r\n").format(
                h=host, p=media_port, c=echo.crypto)
@@ -224,6 +230,7 @@ def call(s, head, body, mode, host, media_port, out):
 
 def main():
     host, port, cert, key, cafile, secs, mode, media_port = sys.argv[1:9]
+    want = sys.argv[9] if len(sys.argv) > 9 else None
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     ctx.load_verify_locations(cafile)
@@ -244,7 +251,7 @@ def main():
         s.stream = Stream(s)
         head, body = s.stream.next(10)
         if head and head[0].startswith("INVITE "):
-            call(s, head, body, mode, host, int(media_port), out)
+            call(s, head, body, mode, host, int(media_port), want, out)
         else:
             out["errors"].append(f"not an INVITE: {head[0] if head else None}")
         s.close()

@@ -537,12 +537,12 @@ class TlsGateway:
 
 class CallGateway:
     """sip_gateway_call.py in the gateway namespace: one call in MODE."""
-    def __init__(self, files, mode, secs=20):
+    def __init__(self, files, mode, secs=20, suite="AES_CM_128_HMAC_SHA1_80"):
         self.p = subprocess.Popen(
             ["ip", "netns", "exec", "umedge-gw", "timeout", str(secs + 80), "/usr/bin/python3",
              os.path.join(os.path.dirname(os.path.abspath(__file__)), "sip_gateway_call.py"),
              "192.0.2.10", "5061", files["gw"], files["gw_key"], files["engine_ca"], str(secs),
-             mode, "7100"],
+             mode, "7100", suite],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.p.stderr.readline()
         ok("listening" in line, f"the TLS call gateway listens ({line.strip()})")
@@ -580,18 +580,20 @@ def test_phone(demo, files):
        m["echo_rtt_ms"] is not None and 0 < m["echo_rtt_ms"] < 200 and m["jitter_ms"] >= 0,
        f"UDP call: 3 s of tone out, all of it back from SIPp's echo, round trip measured ({m})")
 
-    # TLS + SRTP (contoso: secured): the gateway checks our SRTP with our key
-    g = CallGateway(files, "echo")
+    # TLS + SRTP (contoso: secured, its suites offered in its order): the
+    # gateway keeps the second, AEAD_AES_128_GCM, and checks our SRTP with our key
+    g = CallGateway(files, "echo", suite="AEAD_AES_128_GCM")
     h = umedgectl(demo, "test-connectivity", "--gateway", "gw1", "--phone", "5551234",
                   "--seconds", "3", timeout=90)
     seen = g.result()
     ok(h.returncode == 0 and "PASS: call to 5551234 answered 200 OK" in h.stdout and
-       "SRTP AES_CM_128_HMAC_SHA1_80 to 192.0.2.10:7100" in h.stdout and
+       "SRTP AEAD_AES_128_GCM to 192.0.2.10:7100" in h.stdout and
        re.search(r"round trip +RTCP [0-9.]+ ms \([0-9]+ reports\)", h.stdout),
        f"TLS+SRTP call: PASS, with the round trip from the gateway's RTCP\n# " +
        h.stdout.replace("\n", "\n# "))
     ok(seen.get("offer", {}).get("proto") == "RTP/SAVP" and
-       seen["offer"]["crypto"] == ["AES_CM_128_HMAC_SHA1_80"] and
+       seen["offer"]["crypto"] == ["AES_CM_128_HMAC_SHA1_80", "AEAD_AES_128_GCM"] and
+       seen["suite"] == "AEAD_AES_128_GCM" and
        seen["offer"]["addr"] == "192.0.2.1" and seen["srtp_bad"] == 0 and
        seen["srtp_in"] >= 140 and seen["payload_sizes"] == [160] * 5 and
        seen["sr_in"] >= 2 and seen["rtcp_bye"] == 1 and seen["rr_out"] >= 2 and
