@@ -8,7 +8,9 @@ SRTP packet the engine sends is checked with the engine's key and its
 audio sent back under the gateway's own SSRC, sequence and key, as an
 echo number does; SRTCP sender reports from the engine are read and
 answered with receiver reports (RFC 3550 LSR/DLSR), so the engine can
-measure the round trip. MODE busy: 486. MODE ring: 180 and no answer
+measure the round trip. MODE lossy: the same, every tenth packet not sent
+back (its sequence number skipped). MODE badkey: the echo goes out under
+another key than the one answered. MODE busy: 486. MODE ring: 180 and no answer
 (the engine must CANCEL: 200 to it, 487 to the INVITE, then its ACK).
 
 usage: sip_gateway_call.py HOST PORT CERT KEY CLIENT_CAFILE SECS MODE MEDIA_PORT [SUITE]
@@ -102,7 +104,7 @@ def ntp_now():
 class Echo:
     """The media: SRTP in with the engine's key, the audio back with ours;
     SRTCP SRs read, RRs sent every second."""
-    def __init__(self, host, port, offer, want, result):
+    def __init__(self, host, port, offer, want, result, mode):
         # the offered line of the suite asked for (else the first): its tag kept
         lines = [c.split()[:3] for c in offer["crypto"]]
         tag, suite, inline = ([x for x in lines if x[1] == want] or lines)[0]
@@ -112,8 +114,12 @@ class Echo:
         self.crypto = f"{tag} {suite} inline:{base64.b64encode(self.key_out).decode()}"
         self.rx = Session(policy=Policy(key=key_in, ssrc_type=Policy.SSRC_ANY_INBOUND,
                                         srtp_profile=profile))
-        self.tx = Session(policy=Policy(key=self.key_out, ssrc_type=Policy.SSRC_ANY_OUTBOUND,
+        # badkey: the media goes out under another key than the one answered
+        self.tx = Session(policy=Policy(key=os.urandom(klen) if mode == "badkey"
+                                        else self.key_out,
+                                        ssrc_type=Policy.SSRC_ANY_OUTBOUND,
                                         srtp_profile=profile))
+        self.mode = mode
         self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.rtp.bind((host, port))
         self.rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -151,6 +157,12 @@ class Echo:
                 payload = plain[12:]
                 if len(self.r["payload_sizes"]) < 5:
                     self.r["payload_sizes"].append(len(payload))
+                if self.mode == "lossy" and self.r["srtp_in"] % 10 == 5:
+                    # lost on the way back: its sequence number is skipped
+                    self.seq += 1
+                    self.ts += len(payload)
+                    self.r["dropped"] = self.r.get("dropped", 0) + 1
+                    continue
                 hdr = struct.pack("!BBHII", 0x80, plain[1] & 0x7f, self.seq & 0xffff,
                                   self.ts & 0xffffffff, self.ssrc)
                 self.seq += 1
@@ -203,7 +215,7 @@ def call(s, head, body, mode, host, media_port, want, out):
             h2, _ = stream.next(5)
             out["ack"] = h2[0] if h2 else None
         return
-    echo = Echo(host, media_port, offer, want, out)
+    echo = Echo(host, media_port, offer, want, out, mode)
     sdp = ("v=0\r\no=gw 1 1 IN IP4 {h}\r\ns=-\r\nc=IN IP4 {h}\r\nt=0 0\r\n"
            "m=audio {p} RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\na=crypto:{c}\r\n").format(
                h=host, p=media_port, c=echo.crypto)

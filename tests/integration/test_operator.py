@@ -605,6 +605,25 @@ def test_phone(demo, files):
     ok(got and int(got.group(2)) >= seen["echoed"] - 3 and int(got.group(1)) >= seen["srtp_in"],
        f"what the gateway echoed came back and authenticated ({seen['echoed']} echoed)")
 
+    # loss on the way back, and media under a key the gateway did not answer
+    g = CallGateway(files, "lossy")
+    rc, r = connectivity(demo, "--gateway", "gw1", "--phone", "5551234", "--seconds", "2")
+    seen = g.result()
+    m = (r.get("call") or {}).get("media") or {}
+    # (a packet dropped after the last one sent back is not known lost yet)
+    ok(rc == 0 and seen.get("dropped", 0) >= 8 and
+       seen["dropped"] - 1 <= m.get("lost", -1) <= seen["dropped"],
+       f"loss: the packets the gateway did not send back are counted lost ({m}, "
+       f"{seen.get('dropped')} dropped)")
+    ok(9.0 <= m.get("loss_percent", 0) <= 11.5, f"loss: about 10 % ({m.get('loss_percent')})")
+    g = CallGateway(files, "badkey")
+    rc, r = connectivity(demo, "--gateway", "gw1", "--phone", "5551234", "--seconds", "1")
+    seen = g.result()
+    m = (r.get("call") or {}).get("media") or {}
+    ok(rc == 1 and m.get("packets_received") == 0 and m.get("auth_failures", 0) >= 40 and
+       "none of it authenticated" in (r.get("error") or ""),
+       f"the wrong key: FAIL, every packet refused by SRTP ({r.get('error')}, {m})")
+
     # refused, and unanswered (CANCEL)
     g = CallGateway(files, "busy")
     rc, r = connectivity(demo, "--gateway", "gw1", "--phone", "5551234")
