@@ -19,19 +19,6 @@ static void be16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-static void be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* RTP timestamp units (8000 Hz) at now_us */
 static uint32_t ts_at(const struct rtp_phone *ph, uint64_t now_us)
 {
@@ -84,8 +71,8 @@ static void send_rtp(struct rtp_phone *ph, uint64_t at_us, rtp_phone_send_fn sen
 	pkt[0] = 0x80;
 	pkt[1] = (uint8_t)(ph->pt | (ph->sent == 0 ? 0x80 : 0)); /* marker: talkspurt */
 	be16(pkt + 2, ph->seq);
-	be32(pkt + 4, ts_at(ph, at_us));
-	be32(pkt + 8, ph->ssrc);
+	rtpq_be32(pkt + 4, ts_at(ph, at_us));
+	rtpq_be32(pkt + 8, ph->ssrc);
 	rtpq_tone(pkt + RTP_HDR, RTP_PHONE_SAMPLES, &ph->phase, RTP_PHONE_TONE_HZ, 8000);
 	if (ph->srtp && srtp_protect(ph->tx, pkt, &len) != srtp_err_status_ok) {
 		ph->bad++;
@@ -110,7 +97,7 @@ static size_t sdes(uint8_t *out, size_t cap, uint32_t ssrc)
 	out[0] = 0x81;
 	out[1] = 202;
 	be16(out + 2, (uint16_t)(n / 4 - 1));
-	be32(out + 4, ssrc);
+	rtpq_be32(out + 4, ssrc);
 	out[8] = 1; /* CNAME */
 	out[9] = (uint8_t)clen;
 	memcpy(out + 10, CNAME, clen);
@@ -142,7 +129,7 @@ static void send_rtcp(struct rtp_phone *ph, uint64_t now_us, bool bye, rtp_phone
 		pkt[n] = 0x81;
 		pkt[n + 1] = 203;
 		be16(pkt + n + 2, 1);
-		be32(pkt + n + 4, ph->ssrc);
+		rtpq_be32(pkt + n + 4, ph->ssrc);
 		n += 8;
 	}
 	len = (int)n;
@@ -182,6 +169,15 @@ void rtp_phone_bye(struct rtp_phone *ph, uint64_t now_us, rtp_phone_send_fn send
 		send_rtcp(ph, now_us, true, send, arg);
 }
 
+/* libsrtp2 refused a packet: a replay, or anything else (authentication) */
+static void refused(struct rtp_phone *ph, srtp_err_status_t e)
+{
+	if (e == srtp_err_status_replay_fail || e == srtp_err_status_replay_old)
+		ph->replay++;
+	else
+		ph->auth_fail++;
+}
+
 static void rtcp_input(struct rtp_phone *ph, uint8_t *buf, size_t len, uint64_t now_us)
 {
 	int n = (int)len;
@@ -190,10 +186,7 @@ static void rtcp_input(struct rtp_phone *ph, uint8_t *buf, size_t len, uint64_t 
 	if (ph->srtp) {
 		srtp_err_status_t e = srtp_unprotect_rtcp(ph->rx, buf, &n);
 		if (e != srtp_err_status_ok) {
-			if (e == srtp_err_status_replay_fail || e == srtp_err_status_replay_old)
-				ph->replay++;
-			else
-				ph->auth_fail++;
+			refused(ph, e);
 			return;
 		}
 	}
@@ -248,14 +241,11 @@ void rtp_phone_input(struct rtp_phone *ph, uint8_t *buf, size_t len, bool rtcp, 
 	if (ph->srtp) {
 		srtp_err_status_t e = srtp_unprotect(ph->rx, buf, &n);
 		if (e != srtp_err_status_ok) {
-			if (e == srtp_err_status_replay_fail || e == srtp_err_status_replay_old)
-				ph->replay++;
-			else
-				ph->auth_fail++;
+			refused(ph, e);
 			return;
 		}
 	}
-	ssrc = rd32(buf + 8);
+	ssrc = rtpq_rd32(buf + 8);
 	seq = (uint16_t)(buf[2] << 8 | buf[3]);
 	if (!ph->have_peer) {
 		rtpq_rx_init(&ph->peer, ssrc, seq);
@@ -266,7 +256,7 @@ void rtp_phone_input(struct rtp_phone *ph, uint8_t *buf, size_t len, bool rtcp, 
 	}
 	ph->received++;
 	ph->received_octets += (uint64_t)n - RTP_HDR;
-	(void)rtpq_rx_packet(&ph->peer, seq, rd32(buf + 4), ts_at(ph, now_us));
+	(void)rtpq_rx_packet(&ph->peer, seq, rtpq_rd32(buf + 4), ts_at(ph, now_us));
 	if (ssrc == ph->ssrc) {
 		/* our own packet came back: its round trip is exact */
 		unsigned slot = seq % RTP_PHONE_SENT_RING;

@@ -143,19 +143,6 @@ void rtpq_block_of(struct rtpq_rx *s, uint32_t lsr, uint32_t dlsr, struct rtpq_b
 
 /* ---- RTCP (RFC 3550 6.4) ---- */
 
-static void be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 size_t rtpq_rtcp_report(uint8_t *out, size_t cap, uint32_t ssrc, const struct rtpq_sr *sr,
 			const struct rtpq_block *blk)
 {
@@ -167,38 +154,38 @@ size_t rtpq_rtcp_report(uint8_t *out, size_t cap, uint32_t ssrc, const struct rt
 	out[1] = sr != NULL ? 200 : 201;
 	out[2] = (uint8_t)((len / 4 - 1) >> 8);
 	out[3] = (uint8_t)(len / 4 - 1);
-	be32(out + 4, ssrc);
+	rtpq_be32(out + 4, ssrc);
 	if (sr != NULL) {
-		be32(out + 8, (uint32_t)(sr->ntp >> 32));
-		be32(out + 12, (uint32_t)sr->ntp);
-		be32(out + 16, sr->rtp_ts);
-		be32(out + 20, sr->packets);
-		be32(out + 24, sr->octets);
+		rtpq_be32(out + 8, (uint32_t)(sr->ntp >> 32));
+		rtpq_be32(out + 12, (uint32_t)sr->ntp);
+		rtpq_be32(out + 16, sr->rtp_ts);
+		rtpq_be32(out + 20, sr->packets);
+		rtpq_be32(out + 24, sr->octets);
 		o = 28;
 	}
 	if (blk != NULL) {
-		be32(out + o, blk->ssrc);
-		be32(out + o + 4, (uint32_t)blk->fraction << 24 | ((uint32_t)blk->lost & 0xffffff));
-		be32(out + o + 8, blk->ext_max_seq);
-		be32(out + o + 12, blk->jitter);
-		be32(out + o + 16, blk->lsr);
-		be32(out + o + 20, blk->dlsr);
+		rtpq_be32(out + o, blk->ssrc);
+		rtpq_be32(out + o + 4, (uint32_t)blk->fraction << 24 | ((uint32_t)blk->lost & 0xffffff));
+		rtpq_be32(out + o + 8, blk->ext_max_seq);
+		rtpq_be32(out + o + 12, blk->jitter);
+		rtpq_be32(out + o + 16, blk->lsr);
+		rtpq_be32(out + o + 20, blk->dlsr);
 	}
 	return len;
 }
 
 static void read_block(const uint8_t *p, struct rtpq_block *b)
 {
-	uint32_t w = rd32(p + 4);
+	uint32_t w = rtpq_rd32(p + 4);
 
-	b->ssrc = rd32(p);
+	b->ssrc = rtpq_rd32(p);
 	b->fraction = (uint8_t)(w >> 24);
 	/* 24-bit two's complement */
 	b->lost = (int32_t)((w & 0xffffff) ^ 0x800000) - 0x800000;
-	b->ext_max_seq = rd32(p + 8);
-	b->jitter = rd32(p + 12);
-	b->lsr = rd32(p + 16);
-	b->dlsr = rd32(p + 20);
+	b->ext_max_seq = rtpq_rd32(p + 8);
+	b->jitter = rtpq_rd32(p + 12);
+	b->lsr = rtpq_rd32(p + 16);
+	b->dlsr = rtpq_rd32(p + 20);
 }
 
 int rtpq_rtcp_parse(const uint8_t *p, size_t len, uint32_t ours, struct rtpq_rtcp *out)
@@ -226,16 +213,16 @@ int rtpq_rtcp_parse(const uint8_t *p, size_t len, uint32_t ours, struct rtpq_rtc
 			blocks_at = h[1] == 200 ? 28 : 8;
 			if (bytes < blocks_at + 24 * (size_t)rc)
 				return -1;
-			out->ssrc = rd32(h + 4);
+			out->ssrc = rtpq_rd32(h + 4);
 			if (h[1] == 200) {
 				out->has_sr = true;
-				out->sr.ntp = (uint64_t)rd32(h + 8) << 32 | rd32(h + 12);
-				out->sr.rtp_ts = rd32(h + 16);
-				out->sr.packets = rd32(h + 20);
-				out->sr.octets = rd32(h + 24);
+				out->sr.ntp = (uint64_t)rtpq_rd32(h + 8) << 32 | rtpq_rd32(h + 12);
+				out->sr.rtp_ts = rtpq_rd32(h + 16);
+				out->sr.packets = rtpq_rd32(h + 20);
+				out->sr.octets = rtpq_rd32(h + 24);
 			}
 			for (unsigned i = 0; i < rc; i++) {
-				if (rd32(h + blocks_at + 24 * i) != ours)
+				if (rtpq_rd32(h + blocks_at + 24 * i) != ours)
 					continue;
 				read_block(h + blocks_at + 24 * i, &out->block);
 				out->has_block = true;

@@ -73,6 +73,20 @@ struct rtpq_rtcp {
 /* 0, or -1 for a packet that is not valid RTCP (version, lengths). */
 int rtpq_rtcp_parse(const uint8_t *p, size_t len, uint32_t ours, struct rtpq_rtcp *out);
 
+/* Network-order words in and out of RTP and RTCP headers. */
+static inline void rtpq_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline uint32_t rtpq_rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 /* The middle 32 bits of an NTP timestamp (LSR, and the arrival time A). */
 static inline uint32_t rtpq_ntp_mid(uint64_t ntp)
 {
