@@ -72,6 +72,12 @@ static void media_line(struct sip_out *o, const struct sdp_media *m, const struc
 	sip_out_str(o, "\r\n");
 }
 
+static void line_as_is(struct sip_out *o, const struct sdp *s, const struct sdp_line *l)
+{
+	sip_out_put(o, s->buf + l->off, (size_t)(l->value.p + l->value.len - s->buf) - l->off);
+	sip_out_str(o, "\r\n");
+}
+
 long sdp_write(const struct sdp *s, const struct sdp_rewrite *rw, char *outbuf, size_t cap)
 {
 	struct sip_out o = { outbuf, 0, cap, false };
@@ -90,27 +96,27 @@ long sdp_write(const struct sdp *s, const struct sdp_rewrite *rw, char *outbuf, 
 			sip_out_str(&o, " ");
 			sip_out_put(&o, s->o_sess_id.p, s->o_sess_id.len);
 			putf(&o, " %llu IN IP4 %s\r\n", (unsigned long long)rw->o_version, addr);
-			continue;
+			break;
 		case 'c': {
 			const struct sdp_connection *c = m ? &m->c : &s->c;
 
 			/* hold (0.0.0.0) stays hold */
 			putf(&o, "c=IN IP4 %s\r\n", c->hold ? "0.0.0.0" : addr);
-			continue;
+			break;
 		}
 		case 'm':
 			media_line(&o, m, l, rm);
 			break;
 		case 'a':
-			if (dropped(l->value))
-				continue;
-			/* fall through */
+			if (!dropped(l->value))
+				line_as_is(&o, s, l);
+			break;
 		default:
-			sip_out_put(&o, s->buf + l->off, (size_t)(l->value.p + l->value.len - s->buf) - l->off);
-			sip_out_str(&o, "\r\n");
+			line_as_is(&o, s, l);
 			break;
 		}
-		/* after a section's last line: the side's crypto lines */
+		/* after a section's last line, even one not written (a dropped
+		 * ICE attribute, a rewritten c=): the side's crypto lines */
 		if (m != NULL && i == m->last) {
 			for (unsigned k = 0; k < rm->n_crypto; k++) {
 				sip_out_str(&o, "a=crypto:");

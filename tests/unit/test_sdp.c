@@ -647,6 +647,35 @@ Test(sdp_offer, secured_from_the_application)
 	sdp_stream_wipe(&st);
 }
 
+/* The crypto lines follow a section whose last line is not written as it
+ * came: a dropped ICE attribute, or a c= the engine rewrites (found with
+ * Kamailio's offers through ng: WebRTC-ish offers end in a=candidate). */
+Test(sdp_offer, crypto_after_a_dropped_or_rewritten_last_line)
+{
+	static const char *const offers[] = {
+		"v=0\r\no=app 5 5 IN IP4 198.51.100.20\r\ns=-\r\nt=0 0\r\n"
+		"m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+		"c=IN IP4 198.51.100.20\r\na=candidate:1 1 udp 2122260223 198.51.100.20 40000 "
+		"typ host\r\n",
+		"v=0\r\no=app 5 5 IN IP4 198.51.100.20\r\ns=-\r\nt=0 0\r\n"
+		"m=audio 40000 RTP/AVP 0\r\nc=IN IP4 198.51.100.20\r\n",
+	};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct sdp_oa oa = oa_for(UMEDGE_SEC_SECURED, SDP_FROM_APPLICATION);
+		struct sdp_stream st;
+		struct sdp gw;
+		long n;
+
+		cr_assert_eq(sdp_parse(&sdp, offers[i], strlen(offers[i])), SDP_E_OK);
+		cr_assert_eq(sdp_offer(&oa, &sdp, out, sizeof(out), &n, &st), SDP_R_OK);
+		cr_assert_eq(sdp_parse(&gw, out, (size_t)n), SDP_E_OK);
+		cr_expect_eq(gw.media[0].n_crypto, 2, "offer %zu: %.*s", i, (int)n, out);
+		cr_expect(strstr(out, "candidate") == NULL);
+		sdp_stream_wipe(&st);
+	}
+}
+
 /* ---- answers ---- */
 
 /* A secured gateway's offer answered by the application: the gateway gets
