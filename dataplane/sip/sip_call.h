@@ -46,7 +46,8 @@ struct sip_media {
 /* A call's media counters, by direction: [0] gateway -> application,
  * [1] application -> gateway. */
 struct sip_media_counters {
-	uint64_t packets[2], bytes[2];
+	uint64_t packets[2], bytes[2];	  /* RTCP included */
+	uint64_t rtcp[2];		  /* of the packets, RTCP */
 	uint64_t auth_fail, replay;	  /* SRTP refused from the gateway */
 };
 
@@ -65,6 +66,8 @@ struct sip_media_ops {
 	/* Milliseconds since the media last moved either way (since it was
 	 * installed when it never did). */
 	uint64_t (*idle_ms)(void *arg, const void *handle);
+	/* The media's counters so far (handle may be NULL: zeroes). */
+	void (*counters)(void *arg, const void *handle, struct sip_media_counters *out);
 	void *arg;
 };
 

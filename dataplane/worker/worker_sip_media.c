@@ -158,6 +158,8 @@ void worker_sip_media_counters(const struct media_session *s, struct sip_media_c
 	out->packets[1] = s->st[MEDIA_DIR_OUT].packets;
 	out->bytes[0] = s->st[MEDIA_DIR_IN].bytes;
 	out->bytes[1] = s->st[MEDIA_DIR_OUT].bytes;
+	out->rtcp[0] = s->st[MEDIA_DIR_IN].rtcp_packets;
+	out->rtcp[1] = s->st[MEDIA_DIR_OUT].rtcp_packets;
 	out->auth_fail = s->st[MEDIA_DIR_IN].auth_fail;
 	out->replay = s->st[MEDIA_DIR_IN].replay;
 }
@@ -192,11 +194,18 @@ static uint64_t wm_idle_ms(void *arg, const void *handle)
 	return now > last ? (now - last) / ws->tsc_per_ms : 0;
 }
 
+static void wm_counters(void *arg, const void *handle, struct sip_media_counters *out)
+{
+	(void)arg;
+	worker_sip_media_counters(handle, out);
+}
+
 void worker_sip_media_ops(struct worker_sip *ws, struct sip_media_ops *ops)
 {
 	ops->open = wm_open;
 	ops->apply = wm_apply;
 	ops->close = wm_close;
 	ops->idle_ms = wm_idle_ms;
+	ops->counters = wm_counters;
 	ops->arg = ws;
 }

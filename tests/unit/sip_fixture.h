@@ -115,7 +115,16 @@ static inline uint64_t fx_media_idle_ms(void *arg, const void *handle)
 	return fx_media.idle_ms;
 }
 
+static inline void fx_media_counters(void *arg, const void *handle,
+				     struct sip_media_counters *out)
+{
+	(void)arg;
+	memset(out, 0, sizeof(*out));
+	if (handle != NULL)
+		out->packets[0] = out->packets[1] = fx_media.packets;
+}
+
 static const struct sip_media_ops fx_media_ops = { fx_media_open, fx_media_apply, fx_media_close,
-						   fx_media_idle_ms, NULL };
+						   fx_media_idle_ms, fx_media_counters, NULL };
 
 #endif
