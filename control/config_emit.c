@@ -286,6 +286,23 @@ static void emit_metrics(struct emit *m, const struct config_metrics *mt)
 	map_end(m);
 }
 
+static void emit_ng(struct emit *m, const struct config_ng *g)
+{
+	char listen[INET_ADDRSTRLEN + 8];
+
+	if (!g->present)
+		return;
+	word(m, "ng");
+	map_start(m, true);
+	snprintf(listen, sizeof(listen), "%s:%u", g->address, g->port);
+	kv_word(m, "listen", listen);
+	if (g->timeout_s != CONFIG_DEFAULT_NG_TIMEOUT_S)
+		kv_num(m, "timeout_s", (long)g->timeout_s);
+	if (g->max_calls != CONFIG_DEFAULT_NG_MAX_CALLS)
+		kv_num(m, "max_calls", (long)g->max_calls);
+	map_end(m);
+}
+
 static void emit_interface(struct emit *m, const char *key,
 			   const struct config_interface *ifc)
 {
@@ -442,6 +459,7 @@ char *config_emit(const struct config *c)
 	emit_hunt_groups(&m, c);
 	emit_application(&m, &c->application);
 	emit_metrics(&m, &c->metrics);
+	emit_ng(&m, &c->ng);
 	emit_dataplane(&m, &c->dataplane);
 	map_end(&m);
 	put(&m, yaml_document_end_event_initialize(&ev, 1), &ev);

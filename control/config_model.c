@@ -36,6 +36,8 @@ void config_defaults(struct config *c)
 	c->dataplane.sip.t4_ms = CONFIG_DEFAULT_SIP_T4_MS;
 	c->dataplane.sip.max_transactions = CONFIG_DEFAULT_SIP_MAX_TRANSACTIONS;
 	c->dataplane.sip.keepalive_s = CONFIG_DEFAULT_SIP_KEEPALIVE_S;
+	c->ng.timeout_s = CONFIG_DEFAULT_NG_TIMEOUT_S;
+	c->ng.max_calls = CONFIG_DEFAULT_NG_MAX_CALLS;
 	c->dataplane.sip.max_calls = CONFIG_DEFAULT_SIP_MAX_CALLS;
 	c->dataplane.sip.media_timeout_s = CONFIG_DEFAULT_SIP_MEDIA_TIMEOUT_S;
 	c->dataplane.sip.max_uri_bytes = CONFIG_DEFAULT_SIP_MAX_URI;
@@ -202,6 +204,11 @@ bool config_equal(const struct config *a, const struct config *b)
 	if (a->metrics.present != b->metrics.present ||
 	    (a->metrics.present && (a->metrics.addr.s_addr != b->metrics.addr.s_addr ||
 				    a->metrics.port != b->metrics.port)))
+		return false;
+	if (a->ng.present != b->ng.present ||
+	    (a->ng.present && (a->ng.addr.s_addr != b->ng.addr.s_addr || a->ng.port != b->ng.port ||
+			       a->ng.timeout_s != b->ng.timeout_s ||
+			       a->ng.max_calls != b->ng.max_calls)))
 		return false;
 	if (a->n_dial_plans != b->n_dial_plans || a->n_gateways != b->n_gateways ||
 	    a->n_hunt_groups != b->n_hunt_groups)

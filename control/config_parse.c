@@ -260,41 +260,76 @@ static int parse_application(struct config_yctx *y, const struct config_ynode *n
 	return 0;
 }
 
+/* "ADDRESS:PORT" under where.listen */
+static int parse_listen(struct config_yctx *y, const struct config_ynode *v, const char *where,
+			const char *example, struct in_addr *addr, char *address, uint16_t *port)
+{
+	char text[64], *colon, *end;
+	unsigned long p;
+
+	if (config_ystr(y, v, where, "listen", text, sizeof(text)) < 0)
+		return -1;
+	colon = strrchr(text, ':');
+	if (colon == NULL || colon == text)
+		return config_yerr(y, v->line, "%s.listen: '%s' is not ADDRESS:PORT "
+				   "(for example %s)", where, text, example);
+	*colon = '\0';
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 || p < 1 || p > 65535)
+		return config_yerr(y, v->line, "%s.listen: port '%s' is not 1..65535", where,
+				   colon + 1);
+	if (inet_pton(AF_INET, text, addr) != 1 ||
+	    inet_ntop(AF_INET, addr, address, INET_ADDRSTRLEN) == NULL)
+		return config_yerr(y, v->line, "%s.listen: '%s' is not an IPv4 address", where,
+				   text);
+	*port = (uint16_t)p;
+	return 0;
+}
+
 /* metrics: { listen: ADDRESS:PORT } */
 static int parse_metrics(struct config_yctx *y, const struct config_ynode *n,
 			 struct config_metrics *m)
 {
 	static const char *const keys[] = { "listen", NULL };
 	const struct config_ynode *v;
-	char text[64], *colon, *end;
-	unsigned long port;
 
 	if (config_ymap_check(y, n, "metrics", keys) < 0)
 		return -1;
 	if (config_ynull(n))
 		return 0; /* "metrics:" with nothing: off */
 	if (config_yrequire(y, n, "metrics", "listen", &v) < 0 ||
-	    config_ystr(y, v, "metrics", "listen", text, sizeof(text)) < 0)
+	    parse_listen(y, v, "metrics", "127.0.0.1:9469", &m->addr, m->address, &m->port) < 0)
 		return -1;
-	colon = strrchr(text, ':');
-	if (colon == NULL || colon == text)
-		return config_yerr(y, v->line, "metrics.listen: '%s' is not ADDRESS:PORT "
-				   "(for example 127.0.0.1:9469)", text);
-	*colon = '\0';
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 || port < 1 ||
-	    port > 65535)
-		return config_yerr(y, v->line, "metrics.listen: port '%s' is not 1..65535",
-				   colon + 1);
-	if (inet_pton(AF_INET, text, &m->addr) != 1)
-		return config_yerr(y, v->line, "metrics.listen: '%s' is not an IPv4 address",
-				   text);
-	if (inet_ntop(AF_INET, &m->addr, m->address, sizeof(m->address)) == NULL)
-		return config_yerr(y, v->line, "metrics.listen: '%s' is not an IPv4 address",
-				   text);
-	m->port = (uint16_t)port;
 	m->present = true;
+	return 0;
+}
+
+/* ng: { listen: ADDRESS:PORT, timeout_s, max_calls } */
+static int parse_ng(struct config_yctx *y, const struct config_ynode *n, struct config_ng *g)
+{
+	static const char *const keys[] = { "listen", "timeout_s", "max_calls", NULL };
+	const struct config_ynode *v;
+	long val;
+
+	if (config_ymap_check(y, n, "ng", keys) < 0)
+		return -1;
+	if (config_ynull(n))
+		return 0; /* "ng:" with nothing: off */
+	if (config_yrequire(y, n, "ng", "listen", &v) < 0 ||
+	    parse_listen(y, v, "ng", "198.51.100.1:2223", &g->addr, g->address, &g->port) < 0)
+		return -1;
+	if ((v = config_ymap_get(n, "timeout_s")) != NULL) {
+		if (config_yint(y, v, "ng", "timeout_s", 1, 86400, &val) < 0)
+			return -1;
+		g->timeout_s = (uint32_t)val;
+	}
+	if ((v = config_ymap_get(n, "max_calls")) != NULL) {
+		if (config_yint(y, v, "ng", "max_calls", 64, 1000000, &val) < 0)
+			return -1;
+		g->max_calls = (uint32_t)val;
+	}
+	g->present = true;
 	return 0;
 }
 
@@ -332,7 +367,7 @@ static int parse_root(struct config_yctx *y, const struct config_ynode *root,
 {
 	static const char *const keys[] = {
 		"server", "certificates", "dial_plans", "ip_gateways", "hunt_groups",
-		"application", "metrics", "dataplane", NULL
+		"application", "metrics", "ng", "dataplane", NULL
 	};
 	const struct config_ynode *v;
 	void *arr = NULL;
@@ -370,6 +405,10 @@ static int parse_root(struct config_yctx *y, const struct config_ynode *root,
 	v = config_ymap_get(root, "application");
 	if (v && parse_application(y, v, &c->application) < 0)
 		return -1;
+	v = config_ymap_get(root, "ng");
+	if (v && parse_ng(y, v, &c->ng) < 0)
+		return -1;
+	c->ng.line = v != NULL ? config_ymap_key_line(root, "ng") : 0;
 	v = config_ymap_get(root, "metrics");
 	if (v && parse_metrics(y, v, &c->metrics) < 0)
 		return -1;

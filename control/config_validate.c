@@ -327,6 +327,35 @@ static int check_metrics(const struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* ng is served by the dataplane's workers on the internal side. */
+static int check_ng(const struct config *c, char *err, size_t errlen)
+{
+	const struct config_ng *g = &c->ng;
+	const struct config_port_range *r = &c->dataplane.media_internal;
+	struct in_addr a;
+
+	if (!g->present)
+		return 0;
+	if (inet_pton(AF_INET, g->address, &a) != 1 || a.s_addr != g->addr.s_addr || g->port == 0)
+		return verr(c, err, errlen, g->line, "ng.listen is not a valid IPv4 address and port");
+	if (!c->dataplane.present)
+		return verr(c, err, errlen, g->line, "ng needs the dataplane: section (the workers serve "
+			    "it on the internal side)");
+	if (g->addr.s_addr != c->dataplane.internal.addr.s_addr)
+		return verr(c, err, errlen, g->line, "ng.listen must be the dataplane's internal address "
+			    "(%s): the workers serve ng on the internal side",
+			    c->dataplane.internal.address);
+	if (g->port == UMEDGE_SIP_PORT || g->port == UMEDGE_SIPS_PORT ||
+	    (g->port >= r->first && g->port <= r->last))
+		return verr(c, err, errlen, g->line, "ng.listen port %u is taken (SIP 5060/5061, or the "
+			    "internal media ports %u-%u)", g->port, r->first, r->last);
+	if (g->timeout_s < 1 || g->timeout_s > 86400 || g->max_calls < 64 ||
+	    g->max_calls > 1000000)
+		return verr(c, err, errlen, g->line, "ng: 1 <= timeout_s <= 86400, "
+			    "64 <= max_calls <= 1000000");
+	return 0;
+}
+
 int config_validate(const struct config *c, char *err, size_t errlen)
 {
 	int rc = -1;
@@ -338,7 +367,8 @@ int config_validate(const struct config *c, char *err, size_t errlen)
 	    check_hunt_groups(c, err, errlen) < 0 ||
 	    check_application(c, err, errlen) < 0 ||
 	    check_metrics(c, err, errlen) < 0 ||
-	    check_dataplane(c, err, errlen) < 0)
+	    check_dataplane(c, err, errlen) < 0 ||
+	    check_ng(c, err, errlen) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -205,6 +205,21 @@ struct config_dataplane {
 	int line;                  /* of the dataplane: section, 0 if none */
 };
 
+/* ng: rtpengine's ng control protocol (docs/ng.md), off unless configured.
+ * umedge-dataplane serves it on its workers, on the internal side: listen
+ * is the dataplane's internal address and a port. Read at start. */
+#define CONFIG_DEFAULT_NG_TIMEOUT_S 60      /* rtpengine's --timeout */
+#define CONFIG_DEFAULT_NG_MAX_CALLS 4096    /* per worker */
+struct config_ng {
+	bool present;
+	char address[INET_ADDRSTRLEN];
+	struct in_addr addr;
+	uint16_t port;
+	uint32_t timeout_s;        /* 1..86400: media idle this long ends the call */
+	uint32_t max_calls;        /* 64..1000000 per worker */
+	int line;                  /* of the ng: section, 0 if none */
+};
+
 struct config {
 	char path[CONFIG_PATH_MAX]; /* file it was loaded from, "" if none */
 	struct config_server server;
@@ -217,6 +232,7 @@ struct config {
 	size_t n_hunt_groups;
 	struct config_application application;
 	struct config_metrics metrics;
+	struct config_ng ng;
 	struct config_dataplane dataplane;
 };
 

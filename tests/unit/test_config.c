@@ -596,6 +596,28 @@ static const struct bad bad_inputs[] = {
 	  "t.yaml:7: metrics.listen: 'localhost' is not an IPv4 address" },
 	{ "metrics listen IPv6", MINIMAL "metrics: { listen: \"[::1]:9469\" }\n",
 	  "t.yaml:7: metrics.listen: '[::1]' is not an IPv4 address" },
+	{ "ng unknown key", MINIMAL DP_MINIMAL "ng: { listen: 198.51.100.1:2223, port: 1 }\n",
+	  "t.yaml:10: unknown key 'port' in ng" },
+	{ "ng without listen", MINIMAL DP_MINIMAL "ng: { timeout_s: 30 }\n",
+	  "t.yaml:10: missing required key 'listen' in ng" },
+	{ "ng listen no port", MINIMAL DP_MINIMAL "ng: { listen: 198.51.100.1 }\n",
+	  "t.yaml:10: ng.listen: '198.51.100.1' is not ADDRESS:PORT (for example "
+	  "198.51.100.1:2223)" },
+	{ "ng timeout 0", MINIMAL DP_MINIMAL "ng: { listen: 198.51.100.1:2223, timeout_s: 0 }\n",
+	  "t.yaml:10: ng.timeout_s: 0 is out of range (1..86400)" },
+	{ "ng max_calls", MINIMAL DP_MINIMAL "ng: { listen: 198.51.100.1:2223, max_calls: 10 }\n",
+	  "t.yaml:10: ng.max_calls: 10 is out of range (64..1000000)" },
+	{ "ng external address", MINIMAL DP_MINIMAL "ng: { listen: 192.0.2.1:2223 }\n",
+	  "t.yaml:10: ng.listen must be the dataplane's internal address (198.51.100.1): the workers "
+	  "serve ng on the internal side" },
+	{ "ng on a media port", MINIMAL DP_MINIMAL "ng: { listen: 198.51.100.1:30000 }\n",
+	  "t.yaml:10: ng.listen port 30000 is taken (SIP 5060/5061, or the internal media ports "
+	  "30000-39999)" },
+	{ "ng on SIP", MINIMAL DP_MINIMAL "ng: { listen: 198.51.100.1:5060 }\n",
+	  "t.yaml:10: ng.listen port 5060 is taken (SIP 5060/5061, or the internal media ports "
+	  "30000-39999)" },
+	{ "ng without a dataplane", MINIMAL "ng: { listen: 198.51.100.1:2223 }\n",
+	  "t.yaml:7: ng needs the dataplane: section (the workers serve it on the internal side)" },
 	{ "port 0", MINIMAL "application: { address: 198.51.100.20, port: 0 }\n",
 	  "t.yaml:7: application.port: 0 is out of range (1..65535)" },
 	{ "port 70000", MINIMAL "ip_gateways:\n  - { name: g, address: 192.0.2.1, port: 70000 }\n",
@@ -871,6 +893,24 @@ static void round_trip(const char *yaml)
 	free(text);
 	config_free(a);
 	config_free(b);
+}
+
+Test(config, ng_section)
+{
+	struct config *c = parse_ok(MINIMAL DP_MINIMAL "ng: { listen: 198.51.100.1:2223 }\n");
+
+	cr_expect(c->ng.present);
+	cr_expect_str_eq(c->ng.address, "198.51.100.1");
+	cr_expect_eq(c->ng.port, 2223);
+	cr_expect_eq(c->ng.timeout_s, CONFIG_DEFAULT_NG_TIMEOUT_S);
+	cr_expect_eq(c->ng.max_calls, CONFIG_DEFAULT_NG_MAX_CALLS);
+	config_free(c);
+	c = parse_ok(MINIMAL DP_MINIMAL);
+	cr_expect_not(c->ng.present, "off unless configured");
+	config_free(c);
+	round_trip(MINIMAL DP_MINIMAL "ng: { listen: 198.51.100.1:2223 }\n");
+	round_trip(MINIMAL DP_MINIMAL "ng: { listen: 198.51.100.1:2223, timeout_s: 30, "
+		   "max_calls: 100000 }\n");
 }
 
 Test(config, round_trip_example)
