@@ -173,6 +173,7 @@ static int dp_setup(struct dp *dp, const struct config *cfg)
 	iface_from_config(&dp->ifaces[NET_IFACE_INTERNAL], &d->internal);
 	dp->udp.echo_port = d->udp_echo_port;
 	dp->udp.sip_port = UMEDGE_SIP_PORT;
+	dp->udp.ng_port = cfg->ng.present ? cfg->ng.port : 0;
 	dp->udp.media_first[NET_IFACE_EXTERNAL] = d->media_external.first;
 	dp->udp.media_last[NET_IFACE_EXTERNAL] = d->media_external.last;
 	dp->udp.media_first[NET_IFACE_INTERNAL] = d->media_internal.first;

@@ -48,6 +48,7 @@ struct net_iface {
 struct net_udp_conf {
 	uint16_t echo_port;          /* 0: diagnostic echo off */
 	uint16_t sip_port;           /* SIP over UDP (5060); 0: no SIP */
+	uint16_t ng_port;            /* rtpengine's ng on the internal side; 0: off */
 	uint16_t media_first[NET_N_IFACES], media_last[NET_N_IFACES];
 };
 

@@ -18,6 +18,8 @@ static bool udp_port_open(const struct net_ctx *ctx, unsigned iface, uint16_t po
 {
 	if (port >= ctx->udp.media_first[iface] && port <= ctx->udp.media_last[iface])
 		return true;
+	if (iface == NET_IFACE_INTERNAL && port == ctx->udp.ng_port && port != 0)
+		return true;
 	/* the application's side of SIP is open whatever the gateways' modes */
 	if (iface == NET_IFACE_INTERNAL && port == ctx->udp.sip_port && port != 0)
 		return ctx->snap != NULL && ctx->snap->has_application;

@@ -156,6 +156,11 @@ static void sip_udp_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned ifac
 	const char *buf;
 	unsigned owner;
 
+	if (rte_be_to_cpu_16(uh->dst_port) == ctx->udp.ng_port && ws->ng != NULL &&
+	    iface == NET_IFACE_INTERNAL) {
+		worker_ng_input(ws, ctx, m);
+		return;
+	}
 	if (rte_be_to_cpu_16(uh->dst_port) != ctx->udp.sip_port) {
 		ws->next_udp(ctx, m, iface, ws->next_udp_arg);
 		return;
@@ -214,6 +219,7 @@ static void sip_poll_hook(struct net_ctx *ctx, void *arg)
 	if (ms - ws->conn_at_ms >= 1000) {
 		ws->conn_at_ms = ms;
 		sip_stream_tick(ws, ms);
+		worker_ng_tick(ws, ms);
 	}
 	if (ws->next_poll != NULL)
 		ws->next_poll(ctx, ws->next_poll_arg);
@@ -230,6 +236,7 @@ static void detach_free(struct worker_sip *ws)
 	worker_sip_queries_fini(ws);
 	rte_ring_free(ws->query);
 	sip_proxy_free(ws->px); /* its calls' media back to the pool first */
+	worker_ng_fini(ws);	/* and ng's */
 	worker_sip_media_fini(ws);
 	while (ws->events != NULL && rte_ring_dequeue(ws->events, &e) == 0)
 		rte_mempool_put(ws->event_pool, e);
@@ -295,7 +302,7 @@ static struct worker_sip *attach(struct worker_sip_plane *p, struct worker *w,
 	pc.addr[SIP_SIDE_INTERNAL] = rte_be_to_cpu_32(p->dp->ifaces[NET_IFACE_INTERNAL].addr);
 	memcpy(pc.route_key, key, sizeof(pc.route_key));
 	ws->px = sip_proxy_new(&pc, &io, rte_rdtsc() / ws->tsc_per_ms);
-	if (ws->px == NULL)
+	if (ws->px == NULL || worker_ng_init(ws, p->dp->cfg) != 0)
 		goto fail;
 	ws->next_udp = w->net.udp_input;
 	ws->next_udp_arg = w->net.udp_arg;
@@ -646,6 +653,11 @@ static json_t *stats(const struct worker_sip_plane *p, bool named)
 				      "updated", (json_int_t)m_upd, "removed", (json_int_t)m_rem,
 				      "failed", (json_int_t)m_fail, "no_ports",
 				      (json_int_t)m_noports));
+	{
+		json_t *ng = worker_ng_stats(p->ws, p->dp->n_workers);
+		if (ng != NULL)
+			json_object_set_new(o, "ng", ng);
+	}
 	json_object_set_new(o, "events_sent", json_integer((json_int_t)p->events_sent));
 	json_object_set_new(o, "events_lost", json_integer((json_int_t)lost));
 	return o;

@@ -16,6 +16,8 @@
 #include "net/net.h"
 #include "sip/sip_proxy.h"
 
+#include <jansson.h>
+
 #define SIP_STREAMS_MAX 4096	/* per worker; slots of the handle */
 #define SIP_STREAM_OUT_MAX (256u << 10) /* queued bytes before we give up */
 #define SIP_MAIL_RING 1024	/* per worker, power of two */
@@ -24,6 +26,8 @@
 struct sip_stream;
 struct media_engine;
 struct media_worker;
+struct ng_engine;
+struct config;
 
 /* What a byte stream below SIP does (TCP here, TLS in worker_tls.c). */
 struct sip_stream_ops {
@@ -125,6 +129,11 @@ struct worker_sip {
 	uint64_t media_installed, media_updated, media_removed, media_failed, media_no_ports;
 	struct sip_capture_tap cap;
 	struct sip_probe *probe;	/* worker 0 only (sip_probe.c), else NULL */
+	/* rtpengine's ng (worker_ng.c): this worker's calls made over ng */
+	struct ng_engine *ng;		/* NULL: ng off */
+	char *ng_out;			/* the reply being sent */
+	int64_t wall_offset_s;		/* Unix time - worker_sip_now_ms() / 1000 */
+	uint64_t ng_handoffs, ng_too_big, ng_send_errors;
 	char lin[];			/* lim.max_message bytes: a chained datagram */
 };
 
@@ -170,6 +179,20 @@ static inline void sip_capture(struct worker_sip *ws, bool out, uint8_t transpor
 		sip_capture_copy(ws, gen, out, transport, side, peer, peer_port, local_port, buf,
 				 len);
 }
+
+/* ---- rtpengine's ng (worker_ng.c) ---- */
+
+/* This worker's ng engine, when ng is configured (main lcore, before the
+ * worker runs): 0 or -ENOMEM. fini: after it stopped. */
+int worker_ng_init(struct worker_sip *ws, const struct config *cfg);
+void worker_ng_fini(struct worker_sip *ws);
+/* A datagram to the ng port on the internal side (m at IPv4): run on the
+ * worker owning its Call-ID, answered from the ng port. */
+void worker_ng_input(struct worker_sip *ws, struct net_ctx *ctx, struct rte_mbuf *m);
+/* Once a second: calls whose media went idle end. */
+void worker_ng_tick(struct worker_sip *ws, uint64_t now_ms);
+/* The workers' ng counters, summed (main lcore); NULL when ng is off. */
+json_t *worker_ng_stats(struct worker_sip *const *ws, unsigned n);
 
 /* ---- the connectivity probe (sip_probe.c) ---- */
 

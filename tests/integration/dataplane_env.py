@@ -59,8 +59,10 @@ def wait(pred, secs, what, step=0.1):
 
 class Env:
     def __init__(self, build, src, name, workers=1, eal_extra=None, dataplane_extra="",
-                 idle="backoff", media_ports="external: 20000-29999, internal: 30000-39999"):
+                 idle="backoff", media_ports="external: 20000-29999, internal: 30000-39999",
+                 ng=False):
         self.build, self.src = build, src
+        self.ng = ng  # keep the example's ng: (rtpengine's ng on the internal side)
         tag = f"{os.getpid() % 100000}"
         self.ns_gw, self.ns_app = f"{name}{tag}g", f"{name}{tag}a"
         self.tap_ext, self.tap_int = f"{name}x{tag}", f"{name}i{tag}"
@@ -90,6 +92,8 @@ class Env:
                 continue
             if line.startswith("metrics:"):
                 continue  # the example's endpoint: test_operator.py's, on a fixed port
+            if line.startswith("ng:") and not self.ng:
+                continue  # rtpengine's ng: for the tests that ask for it
             if skip and line and not line[0].isspace() and not line.startswith("#"):
                 skip = False
             if not skip:

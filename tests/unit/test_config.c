@@ -39,6 +39,8 @@
 
 /* docs/examples/umedge.yaml turns the Prometheus endpoint on. */
 #define EXAMPLE_METRICS "metrics: { listen: 127.0.0.1:9469 }\n"
+/* ... and rtpengine's ng on the internal side. */
+#define EXAMPLE_NG "ng: { listen: 198.51.100.1:2223 }\n"
 
 #define EXAMPLE_DATAPLANE							\
 	"dataplane:\n"								\
@@ -268,7 +270,8 @@ static void example_path(char *out, size_t size)
 Test(config, shipped_example_file_loads)
 {
 	char err[CONFIG_ERR_MAX] = "", path[1024];
-	struct config *c = NULL, *ref = parse_ok(EXAMPLE_CORE EXAMPLE_METRICS EXAMPLE_DATAPLANE);
+	struct config *c = NULL,
+		      *ref = parse_ok(EXAMPLE_CORE EXAMPLE_METRICS EXAMPLE_NG EXAMPLE_DATAPLANE);
 
 	example_path(path, sizeof(path));
 	int rc = config_load(path, &c, err, sizeof(err));
@@ -278,6 +281,7 @@ Test(config, shipped_example_file_loads)
 	cr_expect(c->dataplane.present);
 	cr_expect_eq(c->dataplane.udp_echo_port, 7);
 	cr_expect(c->metrics.present);
+	cr_expect(c->ng.present && c->ng.port == 2223);
 	config_free(c);
 }
 
