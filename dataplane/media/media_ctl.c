@@ -536,6 +536,16 @@ static json_t *media_remove(struct media_engine *e, json_t *args, char *err, siz
 	if (s == NULL || s->removing) {
 		json_t *row = s == NULL ? call_session_row(e, id) : NULL;
 
+		if (row != NULL && json_is_string(json_object_get(row, "ng_call_id"))) {
+			/* made over ng: the SIP proxy that made it deletes it */
+			snprintf(err, errlen,
+				 "media session %lld was made over ng (Call-ID %.100s): the "
+				 "controlling proxy's delete removes it, or its idle timeout",
+				 (long long)json_integer_value(id),
+				 json_string_value(json_object_get(row, "ng_call_id")));
+			json_decref(row);
+			return NULL;
+		}
 		if (row != NULL) {
 			/* the call owns it: ending the call removes it, with BYEs */
 			snprintf(err, errlen,

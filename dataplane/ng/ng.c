@@ -54,6 +54,7 @@ struct ng_engine {
 	int64_t wall_offset_s;		/* Unix time - monotonic seconds */
 	uint64_t now_ms;
 	char warning[160];		/* for the reply being built */
+	uint64_t gen;			/* calls came or went */
 };
 
 struct ng_engine *ng_new(const struct ng_conf *conf, const struct sip_media_ops *ops)
@@ -113,6 +114,16 @@ void ng_free(struct ng_engine *ng)
 const struct ng_stats *ng_stats(const struct ng_engine *ng)
 {
 	return &ng->st;
+}
+
+const struct sip_call_table *ng_call_table(const struct ng_engine *ng)
+{
+	return &ng->t;
+}
+
+uint64_t ng_generation(const struct ng_engine *ng)
+{
+	return ng->gen + ng->st.expired + ng->st.deleted;
 }
 
 uint32_t ng_calls(const struct ng_engine *ng)
@@ -372,6 +383,7 @@ static void cmd_offer(struct ng_engine *ng, const struct benc_doc *d, struct ben
 			return;
 		}
 		fresh = true;
+		ng->gen++;
 		if ((err = mode_of(savp, transport_protocol(d), from, &c->mode)) != NULL ||
 		    (c->mode == UMEDGE_SEC_SECURED && n == 0 &&
 		     (err = off ? "SDES=off: without SDES no SRTP keys can be exchanged"
@@ -588,6 +600,8 @@ static void cmd_list(struct ng_engine *ng, const struct benc_doc *d, struct benc
 			benc_cstr(o, ng->t.pool[i].call_id);
 			n++;
 		}
+	if (ng->conf.list_more != NULL && n < limit)
+		n += ng->conf.list_more(ng->conf.list_arg, o, limit - n);
 	benc_end(o);
 	benc_end(o);
 }

@@ -51,6 +51,11 @@ enum ng_command {
 
 const char *ng_command_name(enum ng_command c);
 
+struct benc_out;
+/* list's call-ids from elsewhere (the other workers'): write at most limit
+ * bencoded strings into o; returns how many. */
+typedef int64_t (*ng_list_fn)(void *arg, struct benc_out *o, int64_t limit);
+
 struct ng_conf {
 	uint32_t addr[2];	/* the engine's address per side, host order:
 				   [0] external (gateway), [1] internal */
@@ -58,6 +63,8 @@ struct ng_conf {
 	uint32_t max_calls;
 	uint32_t cache;		/* replies kept for retransmitted cookies */
 	uint32_t first_id, id_step; /* call ids (the operator's), per worker */
+	ng_list_fn list_more;	/* NULL: list shows this engine's calls only */
+	void *list_arg;
 };
 
 struct ng_stats {
@@ -89,7 +96,11 @@ size_t ng_input(struct ng_engine *ng, const char *msg, size_t len, uint64_t now_
 unsigned ng_expire(struct ng_engine *ng, uint64_t now_ms);
 
 const struct ng_stats *ng_stats(const struct ng_engine *ng);
+/* The calls, for the operator's listings (read on the owning worker). */
+const struct sip_call_table *ng_call_table(const struct ng_engine *ng);
 uint32_t ng_calls(const struct ng_engine *ng);
+/* Changes each time a call comes or goes (for those who publish lists). */
+uint64_t ng_generation(const struct ng_engine *ng);
 
 /* The Call-ID of a message, without running it (so that the worker that
  * owns the call can be found): true with [*p, *p + *n), false when it has

@@ -16,14 +16,76 @@
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
+#include <rte_seqlock.h>
 #include <rte_udp.h>
 
 #include "dispatch.h"
+#include "ng/bencode.h"
 #include "ng/ng.h"
 #include "umedge/config.h"
 #include "worker_sip_int.h"
 
 #define NG_CACHE 64
+#define NG_PUB_MAX 256		/* Call-IDs a worker publishes for list */
+#define NG_PUB_MS 20		/* at most this stale after a change */
+
+/* One worker's Call-IDs for the others' `list` (rtpengine's list shows
+ * every call; each worker owns only its own). */
+struct ng_pub {
+	rte_seqlock_t lock;
+	uint32_t n;
+	char ids[NG_PUB_MAX][SIP_CALL_ID_MAX];
+};
+
+/* ng_list_fn: the other workers' published Call-IDs (ws's own come from
+ * its engine). A list being republished is read again, a few times. */
+static int64_t list_others(void *arg, struct benc_out *o, int64_t limit)
+{
+	struct worker_sip *ws = arg;
+	int64_t n = 0;
+
+	for (unsigned w = 0; w < ws->w->dp->n_workers && n < limit; w++) {
+		struct worker_sip *other = ws->all[w];
+		struct ng_pub *c = ws->ng_scratch;
+		uint32_t sn;
+		int tries = 0;
+
+		if (other == NULL || other == ws || other->ng_pub == NULL)
+			continue;
+		do {
+			sn = rte_seqlock_read_begin(&other->ng_pub->lock);
+			c->n = other->ng_pub->n < NG_PUB_MAX ? other->ng_pub->n : NG_PUB_MAX;
+			memcpy(c->ids, other->ng_pub->ids, (size_t)c->n * SIP_CALL_ID_MAX);
+		} while (rte_seqlock_read_retry(&other->ng_pub->lock, sn) && ++tries < 8);
+		for (uint32_t i = 0; i < c->n && n < limit; i++, n++) {
+			c->ids[i][SIP_CALL_ID_MAX - 1] = '\0';
+			benc_cstr(o, c->ids[i]);
+		}
+	}
+	return n;
+}
+
+void worker_ng_poll(struct worker_sip *ws, uint64_t now_ms)
+{
+	const struct sip_call_table *t;
+	uint64_t gen;
+	uint32_t n = 0;
+
+	if (ws->ng_pub == NULL || now_ms - ws->ng_pub_at_ms < NG_PUB_MS)
+		return;
+	gen = ng_generation(ws->ng);
+	if (gen == ws->ng_pub_gen)
+		return;
+	t = ng_call_table(ws->ng);
+	rte_seqlock_write_lock(&ws->ng_pub->lock);
+	for (uint32_t i = 0; i < t->cap && n < NG_PUB_MAX; i++)
+		if (t->pool[i].key != 0)
+			memcpy(ws->ng_pub->ids[n++], t->pool[i].call_id, SIP_CALL_ID_MAX);
+	ws->ng_pub->n = n;
+	rte_seqlock_write_unlock(&ws->ng_pub->lock);
+	ws->ng_pub_gen = gen;
+	ws->ng_pub_at_ms = now_ms;
+}
 
 int worker_ng_init(struct worker_sip *ws, const struct config *cfg)
 {
@@ -40,22 +102,36 @@ int worker_ng_init(struct worker_sip *ws, const struct config *cfg)
 	/* ids unique across the workers: worker index + 1, step the count */
 	c.first_id = ws->w->idx + 1;
 	c.id_step = ws->w->dp->n_workers;
+	if (ws->w->dp->n_workers > 1) {
+		c.list_more = list_others;
+		c.list_arg = ws;
+		ws->ng_pub = rte_zmalloc("ng_pub", sizeof(*ws->ng_pub), RTE_CACHE_LINE_SIZE);
+		ws->ng_scratch = rte_zmalloc("ng_scratch", sizeof(*ws->ng_scratch), 0);
+		if (ws->ng_pub == NULL || ws->ng_scratch == NULL)
+			goto fail;
+		rte_seqlock_init(&ws->ng_pub->lock);
+	}
 	ws->ng = ng_new(&c, &ws->media_ops);
 	ws->ng_out = rte_malloc("ng_out", NG_REPLY_MAX, 0);
 	ws->wall_offset_s = (int64_t)time(NULL) - (int64_t)(worker_sip_now_ms(ws) / 1000);
-	if (ws->ng == NULL || ws->ng_out == NULL) {
-		worker_ng_fini(ws);
-		return -ENOMEM;
-	}
+	if (ws->ng == NULL || ws->ng_out == NULL)
+		goto fail;
 	return 0;
+fail:
+	worker_ng_fini(ws);
+	return -ENOMEM;
 }
 
 void worker_ng_fini(struct worker_sip *ws)
 {
 	ng_free(ws->ng); /* its calls' media back to the pool */
 	rte_free(ws->ng_out);
+	rte_free(ws->ng_pub);
+	rte_free(ws->ng_scratch);
 	ws->ng = NULL;
 	ws->ng_out = NULL;
+	ws->ng_pub = NULL;
+	ws->ng_scratch = NULL;
 }
 
 void worker_ng_input(struct worker_sip *ws, struct net_ctx *ctx, struct rte_mbuf *m)

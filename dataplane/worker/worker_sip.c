@@ -216,6 +216,8 @@ static void sip_poll_hook(struct net_ctx *ctx, void *arg)
 	worker_sip_queries(ws);
 	if (ws->probe != NULL)
 		sip_probe_poll(ws, ms);
+	if (ws->ng_pub != NULL)
+		worker_ng_poll(ws, ms);
 	if (ms - ws->conn_at_ms >= 1000) {
 		ws->conn_at_ms = ms;
 		sip_stream_tick(ws, ms);

@@ -20,6 +20,7 @@
 #include <rte_ring.h>
 
 #include "media.h"
+#include "ng/ng.h"
 #include "worker_sip.h"
 #include "worker_sip_int.h"
 
@@ -36,6 +37,7 @@ struct sip_call_row {
 	char gateway[CONFIG_NAME_MAX], dial_plan[CONFIG_NAME_MAX];
 	uint8_t mode, transport, state, caller;
 	bool srtp, has_media;
+	bool ng;			/* a call made over rtpengine's ng */
 	uint8_t suite;
 	uint64_t age_ms, answered_ms;	/* since created, since answered (0: not) */
 	uint16_t local[2];
@@ -115,6 +117,19 @@ static void answer(struct worker_sip *ws, struct sip_query *q)
 				break;
 			}
 			row_of(ws, &t->pool[i], now, &q->rows[q->n++]);
+		}
+		/* and the calls made over ng: their media are sessions of this
+		 * worker's too (media list shows them; calls list does not) */
+		for (uint32_t i = 0; ws->ng != NULL && i < ng_call_table(ws->ng)->cap; i++) {
+			const struct sip_call *c = &ng_call_table(ws->ng)->pool[i];
+			if (c->key == 0)
+				continue;
+			if (q->n == q->cap) {
+				q->truncated = true;
+				break;
+			}
+			row_of(ws, c, now, &q->rows[q->n]);
+			q->rows[q->n++].ng = true;
 		}
 		break;
 	case Q_SHOW:
@@ -220,7 +235,7 @@ static json_t *list_row(const struct worker_sip_plane *p, const struct sip_call_
 			unsigned worker)
 {
 	(void)p;
-	return row_json(r, worker);
+	return r->ng ? NULL : row_json(r, worker);
 }
 
 /* A call's media session in the shape of media.list's rows. */
@@ -244,6 +259,11 @@ static json_t *media_row(const struct worker_sip_plane *p, const struct sip_call
 		      addr_port(r->remote_addr[0], r->remote_port[0]), "int_remote",
 		      addr_port(r->remote_addr[1], r->remote_port[1]), "rtcp_mux", r->rtcp_mux,
 		      "worker", (json_int_t)worker, "installed", 1, "call", (json_int_t)r->id);
+	if (o != NULL && r->ng) {
+		/* made over ng: its Call-ID is the handle Kamailio knows */
+		json_object_set_new(o, "call", json_null());
+		json_object_set_new(o, "ng_call_id", json_string(r->call_id));
+	}
 	if (o != NULL)
 		json_object_set_new(o, "suite",
 				    r->srtp ? json_string(umedge_srtp_suite_names[r->suite %

@@ -27,6 +27,7 @@ struct sip_stream;
 struct media_engine;
 struct media_worker;
 struct ng_engine;
+struct ng_pub;
 struct config;
 
 /* What a byte stream below SIP does (TCP here, TLS in worker_tls.c). */
@@ -134,6 +135,11 @@ struct worker_sip {
 	char *ng_out;			/* the reply being sent */
 	int64_t wall_offset_s;		/* Unix time - worker_sip_now_ms() / 1000 */
 	uint64_t ng_handoffs, ng_too_big, ng_send_errors;
+	/* its ng calls' Call-IDs as the other workers' `list` reads them:
+	 * republished (seqlock) within ng_pub_ms of a change */
+	struct ng_pub *ng_pub;
+	struct ng_pub *ng_scratch;	/* a copy read from another worker */
+	uint64_t ng_pub_gen, ng_pub_at_ms;
 	char lin[];			/* lim.max_message bytes: a chained datagram */
 };
 
@@ -191,6 +197,8 @@ void worker_ng_fini(struct worker_sip *ws);
 void worker_ng_input(struct worker_sip *ws, struct net_ctx *ctx, struct rte_mbuf *m);
 /* Once a second: calls whose media went idle end. */
 void worker_ng_tick(struct worker_sip *ws, uint64_t now_ms);
+/* Every loop: the Call-IDs republished for list when they changed. */
+void worker_ng_poll(struct worker_sip *ws, uint64_t now_ms);
 /* The workers' ng counters, summed (main lcore); NULL when ng is off. */
 json_t *worker_ng_stats(struct worker_sip *const *ws, unsigned n);
 

@@ -62,7 +62,9 @@ class Env:
                  idle="backoff", media_ports="external: 20000-29999, internal: 30000-39999",
                  ng=False):
         self.build, self.src = build, src
-        self.ng = ng  # keep the example's ng: (rtpengine's ng on the internal side)
+        # keep the example's ng: (rtpengine's ng on the internal side), or
+        # a line of the test's own in its place
+        self.ng = ng
         tag = f"{os.getpid() % 100000}"
         self.ns_gw, self.ns_app = f"{name}{tag}g", f"{name}{tag}a"
         self.tap_ext, self.tap_int = f"{name}x{tag}", f"{name}i{tag}"
@@ -94,6 +96,8 @@ class Env:
                 continue  # the example's endpoint: test_operator.py's, on a fixed port
             if line.startswith("ng:") and not self.ng:
                 continue  # rtpengine's ng: for the tests that ask for it
+            if line.startswith("ng:") and isinstance(self.ng, str):
+                line = self.ng  # ... in their own words
             if skip and line and not line[0].isspace() and not line.startswith("#"):
                 skip = False
             if not skip:

@@ -34,7 +34,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dataplane_env import APP, EXT, GW, INT, PY, Env, ok, sip_status, wait  # noqa: E402
+from dataplane_env import APP, EXT, GW, INT, PY, Env, ctl, ok, sip_status, wait  # noqa: E402
 from sip_peers import SCEN, Sipp, report_failure  # noqa: E402
 
 BUILD, SRC = sys.argv[1], sys.argv[2]
@@ -256,6 +256,11 @@ def test_umedge(env, kam_cfg):
         counters["query"] = q
         st = sip_status(env).get("ng", {})
         counters["status"] = st
+        counters["media"] = ctl(env, "media", "list")
+        counters["calls"] = ctl(env, "calls", "list")
+        rows = counters["media"][1] if counters["media"][0] == 0 else []
+        if rows:
+            counters["remove"] = ctl(env, "media", "remove", str(rows[0]["id"]))
         return q
 
     try:
@@ -285,6 +290,16 @@ def test_umedge(env, kam_cfg):
         ok(st.get("commands", {}).get("offer", 0) >= 1 and
            st.get("commands", {}).get("answer", 0) >= 1,
            f"status.dataplane.sip.ng counts Kamailio's offer and answer ({st})")
+        rc, rows = counters["media"]
+        ok(rc == 0 and len(rows) == 1 and rows[0].get("ng_call_id") == counters["call_id"].decode()
+           and rows[0]["security"] == "srtp" and rows[0]["ext_local"].endswith(":" + str(
+               per["RTP/SAVP"][0])),
+           f"umedgectl media list shows the ng call's session ({rows})")
+        ok(counters["calls"][0] == 0 and counters["calls"][1] == [],
+           f"calls list is the SIP proxy's: the ng call is not in it ({counters['calls']})")
+        rc, why = counters["remove"]
+        ok(rc != 0 and "was made over ng" in str(why),
+           f"media remove of an ng session: refused in words ({why})")
         # the BYE went through rtpengine_manage(): the session is gone
         wait(lambda: (sip_status(env).get("ng") or {}).get("calls") == 0, 5, "ng call deleted")
         gone = ng_request(env, "nq2", b"d7:command5:query7:call-id" +
@@ -304,9 +319,35 @@ def test_umedge(env, kam_cfg):
         ok(again == unk, "a retransmitted cookie gets its first reply")
         pong = ng_request(env, "np1", b"d7:command4:pinge")
         ok(pong == {"result": b"pong"}, f"ping ({pong})")
+        idle_timeout(env)
     finally:
         kam.stop()
     return kam.text()
+
+
+def idle_timeout(env):
+    """A call offered and answered over ng whose media never moves ends
+    after ng.timeout_s (3 s here); a later query is refused."""
+    offer = (b"v=0\r\no=app 1 1 IN IP4 198.51.100.20\r\ns=-\r\nc=IN IP4 198.51.100.20\r\n"
+             b"t=0 0\r\nm=audio 6300 RTP/AVP 0\r\n")
+    answer = (b"v=0\r\no=gw 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+              b"m=audio 7300 RTP/AVP 0\r\n")
+    cid = bstr("idle-1@test")
+    o = ng_request(env, "ni1", b"d7:command5:offer7:call-id" + cid + b"8:from-tag1:a3:sdp" +
+                   bstr(offer) + b"e")
+    a = ng_request(env, "ni2", b"d7:command6:answer7:call-id" + cid + b"8:from-tag1:a6:to-tag1:b"
+                   b"3:sdp" + bstr(answer) + b"e")
+    ok(o.get("result") == b"ok" and a.get("result") == b"ok",
+       f"an unsecured call over ng, no media ({o.get('error-reason')}, {a.get('error-reason')})")
+    t0 = time.time()
+    q = wait(lambda: (lambda x: x if x.get("result") == b"error" else None)(
+        ng_request(env, f"ni{time.monotonic_ns()}", b"d7:command5:query7:call-id" + cid + b"e")),
+        15, "the idle call expired")
+    ok(q.get("error-reason") == b"Unknown call-id" and time.time() - t0 >= 2.0,
+       f"idle 3 s: the call ended, query refused after {time.time() - t0:.1f} s")
+    st = wait(lambda: (lambda x: x if x.get("expired", 0) >= 1 else None)(
+        sip_status(env).get("ng") or {}), 5, "expired counted")
+    ok(st["expired"] >= 1 and st["calls"] == 0, f"status counts it expired ({st})")
 
 
 def test_rtpengine(env, kam_cfg):
@@ -360,7 +401,7 @@ def main():
     if not os.path.exists("/usr/sbin/kamailio"):
         print("1..0 # SKIP kamailio is not installed (scripts/setup installs it)")
         return 0
-    env = Env(BUILD, SRC, "ng", workers=2, ng=True)
+    env = Env(BUILD, SRC, "ng", workers=2, ng="ng: { listen: 198.51.100.1:2223, timeout_s: 3 }")
     try:
         env.start_control()
         env.start_dataplane()

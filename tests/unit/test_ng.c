@@ -356,3 +356,31 @@ Test(ng, the_call_id_for_the_owner)
 	cr_expect_not(ng_call_id("abc d7:command4:pinge", 21, &p, &n));
 	cr_expect_not(ng_call_id("abcd", 4, &p, &n));
 }
+
+/* The other workers' calls, as worker_ng.c hands them to list. */
+static int64_t two_more(void *arg, struct benc_out *o, int64_t limit)
+{
+	int64_t n = 0;
+
+	(void)arg;
+	for (; n < 2 && n < limit; n++)
+		benc_cstr(o, n == 0 ? "elsewhere-1" : "elsewhere-2");
+	return n;
+}
+
+Test(ng, list_takes_the_other_workers_calls_up_to_its_limit)
+{
+	struct ng_conf c = { .addr = { EXT_ADDR, INT_ADDR }, .idle_ms = 60000, .max_calls = 8,
+			     .list_more = two_more };
+	struct ng_engine *other = ng_new(&c, &fx_media_ops), *mine = ng;
+
+	cr_assert_not_null(other);
+	ng = other;
+	kamailio_offer("o1");
+	send_str("o2", "d7:command4:liste");
+	cr_expect_eq(rd.nodes[benc_get(&rd, 0, "calls")].count, 3, "its own and two more");
+	send_str("o3", "d7:command4:list5:limiti2ee");
+	cr_expect_eq(rd.nodes[benc_get(&rd, 0, "calls")].count, 2, "the limit holds");
+	ng_free(other);
+	ng = mine;
+}
