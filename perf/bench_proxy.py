@@ -197,15 +197,24 @@ class Daemon:
     """A reference server (Kamailio, rtpengine) in a namespace, in its own
     process group under timeout(1), found again by its command line."""
 
-    def __init__(self, ns, argv, secs, marker):
+    def __init__(self, ns, argv, secs, marker, log=None):
         self.marker = marker  # a string only its command lines carry
+        # log: a file for its output; a pipe nobody reads would stop a
+        # daemon that logs per call once the pipe is full
+        self.log = log
         self.p = subprocess.Popen(["ip", "netns", "exec", ns, "timeout", str(int(secs))] + argv,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                  stdout=open(log, "ab") if log else subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=log is None,
                                   start_new_session=True)
 
     def check(self, what):
         if self.p.poll() is not None:
-            raise RuntimeError(f"{what} did not start: {self.p.communicate()[0][-2000:]}")
+            if self.log:
+                with open(self.log, errors="replace") as f:
+                    out = f.read()
+            else:
+                out = self.p.communicate()[0]
+            raise RuntimeError(f"{what} did not start: {out[-2000:]}")
 
     def pids(self):
         return pgrep(self.marker)

@@ -258,7 +258,8 @@ def main():
                                             "-L", "4", "-t", "-1", "-i", "127.0.0.1",
                                             "-n", "127.0.0.1:2223", "-m", "20000", "-M",
                                             "65000", "-o", "3600", "-a", "0",
-                                            "--delete-delay=0", "-p", rpid]), span, rpid)
+                                            "--delete-delay=0", "-p", rpid]), span, rpid,
+                          log=os.path.join(tmp, "rtpengine.log"))
             time.sleep(2)
             rtpe.check("rtpengine")
             kam = kamailio(ns, cfg, tmp, span)
