@@ -12,7 +12,11 @@ the relay has core 1 to itself).
    from the application to each (round robin, --pps in all: 50 a session,
    20 ms calls, by default), encrypted to SRTP towards the gateway, for
    --media-secs: packets delivered to the gateway's namespace (an iptables
-   DROP rule counts them) per core-second of the relay.
+   DROP rule counts them) per core-second of the relay. Then the same
+   offered at --pps-high (300,000 a second by default), past what either
+   relay forwards on this machine: its capacity per core (rtpengine
+   discards what its receive queues cannot hold, umedge's TAP what its
+   ring cannot). The RTP comes from perf/udp_pace (sendmmsg).
 
 umedge's CPU is perf/bench_proxy.py UmedgeCost (the worker's busy TSC
 cycles less idle, and the dataplane's other threads and umedge-control);
@@ -21,7 +25,8 @@ where a NIC's PMD takes tens of ns. rtpengine's: the CPU time of all its
 threads.
 
 usage (root): perf/ng_bench.py BUILD_DIR [SOURCE_DIR] [--secs S]
-              [--sessions N] [--pps N] [--media-secs S] [--out FILE]"""
+              [--sessions N] [--pps N] [--pps-high N] [--media-secs S]
+              [--out FILE]"""
 import argparse
 import json
 import os
@@ -83,6 +88,7 @@ def main():
     ap.add_argument("--secs", type=float, default=20.0)
     ap.add_argument("--sessions", type=int, default=500)
     ap.add_argument("--pps", type=int, default=25000)
+    ap.add_argument("--pps-high", type=int, default=300000)
     ap.add_argument("--media-secs", type=float, default=15.0)
     ap.add_argument("--out")
     a = ap.parse_args()
@@ -90,6 +96,7 @@ def main():
     sys.path.insert(0, os.path.join(a.src, "tests", "integration"))
     from dataplane_env import APP, EXT, GW, INT, Env  # noqa: E402
     lines, res = [], {}
+    pace = os.path.join(a.build, "perf", "udp_pace")
     tmp = tempfile.mkdtemp(prefix="umedge-ngbench-")
 
     def say(s):
@@ -102,7 +109,8 @@ def main():
         f"{a.secs:.0f} s; media: {a.sessions} ng-made sessions, RTP in, SRTP out, {a.pps} "
         f"packets/s in all, {a.media_secs:.0f} s; the load on core 0, the relay on core 1")
 
-    def run(who, ns_app, ns_gw, measure, detail=lambda: "", nodriver=lambda: None):
+    def run(who, ns_app, ns_gw, measure, detail=lambda: "", nodriver=lambda: None,
+            fresh=lambda: None):
         m = measure()
         r = load(ns_app, ["calls", INT, NG_PORT, a.secs, 32], a.secs)
         core_s = measure(m)
@@ -111,20 +119,23 @@ def main():
             f"in {r['secs']:.1f} s, {core_s:.3f} core-s -> {r['calls'] / core_s:8.0f} calls, "
             f"{r['messages'] / core_s:8.0f} ng messages per core-second{detail()}")
         rx = delivered(ns_gw)
-        st = {}
-        r = load(ns_app, ["media", INT, NG_PORT, a.sessions, a.media_secs, a.pps], a.media_secs,
-                 {"go": lambda: st.update(m=measure(), p=rx(), t=time.time()),
-                  "done": lambda: st.update(c=measure(st["m"]), q=rx() - st["p"],
-                                            s=time.time() - st["t"])})
-        per = st["q"] / st["c"] if st.get("c") else 0.0
-        res[(who, "media")] = per
-        nd = nodriver()
-        if nd:
-            res[(who, "media_nodriver")] = st["q"] / nd
-        say(f"{who:9s} media: {r['sent']} RTP packets sent in {r['secs']:.1f} s, {st['q']} "
-            f"SRTP delivered ({st['q'] / st['s']:.0f}/s), {st['c']:.3f} core-s -> "
-            f"{per:10.0f} packets per core-second{detail()}" +
-            (f"; without the TAP driver {st['q'] / nd:.0f}" if nd else ""))
+        for label, pps in (("media", a.pps), ("flood", a.pps_high)):
+            fresh()
+            st = {}
+            r = load(ns_app, ["media", INT, NG_PORT, a.sessions, a.media_secs, pps, pace],
+                     a.media_secs,
+                     {"go": lambda st=st: st.update(m=measure(), p=rx(), t=time.time()),
+                      "done": lambda st=st: st.update(c=measure(st["m"]), q=rx() - st["p"],
+                                                      s=time.time() - st["t"])})
+            per = st["q"] / st["c"] if st.get("c") else 0.0
+            res[(who, label)] = per
+            nd = nodriver()
+            if nd:
+                res[(who, label + "_nodriver")] = st["q"] / nd
+            say(f"{who:9s} {label} ({pps} packets/s offered): {r['sent']} RTP packets sent in "
+                f"{r['secs']:.1f} s, {st['q']} SRTP delivered ({st['q'] / st['s']:.0f}/s), "
+                f"{st['c']:.3f} core-s -> {per:10.0f} packets per core-second{detail()}" +
+                (f"; without the TAP driver {st['q'] / nd:.0f}" if nd else ""))
 
     # ---- umedge ----
     env = Env(a.build, a.src, "ngbench", workers=1, idle="busy", ng=True,
@@ -174,15 +185,27 @@ def main():
                                    check=True)
             v = subprocess.run(["rtpengine", "--version"], capture_output=True, text=True)
             say("rtpengine: " + (v.stdout + v.stderr).strip().splitlines()[-1])
-            rtpe = Daemon(ns_r, on_proxy_cpu(
-                ["rtpengine", "--config-file=none", "-f", "-E", "-L", "4", "-t", "-1",
-                 "--interface", f"internal/{INT}", "--interface", f"external/{EXT}",
-                 "-n", f"{INT}:{NG_PORT}", "-m", "20000", "-M", "49999", "-o", "3600",
-                 "--delete-delay=0", "-p", os.path.join(tmp, "rtpengine.pid")]),
-                a.secs + a.media_secs + 600, os.path.join(tmp, "rtpengine.pid"),
-                log=os.path.join(tmp, "rtpengine.log"))
-            time.sleep(2)
-            rtpe.check("rtpengine")
+            def start_rtpengine():
+                d = Daemon(ns_r, on_proxy_cpu(
+                    ["rtpengine", "--config-file=none", "-f", "-E", "-L", "4", "-t", "-1",
+                     "--interface", f"internal/{INT}", "--interface", f"external/{EXT}",
+                     "-n", f"{INT}:{NG_PORT}", "-m", "20000", "-M", "49999", "-o", "3600",
+                     "--delete-delay=0", "-p", os.path.join(tmp, "rtpengine.pid")]),
+                    a.secs + a.media_secs + 600, os.path.join(tmp, "rtpengine.pid"),
+                    log=os.path.join(tmp, "rtpengine.log"))
+                time.sleep(2)
+                d.check("rtpengine")
+                return d
+
+            rtpe = start_rtpengine()
+
+            def fresh():
+                # a second media phase on the same rtpengine forwarded nothing
+                # here (its freed ports, reused at once?): each phase gets a
+                # fresh daemon
+                nonlocal rtpe
+                rtpe.stop()
+                rtpe = start_rtpengine()
             pin_peers()
             say("rtpengine: userspace (-t -1), its default threads, log level 4, core 1")
 
@@ -190,7 +213,7 @@ def main():
                 c = cpu_seconds(rtpe.pids())
                 return c if m is None else max(1e-9, c - m)
 
-            run("rtpengine", ns_a, ns_g, rmeasure)
+            run("rtpengine", ns_a, ns_g, rmeasure, fresh=fresh)
         finally:
             if rtpe is not None:
                 rtpe.stop()
@@ -199,14 +222,15 @@ def main():
 
     say("")
     for what, unit in (("ng", "calls (offer/answer/delete) per core-second"),
-                       ("media", "SRTP packets out per core-second")):
+                       ("media", f"SRTP packets out per core-second at {a.pps}/s"),
+                       ("flood", f"SRTP packets out per core-second offered {a.pps_high}/s")):
         u, r = res.get(("umedge", what)), res.get(("rtpengine", what))
         if u and r:
             say(f"{what:6s} umedge {u:10.0f}  rtpengine {r:10.0f}  ratio {u / r:6.2f}x  ({unit})")
-    u, r = res.get(("umedge", "media_nodriver")), res.get(("rtpengine", "media"))
-    if u and r:
-        say(f"media  umedge {u:10.0f}  rtpengine {r:10.0f}  ratio {u / r:6.2f}x  (the same, "
-            f"umedge without the TAP driver's system calls)")
+        u = res.get(("umedge", what + "_nodriver"))
+        if u and r:
+            say(f"{what:6s} umedge {u:10.0f}  rtpengine {r:10.0f}  ratio {u / r:6.2f}x  (the same, "
+                f"umedge without the TAP driver's system calls)")
     finish("ng_bench", say, lines, tmp, a.out, "rtpengine's",
            "" if res.get(("rtpengine", "ng")) else "no reference figure")
 

@@ -7,10 +7,11 @@ calls ADDR PORT SECS WINDOW: offer (RTP/AVP from the internal side, to
   RTP/SAVP with SDES), answer (RTP/SAVP with a key), delete, call after
   call with WINDOW commands in flight, for SECS. Prints {calls, messages,
   errors, secs}.
-media ADDR PORT SESSIONS SECS PPS: SESSIONS calls offered and answered,
+media ADDR PORT SESSIONS SECS PPS [PACE_BIN]: SESSIONS calls offered and answered,
   then RTP (PCMU, 160 octets) from the application (each call from the
   port its SDP gave) to each call's internal port, round robin, PPS
-  packets a second in all, for SECS; then the calls deleted. The gateway's media address is GW:7400+2i (at most 1300 sessions). Prints
+  packets a second in all, for SECS (by PACE_BIN, perf/udp_pace, when
+  given); then the calls deleted. The gateway's media address is GW:7400+2i (at most 1300 sessions). Prints
   {sessions, sent, secs}.
 Every wait is bounded."""
 import base64
@@ -19,6 +20,7 @@ import os
 import select
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -145,7 +147,7 @@ def request(s, dst, msg, timeout=2.0):
     raise RuntimeError("no ng reply")
 
 
-def media(addr, port, sessions, secs, pps):
+def media(addr, port, sessions, secs, pps, pace=None):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     dst = (addr, port)
     targets = []
@@ -156,6 +158,19 @@ def media(addr, port, sessions, secs, pps):
         if not (ok_reply(o) and ok_reply(a)):
             raise RuntimeError(f"session {i}: {o[:200]} {a[:200]}")
         targets.append((addr, internal_port(a)))
+    if pace:
+        # the C sender: each call's RTP from the port its SDP gave
+        print("go", file=sys.stderr, flush=True)
+        t0 = time.time()
+        p = subprocess.run([pace, APP, "14000", str(pps), str(secs)] +
+                           [f"{a}:{p}" for a, p in targets], capture_output=True, text=True,
+                           timeout=secs + 30)
+        took = time.time() - t0
+        print("done", file=sys.stderr, flush=True)
+        time.sleep(0.5)
+        for i in range(sessions):
+            request(s, dst, delete_msg(f"md{i}".encode(), f"ngm-{os.getpid()}-{i}".encode()))
+        return {"sessions": sessions, "sent": int(p.stdout.strip() or 0), "secs": took}
     # each call's RTP from the address and port its SDP gave
     socks = []
     for i in range(sessions):
@@ -196,7 +211,8 @@ def main():
         r = calls(addr, int(port), float(secs), int(window))
     else:
         addr, port, n, secs, pps = sys.argv[2:7]
-        r = media(addr, int(port), int(n), float(secs), int(pps))
+        r = media(addr, int(port), int(n), float(secs), int(pps),
+                  sys.argv[7] if len(sys.argv) > 7 else None)
     print(json.dumps(r))
 
 
