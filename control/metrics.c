@@ -126,6 +126,21 @@ static const struct metric_pick dp_picks[] = {
 	{ "umedge_sip_events_suppressed_total", "counter",
 	  "Refusal events held back by the one-a-second limit.", NULL,
 	  { { NULL, "sip.proxy.events_suppressed" } } },
+	/* rtpengine's ng protocol (docs/ng.md), when configured */
+	{ "umedge_ng_calls", "gauge", "Calls made over ng, now.", NULL,
+	  { { NULL, "sip.ng.calls" } } },
+	{ "umedge_ng_datagrams_total", "counter", "ng datagrams received.", NULL,
+	  { { NULL, "sip.ng.received" } } },
+	{ "umedge_ng_retransmits_total", "counter",
+	  "ng commands answered again from the cookie cache.", NULL,
+	  { { NULL, "sip.ng.retransmits" } } },
+	{ "umedge_ng_errors_total", "counter", "ng datagrams refused or answered with an error, "
+	  "by kind.", "kind",
+	  { { "error_reply", "sip.ng.errors" }, { "malformed", "sip.ng.malformed" },
+	    { "no_cookie", "sip.ng.dropped" }, { "too_big", "sip.ng.too_big" },
+	    { "send_failed", "sip.ng.send_errors" } } },
+	{ "umedge_ng_calls_ended_total", "counter", "Calls made over ng that ended, by how.",
+	  "how", { { "deleted", "sip.ng.deleted" }, { "media_idle", "sip.ng.expired" } } },
 	/* media */
 	{ "umedge_media_sessions", "gauge", "Media sessions now.", NULL,
 	  { { NULL, "media.sessions" } } },
@@ -166,6 +181,8 @@ static const struct metric_object dp_objects[] = {
 	{ "umedge_sip_calls_failed_by_status_total",
 	  "Calls that failed before their answer, by final status.", "sip.calls.failed_by_code",
 	  "status" },
+	{ "umedge_ng_commands_total", "ng commands received, by command.", "sip.ng.commands",
+	  "command" },
 };
 
 /* Member at a dotted path ("sip.calls.started"), or NULL. */

@@ -41,6 +41,9 @@
 	"            \"proxy\": {\"refused_policy\": 3, \"refused_sdp\": 1, \"calls_dropped\": 1}," \
 	"            \"calls\": {\"in_progress\": 5, \"started\": 7, \"ended\": 2, \"failed\": 1," \
 	"                       \"failed_by_code\": {\"486\": 1}},"                             \
+	"            \"ng\": {\"calls\": 3, \"received\": 40, \"errors\": 2, \"malformed\": 1,"   \
+	"                    \"deleted\": 6, \"expired\": 1,"                                   \
+	"                    \"commands\": {\"offer\": 10, \"answer\": 9, \"ping\": 1}},"      \
 	"            \"workers\": [{\"worker\": 0, \"calls\": 5, \"transactions\": 9}]},"        \
 	"   \"media\": {\"sessions\": 5, \"rx_packets\": 1000, \"tx_packets\": 990,"            \
 	"              \"decrypt_failures\": 4, \"replay_drops\": 2}}}"
@@ -181,6 +184,11 @@ Test(metrics, series_from_status)
 	expect_line(t, "umedge_sip_calls_failed_by_status_total{status=\"486\"} 1");
 	expect_line(t, "umedge_sip_calls_ended_by_engine_total{reason=\"operator\"} 1");
 	expect_line(t, "umedge_sip_worker_calls{worker=\"0\"} 5");
+	expect_line(t, "umedge_ng_calls 3");
+	expect_line(t, "umedge_ng_datagrams_total 40");
+	expect_line(t, "umedge_ng_commands_total{command=\"offer\"} 10");
+	expect_line(t, "umedge_ng_errors_total{kind=\"malformed\"} 1");
+	expect_line(t, "umedge_ng_calls_ended_total{how=\"media_idle\"} 1");
 	expect_line(t, "umedge_media_sessions 5");
 	expect_line(t, "umedge_media_packets_total{direction=\"in\"} 1000");
 	expect_line(t, "umedge_media_srtp_auth_failures_total 4");
@@ -189,6 +197,7 @@ Test(metrics, series_from_status)
 	/* a counter the dataplane did not send is left out, not made up */
 	cr_expect_null(strstr(t, "umedge_tcp_rst_sent_total"));
 	cr_expect_null(strstr(t, "umedge_media_idle_events_total"));
+	cr_expect_null(strstr(t, "umedge_ng_retransmits_total"));
 	free(t);
 }
 
