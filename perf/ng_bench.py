@@ -15,13 +15,15 @@ the relay has core 1 to itself).
    DROP rule counts them) per core-second of the relay. Then the same
    offered at --pps-high (300,000 a second by default), past what either
    relay forwards on this machine: its capacity per core (rtpengine
-   discards what its receive queues cannot hold, umedge's TAP what its
+   discards what its receive queues cannot hold, umedge's port what its
    ring cannot). The RTP comes from perf/udp_pace (sendmmsg).
 
 umedge's CPU is perf/bench_proxy.py UmedgeCost (the worker's busy TSC
 cycles less idle, and the dataplane's other threads and umedge-control);
-its share in the TAP driver is shown apart, a system call per packet here
-where a NIC's PMD takes tens of ns. rtpengine's: the CPU time of all its
+its share in the port driver is shown apart: net_tap by default (a system
+call per packet), or net_af_xdp on veth pairs with --ports af_xdp (rings
+shared with the kernel, a system call per burst), where a NIC's PMD
+takes tens of ns. rtpengine's: the CPU time of all its
 threads.
 
 usage (root): perf/ng_bench.py BUILD_DIR [SOURCE_DIR] [--secs S]
@@ -90,6 +92,8 @@ def main():
     ap.add_argument("--pps", type=int, default=25000)
     ap.add_argument("--pps-high", type=int, default=300000)
     ap.add_argument("--media-secs", type=float, default=15.0)
+    ap.add_argument("--ports", choices=("tap", "af_xdp"), default="tap",
+                    help="umedge's ports: net_tap (default) or net_af_xdp on veth pairs")
     ap.add_argument("--out")
     a = ap.parse_args()
     a.src, a.build = os.path.abspath(a.src), os.path.abspath(a.build)
@@ -97,6 +101,7 @@ def main():
     from dataplane_env import APP, EXT, GW, INT, Env  # noqa: E402
     lines, res = [], {}
     pace = os.path.join(a.build, "perf", "udp_pace")
+    driver = "AF_XDP" if a.ports == "af_xdp" else "TAP"
     tmp = tempfile.mkdtemp(prefix="umedge-ngbench-")
 
     def say(s):
@@ -135,16 +140,17 @@ def main():
             say(f"{who:9s} {label} ({pps} packets/s offered): {r['sent']} RTP packets sent in "
                 f"{r['secs']:.1f} s, {st['q']} SRTP delivered ({st['q'] / st['s']:.0f}/s), "
                 f"{st['c']:.3f} core-s -> {per:10.0f} packets per core-second{detail()}" +
-                (f"; without the TAP driver {st['q'] / nd:.0f}" if nd else ""))
+                (f"; without the port driver {st['q'] / nd:.0f}" if nd else ""))
 
     # ---- umedge ----
-    env = Env(a.build, a.src, "ngbench", workers=1, idle="busy", ng=True,
+    env = Env(a.build, a.src, "ngbench", workers=1, idle="busy", ng=True, ports=a.ports,
               media_ports="external: 10000-29999, internal: 30000-49999")
     try:
         _, hz = start_umedge(env)
         cost = UmedgeCost(env, hz)
-        say(f"umedge: 1 worker (busy polling), idle cost {cost.idle_rate / hz * 100:.2f}% of a "
-            "core subtracted; other threads and umedge-control counted")
+        say(f"umedge: 1 worker (busy polling), {driver} ports, idle cost "
+            f"{cost.idle_rate / hz * 100:.2f}% of a core subtracted; other threads and "
+            "umedge-control counted")
         last = {}
 
         def measure(m=None):
@@ -155,7 +161,7 @@ def main():
 
         def detail():
             return (f" (worker {last['worker']:.3f}, of it {last['port'] / last['worker'] * 100:.0f}%"
-                    f" in the TAP driver; other {last['other']:.3f})")
+                    f" in the {driver} driver; other {last['other']:.3f})")
 
         run("umedge", env.ns_app, env.ns_gw, measure, detail,
             lambda: max(1e-9, last["worker"] - last["port"] + last["other"]))
@@ -230,7 +236,7 @@ def main():
         u = res.get(("umedge", what + "_nodriver"))
         if u and r:
             say(f"{what:6s} umedge {u:10.0f}  rtpengine {r:10.0f}  ratio {u / r:6.2f}x  (the same, "
-                f"umedge without the TAP driver's system calls)")
+                f"umedge without its {driver} port driver)")
     finish("ng_bench", say, lines, tmp, a.out, "rtpengine's",
            "" if res.get(("rtpengine", "ng")) else "no reference figure")
 

@@ -60,8 +60,12 @@ def wait(pred, secs, what, step=0.1):
 class Env:
     def __init__(self, build, src, name, workers=1, eal_extra=None, dataplane_extra="",
                  idle="backoff", media_ports="external: 20000-29999, internal: 30000-39999",
-                 ng=False):
+                 ng=False, ports="tap"):
         self.build, self.src = build, src
+        # "tap": net_tap ports (the default); "af_xdp": veth pairs driven by
+        # net_af_xdp, the engine's ends in this namespace (benchmarks: no
+        # system call per packet)
+        self.ports = ports
         # keep the example's ng: (rtpengine's ng on the internal side), or
         # a line of the test's own in its place
         self.ng = ng
@@ -109,8 +113,10 @@ class Env:
                 .replace("/run/umedge/control.sock", self.sock))
         lcores = f"0-{self.workers}" if self.workers == 1 else \
             "(0-" + str(self.workers) + ")@(0-1)"
-        eal = ["--vdev", f"net_tap0,iface={self.tap_ext}", "--vdev",
-               f"net_tap1,iface={self.tap_int}", "--no-huge", "-m", "256",
+        vdev = ("net_af_xdp{n},iface={i},start_queue=0,queue_count=1" if self.ports == "af_xdp"
+                else "net_tap{n},iface={i}")
+        eal = ["--vdev", vdev.format(n=0, i=self.tap_ext), "--vdev",
+               vdev.format(n=1, i=self.tap_int), "--no-huge", "-m", "256",
                f"--file-prefix={self.prefix}", "--no-pci", "--lcores", lcores] + self.eal_extra
         text += "dataplane:\n"
         text += "  eal: [" + ", ".join(json.dumps(a) for a in eal) + "]\n"
@@ -146,7 +152,24 @@ class Env:
                 self.control.wait(5)
         self.control = None
 
+    def _veths(self):
+        """The af_xdp ports: a veth pair each, the engine's end here, the
+        peer's to be attached to its namespace."""
+        for ifc in (self.tap_ext, self.tap_int):
+            if subprocess.run(["ip", "link", "show", ifc], capture_output=True).returncode == 0:
+                continue
+            subprocess.run(["ip", "link", "add", ifc, "type", "veth", "peer", "name", ifc + "p"],
+                           check=True)
+            # the peer's kernel leaves UDP/TCP checksums to an offload a veth
+            # never does: whole checksums, as on a wire
+            for dev in (ifc, ifc + "p"):
+                subprocess.run(["ethtool", "-K", dev, "tx", "off"], capture_output=True,
+                               check=True)
+            subprocess.run(["ip", "link", "set", ifc, "up"], check=True)
+
     def start_dataplane(self):
+        if self.ports == "af_xdp":
+            self._veths()
         ready = self.dp_log().count("ready:") if os.path.exists(self.dp_out) else 0
         out = open(self.dp_out, "ab")
         env = dict(os.environ, UMEDGE_SOCKET=self.sock)
@@ -163,8 +186,11 @@ class Env:
             if " mac " in line and " port " in line:
                 self.engine_mac[line.split()[1]] = line.split(" mac ")[1].strip().lower()
         netns = os.path.join(self.src, "scripts", "netns")
-        subprocess.run([netns, "attach", self.ns_gw, self.tap_ext, GW + "/24", EXT], check=True)
-        subprocess.run([netns, "attach", self.ns_app, self.tap_int, APP + "/24", INT], check=True)
+        peer = "p" if self.ports == "af_xdp" else ""
+        subprocess.run([netns, "attach", self.ns_gw, self.tap_ext + peer, GW + "/24", EXT],
+                       check=True)
+        subprocess.run([netns, "attach", self.ns_app, self.tap_int + peer, APP + "/24", INT],
+                       check=True)
 
     def stop_dataplane(self, timeout=15):
         """SIGTERM; returns the exit code."""
@@ -193,6 +219,9 @@ class Env:
             self.stop_control()
             for ns in (self.ns_gw, self.ns_app):
                 subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+            if self.ports == "af_xdp":
+                for ifc in (self.tap_ext, self.tap_int):
+                    subprocess.run(["ip", "link", "del", ifc], stderr=subprocess.DEVNULL)
             shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)
             if os.environ.get("UMEDGE_KEEP_TEST_DIR") != "1":
                 shutil.rmtree(self.dir, ignore_errors=True)
