@@ -324,6 +324,25 @@ class UmedgeCost:
         return {"worker": worker, "port": min(worker, (p - m[1]) / self.hz),
                 "other": o - m[2]}
 
+    def measure(self, m=None):
+        """A mark (m None), or umedge's core-seconds since mark m, its
+        parts kept in self.last."""
+        if m is None:
+            return self.mark()
+        self.last = self.since(m)
+        return self.last["worker"] + self.last["other"]
+
+    def detail(self, driver="TAP"):
+        """The parts of the last measure, for a result line."""
+        w = self.last
+        return (f" (worker {w['worker']:.3f}, of it {w['port'] / w['worker'] * 100:.0f}% in the "
+                f"{driver} driver; other threads {w['other']:.3f})")
+
+    def nodriver(self):
+        """The last measure without the port driver's cycles."""
+        w = self.last
+        return max(1e-9, w["worker"] - w["port"] + w["other"])
+
 
 def iptables_count(ns, ports):
     """Counts UDP datagrams delivered to the ports in namespace ns (an

@@ -216,20 +216,8 @@ def main():
         gw_rx = iptables_count(env.ns_gw, [UAC_RTP])
         app_rx = iptables_count(env.ns_app, [UAS_RTP])
 
-        last = {}
-
-        def measure(m=None):
-            if m is None:
-                return cost.mark()
-            last.update(cost.since(m))
-            return last["worker"] + last["other"]
-
-        def detail():
-            return (f" (worker {last['worker']:.3f}, of it {last['port'] / last['worker'] * 100:.0f}%"
-                    f" in the TAP driver; other threads {last['other']:.3f})")
-
-        run("umedge", pe, measure, lambda: gw_rx() + app_rx(), detail,
-            lambda: last["worker"] - last["port"] + last["other"])
+        run("umedge", pe, cost.measure, lambda: gw_rx() + app_rx(), cost.detail,
+            lambda: cost.last["worker"] - cost.last["port"] + cost.last["other"])
     finally:
         env.stop()
 

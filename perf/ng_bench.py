@@ -151,20 +151,8 @@ def main():
         say(f"umedge: 1 worker (busy polling), {driver} ports, idle cost "
             f"{cost.idle_rate / hz * 100:.2f}% of a core subtracted; other threads and "
             "umedge-control counted")
-        last = {}
-
-        def measure(m=None):
-            if m is None:
-                return cost.mark()
-            last.update(cost.since(m))
-            return last["worker"] + last["other"]
-
-        def detail():
-            return (f" (worker {last['worker']:.3f}, of it {last['port'] / last['worker'] * 100:.0f}%"
-                    f" in the {driver} driver; other {last['other']:.3f})")
-
-        run("umedge", env.ns_app, env.ns_gw, measure, detail,
-            lambda: max(1e-9, last["worker"] - last["port"] + last["other"]))
+        run("umedge", env.ns_app, env.ns_gw, cost.measure, lambda: cost.detail(driver),
+            cost.nodriver)
     finally:
         env.stop()
 
