@@ -64,6 +64,11 @@ const char *srtp_mb_arch(const struct srtp_mb *mb)
 	}
 }
 
+const char *srtp_mb_version(void)
+{
+	return imb_get_version_str();
+}
+
 /* RFC 3711 4.3.1 with kdr 0: the AES-CM keystream under the master key
  * from IV = (salt XOR label at octet 7) || 0x0000. */
 static int prf(const uint8_t *master, uint8_t label, uint8_t *out, int len)

@@ -23,8 +23,10 @@ struct srtp_mb;		/* the multi-buffer manager: one per thread */
 /* NULL when the library cannot run on this CPU (or no memory). */
 struct srtp_mb *srtp_mb_new(void);
 void srtp_mb_free(struct srtp_mb *mb);
-/* The code path intel-ipsec-mb picked ("AVX512", "AVX2", "SSE", ...). */
+/* The code path intel-ipsec-mb picked ("AVX512", "AVX2", "SSE", ...),
+ * and the library's version. */
 const char *srtp_mb_arch(const struct srtp_mb *mb);
+const char *srtp_mb_version(void);
 
 /* One direction's session keys, expanded and padded for the jobs. */
 struct srtp_mb_key {
