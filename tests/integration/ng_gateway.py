@@ -15,20 +15,15 @@ usage: ng_gateway.py SIP_ADDR SIP_PORT MEDIA_ADDR MEDIA_PORT PACKETS SECS
 Prints one JSON object. Every wait is bounded."""
 import base64
 import json
-import os
 import select
 import socket
 import struct
 import sys
 import time
 
-from pylibsrtp import Error, Policy, Session
+from pylibsrtp import Error
 
-PROFILES = {"AES_CM_128_HMAC_SHA1_80": (Policy.SRTP_PROFILE_AES128_CM_SHA1_80, 30),
-            "AES_CM_128_HMAC_SHA1_32": (Policy.SRTP_PROFILE_AES128_CM_SHA1_32, 30),
-            "AEAD_AES_128_GCM": (Policy.SRTP_PROFILE_AEAD_AES_128_GCM, 28),
-            "AEAD_AES_256_GCM": (Policy.SRTP_PROFILE_AEAD_AES_256_GCM, 44)}
-
+import sdes
 
 def parse(data):
     text = data.decode(errors="replace")
@@ -50,19 +45,6 @@ def response(first, lines, status, tag, extra=(), body=""):
     return ("\r\n".join(out) + body).encode()
 
 
-def offer_of(body):
-    o = {"addr": None, "port": None, "proto": None, "crypto": []}
-    for line in body.splitlines():
-        if line.startswith("c=IN IP4 "):
-            o["addr"] = line[9:].strip()
-        elif line.startswith("m=audio "):
-            p = line.split()
-            o["port"], o["proto"] = int(p[1]), p[2]
-        elif line.startswith("a=crypto:"):
-            o["crypto"].append(line[9:].strip())
-    return o
-
-
 def main():
     sip_addr, sip_port, media_addr, media_port, packets, secs = sys.argv[1:7]
     packets, media_port = int(packets), int(media_port)
@@ -82,25 +64,18 @@ def main():
         return
     first, lines, body = parse(data)
     r["invite"] = first
-    offer = offer_of(body)
+    offer = sdes.offer_of(body)
     r["offer"] = {"addr": offer["addr"], "port": offer["port"], "proto": offer["proto"],
                   "suites": [c.split()[1] for c in offer["crypto"]]}
     # the first offered line of a suite pylibsrtp has (RFC 4568: one is kept)
-    usable = [c.split()[:3] for c in offer["crypto"] if c.split()[1] in PROFILES]
-    if not usable:
+    kept = sdes.pick(offer)
+    if kept is None:
         r["errors"].append("no usable a=crypto line")
         print(json.dumps(r))
         return
-    tag, suite, inline = usable[0]
+    tag, suite, key_in = kept
     r["suite"] = suite
-    profile, klen = PROFILES[suite]
-    b64 = inline.split(":", 1)[1].split("|")[0]
-    key_in = base64.b64decode(b64 + "=" * (-len(b64) % 4))  # some omit the padding
-    key_out = os.urandom(klen)
-    rx = Session(policy=Policy(key=key_in, ssrc_type=Policy.SSRC_ANY_INBOUND,
-                               srtp_profile=profile))
-    tx = Session(policy=Policy(key=key_out, ssrc_type=Policy.SSRC_ANY_OUTBOUND,
-                               srtp_profile=profile))
+    rx, tx, key_out = sdes.sessions(suite, key_in)
     sdp = (f"v=0\r\no=gw 1 1 IN IP4 {media_addr}\r\ns=-\r\nc=IN IP4 {media_addr}\r\nt=0 0\r\n"
            f"m=audio {media_port} RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
            f"a=crypto:{tag} {suite} inline:{base64.b64encode(key_out).decode()}\r\n")

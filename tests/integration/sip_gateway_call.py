@@ -26,13 +26,9 @@ import struct
 import sys
 import time
 
-from pylibsrtp import Error, Policy, Session
+from pylibsrtp import Error
 
-PROFILES = {"AES_CM_128_HMAC_SHA1_80": (Policy.SRTP_PROFILE_AES128_CM_SHA1_80, 30),
-            "AES_CM_128_HMAC_SHA1_32": (Policy.SRTP_PROFILE_AES128_CM_SHA1_32, 30),
-            "AEAD_AES_128_GCM": (Policy.SRTP_PROFILE_AEAD_AES_128_GCM, 28),
-            "AEAD_AES_256_GCM": (Policy.SRTP_PROFILE_AEAD_AES_256_GCM, 44)}
-
+import sdes
 
 def header(head, name):
     for h in head[1:]:
@@ -83,19 +79,6 @@ class Stream:
             self.buf += chunk
 
 
-def offer_of(body):
-    o = {"addr": None, "port": None, "proto": None, "crypto": []}
-    for line in body.splitlines():
-        if line.startswith("c=IN IP4 "):
-            o["addr"] = line[9:].strip()
-        elif line.startswith("m=audio "):
-            p = line.split()
-            o["port"], o["proto"], o["fmts"] = int(p[1]), p[2], p[3:]
-        elif line.startswith("a=crypto:"):
-            o["crypto"].append(line[9:].strip())
-    return o
-
-
 def ntp_now():
     t = time.time() + 2208988800
     return int(t) << 32 | int((t % 1) * (1 << 32))
@@ -106,19 +89,11 @@ class Echo:
     SRTCP SRs read, RRs sent every second."""
     def __init__(self, host, port, offer, want, result, mode):
         # the offered line of the suite asked for (else the first): its tag kept
-        lines = [c.split()[:3] for c in offer["crypto"]]
-        tag, suite, inline = ([x for x in lines if x[1] == want] or lines)[0]
-        key_in = base64.b64decode(inline.split(":", 1)[1].split("|")[0])
-        profile, klen = PROFILES[suite]
-        self.key_out = os.urandom(klen)
-        self.crypto = f"{tag} {suite} inline:{base64.b64encode(self.key_out).decode()}"
-        self.rx = Session(policy=Policy(key=key_in, ssrc_type=Policy.SSRC_ANY_INBOUND,
-                                        srtp_profile=profile))
+        tag, suite, key_in = sdes.pick(offer, want)
+        self.rx, self.tx, key_out = sdes.sessions(suite, key_in)
         # badkey: the media goes out under another key than the one answered
-        self.tx = Session(policy=Policy(key=os.urandom(klen) if mode == "badkey"
-                                        else self.key_out,
-                                        ssrc_type=Policy.SSRC_ANY_OUTBOUND,
-                                        srtp_profile=profile))
+        answered = os.urandom(len(key_out)) if mode == "badkey" else key_out
+        self.crypto = f"{tag} {suite} inline:{base64.b64encode(answered).decode()}"
         self.mode = mode
         self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.rtp.bind((host, port))
@@ -197,7 +172,7 @@ def call(s, head, body, mode, host, media_port, want, out):
     stream = s.stream
     tag = "gwcall1"
     out["invite"] = head[0]
-    offer = offer_of(body)
+    offer = sdes.offer_of(body)
     out["offer"] = {k: offer[k] for k in ("addr", "port", "proto")}
     out["offer"]["crypto"] = [c.split()[1] for c in offer["crypto"]]
     s.sendall(reply(head, "180 Ringing", tag))
