@@ -552,7 +552,9 @@ static json_t *result(const struct sip_probe_plane *pp)
 	return r;
 }
 
-/* The call's part of probe.options: {number, seconds, srtp, suite}. */
+/* The call's part of probe.options: {number, seconds, srtp, suites},
+ * checked, and written into ph unless it is NULL (checked first, so that a
+ * refused request leaves the last result alone). */
 static int phone_args(const json_t *a, struct sip_phone *ph, char *err, size_t errlen)
 {
 	const char *num = json_string_value(json_object_get(a, "number"));
@@ -579,15 +581,17 @@ static int phone_args(const json_t *a, struct sip_phone *ph, char *err, size_t e
 		snprintf(err, errlen, "srtp is true or false, suites a list of SRTP suites");
 		return -1;
 	}
-	memset(ph, 0, sizeof(*ph));
-	json_array_foreach(suites, i, v) {
-		int su = json_is_string(v) ? umedge_srtp_suite_parse(json_string_value(v)) : -1;
-		if (su < 0) {
+	json_array_foreach(suites, i, v)
+		if (!json_is_string(v) || umedge_srtp_suite_parse(json_string_value(v)) < 0) {
 			snprintf(err, errlen, "unknown SRTP suite in suites");
 			return -1;
 		}
-		ph->suites[ph->n_suites++] = (enum umedge_srtp_suite)su;
-	}
+	if (ph == NULL)
+		return 0;
+	ph->n_suites = 0;
+	json_array_foreach(suites, i, v)
+		ph->suites[ph->n_suites++] =
+			(enum umedge_srtp_suite)umedge_srtp_suite_parse(json_string_value(v));
 	if (ph->n_suites == 0)
 		ph->suites[ph->n_suites++] = UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80;
 	snprintf(ph->number, sizeof(ph->number), "%s", num);
@@ -618,7 +622,6 @@ static json_t *options(struct sip_probe_plane *pp, json_t *args, char *err, size
 	const char *fqdn = json_string_value(json_object_get(args, "fqdn"));
 	json_t *port = json_object_get(args, "port"), *tmo = json_object_get(args, "timeout_ms");
 	const json_t *phone = json_object_get(args, "phone");
-	static struct sip_phone ph; /* the main lcore's scratch: too big for its stack */
 	struct in_addr a;
 
 	if (st == PROBE_ARMED || st == PROBE_RUNNING) {
@@ -642,11 +645,11 @@ static json_t *options(struct sip_probe_plane *pp, json_t *args, char *err, size
 			 PROBE_TIMEOUT_MIN_MS, PROBE_TIMEOUT_MAX_MS);
 		return NULL;
 	}
-	if (phone != NULL && phone_args(phone, &ph, err, errlen) != 0)
+	if (phone != NULL && phone_args(phone, NULL, err, errlen) != 0)
 		return NULL;
 	memset(pr, 0, sizeof(*pr));
 	if (phone != NULL) {
-		pr->ph = ph;
+		(void)phone_args(phone, &pr->ph, err, errlen);
 		pr->ph.ntp_at_zero = ntp_at_zero(worker_sip_get(pp->p, 0));
 	}
 	pr->id = ++pp->next_id;
