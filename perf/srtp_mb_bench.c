@@ -101,15 +101,13 @@ static double lib_ns(int payload, long packets)
 
 static double mb_ns(struct srtp_mb *mb, int payload, unsigned burst, long packets)
 {
-	static struct srtp_mb_key key[SESSIONS];
-	struct srtp_mb_seq sq[SESSIONS];
+	struct srtp_mb_ctx *ctx[SESSIONS];
 	struct srtp_mb_pkt p[64];
-	double r[ROUNDS];
+	double r[ROUNDS], res = -1;
 	uint16_t seq = 0;
 
-	memset(sq, 0, sizeof(sq));
 	for (unsigned i = 0; i < SESSIONS; i++)
-		if (srtp_mb_key_init(mb, &key[i], UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80, master[i]))
+		if (srtp_mb_ctx_new(UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80, master[i], true, &ctx[i]))
 			return -1;
 	for (int k = 0; k < ROUNDS; k++) {
 		double t0 = now_ns();
@@ -117,20 +115,22 @@ static double mb_ns(struct srtp_mb *mb, int payload, unsigned burst, long packet
 			for (unsigned j = 0; j < burst; j++) {
 				unsigned i = (unsigned)(n + j) % SESSIONS;
 				p[j] = (struct srtp_mb_pkt){ pkts[i], make(pkts[i], i, seq, payload),
-							     &key[i], &sq[i], 0 };
+							     ctx[i], false, 0 };
 				if (i == SESSIONS - 1)
 					seq++;
 			}
 			srtp_mb_protect(mb, p, burst);
 			for (unsigned j = 0; j < burst; j++)
 				if (p[j].rc != 0)
-					return -1;
+					goto out;
 		}
 		r[k] = (now_ns() - t0) / (double)packets;
 	}
+	res = median(r, ROUNDS);
+out:
 	for (unsigned i = 0; i < SESSIONS; i++)
-		srtp_mb_key_wipe(&key[i]);
-	return median(r, ROUNDS);
+		srtp_mb_ctx_free(ctx[i]);
+	return res;
 }
 
 int main(int argc, char **argv)
@@ -153,7 +153,7 @@ int main(int argc, char **argv)
 			master[i][k] = (uint8_t)(i * 31 + k * 7 + 1);
 	if (srtp_init() != srtp_err_status_ok)
 		return 1;
-	mb = srtp_mb_new();
+	mb = srtp_mb_init() == 0 ? srtp_mb_new() : NULL;
 	if (mb == NULL) {
 		fprintf(stderr, "srtp_mb_bench: intel-ipsec-mb cannot run on this CPU\n");
 		return 1;
@@ -167,7 +167,7 @@ int main(int argc, char **argv)
 	printf("srtp_mb_bench: AES_CM_128_HMAC_SHA1_80 protect, ns per packet (CPU time), %d "
 	       "sessions, median of %d rounds of %ld packets\n", SESSIONS, ROUNDS, packets);
 	printf("intel-ipsec-mb %s, code path %s; loadavg %s\n", srtp_mb_version(),
-	       srtp_mb_arch(mb), load);
+	       srtp_mb_arch(), load);
 	/* stock first: sessions made before the backend's registration keep
 	 * libsrtp2's own primitives */
 	for (int i = 0; i < 3; i++)
