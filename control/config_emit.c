@@ -427,6 +427,9 @@ static void emit_dataplane(struct emit *m, const struct config_dataplane *dp)
 		kv_num(m, "crypto_lcores", dp->crypto_lcores);
 	if (dp->tls_offload != CONFIG_TLS_OFFLOAD_HANDSHAKE)
 		kv_word(m, "tls_offload", "keys");
+	if (dp->srtp_engine != CONFIG_SRTP_ENGINE_AUTO)
+		kv_word(m, "srtp_engine",
+			dp->srtp_engine == CONFIG_SRTP_ENGINE_IPSEC_MB ? "ipsec_mb" : "libsrtp2");
 	if (dp->tls_ciphers[0])
 		kv_str(m, "tls_ciphers", dp->tls_ciphers);
 	if (dp->tls_ciphersuites[0])

@@ -134,7 +134,7 @@ static bool dataplane_equal(const struct config_dataplane *a,
 	    a->media_idle_timeout_s != b->media_idle_timeout_s ||
 	    a->udp_echo_port != b->udp_echo_port || a->tcp_echo_port != b->tcp_echo_port ||
 	    a->tls_echo_port != b->tls_echo_port || a->crypto_lcores != b->crypto_lcores ||
-	    a->tls_offload != b->tls_offload ||
+	    a->tls_offload != b->tls_offload || a->srtp_engine != b->srtp_engine ||
 	    strcmp(a->tls_ciphers, b->tls_ciphers) != 0 ||
 	    strcmp(a->tls_ciphersuites, b->tls_ciphersuites) != 0 ||
 	    memcmp(&a->tcp, &b->tcp, sizeof(a->tcp)) != 0 ||

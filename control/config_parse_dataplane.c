@@ -18,6 +18,12 @@ static const char *const tls_offload_names[] = {
 	[CONFIG_TLS_OFFLOAD_KEYS] = "keys",
 };
 
+static const char *const srtp_engine_names[] = {
+	[CONFIG_SRTP_ENGINE_AUTO] = "auto",
+	[CONFIG_SRTP_ENGINE_IPSEC_MB] = "ipsec_mb",
+	[CONFIG_SRTP_ENGINE_LIBSRTP2] = "libsrtp2",
+};
+
 static int parse_eal(struct config_yctx *y, const struct config_ynode *v,
 		     struct config_dataplane *dp)
 {
@@ -328,7 +334,7 @@ int config_parse_dataplane(struct config_yctx *y, const struct config_ynode *n,
 		"eal", "workers", "idle", "external", "internal", "media_ports",
 		"udp_echo_port", "tcp_echo_port", "tcp", "tcp_fault", "tcp_dial",
 		"tls_echo_port", "crypto_lcores", "media_idle_timeout_s", "tls_ciphers",
-		"tls_ciphersuites", "tls_offload", "sip", NULL
+		"tls_ciphersuites", "tls_offload", "srtp_engine", "sip", NULL
 	};
 	const struct config_ynode *v;
 	long val;
@@ -393,6 +399,12 @@ int config_parse_dataplane(struct config_yctx *y, const struct config_ynode *n,
 		if (config_yenum(y, v, "tls_offload", tls_offload_names, 2, &val_enum) < 0)
 			return -1;
 		dp->tls_offload = (enum config_tls_offload)val_enum;
+	}
+	v = config_ymap_get(n, "srtp_engine");
+	if (v) {
+		if (config_yenum(y, v, "srtp_engine", srtp_engine_names, 3, &val_enum) < 0)
+			return -1;
+		dp->srtp_engine = (enum config_srtp_engine)val_enum;
 	}
 	v = config_ymap_get(n, "tcp");
 	if (v && parse_tcp(y, v, &dp->tcp) < 0)

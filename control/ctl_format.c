@@ -156,6 +156,29 @@ static void print_tls(FILE *f, const json_t *t)
 		fprintf(f, "\n");
 }
 
+/* The media engine: sessions and which SRTP engine runs them. */
+static void print_media(FILE *f, const json_t *m)
+{
+	const json_t *e = json_object_get(m, "srtp_engine");
+	json_int_t bursts = json_integer_value(json_object_get(e, "bursts"));
+
+	if (!json_is_object(m))
+		return;
+	fprintf(f, "\nmedia         %" JSON_INTEGER_FORMAT " sessions, SRTP on %s",
+		json_integer_value(json_object_get(m, "sessions")), str(e, "name"));
+	if (json_object_get(e, "arch") != NULL)
+		fprintf(f, " %s (%s code path), bursts of up to %" JSON_INTEGER_FORMAT,
+			str(e, "version"), str(e, "arch"),
+			json_integer_value(json_object_get(e, "max_burst")));
+	fprintf(f, "\n");
+	if (bursts > 0)
+		fprintf(f, "              %" JSON_INTEGER_FORMAT " bursts, %.1f packets each\n", bursts,
+			(double)json_integer_value(json_object_get(e, "burst_packets")) /
+				(double)bursts);
+	else if (json_object_get(e, "detail") != NULL)
+		fprintf(f, "              %s\n", str(e, "detail"));
+}
+
 static void status(FILE *f, const json_t *r)
 {
 	static const char *const lcols[] = { "transport", "port", "dial_plans" };
@@ -193,6 +216,7 @@ static void status(FILE *f, const json_t *r)
 		table(f, json_object_get(dp, "ports"), pcols, pheads, 6);
 		print_tcp(f, json_object_get(dp, "tcp"));
 		print_tls(f, json_object_get(dp, "tls"));
+		print_media(f, json_object_get(dp, "media"));
 		if (json_object_size(json_object_get(dp, "drops"))) {
 			fprintf(f, "\ndrops:");
 			json_object_foreach(json_object_get(dp, "drops"), k, v)

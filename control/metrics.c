@@ -162,6 +162,12 @@ static const struct metric_pick dp_picks[] = {
 	    { "bad_packet", "media.bad_packet" }, { "srtp_error", "media.srtp_error" } } },
 	{ "umedge_media_idle_events_total", "counter", "MediaSessionIdle events raised.", NULL,
 	  { { NULL, "media.idle_events" } } },
+	{ "umedge_media_srtp_bursts_total", "counter",
+	  "Calls into the burst SRTP engine (intel-ipsec-mb).", NULL,
+	  { { NULL, "media.srtp_engine.bursts" } } },
+	{ "umedge_media_srtp_burst_packets_total", "counter",
+	  "SRTP packets the burst engine took (over bursts: the mean burst).", NULL,
+	  { { NULL, "media.srtp_engine.burst_packets" } } },
 };
 
 static const struct metric_object dp_objects[] = {

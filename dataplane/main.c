@@ -266,6 +266,7 @@ static struct media_engine *media_setup(struct dp *dp, struct ctl *ctl)
 		.n_workers = dp->n_workers,
 		.socket = (int)rte_socket_id(),
 		.idle_timeout_s = dp->cfg->dataplane.media_idle_timeout_s,
+		.srtp_engine = dp->cfg->dataplane.srtp_engine,
 		.notify = media_notify,
 		.notify_arg = ctl,
 	};

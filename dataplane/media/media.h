@@ -29,12 +29,15 @@
 
 #include <srtp2/srtp.h>
 
+#include "umedge/config.h"
 #include "umedge/modes.h"
 #include "net/net.h"
+#include "srtp_mb.h"
 
 #define MEDIA_KEY_MAX 46          /* AES-256 master key + 112-bit salt */
 #define MEDIA_CMD_RING 256        /* commands in flight per worker */
 #define MEDIA_PORTS 65536
+#define MEDIA_BURST 64            /* SRTP packets a worker hands the burst engine at once */
 
 /* Directions: IN is gateway -> application (ext_local rx, SRTP checked and
  * decrypted), OUT is application -> gateway (int_local rx, encrypted). */
@@ -61,6 +64,8 @@ struct media_session {
 	uint32_t ext_remote_ip, int_remote_ip;        /* network order */
 	uint16_t ext_remote_port, int_remote_port;    /* host order */
 	unsigned worker;
+	/* SRTP on the burst engine (srtp_mb.h), or else on libsrtp2 */
+	struct srtp_mb_ctx *mb_rx, *mb_tx;
 	srtp_t rx;                     /* unprotect: gateway -> us */
 	srtp_t tx;                     /* protect: us -> gateway */
 
@@ -88,11 +93,30 @@ struct media_counters {
 	uint64_t foreign;              /* a source the session does not accept */
 	uint64_t bad_packet;           /* too short, no room for the tag, ... */
 	uint64_t srtp_error;           /* other libsrtp2 refusals */
+	uint64_t bursts;               /* burst engine: calls into the crypto */
+	uint64_t burst_packets;        /* and the SRTP packets they took */
 } __rte_cache_aligned;
+
+/* A datagram waiting for its burst's SRTP work. */
+struct media_pending {
+	struct rte_mbuf *m;
+	struct media_session *s;
+	uint8_t *pkt;                  /* the RTP/RTCP packet in m */
+	bool in;                       /* gateway -> application (unprotect) */
+	bool rtcp;
+};
 
 /* One worker's media state: its port table and its two rings. */
 struct media_worker {
 	struct media_counters cnt;
+	/* The burst engine: SRTP datagrams wait here until the end of the
+	 * worker's loop (or MEDIA_BURST of them), then go to the crypto in
+	 * one call per direction. NULL: libsrtp2, a packet at a time. */
+	struct srtp_mb *mb;
+	struct net_ctx *ctx;           /* the stack the bursts are sent on */
+	unsigned n_pend;
+	struct media_pending pend[MEDIA_BURST];
+	struct srtp_mb_pkt in[MEDIA_BURST], out[MEDIA_BURST];
 	struct rte_ring *cmd;          /* main -> worker: tagged session pointers */
 	struct rte_ring *done;         /* worker -> main: the same, acknowledged */
 	net_l4_hook next_udp;          /* ports that are not media */
@@ -120,13 +144,25 @@ void media_worker_free(struct media_worker *mw);
 void media_worker_attach(struct media_worker *mw, struct net_ctx *ctx);
 /* net_l4_hook: a UDP datagram (m at the IPv4 header) to one of our ports. */
 void media_udp_input(struct net_ctx *ctx, struct rte_mbuf *m, unsigned iface, void *arg);
-/* Apply pending install/remove commands; once per worker loop. */
+/* Finish the SRTP datagrams waiting for a burst, then apply pending
+ * install/remove commands; once per worker loop. */
 void media_worker_poll(struct media_worker *mw);
+/* Finish the datagrams waiting for a burst (the poll does it; a caller
+ * about to unlink or change a session need not: unlink does it). */
+void media_worker_flush(struct media_worker *mw);
 /* Install / unlink directly (tests and benchmarks, on the worker's thread). */
 void media_worker_install(struct media_worker *mw, struct media_session *s);
 void media_worker_unlink(struct media_worker *mw, struct media_session *s);
 
 /* media_session.c (main lcore; init/fini also on a worker) */
+
+/* The SRTP engine for sessions made from now on (once, at start-up, one
+ * thread): intel-ipsec-mb bursts when built, wanted and the CPU has what it
+ * needs, else libsrtp2. 0, or -ENOTSUP when ipsec_mb is demanded and
+ * cannot run; why says what was chosen and why, for the start-up log. */
+int media_srtp_engine_init(enum config_srtp_engine want, char *why, size_t whylen);
+/* Whether sessions get burst contexts (srtp_mb.h tells its code path). */
+bool media_srtp_burst(void);
 struct media_session_params {
 	bool srtp, rtcp_mux;
 	enum umedge_srtp_suite suite;

@@ -49,6 +49,9 @@ void media_engine_on_list(struct media_engine *e, json_t *(*fn)(void *arg), void
 	e->extra_arg = arg;
 }
 
+/* What media_srtp_engine_init() chose and why: start-up log and status. */
+static char e_why[256];
+
 static uint64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -72,6 +75,11 @@ struct media_engine *media_engine_new(const struct media_engine_conf *conf)
 		fprintf(stderr, "media: the SRTP backend did not register\n");
 		goto fail;
 	}
+	if (media_srtp_engine_init(conf->srtp_engine, e_why, sizeof(e_why)) != 0) {
+		fprintf(stderr, "umedge-dataplane: %s\n", e_why);
+		goto fail;
+	}
+	printf("umedge-dataplane: %s\n", e_why);
 	for (unsigned i = 0; i < NET_N_IFACES; i++) {
 		e->used[i] = calloc(MEDIA_PORTS / 2, 1);
 		if (e->used[i] == NULL)
@@ -656,6 +664,27 @@ void media_engine_tick(struct media_engine *e, uint64_t now_ms)
 	idle_scan(e);
 }
 
+/* Which SRTP engine runs, and how full its bursts are. */
+static json_t *srtp_engine_json(const struct media_counters *sum)
+{
+	json_t *o = json_object();
+
+	if (!media_srtp_burst()) {
+		json_object_set_new(o, "name", json_string("libsrtp2"));
+		json_object_set_new(o, "detail", json_string(e_why));
+		return o;
+	}
+	json_object_set_new(o, "name", json_string("intel-ipsec-mb"));
+#ifdef UMEDGE_HAVE_SRTP_MB
+	json_object_set_new(o, "version", json_string(srtp_mb_version()));
+	json_object_set_new(o, "arch", json_string(srtp_mb_arch()));
+#endif
+	json_object_set_new(o, "max_burst", json_integer(MEDIA_BURST));
+	json_object_set_new(o, "bursts", json_integer((json_int_t)sum->bursts));
+	json_object_set_new(o, "burst_packets", json_integer((json_int_t)sum->burst_packets));
+	return o;
+}
+
 json_t *media_engine_stats(const struct media_engine *e)
 {
 	struct media_counters sum;
@@ -671,6 +700,8 @@ json_t *media_engine_stats(const struct media_engine *e)
 		sum.foreign += rd(&c->foreign);
 		sum.bad_packet += rd(&c->bad_packet);
 		sum.srtp_error += rd(&c->srtp_error);
+		sum.bursts += rd(&c->bursts);
+		sum.burst_packets += rd(&c->burst_packets);
 	}
 	json_t *o = json_object();
 	json_object_set_new(o, "sessions", json_integer((json_int_t)e->n_sess));
@@ -685,5 +716,6 @@ json_t *media_engine_stats(const struct media_engine *e)
 	json_object_set_new(o, "idle_events", json_integer((json_int_t)e->idle_events));
 	json_object_set_new(o, "sessions_added", json_integer((json_int_t)e->added));
 	json_object_set_new(o, "sessions_removed", json_integer((json_int_t)e->removed));
+	json_object_set_new(o, "srtp_engine", srtp_engine_json(&sum));
 	return o;
 }

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "umedge/config.h"
 #include "media.h"
 
 struct media_engine;
@@ -19,6 +20,7 @@ struct media_engine_conf {
 	uint32_t local_addr[NET_N_IFACES];            /* network order */
 	uint16_t first[NET_N_IFACES], last[NET_N_IFACES]; /* media_ports */
 	unsigned idle_timeout_s;                      /* 0: no idle events */
+	enum config_srtp_engine srtp_engine;          /* dataplane.srtp_engine */
 	/* how events reach control ({"notify":"event",...}); may be NULL */
 	void (*notify)(void *arg, const char *id, json_t *fields);
 	void *notify_arg;

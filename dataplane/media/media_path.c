@@ -2,7 +2,13 @@
  * is checked (SRTP unprotect) or protected in place, its IPv4/UDP headers
  * rewritten towards the other leg, and sent through the worker's IPv4
  * output (routing, ARP, TX buffer). No allocation, lock or log per packet
- * (libsrtp2 allocates once per new SSRC: docs/media.md). */
+ * (libsrtp2 allocates once per new SSRC: docs/media.md).
+ *
+ * On the burst engine (srtp_mb.h) SRTP datagrams wait in the worker's
+ * pending list, their sessions' crypto state prefetched, until the end of
+ * the worker's loop or MEDIA_BURST of them; then each direction's packets
+ * go to the crypto in one call, and the results are sent in arrival
+ * order. Plain RTP and the libsrtp2 engine go through at once. */
 #include "media.h"
 
 #include <errno.h>
@@ -10,6 +16,7 @@
 #include <unistd.h>
 
 #include <rte_byteorder.h>
+#include <rte_prefetch.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_udp.h>
@@ -39,6 +46,12 @@ struct media_worker *media_worker_new(unsigned idx, int socket)
 		media_worker_free(mw);
 		return NULL;
 	}
+#ifdef UMEDGE_HAVE_SRTP_MB
+	if (media_srtp_burst() && (mw->mb = srtp_mb_new()) == NULL) {
+		media_worker_free(mw);
+		return NULL;
+	}
+#endif
 	return mw;
 }
 
@@ -46,6 +59,9 @@ void media_worker_free(struct media_worker *mw)
 {
 	if (mw == NULL)
 		return;
+#ifdef UMEDGE_HAVE_SRTP_MB
+	srtp_mb_free(mw->mb);
+#endif
 	rte_ring_free(mw->cmd);
 	rte_ring_free(mw->done);
 	rte_free(mw);
@@ -55,6 +71,7 @@ static void media_poll_hook(struct net_ctx *ctx, void *arg)
 {
 	struct media_worker *mw = arg;
 
+	(void)ctx;
 	media_worker_poll(mw);
 	if (mw->next_poll != NULL)
 		mw->next_poll(ctx, mw->next_poll_arg);
@@ -70,6 +87,7 @@ void media_worker_attach(struct media_worker *mw, struct net_ctx *ctx)
 	mw->next_poll_arg = ctx->poll_arg;
 	ctx->poll_hook = media_poll_hook;
 	ctx->poll_arg = mw;
+	mw->ctx = ctx;
 }
 
 void media_worker_install(struct media_worker *mw, struct media_session *s)
@@ -90,6 +108,8 @@ static void unlink_slot(struct media_worker *mw, unsigned iface, unsigned port,
 
 void media_worker_unlink(struct media_worker *mw, struct media_session *s)
 {
+	/* the session's datagrams waiting for a burst go out first */
+	media_worker_flush(mw);
 	unlink_slot(mw, NET_IFACE_EXTERNAL, s->ext_local, s);
 	unlink_slot(mw, NET_IFACE_EXTERNAL, s->ext_local + 1u, s);
 	unlink_slot(mw, NET_IFACE_INTERNAL, s->int_local, s);
@@ -100,8 +120,9 @@ void media_worker_unlink(struct media_worker *mw, struct media_session *s)
 void media_worker_poll(struct media_worker *mw)
 {
 	void *objs[16];
-	unsigned n = rte_ring_dequeue_burst(mw->cmd, objs, RTE_DIM(objs), NULL);
 
+	media_worker_flush(mw);
+	unsigned n = rte_ring_dequeue_burst(mw->cmd, objs, RTE_DIM(objs), NULL);
 	for (unsigned i = 0; i < n; i++) {
 		uintptr_t v = (uintptr_t)objs[i];
 		struct media_session *s = (struct media_session *)(v & ~MEDIA_CMD_REMOVE);
@@ -175,10 +196,129 @@ static void media_forwarded(struct media_worker *mw, struct net_ctx *ctx,
 	st->last_tsc = ctx->now;
 }
 
+/* A burst engine refusal (srtp_mb_pkt.rc), counted as libsrtp2's are. */
+static void count_burst_error(struct media_worker *mw, struct media_dir_stats *st, int rc)
+{
+	switch (rc) {
+	case -EBADMSG:
+		mw->cnt.auth_fail++;
+		st->auth_fail++;
+		break;
+	case -EALREADY:
+	case -ESTALE:
+		mw->cnt.replay++;
+		st->replay++;
+		break;
+	default:
+		mw->cnt.srtp_error++;
+		st->dropped++;
+		break;
+	}
+}
+
+static void media_gateway_deliver(struct media_worker *mw, struct net_ctx *ctx,
+				  struct media_session *s, struct rte_mbuf *m, uint8_t *pkt,
+				  int len, bool rtcp);
+static void media_app_deliver(struct media_worker *mw, struct net_ctx *ctx,
+			      struct media_session *s, struct rte_mbuf *m, int len, bool rtcp);
+
+/* A datagram for the next burst; the burst goes when full. */
+static void media_pend(struct media_worker *mw, struct net_ctx *ctx, struct media_session *s,
+		       struct rte_mbuf *m, uint8_t *pkt, bool in, bool rtcp)
+{
+	const struct srtp_mb_ctx *c = in ? s->mb_rx : s->mb_tx;
+
+	/* the context's head (streams) and first keys: read by the burst */
+	rte_prefetch0(c);
+	rte_prefetch0((const uint8_t *)c + RTE_CACHE_LINE_SIZE);
+	rte_prefetch0((const uint8_t *)c + 2 * RTE_CACHE_LINE_SIZE);
+	mw->ctx = ctx;
+	mw->pend[mw->n_pend++] = (struct media_pending){ m, s, pkt, in, rtcp };
+	if (mw->n_pend == MEDIA_BURST)
+		media_worker_flush(mw);
+}
+
+void media_worker_flush(struct media_worker *mw)
+{
+#ifdef UMEDGE_HAVE_SRTP_MB
+	unsigned n = mw->n_pend, ni = 0, no = 0;
+
+	if (n == 0)
+		return;
+	mw->n_pend = 0;
+	mw->cnt.bursts++;
+	mw->cnt.burst_packets += n;
+	for (unsigned i = 0; i < n; i++) {
+		struct media_pending *q = &mw->pend[i];
+		const struct rte_udp_hdr *uh = (const struct rte_udp_hdr *)(q->pkt - sizeof(*uh));
+		int len = (int)rte_be_to_cpu_16(uh->dgram_len) - (int)sizeof(*uh);
+
+		if (q->in)
+			mw->in[ni++] = (struct srtp_mb_pkt){ q->pkt, len, q->s->mb_rx, q->rtcp, 0 };
+		else
+			mw->out[no++] = (struct srtp_mb_pkt){ q->pkt, len, q->s->mb_tx, q->rtcp, 0 };
+	}
+	if (ni > 0)
+		srtp_mb_unprotect(mw->mb, mw->in, ni);
+	if (no > 0)
+		srtp_mb_protect(mw->mb, mw->out, no);
+	ni = no = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct media_pending *q = &mw->pend[i];
+		const struct srtp_mb_pkt *x = q->in ? &mw->in[ni++] : &mw->out[no++];
+
+		if (x->rc != 0) {
+			count_burst_error(mw, &q->s->st[q->in ? MEDIA_DIR_IN : MEDIA_DIR_OUT], x->rc);
+			rte_pktmbuf_free(q->m);
+		} else if (q->in) {
+			media_gateway_deliver(mw, mw->ctx, q->s, q->m, q->pkt, x->len, q->rtcp);
+		} else {
+			media_app_deliver(mw, mw->ctx, q->s, q->m, x->len, q->rtcp);
+		}
+	}
+#else
+	(void)mw;
+#endif
+}
+
 /* Gateway -> application: check, decrypt, latch, relay as RTP. */
 static void media_from_gateway(struct media_worker *mw, struct net_ctx *ctx,
 			       struct media_session *s, struct rte_mbuf *m, uint8_t *pkt,
 			       int len, bool rtcp)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	const struct rte_udp_hdr *uh = (const struct rte_udp_hdr *)(pkt - sizeof(*uh));
+	unsigned leg = rtcp;
+	bool known = s->latched[leg] && ip->src_addr == s->gw_ip[leg] &&
+		     rte_be_to_cpu_16(uh->src_port) == s->gw_port[leg];
+
+	if (s->mb_rx != NULL) {
+		media_pend(mw, ctx, s, m, pkt, true, rtcp);
+		return;
+	}
+	if (s->srtp) {
+		srtp_err_status_t e = rtcp ? srtp_unprotect_rtcp(s->rx, pkt, &len) :
+					     srtp_unprotect(s->rx, pkt, &len);
+		if (e != srtp_err_status_ok) {
+			count_srtp_error(mw, &s->st[MEDIA_DIR_IN], e);
+			rte_pktmbuf_free(m);
+			return;
+		}
+	} else if (s->latched[leg] && !known) {
+		/* plain RTP proves nothing: the first source stays */
+		mw->cnt.foreign++;
+		s->st[MEDIA_DIR_IN].dropped++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	media_gateway_deliver(mw, ctx, s, m, pkt, len, rtcp);
+}
+
+/* Checked (and decrypted): learn the gateway's address, relay to the
+ * application. */
+static void media_gateway_deliver(struct media_worker *mw, struct net_ctx *ctx,
+				  struct media_session *s, struct rte_mbuf *m, uint8_t *pkt,
+				  int len, bool rtcp)
 {
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 	const struct rte_udp_hdr *uh = (const struct rte_udp_hdr *)(pkt - sizeof(*uh));
@@ -188,21 +328,6 @@ static void media_from_gateway(struct media_worker *mw, struct net_ctx *ctx,
 	uint16_t sport = rte_be_to_cpu_16(uh->src_port);
 	bool known = s->latched[leg] && src == s->gw_ip[leg] && sport == s->gw_port[leg];
 
-	if (s->srtp) {
-		srtp_err_status_t e = rtcp ? srtp_unprotect_rtcp(s->rx, pkt, &len) :
-					     srtp_unprotect(s->rx, pkt, &len);
-		if (e != srtp_err_status_ok) {
-			count_srtp_error(mw, st, e);
-			rte_pktmbuf_free(m);
-			return;
-		}
-	} else if (s->latched[leg] && !known) {
-		/* plain RTP proves nothing: the first source stays */
-		mw->cnt.foreign++;
-		st->dropped++;
-		rte_pktmbuf_free(m);
-		return;
-	}
 	if (!known) {
 		/* authenticated (SRTP) or the first packet (RTP): learn it */
 		s->gw_ip[leg] = src;
@@ -223,7 +348,6 @@ static void media_from_app(struct media_worker *mw, struct net_ctx *ctx,
 {
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 	struct media_dir_stats *st = &s->st[MEDIA_DIR_OUT];
-	unsigned leg = rtcp;
 
 	if (ip->src_addr != s->int_remote_ip) {
 		mw->cnt.foreign++;
@@ -238,6 +362,10 @@ static void media_from_app(struct media_worker *mw, struct net_ctx *ctx,
 			rte_pktmbuf_free(m);
 			return;
 		}
+		if (s->mb_tx != NULL) {
+			media_pend(mw, ctx, s, m, pkt, false, rtcp);
+			return;
+		}
 		srtp_err_status_t e = rtcp ? srtp_protect_rtcp(s->tx, pkt, &len) :
 					     srtp_protect(s->tx, pkt, &len);
 		if (e != srtp_err_status_ok) {
@@ -246,6 +374,16 @@ static void media_from_app(struct media_worker *mw, struct net_ctx *ctx,
 			return;
 		}
 	}
+	media_app_deliver(mw, ctx, s, m, len, rtcp);
+}
+
+/* Protected (or plain RTP): to the latched gateway source. */
+static void media_app_deliver(struct media_worker *mw, struct net_ctx *ctx,
+			      struct media_session *s, struct rte_mbuf *m, int len, bool rtcp)
+{
+	struct media_dir_stats *st = &s->st[MEDIA_DIR_OUT];
+	unsigned leg = rtcp;
+
 	media_forwarded(mw, ctx, st, (uint32_t)len, rtcp);
 	media_send(ctx, m, (uint32_t)len, ctx->ifaces[NET_IFACE_EXTERNAL].addr,
 		   (uint16_t)(s->ext_local + (rtcp && !s->rtcp_mux)), s->gw_ip[leg],

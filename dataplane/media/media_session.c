@@ -2,6 +2,7 @@
 #include "media.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -9,6 +10,42 @@
 #include <rte_malloc.h>
 
 #include "srtp_backend.h"
+
+static bool use_burst;	/* set once at start-up, before the workers run */
+
+int media_srtp_engine_init(enum config_srtp_engine want, char *why, size_t whylen)
+{
+	use_burst = false;
+	if (want == CONFIG_SRTP_ENGINE_LIBSRTP2) {
+		snprintf(why, whylen, "SRTP on libsrtp2 with umedge's OpenSSL primitives "
+				      "(dataplane.srtp_engine: libsrtp2)");
+		return 0;
+	}
+#ifdef UMEDGE_HAVE_SRTP_MB
+	if (srtp_mb_init() == 0) {
+		use_burst = true;
+		snprintf(why, whylen,
+			 "SRTP on intel-ipsec-mb %s (%s code path) in bursts of up to %d packets",
+			 srtp_mb_version(), srtp_mb_arch(), MEDIA_BURST);
+		return 0;
+	}
+	snprintf(why, whylen, "%s: intel-ipsec-mb cannot run on this CPU (it needs AES-NI "
+			      "and PCLMULQDQ); SRTP on libsrtp2 with umedge's OpenSSL primitives",
+		 want == CONFIG_SRTP_ENGINE_IPSEC_MB ? "dataplane.srtp_engine is ipsec_mb" :
+						       "auto");
+#else
+	snprintf(why, whylen, "%s: this build has no intel-ipsec-mb (libipsec-mb-dev); SRTP on "
+			      "libsrtp2 with umedge's OpenSSL primitives",
+		 want == CONFIG_SRTP_ENGINE_IPSEC_MB ? "dataplane.srtp_engine is ipsec_mb" :
+						       "auto");
+#endif
+	return want == CONFIG_SRTP_ENGINE_IPSEC_MB ? -ENOTSUP : 0;
+}
+
+bool media_srtp_burst(void)
+{
+	return use_burst;
+}
 
 void media_session_readdress(struct media_session *s, const struct media_session_params *p)
 {
@@ -37,13 +74,19 @@ int media_session_init(struct media_session *s, const struct media_session_param
 	s->int_local = p->int_local;
 	media_session_readdress(s, p);
 	s->created_tsc = rte_rdtsc();
-	if (p->srtp) {
+	if (p->srtp && use_burst) {
+#ifdef UMEDGE_HAVE_SRTP_MB
+		rc = srtp_mb_ctx_new(p->suite, p->rx_key, false, &s->mb_rx);
+		if (rc == 0)
+			rc = srtp_mb_ctx_new(p->suite, p->tx_key, true, &s->mb_tx);
+#endif
+	} else if (p->srtp) {
 		rc = srtp_backend_create(&s->rx, p->suite, p->rx_key, ssrc_any_inbound);
 		if (rc == 0)
 			rc = srtp_backend_create(&s->tx, p->suite, p->tx_key, ssrc_any_outbound);
-		if (rc != 0)
-			media_session_fini(s);
 	}
+	if (rc != 0)
+		media_session_fini(s);
 	return rc;
 }
 
@@ -55,6 +98,10 @@ void media_session_fini(struct media_session *s)
 		srtp_dealloc(s->rx);
 	if (s->tx != NULL)
 		srtp_dealloc(s->tx);
+#ifdef UMEDGE_HAVE_SRTP_MB
+	srtp_mb_ctx_free(s->mb_rx);	/* wipes the keys */
+	srtp_mb_ctx_free(s->mb_tx);
+#endif
 	OPENSSL_cleanse(s, sizeof(*s));
 }
 

@@ -115,6 +115,13 @@ struct config_interface {
 	bool has_gateway;
 };
 
+/* Which code protects and checks SRTP on the workers (docs/media-crypto.md). */
+enum config_srtp_engine {
+	CONFIG_SRTP_ENGINE_AUTO = 0,	/* intel-ipsec-mb where it runs, else libsrtp2 */
+	CONFIG_SRTP_ENGINE_IPSEC_MB,	/* intel-ipsec-mb bursts, or the engine does not start */
+	CONFIG_SRTP_ENGINE_LIBSRTP2,	/* libsrtp2 on umedge's OpenSSL primitives */
+};
+
 /* What crypto lcores do for TLS (with crypto_lcores > 0). */
 enum config_tls_offload {
 	CONFIG_TLS_OFFLOAD_HANDSHAKE = 0, /* every handshake step: the worker never signs,
@@ -196,6 +203,7 @@ struct config_dataplane {
 	uint16_t tls_echo_port;    /* 0: off (diagnostic TLS echo, mutual TLS) */
 	int crypto_lcores;         /* 0..8 TLS crypto lcores, 0: inline */
 	enum config_tls_offload tls_offload; /* what they take from the workers */
+	enum config_srtp_engine srtp_engine;
 	char tls_ciphers[CONFIG_TLS_CIPHERS_MAX];      /* TLS 1.2 list, "": default */
 	char tls_ciphersuites[CONFIG_TLS_CIPHERS_MAX]; /* TLS 1.3 list, "": default */
 	struct config_tcp tcp;

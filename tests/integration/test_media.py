@@ -28,6 +28,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dataplane_env import APP, GW, HERE, PY, Env, ctl, ok, wait  # noqa: E402
 
 BUILD, SRC = sys.argv[1], sys.argv[2]
+# built with intel-ipsec-mb on a CPU it runs on (AES-NI, PCLMULQDQ): SRTP
+# goes through the burst engine by default (dataplane.srtp_engine: auto)
+with open("/proc/cpuinfo") as _f:
+    _flags = _f.read()
+BURST_ENGINE = (os.path.exists(os.path.join(BUILD, "dataplane", "media", "libsrtp_mb.a")) and
+                " aes " in _flags and " pclmulqdq " in _flags)
 SUITES = ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM",
           "AEAD_AES_256_GCM"]
 
@@ -336,6 +342,14 @@ def main():
         media = st.get("dataplane", {}).get("media", {}) if isinstance(st, dict) else {}
         ok(media.get("decrypt_failures", 0) >= 8 and media.get("replay_drops", 0) >= 8,
            f"status: dataplane.media counts the drops ({media})")
+        engine = media.get("srtp_engine", {})
+        if BURST_ENGINE:
+            ok(engine.get("name") == "intel-ipsec-mb" and engine.get("bursts", 0) > 0 and
+               engine.get("burst_packets", 0) >= engine.get("bursts", 0),
+               f"status: the SRTP above ran on the burst engine ({engine})")
+            ok("SRTP on intel-ipsec-mb" in env.dp_log(), "the start-up log says so")
+        else:
+            ok(engine.get("name") == "libsrtp2", f"status: SRTP on libsrtp2 here ({engine})")
         for m in made:
             rc, res = ctl(env, "media", "remove", str(m["id"]))
             ok(rc == 0, f"media remove {m['id']}")
@@ -349,6 +363,22 @@ def main():
         rc = env.stop_dataplane()
         ok(rc == 0, f"dataplane exits 0 ({rc})")
         ok("mbufs still in use" not in env.dp_log(), "no mbuf leaked")
+        # the libsrtp2 engine, chosen in the configuration: the same checks
+        with open(env.config, "a") as f:
+            f.write("  srtp_engine: libsrtp2\n")
+        env.start_dataplane()
+        wait(lambda: env.telemetry("/umedge/status")["connected"] == 1, 15, "hello accepted")
+        ok("SRTP on libsrtp2 with umedge's OpenSSL primitives (dataplane.srtp_engine: libsrtp2)"
+           in env.dp_log(), "srtp_engine: libsrtp2: the start-up log says so")
+        m = one_suite(env, peers, "AEAD_AES_128_GCM", 4500, 5500)
+        rc, st = ctl(env, "status")
+        engine = st.get("dataplane", {}).get("media", {}).get("srtp_engine", {})
+        ok(engine.get("name") == "libsrtp2" and "bursts" not in engine,
+           f"status: SRTP on libsrtp2 ({engine})")
+        rc, res = ctl(env, "media", "remove", str(m["id"]))
+        ok(rc == 0, "media remove")
+        rc = env.stop_dataplane()
+        ok(rc == 0 and "mbufs still in use" not in env.dp_log(), f"dataplane exits 0 ({rc})")
         ok(all(k not in env.dp_log() for m in made if "ext_rx_key" in m
                for k in (m["ext_rx_key"], m["ext_tx_key"])), "no key in the dataplane's log")
     finally:

@@ -314,6 +314,28 @@ Test(config, tls_keys)
 	config_free(c);
 }
 
+Test(config, srtp_engine)
+{
+	static const char *const words[] = { "auto", "ipsec_mb", "libsrtp2" };
+
+	for (int i = 0; i < 3; i++) {
+		char buf[2048];
+		struct config *c, *back;
+		char *y;
+
+		snprintf(buf, sizeof(buf), MINIMAL DP_MINIMAL "  srtp_engine: %s\n", words[i]);
+		c = parse_ok(buf);
+		cr_expect_eq(c->dataplane.srtp_engine, (enum config_srtp_engine)i);
+		y = config_emit(c);
+		cr_assert_not_null(y);
+		back = parse_ok(y);
+		cr_expect(config_equal(c, back), "emit/parse round trip: %s", y);
+		free(y);
+		config_free(back);
+		config_free(c);
+	}
+}
+
 Test(config, defaults)
 {
 	struct config *c = parse_ok(MINIMAL);
@@ -652,6 +674,8 @@ static const struct bad bad_inputs[] = {
 	  "t.yaml:10: dataplane.crypto_lcores: 9 is out of range (0..8)" },
 	{ "tls_offload word", MINIMAL DP_MINIMAL "  tls_offload: all\n",
 	  "t.yaml:10: unknown tls_offload 'all' (expected handshake, keys)" },
+	{ "srtp_engine word", MINIMAL DP_MINIMAL "  srtp_engine: nss\n",
+	  "t.yaml:10: unknown srtp_engine 'nss' (expected auto, ipsec_mb, libsrtp2)" },
 	{ "tls_ciphers shell", MINIMAL DP_MINIMAL "  tls_ciphers: \"ECDHE; rm\"\n",
 	  "t.yaml:7: dataplane.tls_ciphers: only an OpenSSL cipher string is allowed" },
 	{ "media idle timeout", MINIMAL DP_MINIMAL "  media_idle_timeout_s: 86401\n",

@@ -4,7 +4,9 @@
  * plain RTP latching on the first packet, sessions installed and removed
  * through the command ring. The peer is a second libsrtp2 context keyed
  * like the gateway (stock libsrtp2 interop: tests/integration/test_media.py
- * against pylibsrtp). */
+ * against pylibsrtp). Built twice: on the libsrtp2 engine, and with
+ * MEDIA_PATH_BURST on the burst engine (intel-ipsec-mb), where datagrams
+ * wait for the end of the worker's loop: the checks flush first. */
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -42,6 +44,7 @@ static struct media_session *make(bool srtp, enum umedge_srtp_suite suite, bool 
 	memcpy(p.rx_key, rx_key, sizeof(rx_key));
 	memcpy(p.tx_key, tx_key, sizeof(tx_key));
 	cr_assert_eq(media_session_new(&p, 1, &s), 0);
+	cr_assert_eq(s->mb_rx != NULL, srtp && media_srtp_burst(), "the engine chosen");
 	return s;
 }
 
@@ -51,6 +54,15 @@ static void setup(void)
 	h_learn(NET_IFACE_EXTERNAL, h_ip(H_GW_ADDR));
 	h_learn(NET_IFACE_INTERNAL, h_ip(H_APP_ADDR));
 	cr_assert_eq(srtp_backend_register(), 0);
+	char why[256];
+#ifdef MEDIA_PATH_BURST
+	cr_assert_eq(media_srtp_engine_init(CONFIG_SRTP_ENGINE_IPSEC_MB, why, sizeof(why)), 0,
+		     "%s", why);
+	cr_assert(media_srtp_burst());
+#else
+	cr_assert_eq(media_srtp_engine_init(CONFIG_SRTP_ENGINE_LIBSRTP2, why, sizeof(why)), 0);
+	cr_assert(!media_srtp_burst());
+#endif
 	mw = media_worker_new(0, 0);
 	cr_assert(mw != NULL);
 	media_worker_attach(mw, &h_ctx);
@@ -133,7 +145,10 @@ static int sent_one(unsigned iface, uint32_t *dst, uint16_t *sport, uint16_t *dp
 		    uint8_t *payload)
 {
 	struct rte_mbuf *out[4];
-	unsigned n = h_sent(iface, out, 4);
+	unsigned n;
+
+	media_worker_flush(mw);
+	n = h_sent(iface, out, 4);
 
 	cr_assert_eq(n, 1, "one frame on iface %u, got %u", iface, n);
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(out[0], struct rte_ipv4_hdr *,
@@ -155,6 +170,7 @@ static void nothing_sent(void)
 {
 	struct rte_mbuf *out[4];
 
+	media_worker_flush(mw);
 	for (unsigned i = 0; i < NET_N_IFACES; i++)
 		cr_assert_eq(h_sent(i, out, 4), 0, "nothing sent on %u", i);
 }
@@ -289,6 +305,75 @@ Test(media_path, tamper_replay_and_latching)
 	cr_assert_eq(h_in_use(), base, "no mbuf leaked");
 	srtp_dealloc(gw_tx);
 	srtp_dealloc(forger);
+}
+
+/* Many datagrams of both directions before the worker's loop ends: on the
+ * burst engine one burst, the forged and replayed ones dropped alone, the
+ * rest sent in arrival order. */
+Test(media_path, a_loop_of_datagrams)
+{
+	enum umedge_srtp_suite suite = UMEDGE_SRTP_AEAD_AES_128_GCM;
+	uint8_t plain[256], wire[40][256];
+	int wlen[40];
+	srtp_t gw_tx = peer(suite, rx_key, false), gw_rx = peer(suite, tx_key, true);
+	struct rte_mbuf *out[64];
+	unsigned n, base = h_in_use();
+
+	sess = make(true, suite, false);
+	media_worker_install(mw, sess);
+	for (int i = 0; i < 40; i++) {
+		int plen = rtp(plain, (uint16_t)(500 + i), 0x55, "in a burst");
+
+		wlen[i] = plen;
+		memcpy(wire[i], plain, (size_t)plen);
+		cr_assert_eq(srtp_protect(gw_tx, wire[i], &wlen[i]), srtp_err_status_ok);
+	}
+	wire[7][20] ^= 1;			/* forged */
+	for (int i = 0; i < 40; i++) {
+		eth_input(&h_ctx, datagram(NET_IFACE_EXTERNAL, H_GW_ADDR, GW_PORT, EXT_LOCAL,
+					   wire[i], wlen[i]));
+		if (i == 20)			/* a replay */
+			eth_input(&h_ctx, datagram(NET_IFACE_EXTERNAL, H_GW_ADDR, GW_PORT, EXT_LOCAL,
+						   wire[3], wlen[3]));
+		int plen = rtp(plain, (uint16_t)(900 + i), 0x66, "app side");
+		eth_input(&h_ctx, datagram(NET_IFACE_INTERNAL, H_APP_ADDR, APP_PORT, INT_LOCAL,
+					   plain, plen));
+	}
+	media_worker_flush(mw);
+	n = h_sent(NET_IFACE_INTERNAL, out, 64);
+	cr_assert_eq(n, 39);
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
+			out[i], struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+		const uint8_t *p = (const uint8_t *)(ip + 1) + 8;
+		unsigned want = 500 + i + (i >= 7);
+
+		cr_assert_eq((unsigned)(p[2] << 8 | p[3]), want, "in order");
+	}
+	h_free(out, n);
+	n = h_sent(NET_IFACE_EXTERNAL, out, 64);
+	cr_assert_eq(n, 40);
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
+			out[i], struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+		int len = rte_be_to_cpu_16(uh->dgram_len) - 8;
+
+		cr_assert_eq(srtp_unprotect(gw_rx, (uint8_t *)(uh + 1), &len), srtp_err_status_ok);
+		cr_assert_eq(((uint8_t *)(uh + 1))[3], (uint8_t)(900 + i));
+	}
+	h_free(out, n);
+	cr_assert_eq(sess->st[MEDIA_DIR_IN].auth_fail, 1);
+	cr_assert_eq(sess->st[MEDIA_DIR_IN].replay, 1);
+	cr_assert_eq(sess->st[MEDIA_DIR_IN].packets, 39);
+	cr_assert_eq(sess->st[MEDIA_DIR_OUT].packets, 40);
+#ifdef MEDIA_PATH_BURST
+	cr_assert_eq(mw->cnt.burst_packets, 81);
+	cr_assert_eq(mw->cnt.bursts, 2, "64 then 17");
+#endif
+	cr_assert_eq(h_in_use(), base, "no mbuf leaked");
+	srtp_dealloc(gw_tx);
+	srtp_dealloc(gw_rx);
 }
 
 Test(media_path, plain_rtp_latches_on_the_first_packet)
