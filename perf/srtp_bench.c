@@ -45,39 +45,37 @@
 
 #include "umedge/fdio.h"
 #include "srtp_backend.h"
+#include "srtp_bench.h"
 
-#define HDR 12
-#define PKT_MAX 1600
 #define TARGET_SPEEDUP 4.0
 #define TARGET_RAW_RATIO 2.0
 
 enum impl { IMPL_STOCK, IMPL_UMEDGE, IMPL_RAW, IMPL_RAW_EVP, IMPL_COUNT };
-enum op { OP_PROTECT, OP_UNPROTECT, OP_COUNT };
 
 static const char *const impl_names[IMPL_COUNT] = { "stock", "umedge", "raw", "raw-evp" };
 static const char *const op_names[OP_COUNT] = { "protect", "unprotect" };
 static const int payloads[] = { 80, 172, 1200 };
 #define N_PAYLOADS ((int)(sizeof(payloads) / sizeof(payloads[0])))
 
-struct opts {
-	int rounds;
-	int batch;
-	int sweeps;
-	int cpu; /* -1: not pinned */
-};
+/* The burst engine's columns: bursts of 1, 8, 32, 64, then raw
+ * intel-ipsec-mb at 32. */
+static const unsigned bursts[] = { 1, 8, 32, 64 };
+#define N_BURSTS ((int)(sizeof(bursts) / sizeof(bursts[0])))
+#define MB_COLS (N_BURSTS + 1)
+#define MB_RAW N_BURSTS
+#define MB_REF_BURST 32
 
 #define SWEEPS_MAX 15
 
-struct pkt {
-	int len;
-	uint8_t buf[PKT_MAX];
-};
+#ifdef HAVE_SRTP_MB
+static bool mb_ok;	/* intel-ipsec-mb runs here */
+#endif
 
 /* CPU time of this thread by default: on a shared machine, time spent
  * descheduled is not the cost of a packet. --wall switches to wall time. */
 static clockid_t bench_clock = CLOCK_THREAD_CPUTIME_ID;
 
-static double now_ns(void)
+double bench_now_ns(void)
 {
 	struct timespec ts;
 
@@ -92,13 +90,13 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static double median(double *v, int n)
+double bench_median(double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof(*v), cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
-static void fill_key(uint8_t *key, size_t n, int salt)
+void bench_fill_key(uint8_t *key, size_t n, int salt)
 {
 	for (size_t i = 0; i < n; i++)
 		key[i] = (uint8_t)(0x3c + i * 37 + (size_t)salt * 101);
@@ -106,8 +104,7 @@ static void fill_key(uint8_t *key, size_t n, int salt)
 
 static const uint32_t bench_ssrc = 0x2b0c9d11;
 
-/* An RTP header (PCMU, no CSRC, no extension) and payload. */
-static int make_rtp(uint8_t *buf, int payload)
+int bench_make_rtp(uint8_t *buf, int payload)
 {
 	memset(buf, 0, HDR);
 	buf[0] = 0x80;
@@ -122,7 +119,7 @@ static int make_rtp(uint8_t *buf, int payload)
 	return HDR + payload;
 }
 
-static inline void set_seq(uint8_t *buf, uint16_t seq)
+void bench_set_seq(uint8_t *buf, uint16_t seq)
 {
 	buf[2] = (uint8_t)(seq >> 8);
 	buf[3] = (uint8_t)seq;
@@ -154,8 +151,8 @@ static int bench_libsrtp(enum umedge_srtp_suite suite, int payload, enum op op,
 	uint16_t seq = 1;
 	int len, ret = -1;
 
-	fill_key(key, sizeof(key), (int)suite);
-	len = make_rtp(tmpl, payload);
+	bench_fill_key(key, sizeof(key), (int)suite);
+	len = bench_make_rtp(tmpl, payload);
 	if (samples == NULL || lib_session(&tx, suite, key) != 0 || lib_session(&rx, suite, key) != 0)
 		goto out;
 	if (op == OP_UNPROTECT) {
@@ -167,36 +164,36 @@ static int bench_libsrtp(enum umedge_srtp_suite suite, int payload, enum op op,
 		double t0, t1;
 
 		if (op == OP_PROTECT) {
-			t0 = now_ns();
+			t0 = bench_now_ns();
 			for (int i = 0; i < o->batch; i++) {
 				memcpy(work.buf, tmpl, (size_t)len);
-				set_seq(work.buf, seq++);
+				bench_set_seq(work.buf, seq++);
 				work.len = len;
 				if (srtp_protect(tx, work.buf, &work.len) != srtp_err_status_ok)
 					goto out;
 			}
-			t1 = now_ns();
+			t1 = bench_now_ns();
 		} else {
 			for (int i = 0; i < o->batch; i++) {
 				memcpy(batch[i].buf, tmpl, (size_t)len);
-				set_seq(batch[i].buf, seq++);
+				bench_set_seq(batch[i].buf, seq++);
 				batch[i].len = len;
 				if (srtp_protect(tx, batch[i].buf, &batch[i].len) != srtp_err_status_ok)
 					goto out;
 			}
-			t0 = now_ns();
+			t0 = bench_now_ns();
 			for (int i = 0; i < o->batch; i++) {
 				memcpy(work.buf, batch[i].buf, (size_t)batch[i].len);
 				work.len = batch[i].len;
 				if (srtp_unprotect(rx, work.buf, &work.len) != srtp_err_status_ok)
 					goto out;
 			}
-			t1 = now_ns();
+			t1 = bench_now_ns();
 		}
 		if (r >= 0)
 			samples[r] = (t1 - t0) / o->batch;
 	}
-	*ns = median(samples, o->rounds);
+	*ns = bench_median(samples, o->rounds);
 	ret = 0;
 out:
 	if (tx)
@@ -231,9 +228,9 @@ static int raw_init(struct raw *r, enum umedge_srtp_suite suite, int evp)
 	const EVP_CIPHER *c;
 
 	memset(r, 0, sizeof(*r));
-	fill_key(key, sizeof(key), 1);
-	fill_key(auth_key, sizeof(auth_key), 2);
-	fill_key(r->salt, 14, 3);
+	bench_fill_key(key, sizeof(key), 1);
+	bench_fill_key(auth_key, sizeof(auth_key), 2);
+	bench_fill_key(r->salt, 14, 3);
 	r->evp = evp;
 	r->gcm = suite == UMEDGE_SRTP_AEAD_AES_128_GCM || suite == UMEDGE_SRTP_AEAD_AES_256_GCM;
 	r->tag_len = r->gcm ? 16 : suite == UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_32 ? 4 : 10;
@@ -432,7 +429,7 @@ static int bench_raw(enum umedge_srtp_suite suite, int payload, enum op op, int 
 		return -1;
 	if (raw_init(&r, suite, evp) != 0)
 		goto out;
-	len = make_rtp(tmpl, payload);
+	len = bench_make_rtp(tmpl, payload);
 	if (op == OP_UNPROTECT) {
 		/* As many distinct protected packets as libsrtp2's rounds read
 		 * (same memory footprint); no replay state, so reused. */
@@ -441,19 +438,19 @@ static int bench_raw(enum umedge_srtp_suite suite, int payload, enum op op, int 
 			goto out;
 		for (int i = 0; i < o->batch; i++) {
 			memcpy(batch[i].buf, tmpl, (size_t)len);
-			set_seq(batch[i].buf, seq++);
+			bench_set_seq(batch[i].buf, seq++);
 			batch[i].len = len;
 			if (raw_protect(&r, batch[i].buf, &batch[i].len) != 0)
 				goto out;
 		}
 	}
 	for (int rd = -1; rd < o->rounds; rd++) {
-		double t0 = now_ns(), t1;
+		double t0 = bench_now_ns(), t1;
 
 		for (int i = 0; i < o->batch; i++) {
 			if (op == OP_PROTECT) {
 				memcpy(work.buf, tmpl, (size_t)len);
-				set_seq(work.buf, seq++);
+				bench_set_seq(work.buf, seq++);
 				work.len = len;
 				if (raw_protect(&r, work.buf, &work.len) != 0)
 					goto out;
@@ -464,11 +461,11 @@ static int bench_raw(enum umedge_srtp_suite suite, int payload, enum op op, int 
 					goto out;
 			}
 		}
-		t1 = now_ns();
+		t1 = bench_now_ns();
 		if (rd >= 0)
 			samples[rd] = (t1 - t0) / o->batch;
 	}
-	*ns = median(samples, o->rounds);
+	*ns = bench_median(samples, o->rounds);
 	ret = 0;
 out:
 	raw_free(&r);
@@ -500,10 +497,31 @@ static void stock_server(int req_fd, int resp_fd, const struct opts *o)
 	_exit(0);
 }
 
-/* One sweep: every case, stock (asked of the child), umedge, raw, raw-evp
- * back to back. */
+/* The burst engine's columns of one case; -1 without it. */
+static int measure_mb(enum umedge_srtp_suite suite, int payload, enum op op,
+		      const struct opts *o, double *v)
+{
+	for (int c = 0; c < MB_COLS; c++)
+		v[c] = -1.0;
+#ifdef HAVE_SRTP_MB
+	if (!mb_ok)
+		return 0;
+	for (int b = 0; b < N_BURSTS; b++)
+		if (bench_mb(suite, payload, op, bursts[b], o, &v[b]) != 0)
+			return -1;
+	if (bench_mb_raw(suite, payload, op, MB_REF_BURST, o, &v[MB_RAW]) != 0)
+		return -1;
+#else
+	(void)suite, (void)payload, (void)op, (void)o;
+#endif
+	return 0;
+}
+
+/* One sweep: every case, stock (asked of the child), umedge, raw, raw-evp,
+ * then the burst engine's columns, back to back. */
 static int measure_sweep(const struct opts *o, int req_fd, int resp_fd,
-			 double r[UMEDGE_SRTP_SUITE_COUNT][N_PAYLOADS][OP_COUNT][IMPL_COUNT])
+			 double r[UMEDGE_SRTP_SUITE_COUNT][N_PAYLOADS][OP_COUNT][IMPL_COUNT],
+			 double m[UMEDGE_SRTP_SUITE_COUNT][N_PAYLOADS][OP_COUNT][MB_COLS])
 {
 	for (int s = 0; s < UMEDGE_SRTP_SUITE_COUNT; s++) {
 		enum umedge_srtp_suite suite = (enum umedge_srtp_suite)s;
@@ -526,8 +544,9 @@ static int measure_sweep(const struct opts *o, int req_fd, int resp_fd,
 					return -1;
 				}
 				v[IMPL_RAW_EVP] = -1.0; /* GCM: raw is already the EVP path */
-				if (!gcm && bench_raw(suite, payloads[p], (enum op)op, 1, o,
-						      &v[IMPL_RAW_EVP]) != 0) {
+				if ((!gcm && bench_raw(suite, payloads[p], (enum op)op, 1, o,
+						       &v[IMPL_RAW_EVP]) != 0) ||
+				    measure_mb(suite, payloads[p], (enum op)op, o, m[s][p][op]) != 0) {
 					fprintf(stderr, "measurement failed\n");
 					return -1;
 				}
@@ -586,6 +605,11 @@ static void print_machine(FILE *f, const struct opts *o)
 	fprintf(f, "openssl    %s\n", OpenSSL_version(OPENSSL_VERSION));
 	fprintf(f, "libsrtp2   %s (stock: Debian build, NSS primitives)\n",
 		srtp_get_version_string());
+#ifdef HAVE_SRTP_MB
+	fprintf(f, "ipsec-mb   %s\n", mb_ok ? bench_mb_describe() : "cannot run on this CPU");
+#else
+	fprintf(f, "ipsec-mb   not in this build\n");
+#endif
 	fprintf(f, "loadavg    %s\n", load);
 	fprintf(f, "method     one thread%s, %s; median of %d sweeps, each the median of %d rounds"
 		" x %d packets; RTP header 12 octets\n",
@@ -606,6 +630,8 @@ int main(int argc, char **argv)
 	struct opts o = { .rounds = 15, .batch = 2000, .sweeps = 3, .cpu = -1 };
 	static double all[SWEEPS_MAX][UMEDGE_SRTP_SUITE_COUNT][N_PAYLOADS][OP_COUNT][IMPL_COUNT];
 	static double res[UMEDGE_SRTP_SUITE_COUNT][N_PAYLOADS][OP_COUNT][IMPL_COUNT];
+	static double mball[SWEEPS_MAX][UMEDGE_SRTP_SUITE_COUNT][N_PAYLOADS][OP_COUNT][MB_COLS];
+	static double mbres[UMEDGE_SRTP_SUITE_COUNT][N_PAYLOADS][OP_COUNT][MB_COLS];
 	int req[2], resp[2], status = 0, rc;
 	pid_t child;
 
@@ -665,11 +691,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+#ifdef HAVE_SRTP_MB
+	mb_ok = bench_mb_init() == 0;
+#endif
 	print_machine(stdout, &o);
 	fflush(stdout);
 
 	for (int w = 0; w < o.sweeps; w++)
-		if (measure_sweep(&o, req[1], resp[0], all[w]) != 0) {
+		if (measure_sweep(&o, req[1], resp[0], all[w], mball[w]) != 0) {
 			kill(child, SIGTERM);
 			return 1;
 		}
@@ -687,7 +716,17 @@ int main(int argc, char **argv)
 
 					for (int w = 0; w < o.sweeps; w++)
 						v[w] = all[w][s][p][op][i];
-					res[s][p][op][i] = median(v, o.sweeps);
+					res[s][p][op][i] = bench_median(v, o.sweeps);
+				}
+	for (int s = 0; s < UMEDGE_SRTP_SUITE_COUNT; s++)
+		for (int p = 0; p < N_PAYLOADS; p++)
+			for (int op = 0; op < OP_COUNT; op++)
+				for (int c = 0; c < MB_COLS; c++) {
+					double v[SWEEPS_MAX];
+
+					for (int w = 0; w < o.sweeps; w++)
+						v[w] = mball[w][s][p][op][c];
+					mbres[s][p][op][c] = bench_median(v, o.sweeps);
 				}
 
 	printf("\nns/packet (lower is better); x = stock/umedge speed-up; /raw = umedge over raw\n");
@@ -706,6 +745,27 @@ int main(int argc, char **argv)
 				       op_names[op], r[IMPL_STOCK], r[IMPL_UMEDGE], r[IMPL_RAW], evp,
 				       r[IMPL_STOCK] / r[IMPL_UMEDGE], r[IMPL_UMEDGE] / r[IMPL_RAW]);
 			}
+
+	if (mbres[0][0][0][0] > 0) {
+		printf("\nthe burst engine (media/srtp_mb.c on intel-ipsec-mb), ns/packet at bursts of "
+		       "1, 8, 32, 64;\nraw-mb = raw intel-ipsec-mb, the same jobs at burst %d; "
+		       "x = umedge (libsrtp2 + OpenSSL) / b%d; /raw-mb = b%d / raw-mb\n",
+		       MB_REF_BURST, MB_REF_BURST, MB_REF_BURST);
+		printf("%-24s %5s %-9s %7s %7s %7s %7s %7s %7s %7s %6s %7s\n", "suite", "bytes",
+		       "op", "stock", "umedge", "b1", "b8", "b32", "b64", "raw-mb", "x", "/raw-mb");
+		for (int s = 0; s < UMEDGE_SRTP_SUITE_COUNT; s++)
+			for (int p = 0; p < N_PAYLOADS; p++)
+				for (int op = 0; op < OP_COUNT; op++) {
+					const double *r = res[s][p][op], *m = mbres[s][p][op];
+
+					printf("%-24s %5d %-9s %7.0f %7.0f %7.0f %7.0f %7.0f %7.0f %7.0f "
+					       "%5.1fx %7.2f\n",
+					       umedge_srtp_suite_name((enum umedge_srtp_suite)s),
+					       payloads[p], op_names[op], r[IMPL_STOCK], r[IMPL_UMEDGE],
+					       m[0], m[1], m[2], m[3], m[MB_RAW],
+					       r[IMPL_UMEDGE] / m[2], m[2] / m[MB_RAW]);
+				}
+	}
 
 	printf("\npackets/s per core\n");
 	printf("%-24s %5s %-9s %10s %10s %10s %10s\n", "suite", "bytes", "op", impl_names[0],
