@@ -1,6 +1,7 @@
 #include "bench_machine.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -61,4 +62,34 @@ void bench_print_machine(const char *name, const char *extra)
 	       sysconf(_SC_NPROCESSORS_ONLN), u.sysname, u.release, rte_version(),
 	       extra != NULL ? extra : "", extra != NULL ? ", " : "",
 	       (double)rte_get_tsc_hz() / 1e9);
+}
+
+void bench_print_isa(void)
+{
+	static const char *const want[] = { "aes", "pclmulqdq", "sha_ni", "avx2", "avx512f",
+					    "vaes", "vpclmulqdq" };
+	char *line = NULL;
+	size_t cap = 0;
+	double load[3];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	printf("isa:");
+	while (f != NULL && getline(&line, &cap, f) > 0) {
+		if (strncmp(line, "flags", 5) != 0)
+			continue;
+		line[strcspn(line, "\n")] = ' ';
+		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			char w[32];
+
+			snprintf(w, sizeof(w), " %s ", want[i]);
+			printf(" %s=%d", want[i], strstr(line, w) != NULL);
+		}
+		break;
+	}
+	free(line);
+	if (f != NULL)
+		fclose(f);
+	if (getloadavg(load, 3) < 0)
+		load[0] = load[1] = load[2] = -1;
+	printf("; loadavg %.2f %.2f %.2f\n", load[0], load[1], load[2]);
 }

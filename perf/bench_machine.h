@@ -13,4 +13,8 @@ void bench_print_machine(const char *name, const char *extra);
  * lines (the figures of a single-threaded benchmark depend on them). */
 void bench_print_host(const char *name);
 
+/* The instruction sets the crypto uses (from /proc/cpuinfo) and the load
+ * average now, on one line. */
+void bench_print_isa(void);
+
 #endif

@@ -12,8 +12,9 @@
  *              context per session (the same backend, keyed like the
  *              gateway).
  * Only worker_poll is timed. Results are Mpps per worker core (median and
- * best of ~0.1 s windows) and ns/packet, per suite, direction and session
- * count.
+ * best of ~0.1 s windows) and ns/packet, per SRTP engine (the burst engine
+ * on intel-ipsec-mb, libsrtp2 on umedge's OpenSSL primitives), suite,
+ * direction and session count.
  *
  * More sessions than port pairs (31,000 on one address pair): the
  * generator binds each packet's session to its pair (four pointer stores in
@@ -21,7 +22,8 @@
  * the path works over the whole set of sessions' state; one address pair
  * could not hold that many sessions at once (docs/benchmarks.md).
  *
- * usage: media_bench [--seconds N] [--sessions N,N,...] [--all-suites] */
+ * usage: media_bench [--seconds N] [--sessions N,N,...] [--all-suites]
+ *                    [--engine both|ipsec_mb|libsrtp2] */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -59,16 +61,18 @@
 #define RTP_LEN (12 + PAYLOAD)
 #define PORT_BASE 2000
 #define PORT_PAIRS 31000              /* even ports 2000..63998, both ifaces */
-#define MAX_SESSIONS 100000           /* beyond PORT_PAIRS: pairs rebound in turn */
+#define MAX_SESSIONS 1000000          /* beyond PORT_PAIRS: pairs rebound in turn */
 #define WINDOWS_MAX 16384
 #define WINDOW_BURSTS 64              /* ~2 ms: most windows see no preemption */
 
 static struct media_worker *g_mw;
+static struct srtp_mb *g_gen_mb;      /* the generator's manager */
 
 struct bench_session {
 	struct media_session *s;
 	uint16_t port;                /* local and remote, both legs */
-	srtp_t peer;                  /* the gateway's sender context */
+	srtp_t peer;                  /* the gateway's sender context (libsrtp2 engine) */
+	struct srtp_mb_ctx *mpeer;    /* the same on intel-ipsec-mb (burst engine: smaller) */
 	uint16_t seq_in, seq_out;
 	uint32_t ts;
 };
@@ -115,7 +119,13 @@ static unsigned generate(struct rte_mempool *pool, struct bench_session *bs, uns
 		memcpy(rtp + 4, &ts, 4);
 		memcpy(rtp + 8, &ssrc, 4);
 		memset(rtp + 12, 0xd5, PAYLOAD);
-		if (srtp_in) {
+		if (srtp_in && b->mpeer != NULL) {
+			struct srtp_mb_pkt pk = { rtp, len, b->mpeer, false, 0 };
+
+			srtp_mb_protect(g_gen_mb, &pk, 1);
+			len = pk.rc == 0 ? pk.len : RTP_LEN; /* the engine will count it */
+			bench_ring_frame(m[i], iface, b->port, b->port, (uint16_t)len);
+		} else if (srtp_in) {
 			if (srtp_protect(b->peer, rtp, &len) != srtp_err_status_ok)
 				len = RTP_LEN; /* the engine will count it */
 			bench_ring_frame(m[i], iface, b->port, b->port, (uint16_t)len);
@@ -227,8 +237,10 @@ static int build_sessions(struct media_worker *mw, struct bench_session *bs, uns
 		random_key(p.tx_key, sizeof(p.tx_key));
 		memset(&bs[i], 0, sizeof(bs[i]));
 		bs[i].port = port;
-		if (media_session_new(&p, i + 1, &bs[i].s) != 0 ||
-		    make_peer(&bs[i].peer, suite, p.rx_key) != 0)
+		if (media_session_new(&p, i + 1, &bs[i].s) != 0)
+			return -1;
+		if (media_srtp_burst() ? srtp_mb_ctx_new(suite, p.rx_key, true, &bs[i].mpeer) != 0 :
+					 make_peer(&bs[i].peer, suite, p.rx_key) != 0)
 			return -1;
 		if (n <= PORT_PAIRS)
 			media_worker_install(mw, bs[i].s);
@@ -250,6 +262,7 @@ static void free_sessions(struct media_worker *mw, struct bench_session *bs, uns
 		}
 		if (bs[i].peer != NULL)
 			srtp_dealloc(bs[i].peer);
+		srtp_mb_ctx_free(bs[i].mpeer);
 	}
 }
 
@@ -301,14 +314,18 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "sessions", required_argument, NULL, 'n' },
 		{ "all-suites", no_argument, NULL, 'a' },
+		{ "engine", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned counts[8] = { 1000, 10000, MAX_SESSIONS }, n_counts = 3;
 	double seconds = 2;
 	bool all = false;
+	enum config_srtp_engine engines[2] = { CONFIG_SRTP_ENGINE_IPSEC_MB,
+					       CONFIG_SRTP_ENGINE_LIBSRTP2 };
+	unsigned n_engines = 2;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "s:n:a", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:n:ae:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			seconds = atof(optarg);
@@ -323,8 +340,19 @@ int main(int argc, char **argv)
 		case 'a':
 			all = true;
 			break;
+		case 'e':
+			n_engines = 1;
+			if (strcmp(optarg, "libsrtp2") == 0)
+				engines[0] = CONFIG_SRTP_ENGINE_LIBSRTP2;
+			else if (strcmp(optarg, "both") == 0)
+				n_engines = 2;
+			else if (strcmp(optarg, "ipsec_mb") != 0)
+				goto usage;
+			break;
 		default:
-			fprintf(stderr, "usage: media_bench [--seconds N] [--sessions N,N,...] [--all-suites]\n");
+		usage:
+			fprintf(stderr, "usage: media_bench [--seconds N] [--sessions N,N,...] "
+					"[--all-suites] [--engine both|ipsec_mb|libsrtp2]\n");
 			return 2;
 		}
 	}
@@ -334,7 +362,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 
-	if (bench_eal_init("media_bench", "mediabench", 1024) != 0)
+	unsigned max_count = 1;
+	for (unsigned i = 0; i < n_counts; i++)
+		max_count = counts[i] > max_count ? counts[i] : max_count;
+	/* the sessions (rte_zmalloc) on top of the pools */
+	if (bench_eal_init("media_bench", "mediabench",
+			   512 + (unsigned)((uint64_t)max_count * 2 * sizeof(struct media_session) >>
+					    20)) != 0)
 		return 1;
 	if (srtp_backend_register() != 0) {
 		fprintf(stderr, "media_bench: SRTP backend\n");
@@ -355,15 +389,15 @@ int main(int argc, char **argv)
 		dp.udp.media_last[i] = 65535;
 	}
 	struct worker *w = worker_new(&dp, 0, rte_lcore_id());
-	struct media_worker *mw = media_worker_new(0, 0);
-	struct bench_session *bs = calloc(MAX_SESSIONS, sizeof(*bs));
-	if (w == NULL || mw == NULL || bs == NULL) {
+	struct media_worker *mw = NULL;
+	struct bench_session *bs = calloc(max_count, sizeof(*bs));
+	if (w == NULL || bs == NULL) {
 		fprintf(stderr, "media_bench: worker set-up failed\n");
 		return 1;
 	}
 	dp.workers[0] = w;
-	g_mw = mw;
-	media_worker_attach(mw, &w->net);
+	/* the stack's own hooks, put back before each engine's media worker */
+	struct net_ctx hooks = w->net;
 	bench_ring_arp_learn(w, dp.pool, NET_IFACE_EXTERNAL);
 	bench_ring_arp_learn(w, dp.pool, NET_IFACE_INTERNAL);
 	bench_ring_drain();
@@ -375,6 +409,7 @@ int main(int argc, char **argv)
 	unsigned n_suites = all ? 5 : 2;
 
 	bench_print_machine("media_bench", OpenSSL_version(OPENSSL_VERSION));
+	bench_print_isa();
 	printf("setup: two net_ring ports, one worker core (worker_poll), %d-octet RTP payload "
 	       "(%d-octet RTP), bursts of %d, round robin over the sessions,\n"
 	       "       %.1f s per figure; only worker_poll is timed (TSC), in windows of %d bursts;\n"
@@ -382,8 +417,29 @@ int main(int argc, char **argv)
 	       "       median and best of the rest; 'kept' = windows kept / all ('all N*': fewer\n"
 	       "       than 10%% were clean, every window used)\n",
 	       PAYLOAD, RTP_LEN, BURST, seconds, WINDOW_BURSTS);
-	printf("%-26s %9s %-10s %9s %9s %10s %9s %7s %11s\n", "suite", "sessions", "direction",
-	       "Mpps", "ns/pkt", "best Mpps", "best ns", "out/in", "kept");
+	for (unsigned ei = 0; ei < n_engines; ei++) {
+	char why[256];
+	const char *ename = engines[ei] == CONFIG_SRTP_ENGINE_LIBSRTP2 ? "libsrtp2" : "ipsec-mb";
+
+	if (media_srtp_engine_init(engines[ei], why, sizeof(why)) != 0) {
+		printf("\nengine %s: %s: not measured\n", ename, why);
+		continue;
+	}
+	printf("\nengine %s: %s\n", ename, why);
+	w->net.udp_input = hooks.udp_input;
+	w->net.udp_arg = hooks.udp_arg;
+	w->net.poll_hook = hooks.poll_hook;
+	w->net.poll_arg = hooks.poll_arg;
+	mw = media_worker_new(0, 0);
+	g_gen_mb = media_srtp_burst() ? srtp_mb_new() : NULL;
+	if (mw == NULL || (media_srtp_burst() && g_gen_mb == NULL)) {
+		fprintf(stderr, "media_bench: media worker set-up failed\n");
+		return 1;
+	}
+	g_mw = mw;
+	media_worker_attach(mw, &w->net);
+	printf("%-9s %-24s %9s %-10s %7s %8s %9s %8s %7s %11s\n", "engine", "suite", "sessions",
+	       "direction", "Mpps", "ns/pkt", "best Mpps", "best ns", "out/in", "kept");
 	srand(42);
 	for (unsigned si = 0; si < n_suites; si++) {
 		for (unsigned ci = 0; ci < n_counts; ci++) {
@@ -419,9 +475,16 @@ int main(int argc, char **argv)
 					return 1;
 				}
 				/* session 0's peer must share its RX key again */
-				srtp_dealloc(bs[0].peer);
-				if (make_peer(&bs[0].peer, suites[si], p.rx_key) != 0)
-					return 1;
+				if (bs[0].peer != NULL) {
+					srtp_dealloc(bs[0].peer);
+					if (make_peer(&bs[0].peer, suites[si], p.rx_key) != 0)
+						return 1;
+				} else {
+					srtp_mb_ctx_free(bs[0].mpeer);
+					if (srtp_mb_ctx_new(suites[si], p.rx_key, true,
+							    &bs[0].mpeer) != 0)
+						return 1;
+				}
 			}
 			for (int dir = 0; dir < 2; dir++) {
 				bool srtp_in = dir == 1;
@@ -441,8 +504,8 @@ int main(int argc, char **argv)
 				else
 					snprintf(kept, sizeof(kept), "%u/%u", r.n_windows,
 						 r.n_windows + r.n_preempted);
-				printf("%-26s %9u %-10s %9.2f %9.1f %10.2f %9.1f %7.3f %11s%s\n",
-				       umedge_srtp_suite_name(suites[si]), n,
+				printf("%-9s %-24s %9u %-10s %7.2f %8.1f %9.2f %8.1f %7.3f %11s%s\n",
+				       ename, umedge_srtp_suite_name(suites[si]), n,
 				       srtp_in ? "SRTP->RTP" : "RTP->SRTP", 1e3 / med, med,
 				       1e3 / best, best,
 				       r.packets ? (double)r.sent / (double)r.packets : 0.0, kept,
@@ -450,18 +513,30 @@ int main(int argc, char **argv)
 				fflush(stdout);
 			}
 			if (ci == n_counts - 1)
-				printf("%-26s %9u memory: %.0f octets of heap per session (the "
+				printf("%-9s %-24s %9u memory: %.0f octets of heap per session (the "
 				       "engine's two contexts with their SSRC streams and the generator's "
 				       "peer context) + %zu of struct media_session\n",
-				       umedge_srtp_suite_name(suites[si]), n,
+				       ename, umedge_srtp_suite_name(suites[si]), n,
 				       (double)(heap_in_use() - heap0) / n, sizeof(struct media_session));
 			free_sessions(mw, bs, n);
 		}
 	}
-	printf("session state: %zu octets of struct media_session, plus libsrtp2 contexts\n",
+	if (media_srtp_burst())
+		printf("burst engine: %.1f packets per burst on average\n",
+		       mw->cnt.bursts ? (double)mw->cnt.burst_packets / (double)mw->cnt.bursts : 0.0);
+	media_worker_free(mw);
+	srtp_mb_free(g_gen_mb);
+	g_gen_mb = NULL;
+	}
+	{
+		double load[3];
+
+		if (getloadavg(load, 3) == 3)
+			printf("loadavg at end: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
+	}
+	printf("session state: %zu octets of struct media_session, plus the engine's contexts\n",
 	       sizeof(struct media_session));
 	worker_free(w);
-	media_worker_free(mw);
 	free(bs);
 	bench_eal_cleanup();
 	return 0;
