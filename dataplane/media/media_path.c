@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include <rte_byteorder.h>
-#include <rte_prefetch.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_udp.h>
@@ -226,12 +225,10 @@ static void media_app_deliver(struct media_worker *mw, struct net_ctx *ctx,
 static void media_pend(struct media_worker *mw, struct net_ctx *ctx, struct media_session *s,
 		       struct rte_mbuf *m, uint8_t *pkt, bool in, bool rtcp)
 {
-	const struct srtp_mb_ctx *c = in ? s->mb_rx : s->mb_tx;
-
-	/* the context's head (streams) and first keys: read by the burst */
-	rte_prefetch0(c);
-	rte_prefetch0((const uint8_t *)c + RTE_CACHE_LINE_SIZE);
-	rte_prefetch0((const uint8_t *)c + 2 * RTE_CACHE_LINE_SIZE);
+#ifdef UMEDGE_HAVE_SRTP_MB
+	/* what the burst will read of the session's context: in cache by then */
+	srtp_mb_prefetch(in ? s->mb_rx : s->mb_tx, rtcp);
+#endif
 	mw->ctx = ctx;
 	mw->pend[mw->n_pend++] = (struct media_pending){ m, s, pkt, in, rtcp };
 	if (mw->n_pend == MEDIA_BURST)

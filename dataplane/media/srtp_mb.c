@@ -371,6 +371,19 @@ void srtp_mb_ctx_free(struct srtp_mb_ctx *c)
 	free(c);
 }
 
+void srtp_mb_prefetch(const struct srtp_mb_ctx *c, bool rtcp)
+{
+	const char *k = c->keys[rtcp];
+	/* AES-CM: the round keys and the pads; GCM: the round keys and the
+	 * GHASH key powers, which the library reads from all over the table */
+	int lines = c->gcm ? (int)(sizeof(struct gcm_keys) + 63) / 64 : 5;
+
+	__builtin_prefetch(c);
+	__builtin_prefetch(&c->st[0]);
+	for (int i = 0; i < lines; i++)
+		__builtin_prefetch(k + 64 * i);
+}
+
 static struct mb_stream *stream_find(struct srtp_mb_ctx *c, uint32_t ssrc)
 {
 	for (unsigned i = 0; i < c->n_streams; i++)

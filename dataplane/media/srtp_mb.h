@@ -69,6 +69,11 @@ size_t srtp_mb_ctx_size(enum umedge_srtp_suite suite);
  * it; false when the SSRC is not known. */
 bool srtp_mb_ctx_roc(const struct srtp_mb_ctx *c, uint32_t ssrc, uint32_t *roc);
 
+/* Prefetch what a packet of c will read (the context's head, its first
+ * stream, the RTP or SRTCP keys the jobs start with): for a caller that
+ * gathers a burst before handing it over. */
+void srtp_mb_prefetch(const struct srtp_mb_ctx *c, bool rtcp);
+
 /* One packet of a burst, in place. protect needs SRTP_MB_TRAILER octets of
  * room after it. rc: 0, or
  *   -EINVAL    malformed (version, lengths) or shorter than the trailer
