@@ -68,6 +68,65 @@
 static struct media_worker *g_mw;
 static struct srtp_mb *g_gen_mb;      /* the generator's manager */
 
+/* The generator's gateway contexts on intel-ipsec-mb (a build without it
+ * has the libsrtp2 engine only, and these are never asked for). */
+#ifdef UMEDGE_HAVE_SRTP_MB
+static int mpeer_new(enum umedge_srtp_suite suite, const uint8_t *key, struct srtp_mb_ctx **c)
+{
+	return srtp_mb_ctx_new(suite, key, true, c);
+}
+
+static int mpeer_protect(struct srtp_mb_ctx *c, uint8_t *rtp, int len)
+{
+	struct srtp_mb_pkt pk = { rtp, len, c, false, 0 };
+
+	srtp_mb_protect(g_gen_mb, &pk, 1);
+	return pk.rc == 0 ? pk.len : -1;
+}
+
+static void mpeer_free(struct srtp_mb_ctx *c)
+{
+	srtp_mb_ctx_free(c);
+}
+
+static struct srtp_mb *gen_mb_new(void)
+{
+	return srtp_mb_new();
+}
+
+static void gen_mb_free(struct srtp_mb *m)
+{
+	srtp_mb_free(m);
+}
+#else
+static int mpeer_new(enum umedge_srtp_suite suite, const uint8_t *key, struct srtp_mb_ctx **c)
+{
+	(void)suite, (void)key, (void)c;
+	return -1;
+}
+
+static int mpeer_protect(struct srtp_mb_ctx *c, uint8_t *rtp, int len)
+{
+	(void)c, (void)rtp, (void)len;
+	return -1;
+}
+
+static void mpeer_free(struct srtp_mb_ctx *c)
+{
+	(void)c;
+}
+
+static struct srtp_mb *gen_mb_new(void)
+{
+	return NULL;
+}
+
+static void gen_mb_free(struct srtp_mb *m)
+{
+	(void)m;
+}
+#endif
+
 struct bench_session {
 	struct media_session *s;
 	uint16_t port;                /* local and remote, both legs */
@@ -120,10 +179,9 @@ static unsigned generate(struct rte_mempool *pool, struct bench_session *bs, uns
 		memcpy(rtp + 8, &ssrc, 4);
 		memset(rtp + 12, 0xd5, PAYLOAD);
 		if (srtp_in && b->mpeer != NULL) {
-			struct srtp_mb_pkt pk = { rtp, len, b->mpeer, false, 0 };
-
-			srtp_mb_protect(g_gen_mb, &pk, 1);
-			len = pk.rc == 0 ? pk.len : RTP_LEN; /* the engine will count it */
+			len = mpeer_protect(b->mpeer, rtp, len);
+			if (len < 0)
+				len = RTP_LEN; /* the engine will count it */
 			bench_ring_frame(m[i], iface, b->port, b->port, (uint16_t)len);
 		} else if (srtp_in) {
 			if (srtp_protect(b->peer, rtp, &len) != srtp_err_status_ok)
@@ -239,7 +297,7 @@ static int build_sessions(struct media_worker *mw, struct bench_session *bs, uns
 		bs[i].port = port;
 		if (media_session_new(&p, i + 1, &bs[i].s) != 0)
 			return -1;
-		if (media_srtp_burst() ? srtp_mb_ctx_new(suite, p.rx_key, true, &bs[i].mpeer) != 0 :
+		if (media_srtp_burst() ? mpeer_new(suite, p.rx_key, &bs[i].mpeer) != 0 :
 					 make_peer(&bs[i].peer, suite, p.rx_key) != 0)
 			return -1;
 		if (n <= PORT_PAIRS)
@@ -262,7 +320,7 @@ static void free_sessions(struct media_worker *mw, struct bench_session *bs, uns
 		}
 		if (bs[i].peer != NULL)
 			srtp_dealloc(bs[i].peer);
-		srtp_mb_ctx_free(bs[i].mpeer);
+		mpeer_free(bs[i].mpeer);
 	}
 }
 
@@ -431,7 +489,7 @@ int main(int argc, char **argv)
 	w->net.poll_hook = hooks.poll_hook;
 	w->net.poll_arg = hooks.poll_arg;
 	mw = media_worker_new(0, 0);
-	g_gen_mb = media_srtp_burst() ? srtp_mb_new() : NULL;
+	g_gen_mb = media_srtp_burst() ? gen_mb_new() : NULL;
 	if (mw == NULL || (media_srtp_burst() && g_gen_mb == NULL)) {
 		fprintf(stderr, "media_bench: media worker set-up failed\n");
 		return 1;
@@ -480,9 +538,8 @@ int main(int argc, char **argv)
 					if (make_peer(&bs[0].peer, suites[si], p.rx_key) != 0)
 						return 1;
 				} else {
-					srtp_mb_ctx_free(bs[0].mpeer);
-					if (srtp_mb_ctx_new(suites[si], p.rx_key, true,
-							    &bs[0].mpeer) != 0)
+					mpeer_free(bs[0].mpeer);
+					if (mpeer_new(suites[si], p.rx_key, &bs[0].mpeer) != 0)
 						return 1;
 				}
 			}
@@ -525,7 +582,7 @@ int main(int argc, char **argv)
 		printf("burst engine: %.1f packets per burst on average\n",
 		       mw->cnt.bursts ? (double)mw->cnt.burst_packets / (double)mw->cnt.bursts : 0.0);
 	media_worker_free(mw);
-	srtp_mb_free(g_gen_mb);
+	gen_mb_free(g_gen_mb);
 	g_gen_mb = NULL;
 	}
 	{

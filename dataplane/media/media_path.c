@@ -195,6 +195,7 @@ static void media_forwarded(struct media_worker *mw, struct net_ctx *ctx,
 	st->last_tsc = ctx->now;
 }
 
+#ifdef UMEDGE_HAVE_SRTP_MB
 /* A burst engine refusal (srtp_mb_pkt.rc), counted as libsrtp2's are. */
 static void count_burst_error(struct media_worker *mw, struct media_dir_stats *st, int rc)
 {
@@ -214,6 +215,7 @@ static void count_burst_error(struct media_worker *mw, struct media_dir_stats *s
 		break;
 	}
 }
+#endif
 
 static void media_gateway_deliver(struct media_worker *mw, struct net_ctx *ctx,
 				  struct media_session *s, struct rte_mbuf *m, uint8_t *pkt,

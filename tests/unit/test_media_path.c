@@ -7,6 +7,7 @@
  * against pylibsrtp). Built twice: on the libsrtp2 engine, and with
  * MEDIA_PATH_BURST on the burst engine (intel-ipsec-mb), where datagrams
  * wait for the end of the worker's loop: the checks flush first. */
+#include <errno.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -420,6 +421,32 @@ Test(media_path, rtcp_mux_on_one_port)
 	nothing_sent();
 	cr_assert_eq(mw->cnt.no_session, 1);
 	srtp_dealloc(gw_tx);
+}
+
+/* dataplane.srtp_engine: what each choice gives, in this build, on this CPU
+ * (the tests need AES-NI and PCLMULQDQ where intel-ipsec-mb is built). */
+Test(media_path, engine_choice)
+{
+	char why[256];
+	int rc = media_srtp_engine_init(CONFIG_SRTP_ENGINE_IPSEC_MB, why, sizeof(why));
+
+#ifdef UMEDGE_HAVE_SRTP_MB
+	cr_assert_eq(rc, 0, "%s", why);
+	cr_assert(media_srtp_burst());
+	cr_assert(strstr(why, "SRTP on intel-ipsec-mb") != NULL, "%s", why);
+	cr_assert_eq(media_srtp_engine_init(CONFIG_SRTP_ENGINE_AUTO, why, sizeof(why)), 0);
+	cr_assert(media_srtp_burst());
+#else
+	cr_assert_eq(rc, -ENOTSUP);
+	cr_assert(!media_srtp_burst());
+	cr_assert(strstr(why, "this build has no intel-ipsec-mb") != NULL, "%s", why);
+	cr_assert_eq(media_srtp_engine_init(CONFIG_SRTP_ENGINE_AUTO, why, sizeof(why)), 0);
+	cr_assert(!media_srtp_burst(), "auto falls back");
+#endif
+	cr_assert_eq(media_srtp_engine_init(CONFIG_SRTP_ENGINE_LIBSRTP2, why, sizeof(why)), 0);
+	cr_assert(!media_srtp_burst());
+	cr_assert_str_eq(why, "SRTP on libsrtp2 with umedge's OpenSSL primitives "
+			      "(dataplane.srtp_engine: libsrtp2)");
 }
 
 Test(media_path, commands_through_the_ring)
