@@ -65,7 +65,8 @@ struct srtp_mb_ctx {
 	unsigned n_streams;
 	void *keys[2];		/* RTP, RTCP: struct cm_keys or struct gcm_keys */
 	size_t size;
-	struct mb_stream st[SRTP_MB_STREAMS];
+	struct mb_stream *more;	/* streams past the inline ones, or NULL */
+	struct mb_stream st[SRTP_MB_STREAMS_INLINE];
 	unsigned char tail[] __attribute__((aligned(64)));
 };
 
@@ -367,6 +368,11 @@ void srtp_mb_ctx_free(struct srtp_mb_ctx *c)
 {
 	if (c == NULL)
 		return;
+	if (c->more != NULL) {
+		OPENSSL_cleanse(c->more, (SRTP_MB_STREAMS_MAX - SRTP_MB_STREAMS_INLINE) *
+						 sizeof(c->more[0]));
+		free(c->more);
+	}
 	OPENSSL_cleanse(c, c->size);
 	free(c);
 }
@@ -384,11 +390,17 @@ void srtp_mb_prefetch(const struct srtp_mb_ctx *c, bool rtcp)
 		__builtin_prefetch(k + 64 * i);
 }
 
-static struct mb_stream *stream_find(struct srtp_mb_ctx *c, uint32_t ssrc)
+static inline struct mb_stream *stream_at(const struct srtp_mb_ctx *c, unsigned i)
+{
+	return i < SRTP_MB_STREAMS_INLINE ? (struct mb_stream *)&c->st[i] :
+					    &c->more[i - SRTP_MB_STREAMS_INLINE];
+}
+
+static struct mb_stream *stream_find(const struct srtp_mb_ctx *c, uint32_t ssrc)
 {
 	for (unsigned i = 0; i < c->n_streams; i++)
-		if (c->st[i].ssrc == ssrc)
-			return &c->st[i];
+		if (stream_at(c, i)->ssrc == ssrc)
+			return stream_at(c, i);
 	return NULL;
 }
 
@@ -396,9 +408,14 @@ static struct mb_stream *stream_add(struct srtp_mb_ctx *c, uint32_t ssrc)
 {
 	struct mb_stream *s;
 
-	if (c->n_streams == SRTP_MB_STREAMS)
+	if (c->n_streams == SRTP_MB_STREAMS_MAX)
 		return NULL;
-	s = &c->st[c->n_streams++];
+	/* the first SSRC past the inline ones: once per context, rare */
+	if (c->n_streams == SRTP_MB_STREAMS_INLINE && c->more == NULL &&
+	    (c->more = calloc(SRTP_MB_STREAMS_MAX - SRTP_MB_STREAMS_INLINE,
+			      sizeof(c->more[0]))) == NULL)
+		return NULL;
+	s = stream_at(c, c->n_streams++);
 	memset(s, 0, sizeof(*s));
 	s->ssrc = ssrc;
 	s->live = true;
@@ -413,18 +430,19 @@ static void stream_drop_unused(struct srtp_mb_ctx *c, uint32_t ssrc)
 
 	if (s == NULL || s->live)
 		return;
-	*s = c->st[--c->n_streams];
-	memset(&c->st[c->n_streams], 0, sizeof(c->st[0]));
+	c->n_streams--;
+	*s = *stream_at(c, c->n_streams);
+	memset(stream_at(c, c->n_streams), 0, sizeof(*s));
 }
 
 bool srtp_mb_ctx_roc(const struct srtp_mb_ctx *c, uint32_t ssrc, uint32_t *roc)
 {
-	for (unsigned i = 0; i < c->n_streams; i++)
-		if (c->st[i].ssrc == ssrc) {
-			*roc = (uint32_t)(c->st[i].index >> 16);
-			return true;
-		}
-	return false;
+	const struct mb_stream *s = stream_find(c, ssrc);
+
+	if (s == NULL)
+		return false;
+	*roc = (uint32_t)(s->index >> 16);
+	return true;
 }
 
 /* ---- libsrtp2's index estimate and replay windows ---- */

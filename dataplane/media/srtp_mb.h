@@ -13,8 +13,11 @@
  * A context is one direction of one session, as a libsrtp2 session with
  * ssrc_any_inbound or ssrc_any_outbound is: session keys for SRTP and
  * SRTCP derived once (RFC 3711 4.3, the AES-CM PRF, kdr 0, as SDES keys
- * are used) and a stream per SSRC (index, replay windows). A context holds
- * at most SRTP_MB_STREAMS SSRCs; a new SSRC beyond that is refused, because
+ * are used) and a stream per SSRC (index, replay windows). The first
+ * SRTP_MB_STREAMS_INLINE streams live in the context; more (an application
+ * that changes SSRC per prompt) in a table allocated when the first of them
+ * comes, as libsrtp2 allocates a stream per SSRC. A context holds at most
+ * SRTP_MB_STREAMS_MAX SSRCs; a new SSRC beyond that is refused, because
  * forgetting one would let its old packets be replayed (receiving) or its
  * keystream be used twice (sending).
  *
@@ -30,7 +33,8 @@
 
 #include "umedge/modes.h"
 
-#define SRTP_MB_STREAMS 8	/* SSRCs per context */
+#define SRTP_MB_STREAMS_INLINE 2	/* SSRCs held in the context itself */
+#define SRTP_MB_STREAMS_MAX 64		/* SSRCs per context */
 #define SRTP_MB_BURST 64	/* jobs in flight per flush */
 #define SRTP_MB_TRAILER 20	/* the most a protect appends (GCM SRTCP: tag + index) */
 
@@ -63,7 +67,8 @@ int srtp_mb_ctx_new_session(enum umedge_srtp_suite suite, const uint8_t *key,
 			    struct srtp_mb_ctx **out);
 /* Wipe the keys and free. NULL is fine. */
 void srtp_mb_ctx_free(struct srtp_mb_ctx *c);
-/* Octets a context of this suite takes (for sizing). */
+/* Octets a context of this suite takes (for sizing), with at most
+ * SRTP_MB_STREAMS_INLINE SSRCs. */
 size_t srtp_mb_ctx_size(enum umedge_srtp_suite suite);
 /* The RTP roll-over counter of ssrc (host order) as this context holds
  * it; false when the SSRC is not known. */

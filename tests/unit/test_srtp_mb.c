@@ -622,24 +622,53 @@ Test(srtp_mb, replay_and_roc_decisions_as_libsrtp2)
 
 Test(srtp_mb, limits_and_refusals)
 {
-	uint8_t master[46] = { 1, 2, 3 }, b[SRTP_MB_STREAMS + 1][256];
-	struct srtp_mb_ctx *c;
-	struct srtp_mb_pkt p[SRTP_MB_STREAMS + 1];
+	uint8_t master[46] = { 1, 2, 3 }, b[SRTP_MB_STREAMS_MAX + 1][256];
+	struct srtp_mb_ctx *c, *in;
+	struct srtp_mb_pkt p[SRTP_MB_STREAMS_MAX + 1];
 
 	cr_assert_eq(srtp_mb_ctx_new((enum umedge_srtp_suite)99, master, true, &c), -EINVAL);
 	cr_assert_null(c);
 	cr_assert_eq(srtp_mb_ctx_size((enum umedge_srtp_suite)99), 0);
 	cr_assert_lt(srtp_mb_ctx_size(UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80), 2048);
-	/* a new SSRC beyond the table is refused; the others go on */
+	/* SSRCs past the inline ones, up to the most a context takes, both
+	 * ways; one more is refused and the others go on */
 	cr_assert_eq(srtp_mb_ctx_new(UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80, master, true, &c), 0);
-	for (unsigned i = 0; i <= SRTP_MB_STREAMS; i++) {
+	cr_assert_eq(srtp_mb_ctx_new(UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80, master, false, &in), 0);
+	for (unsigned i = 0; i <= SRTP_MB_STREAMS_MAX; i++) {
 		int len = make_rtp(b[i], i, 0, 1, 20);
+		b[i][10] = (uint8_t)(i >> 8);	/* SSRC 0xcafe0000 + i */
 		p[i] = (struct srtp_mb_pkt){ b[i], len, c, false, 1 };
 	}
-	srtp_mb_protect(mb, p, SRTP_MB_STREAMS + 1);
-	for (unsigned i = 0; i < SRTP_MB_STREAMS; i++)
+	srtp_mb_protect(mb, p, SRTP_MB_STREAMS_MAX + 1);
+	for (unsigned i = 0; i < SRTP_MB_STREAMS_MAX; i++)
 		cr_assert_eq(p[i].rc, 0);
-	cr_assert_eq(p[SRTP_MB_STREAMS].rc, -ENOSPC);
+	cr_assert_eq(p[SRTP_MB_STREAMS_MAX].rc, -ENOSPC);
+	for (unsigned i = 0; i < SRTP_MB_STREAMS_MAX; i++)
+		p[i] = (struct srtp_mb_pkt){ b[i], p[i].len, in, false, 1 };
+	srtp_mb_unprotect(mb, p, SRTP_MB_STREAMS_MAX);
+	for (unsigned i = 0; i < SRTP_MB_STREAMS_MAX; i++)
+		cr_assert_eq(p[i].rc, 0, "SSRC %u: %d", i, p[i].rc);
+	/* forged packets of new SSRCs take no place: a genuine one still fits
+	 * after they are gone */
+	srtp_mb_ctx_free(in);
+	cr_assert_eq(srtp_mb_ctx_new(UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80, master, false, &in), 0);
+	for (unsigned i = 0; i < SRTP_MB_STREAMS_MAX; i++) {
+		int len = make_rtp(b[i], i, 0, 2, 20);
+		b[i][10] = (uint8_t)(0x80 | i >> 8);
+		memset(b[i] + len, 0x5a, 10);	/* not their tags */
+		p[i] = (struct srtp_mb_pkt){ b[i], len + 10, in, false, 1 };
+	}
+	srtp_mb_unprotect(mb, p, SRTP_MB_STREAMS_MAX);
+	for (unsigned i = 0; i < SRTP_MB_STREAMS_MAX; i++)
+		cr_assert_eq(p[i].rc, -EBADMSG);
+	int glen = make_rtp(b[0], 0, 0, 3, 20);
+	p[0] = (struct srtp_mb_pkt){ b[0], glen, c, false, 1 };
+	srtp_mb_protect(mb, p, 1);
+	cr_assert_eq(p[0].rc, 0);
+	p[0].ctx = in;
+	srtp_mb_unprotect(mb, p, 1);
+	cr_assert_eq(p[0].rc, 0, "a genuine SSRC after the forgeries: %d", p[0].rc);
+	srtp_mb_ctx_free(in);
 	/* an index sent twice is refused, as libsrtp2 refuses it */
 	int len = make_rtp(b[0], 0, 0, 1, 20);
 	p[0] = (struct srtp_mb_pkt){ b[0], len, c, false, 1 };
