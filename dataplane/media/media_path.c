@@ -165,39 +165,9 @@ static void media_send(struct net_ctx *ctx, struct rte_mbuf *m, uint32_t plen, u
 	ipv4_output(ctx, m);
 }
 
-static void count_srtp_error(struct media_worker *mw, struct media_dir_stats *st,
-			     srtp_err_status_t e)
-{
-	switch (e) {
-	case srtp_err_status_auth_fail:
-		mw->cnt.auth_fail++;
-		st->auth_fail++;
-		break;
-	case srtp_err_status_replay_fail:
-	case srtp_err_status_replay_old:
-		mw->cnt.replay++;
-		st->replay++;
-		break;
-	default:
-		mw->cnt.srtp_error++;
-		st->dropped++;
-		break;
-	}
-}
-
-static void media_forwarded(struct media_worker *mw, struct net_ctx *ctx,
-			    struct media_dir_stats *st, uint32_t plen, bool rtcp)
-{
-	mw->cnt.tx_packets++;
-	st->packets++;
-	st->bytes += plen;
-	st->rtcp_packets += rtcp;
-	st->last_tsc = ctx->now;
-}
-
-#ifdef UMEDGE_HAVE_SRTP_MB
-/* A burst engine refusal (srtp_mb_pkt.rc), counted as libsrtp2's are. */
-static void count_burst_error(struct media_worker *mw, struct media_dir_stats *st, int rc)
+/* An SRTP refusal, in the burst engine's terms (srtp_mb_pkt.rc): -EBADMSG
+ * authentication, -EALREADY/-ESTALE replay, anything else an error. */
+static void count_refusal(struct media_worker *mw, struct media_dir_stats *st, int rc)
 {
 	switch (rc) {
 	case -EBADMSG:
@@ -215,7 +185,26 @@ static void count_burst_error(struct media_worker *mw, struct media_dir_stats *s
 		break;
 	}
 }
-#endif
+
+/* libsrtp2's refusals, counted alike. */
+static void count_srtp_error(struct media_worker *mw, struct media_dir_stats *st,
+			     srtp_err_status_t e)
+{
+	count_refusal(mw, st,
+		      e == srtp_err_status_auth_fail ? -EBADMSG :
+		      e == srtp_err_status_replay_fail || e == srtp_err_status_replay_old ? -EALREADY :
+											-EIO);
+}
+
+static void media_forwarded(struct media_worker *mw, struct net_ctx *ctx,
+			    struct media_dir_stats *st, uint32_t plen, bool rtcp)
+{
+	mw->cnt.tx_packets++;
+	st->packets++;
+	st->bytes += plen;
+	st->rtcp_packets += rtcp;
+	st->last_tsc = ctx->now;
+}
 
 static void media_gateway_deliver(struct media_worker *mw, struct net_ctx *ctx,
 				  struct media_session *s, struct rte_mbuf *m, uint8_t *pkt,
@@ -267,7 +256,7 @@ void media_worker_flush(struct media_worker *mw)
 		const struct srtp_mb_pkt *x = q->in ? &mw->in[ni++] : &mw->out[no++];
 
 		if (x->rc != 0) {
-			count_burst_error(mw, &q->s->st[q->in ? MEDIA_DIR_IN : MEDIA_DIR_OUT], x->rc);
+			count_refusal(mw, &q->s->st[q->in ? MEDIA_DIR_IN : MEDIA_DIR_OUT], x->rc);
 			rte_pktmbuf_free(q->m);
 		} else if (q->in) {
 			media_gateway_deliver(mw, mw->ctx, q->s, q->m, q->pkt, x->len, q->rtcp);

@@ -1,525 +1,12 @@
-/* Burst SRTP on intel-ipsec-mb (srtp_mb.h). */
-#include "srtp_mb.h"
+/* The burst SRTP engine's bursts (srtp_mb.h): each packet a job of the
+ * multi-buffer manager, submitted together, flushed once, committed in
+ * array order under libsrtp2's rules. */
+#include "srtp_mb_int.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <intel-ipsec-mb.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-
-#define RTP_HDR 12
-#define RTCP_HDR 8
-#define HMAC_OUT 12		/* the shortest SHA-1 tag the manager writes */
-#define GCM_TAG 16
-#define SRTCP_CM_TAG 10
-#define SRTCP_E 0x80000000u
-#define SRTCP_INDEX_MAX 0x7fffffffu
-#define WINDOW 128		/* libsrtp2's replay windows, as srtp_backend.c sets them */
-#define SEQ_MEDIAN 0x8000
-/* a packet's rc while the burst is in hand */
-#define IN_LANES 1		/* its job was submitted */
-#define REFUSED 2		/* a replay seen before the crypto */
-
-typedef unsigned __int128 u128;
-
-/* Key set-up only: expanding AES keys, GHASH tables and HMAC pads goes
- * through the manager's function table, which keeps no state, so any
- * thread may use it once srtp_mb_init() has run. */
-static IMB_MGR *keymgr;
-
-struct cm_keys {
-	uint32_t enc[4 * 15] __attribute__((aligned(16)));
-	uint8_t ipad[20] __attribute__((aligned(16)));	/* SHA-1 state after key ^ 0x36.. */
-	uint8_t opad[20] __attribute__((aligned(16)));	/* after key ^ 0x5c.. */
-	uint8_t salt[14];
-};
-
-struct gcm_keys {
-	struct gcm_key_data gcm;
-	uint8_t salt[12];
-};
-
-/* One SSRC: libsrtp2's stream state. */
-struct mb_stream {
-	/* RTP (rdbx): the highest index; bit k of win: index - k was seen */
-	u128 win;
-	uint64_t index;
-	/* SRTCP: sending, the last index used; receiving (rdb), the window
-	 * start, bit k of rtcp_win: rtcp_index + k was seen */
-	u128 rtcp_win;
-	uint32_t rtcp_index;
-	uint32_t ssrc;
-	/* unprotect: the highest index the burst in hand would reach if its
-	 * packets are authentic (valid while pgen is the manager's burst) */
-	uint64_t pindex;
-	uint32_t pgen;
-	bool live;		/* a packet authenticated (unprotect) or sent */
-};
-
-struct srtp_mb_ctx {
-	enum umedge_srtp_suite suite;
-	bool outbound, gcm;
-	uint8_t key_len, salt_len, tag_len, rtcp_tag_len;
-	unsigned n_streams;
-	void *keys[2];		/* RTP, RTCP: struct cm_keys or struct gcm_keys */
-	size_t size;
-	struct mb_stream *more;	/* streams past the inline ones, or NULL */
-	struct mb_stream st[SRTP_MB_STREAMS_INLINE];
-	unsigned char tail[] __attribute__((aligned(64)));
-};
-
-/* A packet's scratch while its job is in the lanes. */
-struct mb_slot {
-	uint8_t iv[16] __attribute__((aligned(16)));
-	uint8_t tag[GCM_TAG] __attribute__((aligned(16)));	/* computed */
-	uint8_t want[GCM_TAG];					/* received */
-	uint8_t aad[12];					/* GCM SRTCP */
-	uint64_t est;		/* the RTP index, or the SRTCP index, used */
-	int trail;		/* octets a successful unprotect takes off */
-	bool done;		/* the job completed */
-	bool created;		/* the packet's SSRC was new to its context */
-};
-
-struct srtp_mb {
-	IMB_MGR *mgr;
-	uint32_t gen;		/* bursts unprotected */
-	struct mb_slot slot[SRTP_MB_BURST];
-};
-
-static const char *arch_name = "none";
-
-int srtp_mb_init(void)
-{
-	IMB_ARCH arch;
-	IMB_MGR *m;
-
-	if (keymgr != NULL)
-		return 0;
-	m = alloc_mb_mgr(0);
-	if (m == NULL)
-		return -ENOTSUP;
-	/* without AES-NI and PCLMULQDQ the library emulates them, slower
-	 * than OpenSSL: the libsrtp2 path is better there */
-	if ((m->features & (IMB_FEATURE_AESNI | IMB_FEATURE_PCLMULQDQ)) !=
-	    (IMB_FEATURE_AESNI | IMB_FEATURE_PCLMULQDQ)) {
-		free_mb_mgr(m);
-		return -ENOTSUP;
-	}
-	init_mb_mgr_auto(m, &arch);
-	if (imb_get_errno(m) != 0) {
-		free_mb_mgr(m);
-		return -ENOTSUP;
-	}
-	switch (arch) {
-	case IMB_ARCH_AVX512:
-		arch_name = "AVX512";
-		break;
-	case IMB_ARCH_AVX2:
-		arch_name = "AVX2";
-		break;
-	case IMB_ARCH_AVX:
-		arch_name = "AVX";
-		break;
-	case IMB_ARCH_SSE:
-		arch_name = "SSE";
-		break;
-	default:
-		free_mb_mgr(m);
-		return -ENOTSUP;
-	}
-	keymgr = m;
-	return 0;
-}
-
-bool srtp_mb_ready(void)
-{
-	return keymgr != NULL;
-}
-
-const char *srtp_mb_arch(void)
-{
-	return arch_name;
-}
-
-const char *srtp_mb_version(void)
-{
-	return imb_get_version_str();
-}
-
-struct srtp_mb *srtp_mb_new(void)
-{
-	struct srtp_mb *mb;
-
-	if (keymgr == NULL)
-		return NULL;
-	mb = aligned_alloc(64, (sizeof(*mb) + 63) & ~(size_t)63);
-	if (mb == NULL)
-		return NULL;
-	memset(mb, 0, sizeof(*mb));
-	mb->mgr = alloc_mb_mgr(0);
-	if (mb->mgr == NULL) {
-		free(mb);
-		return NULL;
-	}
-	init_mb_mgr_auto(mb->mgr, NULL);
-	if (imb_get_errno(mb->mgr) != 0) {
-		srtp_mb_free(mb);
-		return NULL;
-	}
-	return mb;
-}
-
-void srtp_mb_free(struct srtp_mb *mb)
-{
-	if (mb == NULL)
-		return;
-	free_mb_mgr(mb->mgr);
-	OPENSSL_cleanse(mb, sizeof(*mb));	/* the last burst's IVs and tags */
-	free(mb);
-}
-
-/* ---- contexts and keys ---- */
-
-struct suite_params {
-	uint8_t key_len, salt_len, tag_len, rtcp_tag_len;
-	bool gcm;
-};
-
-static int suite_params(enum umedge_srtp_suite s, struct suite_params *p)
-{
-	switch (s) {
-	case UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80:
-		*p = (struct suite_params){ 16, 14, 10, SRTCP_CM_TAG, false };
-		return 0;
-	case UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_32:
-		*p = (struct suite_params){ 16, 14, 4, SRTCP_CM_TAG, false };
-		return 0;
-	case UMEDGE_SRTP_AES_256_CM_HMAC_SHA1_80:
-		*p = (struct suite_params){ 32, 14, 10, SRTCP_CM_TAG, false };
-		return 0;
-	case UMEDGE_SRTP_AEAD_AES_128_GCM:
-		*p = (struct suite_params){ 16, 12, GCM_TAG, GCM_TAG, true };
-		return 0;
-	case UMEDGE_SRTP_AEAD_AES_256_GCM:
-		*p = (struct suite_params){ 32, 12, GCM_TAG, GCM_TAG, true };
-		return 0;
-	default:
-		return -EINVAL;
-	}
-}
-
-static size_t keys_size(bool gcm)
-{
-	size_t k = gcm ? sizeof(struct gcm_keys) : sizeof(struct cm_keys);
-
-	return (k + 63) & ~(size_t)63;
-}
-
-size_t srtp_mb_ctx_size(enum umedge_srtp_suite suite)
-{
-	struct suite_params sp;
-
-	if (suite_params(suite, &sp) != 0)
-		return 0;
-	return sizeof(struct srtp_mb_ctx) + 2 * keys_size(sp.gcm);
-}
-
-static int ctx_alloc(enum umedge_srtp_suite suite, bool outbound, struct srtp_mb_ctx **out)
-{
-	struct suite_params sp;
-	struct srtp_mb_ctx *c;
-	size_t size;
-
-	*out = NULL;
-	if (suite_params(suite, &sp) != 0)
-		return -EINVAL;
-	if (keymgr == NULL)
-		return -ENOTSUP;
-	size = (srtp_mb_ctx_size(suite) + 63) & ~(size_t)63;
-	c = aligned_alloc(64, size);
-	if (c == NULL)
-		return -ENOMEM;
-	memset(c, 0, size);
-	c->suite = suite;
-	c->outbound = outbound;
-	c->gcm = sp.gcm;
-	c->key_len = sp.key_len;
-	c->salt_len = sp.salt_len;
-	c->tag_len = sp.tag_len;
-	c->rtcp_tag_len = sp.rtcp_tag_len;
-	c->size = size;
-	c->keys[0] = c->tail;
-	c->keys[1] = c->tail + keys_size(sp.gcm);
-	*out = c;
-	return 0;
-}
-
-/* One of the context's key sets from session keys. */
-static void set_keys(struct srtp_mb_ctx *c, unsigned which, const uint8_t *ek,
-		     const uint8_t *salt, const uint8_t *ak)
-{
-	if (c->gcm) {
-		struct gcm_keys *g = c->keys[which];
-
-		if (c->key_len == 16)
-			IMB_AES128_GCM_PRE(keymgr, ek, &g->gcm);
-		else
-			IMB_AES256_GCM_PRE(keymgr, ek, &g->gcm);
-		memcpy(g->salt, salt, 12);
-	} else {
-		struct cm_keys *k = c->keys[which];
-		uint32_t dec[4 * 15] __attribute__((aligned(16)));
-		uint8_t blk[64];
-
-		if (c->key_len == 16)
-			IMB_AES_KEYEXP_128(keymgr, ek, k->enc, dec);
-		else
-			IMB_AES_KEYEXP_256(keymgr, ek, k->enc, dec);
-		memset(blk, 0x36, sizeof(blk));
-		for (int i = 0; i < 20; i++)
-			blk[i] ^= ak[i];
-		IMB_SHA1_ONE_BLOCK(keymgr, blk, k->ipad);
-		memset(blk, 0x5c, sizeof(blk));
-		for (int i = 0; i < 20; i++)
-			blk[i] ^= ak[i];
-		IMB_SHA1_ONE_BLOCK(keymgr, blk, k->opad);
-		memcpy(k->salt, salt, 14);
-		OPENSSL_cleanse(dec, sizeof(dec));
-		OPENSSL_cleanse(blk, sizeof(blk));
-	}
-}
-
-/* RFC 3711 4.3.1 with kdr 0: the AES-CM keystream under the master key
- * from IV = (master salt, zero-padded to 14 octets, XOR label at octet 7)
- * || 0x0000 (RFC 7714 11 keeps it for the 12-octet salts). */
-static int prf(const uint8_t *key, int key_len, const uint8_t *salt14, uint8_t label,
-	       uint8_t *out, int len)
-{
-	uint8_t iv[16] = { 0 }, zero[32] = { 0 };
-	EVP_CIPHER_CTX *e = EVP_CIPHER_CTX_new();
-	int n = 0, rc = -EIO;
-
-	memcpy(iv, salt14, 14);
-	iv[7] ^= label;
-	if (e != NULL && len <= (int)sizeof(zero) &&
-	    EVP_EncryptInit_ex(e, key_len == 16 ? EVP_aes_128_ctr() : EVP_aes_256_ctr(), NULL,
-			       key, iv) == 1 &&
-	    EVP_EncryptUpdate(e, out, &n, zero, len) == 1 && n == len)
-		rc = 0;
-	EVP_CIPHER_CTX_free(e);
-	return rc;
-}
-
-int srtp_mb_ctx_new(enum umedge_srtp_suite suite, const uint8_t *master, bool outbound,
-		    struct srtp_mb_ctx **out)
-{
-	uint8_t salt14[14] = { 0 }, ek[32], ak[20] = { 0 }, salt[14];
-	struct srtp_mb_ctx *c;
-	int rc = ctx_alloc(suite, outbound, &c);
-
-	*out = NULL;
-	if (rc != 0)
-		return rc;
-	memcpy(salt14, master + c->key_len, c->salt_len);
-	for (unsigned w = 0; w < 2; w++) {
-		uint8_t base = (uint8_t)(3 * w);	/* SRTP labels 0-2, SRTCP 3-5 */
-
-		rc = -EIO;
-		if (prf(master, c->key_len, salt14, base, ek, c->key_len) != 0 ||
-		    (!c->gcm && prf(master, c->key_len, salt14, base + 1, ak, 20) != 0) ||
-		    prf(master, c->key_len, salt14, base + 2, salt, c->salt_len) != 0)
-			goto out;
-		set_keys(c, w, ek, salt, ak);
-	}
-	rc = 0;
-out:
-	OPENSSL_cleanse(salt14, sizeof(salt14));
-	OPENSSL_cleanse(ek, sizeof(ek));
-	OPENSSL_cleanse(ak, sizeof(ak));
-	OPENSSL_cleanse(salt, sizeof(salt));
-	if (rc != 0) {
-		srtp_mb_ctx_free(c);
-		c = NULL;
-	}
-	*out = c;
-	return rc;
-}
-
-int srtp_mb_ctx_new_session(enum umedge_srtp_suite suite, const uint8_t *key,
-			    const uint8_t *salt, const uint8_t *auth_key, bool outbound,
-			    struct srtp_mb_ctx **out)
-{
-	static const uint8_t none[20];
-	struct srtp_mb_ctx *c;
-	int rc = ctx_alloc(suite, outbound, &c);
-
-	*out = NULL;
-	if (rc != 0)
-		return rc;
-	for (unsigned w = 0; w < 2; w++)
-		set_keys(c, w, key, salt, auth_key != NULL ? auth_key : none);
-	*out = c;
-	return 0;
-}
-
-void srtp_mb_ctx_free(struct srtp_mb_ctx *c)
-{
-	if (c == NULL)
-		return;
-	if (c->more != NULL) {
-		OPENSSL_cleanse(c->more, (SRTP_MB_STREAMS_MAX - SRTP_MB_STREAMS_INLINE) *
-						 sizeof(c->more[0]));
-		free(c->more);
-	}
-	OPENSSL_cleanse(c, c->size);
-	free(c);
-}
-
-void srtp_mb_prefetch(const struct srtp_mb_ctx *c, bool rtcp)
-{
-	const char *k = c->keys[rtcp];
-	/* AES-CM: the round keys and the pads; GCM: the round keys and the
-	 * GHASH key powers, which the library reads from all over the table */
-	int lines = c->gcm ? (int)(sizeof(struct gcm_keys) + 63) / 64 : 5;
-
-	__builtin_prefetch(c);
-	__builtin_prefetch(&c->st[0]);
-	for (int i = 0; i < lines; i++)
-		__builtin_prefetch(k + 64 * i);
-}
-
-static inline struct mb_stream *stream_at(const struct srtp_mb_ctx *c, unsigned i)
-{
-	return i < SRTP_MB_STREAMS_INLINE ? (struct mb_stream *)&c->st[i] :
-					    &c->more[i - SRTP_MB_STREAMS_INLINE];
-}
-
-static struct mb_stream *stream_find(const struct srtp_mb_ctx *c, uint32_t ssrc)
-{
-	for (unsigned i = 0; i < c->n_streams; i++)
-		if (stream_at(c, i)->ssrc == ssrc)
-			return stream_at(c, i);
-	return NULL;
-}
-
-static struct mb_stream *stream_add(struct srtp_mb_ctx *c, uint32_t ssrc)
-{
-	struct mb_stream *s;
-
-	if (c->n_streams == SRTP_MB_STREAMS_MAX)
-		return NULL;
-	/* the first SSRC past the inline ones: once per context, rare */
-	if (c->n_streams == SRTP_MB_STREAMS_INLINE && c->more == NULL &&
-	    (c->more = calloc(SRTP_MB_STREAMS_MAX - SRTP_MB_STREAMS_INLINE,
-			      sizeof(c->more[0]))) == NULL)
-		return NULL;
-	s = stream_at(c, c->n_streams++);
-	memset(s, 0, sizeof(*s));
-	s->ssrc = ssrc;
-	s->live = true;
-	return s;
-}
-
-/* A stream made for a burst whose packets all failed: forgeries must not
- * take SSRC places. */
-static void stream_drop_unused(struct srtp_mb_ctx *c, uint32_t ssrc)
-{
-	struct mb_stream *s = stream_find(c, ssrc);
-
-	if (s == NULL || s->live)
-		return;
-	c->n_streams--;
-	*s = *stream_at(c, c->n_streams);
-	memset(stream_at(c, c->n_streams), 0, sizeof(*s));
-}
-
-bool srtp_mb_ctx_roc(const struct srtp_mb_ctx *c, uint32_t ssrc, uint32_t *roc)
-{
-	const struct mb_stream *s = stream_find(c, ssrc);
-
-	if (s == NULL)
-		return false;
-	*roc = (uint32_t)(s->index >> 16);
-	return true;
-}
-
-/* ---- libsrtp2's index estimate and replay windows ---- */
-
-/* RFC 3711 3.3.1 as libsrtp2's rdbx does it: the index of seq nearest
- * the highest seen, and its distance from it. A stream that has not yet
- * passed 2^15 takes ROC 0 (guessing ROC -1 there would be wrong). */
-static int64_t rdbx_estimate(uint64_t index, uint16_t seq, uint64_t *est)
-{
-	uint32_t roc = (uint32_t)(index >> 16);
-	int local = (uint16_t)index, d;
-
-	if (index <= SEQ_MEDIAN) {
-		*est = seq;
-		return (int64_t)seq - (int64_t)index;
-	}
-	if (local < SEQ_MEDIAN) {
-		if (seq - local > SEQ_MEDIAN) {
-			roc--;
-			d = seq - local - 0x10000;
-		} else {
-			d = seq - local;
-		}
-	} else {
-		if (local - SEQ_MEDIAN > seq) {
-			roc++;
-			d = seq - local + 0x10000;
-		} else {
-			d = seq - local;
-		}
-	}
-	*est = (uint64_t)roc << 16 | seq;
-	return d;
-}
-
-static int rdbx_check(const struct mb_stream *s, int64_t delta)
-{
-	if (delta > 0)
-		return 0;
-	if (-delta >= WINDOW)
-		return -ESTALE;
-	return (s->win >> -delta) & 1 ? -EALREADY : 0;
-}
-
-static void rdbx_add(struct mb_stream *s, int64_t delta)
-{
-	if (delta > 0) {
-		s->index += (uint16_t)delta;
-		s->win = delta >= WINDOW ? 0 : s->win << delta;
-		s->win |= 1;
-	} else {
-		s->win |= (u128)1 << -delta;
-	}
-}
-
-static int rdb_check(const struct mb_stream *s, uint32_t idx)
-{
-	if ((uint64_t)idx >= (uint64_t)s->rtcp_index + WINDOW)
-		return 0;
-	if (idx < s->rtcp_index)
-		return -ESTALE;
-	return (s->rtcp_win >> (idx - s->rtcp_index)) & 1 ? -EALREADY : 0;
-}
-
-static void rdb_add(struct mb_stream *s, uint32_t idx)
-{
-	uint32_t delta = idx - s->rtcp_index;
-
-	if (delta < WINDOW) {
-		s->rtcp_win |= (u128)1 << delta;
-		return;
-	}
-	delta -= WINDOW - 1;
-	s->rtcp_win = delta >= WINDOW ? 0 : s->rtcp_win >> delta;
-	s->rtcp_win |= (u128)1 << (WINDOW - 1);
-	s->rtcp_index += delta;
-}
 
 /* ---- packets ---- */
 
@@ -681,8 +168,8 @@ static void protect_rtp(struct srtp_mb *mb, struct mb_slot *slot, struct srtp_mb
 		x->rc = -EINVAL;
 		return;
 	}
-	s = stream_find(c, load32(b + 8));
-	if (s == NULL && (s = stream_add(c, load32(b + 8))) == NULL) {
+	s = mb_stream_find(c, load32(b + 8));
+	if (s == NULL && (s = mb_stream_add(c, load32(b + 8))) == NULL) {
 		x->rc = -ENOSPC;
 		return;
 	}
@@ -720,8 +207,8 @@ static void protect_rtcp(struct srtp_mb *mb, struct mb_slot *slot, struct srtp_m
 		x->rc = -EINVAL;
 		return;
 	}
-	s = stream_find(c, load32(b + 4));
-	if (s == NULL && (s = stream_add(c, load32(b + 4))) == NULL) {
+	s = mb_stream_find(c, load32(b + 4));
+	if (s == NULL && (s = mb_stream_add(c, load32(b + 4))) == NULL) {
 		x->rc = -ENOSPC;
 		return;
 	}
@@ -753,24 +240,31 @@ static void protect_rtcp(struct srtp_mb *mb, struct mb_slot *slot, struct srtp_m
 	}
 }
 
+typedef void (*take_fn)(struct srtp_mb *mb, struct mb_slot *slot, struct srtp_mb_pkt *x);
+
+/* Take m packets (each its job, or a refusal now), then flush: every job
+ * has completed when this returns. */
+static void run_jobs(struct srtp_mb *mb, struct srtp_mb_pkt *p, unsigned m, take_fn rtp,
+		     take_fn rtcp)
+{
+	for (unsigned i = 0; i < m; i++) {
+		struct mb_slot *slot = &mb->slot[i];
+
+		slot->done = false;
+		slot->created = false;
+		(p[i].rtcp ? rtcp : rtp)(mb, slot, &p[i]);
+		if (p[i].rc == IN_LANES)
+			submit(mb);
+	}
+	flush(mb);
+}
+
 void srtp_mb_protect(struct srtp_mb *mb, struct srtp_mb_pkt *p, unsigned n)
 {
 	for (unsigned base = 0; base < n; base += SRTP_MB_BURST) {
 		unsigned m = n - base < SRTP_MB_BURST ? n - base : SRTP_MB_BURST;
 
-		for (unsigned i = 0; i < m; i++) {
-			struct srtp_mb_pkt *x = &p[base + i];
-			struct mb_slot *slot = &mb->slot[i];
-
-			slot->done = false;
-			if (x->rtcp)
-				protect_rtcp(mb, slot, x);
-			else
-				protect_rtp(mb, slot, x);
-			if (x->rc == IN_LANES)
-				submit(mb);
-		}
-		flush(mb);
+		run_jobs(mb, p + base, m, protect_rtp, protect_rtcp);
 		for (unsigned i = 0; i < m; i++) {
 			struct srtp_mb_pkt *x = &p[base + i];
 			struct mb_slot *slot = &mb->slot[i];
@@ -811,11 +305,11 @@ static void unprotect_rtp(struct srtp_mb *mb, struct mb_slot *slot, struct srtp_
 		return;
 	}
 	body = x->len - tl;
-	s = stream_find(c, load32(b + 8));
+	s = mb_stream_find(c, load32(b + 8));
 	if (s == NULL) {
 		/* a new SSRC: a stream for the burst, kept if a packet of it
 		 * authenticates; from index 0, as libsrtp2 starts one */
-		if ((s = stream_add(c, load32(b + 8))) == NULL) {
+		if ((s = mb_stream_add(c, load32(b + 8))) == NULL) {
 			x->rc = -ENOSPC;
 			return;
 		}
@@ -880,7 +374,7 @@ static void unprotect_rtcp(struct srtp_mb *mb, struct mb_slot *slot, struct srtp
 		x->rc = -ENOTSUP;
 		return;
 	}
-	s = stream_find(c, load32(b + 4));
+	s = mb_stream_find(c, load32(b + 4));
 	if (s != NULL && rdb_check(s, (uint32_t)slot->est) != 0) {
 		x->rc = REFUSED;
 		return;
@@ -912,7 +406,7 @@ static int unprotect_commit(struct srtp_mb_pkt *x, struct mb_slot *slot)
 {
 	struct srtp_mb_ctx *c = x->ctx;
 	const uint8_t *b = x->buf;
-	struct mb_stream *s = stream_find(c, load32(b + (x->rtcp ? 4 : 8)));
+	struct mb_stream *s = mb_stream_find(c, load32(b + (x->rtcp ? 4 : 8)));
 	int tl = x->rtcp ? c->rtcp_tag_len : c->tag_len, rc;
 	bool crypto = x->rc == IN_LANES;
 
@@ -926,7 +420,7 @@ static int unprotect_commit(struct srtp_mb_pkt *x, struct mb_slot *slot)
 			return -EIO;
 		if (CRYPTO_memcmp(slot->tag, slot->want, (size_t)tl) != 0)
 			return -EBADMSG;
-		if (s == NULL && (s = stream_add(c, load32(b + 4))) == NULL)
+		if (s == NULL && (s = mb_stream_add(c, load32(b + 4))) == NULL)
 			return -ENOSPC;
 		rdb_add(s, (uint32_t)slot->est);
 		s->live = true;
@@ -959,20 +453,7 @@ void srtp_mb_unprotect(struct srtp_mb *mb, struct srtp_mb_pkt *p, unsigned n)
 		unsigned m = n - base < SRTP_MB_BURST ? n - base : SRTP_MB_BURST;
 
 		mb->gen++;
-		for (unsigned i = 0; i < m; i++) {
-			struct srtp_mb_pkt *x = &p[base + i];
-			struct mb_slot *slot = &mb->slot[i];
-
-			slot->done = false;
-			slot->created = false;
-			if (x->rtcp)
-				unprotect_rtcp(mb, slot, x);
-			else
-				unprotect_rtp(mb, slot, x);
-			if (x->rc == IN_LANES)
-				submit(mb);
-		}
-		flush(mb);
+		run_jobs(mb, p + base, m, unprotect_rtp, unprotect_rtcp);
 		for (unsigned i = 0; i < m; i++) {
 			struct srtp_mb_pkt *x = &p[base + i];
 
@@ -984,6 +465,6 @@ void srtp_mb_unprotect(struct srtp_mb *mb, struct srtp_mb_pkt *p, unsigned n)
 		}
 		for (unsigned i = 0; i < m; i++)
 			if (mb->slot[i].created)
-				stream_drop_unused(p[base + i].ctx, load32(p[base + i].buf + 8));
+				mb_stream_drop_unused(p[base + i].ctx, load32(p[base + i].buf + 8));
 	}
 }
