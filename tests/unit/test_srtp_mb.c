@@ -30,7 +30,10 @@ static struct srtp_mb *mb;
 
 static void setup(void)
 {
-	cr_assert_eq(srtp_mb_init(), 0, "intel-ipsec-mb runs on this CPU");
+	/* a CPU without AES-NI or PCLMULQDQ: the engine is not used there
+	 * (test_media_path checks the fallback), nothing to test here */
+	if (srtp_mb_init() != 0)
+		cr_skip_test("intel-ipsec-mb cannot run on this CPU (no AES-NI or PCLMULQDQ)");
 	mb = srtp_mb_new();
 	cr_assert_not_null(mb);
 	srtp_init();
