@@ -94,6 +94,21 @@ struct srtp_mb *srtp_mb_new(void)
 		srtp_mb_free(mb);
 		return NULL;
 	}
+	mb->cm_mgr = mb->mgr;
+	/* with SHA-NI, the SSE manager runs HMAC-SHA1 one job at a time:
+	 * small bursts go there */
+	if ((keymgr->features & IMB_FEATURE_SHANI) && keymgr->used_arch != IMB_ARCH_SSE) {
+		mb->sha_mgr = alloc_mb_mgr(0);
+		if (mb->sha_mgr == NULL) {
+			srtp_mb_free(mb);
+			return NULL;
+		}
+		init_mb_mgr_sse(mb->sha_mgr);
+		if (imb_get_errno(mb->sha_mgr) != 0) {
+			srtp_mb_free(mb);
+			return NULL;
+		}
+	}
 	return mb;
 }
 
@@ -102,6 +117,8 @@ void srtp_mb_free(struct srtp_mb *mb)
 	if (mb == NULL)
 		return;
 	free_mb_mgr(mb->mgr);
+	if (mb->sha_mgr != NULL)
+		free_mb_mgr(mb->sha_mgr);
 	OPENSSL_cleanse(mb, sizeof(*mb));	/* the last burst's IVs and tags */
 	free(mb);
 }

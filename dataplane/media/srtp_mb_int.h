@@ -24,6 +24,8 @@
 /* a packet's rc while the burst is in hand */
 #define IN_LANES 1		/* its job was submitted */
 #define REFUSED 2		/* a replay seen before the crypto */
+/* bursts below this many packets put their HMAC-SHA1 jobs on SHA-NI */
+#define SRTP_MB_SMALL_BURST 16
 
 typedef unsigned __int128 u128;
 
@@ -81,7 +83,9 @@ struct mb_slot {
 };
 
 struct srtp_mb {
-	IMB_MGR *mgr;
+	IMB_MGR *mgr;		/* the CPU's widest code path */
+	IMB_MGR *sha_mgr;	/* SHA-NI one job at a time (SSE), or NULL */
+	IMB_MGR *cm_mgr;	/* the AES-CM jobs' manager for the burst in hand */
 	uint32_t gen;		/* bursts unprotected */
 	struct mb_slot slot[SRTP_MB_BURST];
 };
