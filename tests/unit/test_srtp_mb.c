@@ -3,8 +3,8 @@
  *     SRTP and SRTCP mixed in bursts of three sessions, payloads of 0 to
  *     1400 octets, CSRCs and header extensions, the sequence number
  *     wrapping (the ROC in the MAC and the IV);
- *   - the published vectors: RFC 3711 B.2 and B.3, RFC 6188 7.1, RFC 7714
- *     16 and 17;
+ *   - the published vectors: RFC 3711 B.2 and B.3, RFC 6188 7.1 and 7.2,
+ *     RFC 7714 16 and 17;
  *   - tampered, replayed and malformed packets in the middle of a burst
  *     refused alone, the rest going through;
  *   - replay and ROC decisions the same as libsrtp2's over reordered and
@@ -303,24 +303,22 @@ Test(srtp_mb, rfc6188_aes256_keystream)
 		  "63c4868b7096d88421b563b8c94c9a31");
 }
 
-/* RFC 3711 B.3: a context keyed by the master key derives the session keys
- * the RFC lists: it protects exactly as a context given those keys. */
-Test(srtp_mb, rfc3711_b3_key_derivation)
+/* A context keyed by the master key derives the session keys a key
+ * derivation vector lists: it protects exactly as a context given those. */
+static void kdf_vector(enum umedge_srtp_suite suite, const char *master_hex,
+		       const char *key_hex, const char *salt_hex, const char *auth_hex)
 {
-	uint8_t master[30], key[16], salt[14], auth[20], a[256], b[256];
+	uint8_t master[46], key[32], salt[14], auth[20], a[256], b[256];
 	struct srtp_mb_ctx *derived, *given;
 	struct srtp_mb_pkt p[2];
 	int len;
 
-	unhex("E1F97A0D3E018BE0D64FA32C06DE4139" "0EC675AD498AFEEBB6960B3AABE6", master, 30);
-	unhex("C61E7A93744F39EE10734AFE3FF7A087", key, 16);
-	unhex("30CBBC08863D8C85D49DB34A9AE1", salt, 14);
-	unhex("CEBE321F6FF7716B6FD4AB49AF256A156D38BAA4", auth, 20);
-	cr_assert_eq(srtp_mb_ctx_new(UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80, master, true, &derived),
-		     0);
-	cr_assert_eq(srtp_mb_ctx_new_session(UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80, key, salt, auth,
-					     true, &given),
-		     0);
+	unhex(master_hex, master, sizeof(master));
+	unhex(key_hex, key, sizeof(key));
+	unhex(salt_hex, salt, sizeof(salt));
+	unhex(auth_hex, auth, sizeof(auth));
+	cr_assert_eq(srtp_mb_ctx_new(suite, master, true, &derived), 0);
+	cr_assert_eq(srtp_mb_ctx_new_session(suite, key, salt, auth, true, &given), 0);
 	len = make_rtp(a, 0, 0, 4660, 160);
 	memcpy(b, a, (size_t)len);
 	p[0] = (struct srtp_mb_pkt){ a, len, derived, false, 1 };
@@ -331,6 +329,26 @@ Test(srtp_mb, rfc3711_b3_key_derivation)
 	cr_assert(memcmp(a, b, (size_t)len + 10) == 0, "the derived keys are not the RFC's");
 	srtp_mb_ctx_free(derived);
 	srtp_mb_ctx_free(given);
+}
+
+/* RFC 3711 B.3 (the first 20 octets of its authentication key are the
+ * HMAC-SHA1 key) */
+Test(srtp_mb, rfc3711_b3_key_derivation)
+{
+	kdf_vector(UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80,
+		   "E1F97A0D3E018BE0D64FA32C06DE4139" "0EC675AD498AFEEBB6960B3AABE6",
+		   "C61E7A93744F39EE10734AFE3FF7A087", "30CBBC08863D8C85D49DB34A9AE1",
+		   "CEBE321F6FF7716B6FD4AB49AF256A156D38BAA4");
+}
+
+/* RFC 6188 7.2: the AES-256 PRF */
+Test(srtp_mb, rfc6188_key_derivation)
+{
+	kdf_vector(UMEDGE_SRTP_AES_256_CM_HMAC_SHA1_80,
+		   "f0f04914b513f2763a1b1fa130f10e2998f6f6e43e4309d1e622a0e332b9f1b6"
+		   "3b04803de51ee7c96423ab5b78d2",
+		   "5ba1064e30ec51613cad926c5a28ef731ec7fb397f70a960653caf06554cd8c4",
+		   "fa31791685ca444a9e07c6c64e93", "fd9c32d39ed5fbb5a9dc96b30818454d1313dc05");
 }
 
 static const char rfc7714_key128[] = "000102030405060708090a0b0c0d0e0f";
