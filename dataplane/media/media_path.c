@@ -58,6 +58,11 @@ void media_worker_free(struct media_worker *mw)
 {
 	if (mw == NULL)
 		return;
+	/* the loop ends with the list empty; a worker stopped in between must
+	 * not leak what waited */
+	for (unsigned i = 0; i < mw->n_pend; i++)
+		rte_pktmbuf_free(mw->pend[i].m);
+	mw->n_pend = 0;
 #ifdef UMEDGE_HAVE_SRTP_MB
 	srtp_mb_free(mw->mb);
 #endif
