@@ -379,6 +379,33 @@ Test(media_path, a_loop_of_datagrams)
 	srtp_dealloc(gw_rx);
 }
 
+/* A worker stopped between a datagram's arrival and the end of its loop:
+ * what waited for the burst is freed with the worker, not leaked. */
+Test(media_path, freed_with_datagrams_waiting)
+{
+	enum umedge_srtp_suite suite = UMEDGE_SRTP_AES_CM_128_HMAC_SHA1_80;
+	uint8_t plain[64], wire[128];
+	srtp_t gw_tx = peer(suite, rx_key, false);
+	unsigned base = h_in_use();
+
+	sess = make(true, suite, false);
+	media_worker_install(mw, sess);
+	int plen = rtp(plain, 7, 0x42, "waiting"), len = plen;
+	memcpy(wire, plain, (size_t)plen);
+	cr_assert_eq(srtp_protect(gw_tx, wire, &len), srtp_err_status_ok);
+	eth_input(&h_ctx, datagram(NET_IFACE_EXTERNAL, H_GW_ADDR, GW_PORT, EXT_LOCAL, wire, len));
+	cr_assert_eq(mw->n_pend, media_srtp_burst() ? 1u : 0u);
+	media_worker_free(mw);
+	media_session_free(sess);
+	sess = NULL;
+	mw = media_worker_new(0, 0);	/* for teardown; h_ctx sees no more input */
+	cr_assert(mw != NULL);
+	struct rte_mbuf *out[4];
+	h_free(out, h_sent(NET_IFACE_INTERNAL, out, 4));
+	cr_assert_eq(h_in_use(), base, "nothing leaked");
+	srtp_dealloc(gw_tx);
+}
+
 Test(media_path, plain_rtp_latches_on_the_first_packet)
 {
 	uint8_t plain[64], got[64];
