@@ -234,31 +234,49 @@ static void set_keys(struct srtp_mb_ctx *c, unsigned which, const uint8_t *ek,
 	}
 }
 
-/* RFC 3711 4.3.1 with kdr 0: the AES-CM keystream under the master key
- * from IV = (master salt, zero-padded to 14 octets, XOR label at octet 7)
- * || 0x0000 (RFC 7714 11 keeps it for the 12-octet salts). */
-static int prf(const uint8_t *key, int key_len, const uint8_t *salt14, uint8_t label,
-	       uint8_t *out, int len)
+/* RFC 3711 4.3.1 with kdr 0, the six labels at once: label l's keys are
+ * the AES-CM keystream under the master key from IV = (master salt,
+ * zero-padded to 14 octets (RFC 7714 11), XOR l at octet 7) || counter.
+ * Every counter block of every label goes through one ECB pass: one key
+ * schedule, one call (six AES-CTR contexts took 3 us a context). */
+static int kdf(const uint8_t *key, int key_len, const uint8_t *salt14, uint8_t *const out[6],
+	       const int len[6])
 {
-	uint8_t iv[16] = { 0 }, zero[32] = { 0 };
+	uint8_t blk[12][16], ks[12][16];
 	EVP_CIPHER_CTX *e = EVP_CIPHER_CTX_new();
-	int n = 0, rc = -EIO;
+	int nb = 0, n = 0, rc = -EIO;
 
-	memcpy(iv, salt14, 14);
-	iv[7] ^= label;
-	if (e != NULL && len <= (int)sizeof(zero) &&
-	    EVP_EncryptInit_ex(e, key_len == 16 ? EVP_aes_128_ctr() : EVP_aes_256_ctr(), NULL,
-			       key, iv) == 1 &&
-	    EVP_EncryptUpdate(e, out, &n, zero, len) == 1 && n == len)
-		rc = 0;
+	for (int l = 0; l < 6; l++)
+		for (int k = 0; k * 16 < len[l]; k++, nb++) {
+			memset(blk[nb], 0, 16);
+			memcpy(blk[nb], salt14, 14);
+			blk[nb][7] ^= (uint8_t)l;
+			blk[nb][15] = (uint8_t)k;
+		}
+	if (e == NULL || nb > 12 ||
+	    EVP_EncryptInit_ex(e, key_len == 16 ? EVP_aes_128_ecb() : EVP_aes_256_ecb(), NULL, key,
+			       NULL) != 1 ||
+	    EVP_CIPHER_CTX_set_padding(e, 0) != 1 ||
+	    EVP_EncryptUpdate(e, &ks[0][0], &n, &blk[0][0], 16 * nb) != 1 || n != 16 * nb)
+		goto out;
+	nb = 0;
+	for (int l = 0; l < 6; l++) {
+		if (len[l] > 0)
+			memcpy(out[l], ks[nb], (size_t)len[l]);
+		nb += (len[l] + 15) / 16;
+	}
+	rc = 0;
+out:
 	EVP_CIPHER_CTX_free(e);
+	OPENSSL_cleanse(blk, sizeof(blk));	/* the master salt */
+	OPENSSL_cleanse(ks, sizeof(ks));
 	return rc;
 }
 
 int srtp_mb_ctx_new(enum umedge_srtp_suite suite, const uint8_t *master, bool outbound,
 		    struct srtp_mb_ctx **out)
 {
-	uint8_t salt14[14] = { 0 }, ek[32], ak[20] = { 0 }, salt[14];
+	uint8_t salt14[14] = { 0 }, ek[2][32], ak[2][20] = { { 0 } }, salt[2][14];
 	struct srtp_mb_ctx *c;
 	int rc = ctx_alloc(suite, outbound, &c);
 
@@ -266,18 +284,17 @@ int srtp_mb_ctx_new(enum umedge_srtp_suite suite, const uint8_t *master, bool ou
 	if (rc != 0)
 		return rc;
 	memcpy(salt14, master + c->key_len, c->salt_len);
-	for (unsigned w = 0; w < 2; w++) {
-		uint8_t base = (uint8_t)(3 * w);	/* SRTP labels 0-2, SRTCP 3-5 */
+	{
+		/* SRTP labels 0-2, SRTCP 3-5: cipher key, authentication key, salt */
+		uint8_t *const dst[6] = { ek[0], ak[0], salt[0], ek[1], ak[1], salt[1] };
+		const int alen = c->gcm ? 0 : 20;
+		const int len[6] = { c->key_len, alen, c->salt_len, c->key_len, alen, c->salt_len };
 
-		rc = -EIO;
-		if (prf(master, c->key_len, salt14, base, ek, c->key_len) != 0 ||
-		    (!c->gcm && prf(master, c->key_len, salt14, base + 1, ak, 20) != 0) ||
-		    prf(master, c->key_len, salt14, base + 2, salt, c->salt_len) != 0)
-			goto out;
-		set_keys(c, w, ek, salt, ak);
+		rc = kdf(master, c->key_len, salt14, dst, len);
 	}
-	rc = 0;
-out:
+	if (rc == 0)
+		for (unsigned w = 0; w < 2; w++)
+			set_keys(c, w, ek[w], salt[w], ak[w]);
 	OPENSSL_cleanse(salt14, sizeof(salt14));
 	OPENSSL_cleanse(ek, sizeof(ek));
 	OPENSSL_cleanse(ak, sizeof(ak));
