@@ -18,6 +18,7 @@ namespace and plain UDP sockets in the application namespace.
 usage: test_media.py BUILD_DIR SOURCE_DIR"""
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -33,7 +34,8 @@ BUILD, SRC = sys.argv[1], sys.argv[2]
 with open("/proc/cpuinfo") as _f:
     _flags = _f.read()
 BURST_ENGINE = (os.path.exists(os.path.join(BUILD, "dataplane", "media", "libsrtp_mb.a")) and
-                " aes " in _flags and " pclmulqdq " in _flags)
+                re.search(r"\baes\b", _flags) is not None and
+                re.search(r"\bpclmulqdq\b", _flags) is not None)
 SUITES = ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM",
           "AEAD_AES_256_GCM"]
 
