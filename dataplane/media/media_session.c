@@ -29,15 +29,20 @@ int media_srtp_engine_init(enum config_srtp_engine want, char *why, size_t whyle
 			 srtp_mb_version(), srtp_mb_arch(), MEDIA_BURST);
 		return 0;
 	}
-	snprintf(why, whylen, "%s: intel-ipsec-mb cannot run on this CPU (it needs AES-NI "
-			      "and PCLMULQDQ); SRTP on libsrtp2 with umedge's OpenSSL primitives",
-		 want == CONFIG_SRTP_ENGINE_IPSEC_MB ? "dataplane.srtp_engine is ipsec_mb" :
-						       "auto");
+	if (want == CONFIG_SRTP_ENGINE_IPSEC_MB)
+		snprintf(why, whylen, "dataplane.srtp_engine is ipsec_mb, but intel-ipsec-mb cannot "
+				      "run on this CPU (it needs AES-NI and PCLMULQDQ): not starting");
+	else
+		snprintf(why, whylen, "auto: intel-ipsec-mb cannot run on this CPU (it needs AES-NI "
+				      "and PCLMULQDQ); SRTP on libsrtp2 with umedge's OpenSSL "
+				      "primitives");
 #else
-	snprintf(why, whylen, "%s: this build has no intel-ipsec-mb (libipsec-mb-dev); SRTP on "
-			      "libsrtp2 with umedge's OpenSSL primitives",
-		 want == CONFIG_SRTP_ENGINE_IPSEC_MB ? "dataplane.srtp_engine is ipsec_mb" :
-						       "auto");
+	if (want == CONFIG_SRTP_ENGINE_IPSEC_MB)
+		snprintf(why, whylen, "dataplane.srtp_engine is ipsec_mb, but this build has no "
+				      "intel-ipsec-mb (libipsec-mb-dev): not starting");
+	else
+		snprintf(why, whylen, "auto: this build has no intel-ipsec-mb (libipsec-mb-dev); "
+				      "SRTP on libsrtp2 with umedge's OpenSSL primitives");
 #endif
 	return want == CONFIG_SRTP_ENGINE_IPSEC_MB ? -ENOTSUP : 0;
 }
