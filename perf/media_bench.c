@@ -266,16 +266,7 @@ static void random_key(uint8_t *k, size_t len)
 
 static int make_peer(srtp_t *ctx, enum umedge_srtp_suite suite, const uint8_t *key)
 {
-	srtp_policy_t pol;
-	uint8_t k[MEDIA_KEY_MAX];
-
-	memset(&pol, 0, sizeof(pol));
-	memcpy(k, key, sizeof(k));
-	srtp_backend_suite_policy(suite, &pol.rtp, &pol.rtcp);
-	pol.ssrc.type = ssrc_any_outbound;
-	pol.key = k;
-	pol.window_size = 128;
-	return srtp_create(ctx, &pol) == srtp_err_status_ok ? 0 : -1;
+	return srtp_backend_create(ctx, suite, key, ssrc_any_outbound);
 }
 
 static int build_sessions(struct media_worker *mw, struct bench_session *bs, unsigned n,
@@ -335,20 +326,12 @@ static long heap_in_use(void)
 static bool check_output(struct worker *w, struct rte_mempool *pool, struct bench_session *bs,
 			 enum umedge_srtp_suite suite, const uint8_t *tx_key)
 {
-	srtp_policy_t pol;
 	srtp_t in;
-	uint8_t k[MEDIA_KEY_MAX];
 	unsigned next = 0;
 	struct rte_mbuf *m[BURST];
 	bool good = true;
 
-	memset(&pol, 0, sizeof(pol));
-	memcpy(k, tx_key, sizeof(k));
-	srtp_backend_suite_policy(suite, &pol.rtp, &pol.rtcp);
-	pol.ssrc.type = ssrc_any_inbound;
-	pol.key = k;
-	pol.window_size = 128;
-	if (srtp_create(&in, &pol) != srtp_err_status_ok)
+	if (srtp_backend_create(&in, suite, tx_key, ssrc_any_inbound) != 0)
 		return false;
 	generate(pool, bs, 1, &next, false);
 	worker_poll(w);

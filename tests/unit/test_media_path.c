@@ -90,17 +90,11 @@ TestSuite(media_path, .init = setup, .fini = teardown);
 
 static srtp_t peer(enum umedge_srtp_suite suite, const uint8_t *key, bool inbound)
 {
-	srtp_policy_t pol;
-	uint8_t k[MEDIA_KEY_MAX];
 	srtp_t ctx;
 
-	memset(&pol, 0, sizeof(pol));
-	memcpy(k, key, sizeof(k));
-	cr_assert_eq(srtp_backend_suite_policy(suite, &pol.rtp, &pol.rtcp), 0);
-	pol.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
-	pol.key = k;
-	pol.window_size = 128;
-	cr_assert_eq(srtp_create(&ctx, &pol), srtp_err_status_ok);
+	cr_assert_eq(srtp_backend_create(&ctx, suite, key,
+					 inbound ? ssrc_any_inbound : ssrc_any_outbound),
+		     0);
 	return ctx;
 }
 
