@@ -102,6 +102,7 @@ struct media_pending {
 	struct rte_mbuf *m;
 	struct media_session *s;
 	uint8_t *pkt;                  /* the RTP/RTCP packet in m */
+	int len;                       /* its length */
 	bool in;                       /* gateway -> application (unprotect) */
 	bool rtcp;
 };

@@ -219,14 +219,14 @@ static void media_app_deliver(struct media_worker *mw, struct net_ctx *ctx,
 
 /* A datagram for the next burst; the burst goes when full. */
 static void media_pend(struct media_worker *mw, struct net_ctx *ctx, struct media_session *s,
-		       struct rte_mbuf *m, uint8_t *pkt, bool in, bool rtcp)
+		       struct rte_mbuf *m, uint8_t *pkt, int len, bool in, bool rtcp)
 {
 #ifdef UMEDGE_HAVE_SRTP_MB
 	/* what the burst will read of the session's context: in cache by then */
 	srtp_mb_prefetch(in ? s->mb_rx : s->mb_tx, rtcp);
 #endif
 	mw->ctx = ctx;
-	mw->pend[mw->n_pend++] = (struct media_pending){ m, s, pkt, in, rtcp };
+	mw->pend[mw->n_pend++] = (struct media_pending){ m, s, pkt, len, in, rtcp };
 	if (mw->n_pend == MEDIA_BURST)
 		media_worker_flush(mw);
 }
@@ -242,14 +242,12 @@ void media_worker_flush(struct media_worker *mw)
 	mw->cnt.bursts++;
 	mw->cnt.burst_packets += n;
 	for (unsigned i = 0; i < n; i++) {
-		struct media_pending *q = &mw->pend[i];
-		const struct rte_udp_hdr *uh = (const struct rte_udp_hdr *)(q->pkt - sizeof(*uh));
-		int len = (int)rte_be_to_cpu_16(uh->dgram_len) - (int)sizeof(*uh);
+		const struct media_pending *q = &mw->pend[i];
 
 		if (q->in)
-			mw->in[ni++] = (struct srtp_mb_pkt){ q->pkt, len, q->s->mb_rx, q->rtcp, 0 };
+			mw->in[ni++] = (struct srtp_mb_pkt){ q->pkt, q->len, q->s->mb_rx, q->rtcp, 0 };
 		else
-			mw->out[no++] = (struct srtp_mb_pkt){ q->pkt, len, q->s->mb_tx, q->rtcp, 0 };
+			mw->out[no++] = (struct srtp_mb_pkt){ q->pkt, q->len, q->s->mb_tx, q->rtcp, 0 };
 	}
 	if (ni > 0)
 		srtp_mb_unprotect(mw->mb, mw->in, ni);
@@ -274,19 +272,24 @@ void media_worker_flush(struct media_worker *mw)
 #endif
 }
 
+/* Does the datagram come from the gateway address leg (RTP 0, RTCP 1)
+ * has latched? */
+static bool media_from_latched(const struct media_session *s, const struct rte_mbuf *m,
+			       const uint8_t *pkt, unsigned leg)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	const struct rte_udp_hdr *uh = (const struct rte_udp_hdr *)(pkt - sizeof(*uh));
+
+	return ip->src_addr == s->gw_ip[leg] && rte_be_to_cpu_16(uh->src_port) == s->gw_port[leg];
+}
+
 /* Gateway -> application: check, decrypt, latch, relay as RTP. */
 static void media_from_gateway(struct media_worker *mw, struct net_ctx *ctx,
 			       struct media_session *s, struct rte_mbuf *m, uint8_t *pkt,
 			       int len, bool rtcp)
 {
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
-	const struct rte_udp_hdr *uh = (const struct rte_udp_hdr *)(pkt - sizeof(*uh));
-	unsigned leg = rtcp;
-	bool known = s->latched[leg] && ip->src_addr == s->gw_ip[leg] &&
-		     rte_be_to_cpu_16(uh->src_port) == s->gw_port[leg];
-
 	if (s->mb_rx != NULL) {
-		media_pend(mw, ctx, s, m, pkt, true, rtcp);
+		media_pend(mw, ctx, s, m, pkt, len, true, rtcp);
 		return;
 	}
 	if (s->srtp) {
@@ -297,7 +300,7 @@ static void media_from_gateway(struct media_worker *mw, struct net_ctx *ctx,
 			rte_pktmbuf_free(m);
 			return;
 		}
-	} else if (s->latched[leg] && !known) {
+	} else if (s->latched[rtcp] && !media_from_latched(s, m, pkt, rtcp)) {
 		/* plain RTP proves nothing: the first source stays */
 		mw->cnt.foreign++;
 		s->st[MEDIA_DIR_IN].dropped++;
@@ -317,14 +320,11 @@ static void media_gateway_deliver(struct media_worker *mw, struct net_ctx *ctx,
 	const struct rte_udp_hdr *uh = (const struct rte_udp_hdr *)(pkt - sizeof(*uh));
 	struct media_dir_stats *st = &s->st[MEDIA_DIR_IN];
 	unsigned leg = rtcp;
-	uint32_t src = ip->src_addr;
-	uint16_t sport = rte_be_to_cpu_16(uh->src_port);
-	bool known = s->latched[leg] && src == s->gw_ip[leg] && sport == s->gw_port[leg];
 
-	if (!known) {
+	if (!s->latched[leg] || !media_from_latched(s, m, pkt, leg)) {
 		/* authenticated (SRTP) or the first packet (RTP): learn it */
-		s->gw_ip[leg] = src;
-		s->gw_port[leg] = sport;
+		s->gw_ip[leg] = ip->src_addr;
+		s->gw_port[leg] = rte_be_to_cpu_16(uh->src_port);
 		s->latched[leg] = true;
 	}
 	uint16_t off = rtcp && !s->rtcp_mux;
@@ -356,7 +356,7 @@ static void media_from_app(struct media_worker *mw, struct net_ctx *ctx,
 			return;
 		}
 		if (s->mb_tx != NULL) {
-			media_pend(mw, ctx, s, m, pkt, false, rtcp);
+			media_pend(mw, ctx, s, m, pkt, len, false, rtcp);
 			return;
 		}
 		srtp_err_status_t e = rtcp ? srtp_protect_rtcp(s->tx, pkt, &len) :
