@@ -199,6 +199,19 @@ static int ctx_alloc(enum umedge_srtp_suite suite, bool outbound, struct srtp_mb
 	return 0;
 }
 
+/* HMAC-SHA1's inner or outer state: SHA-1 after the block key ^ pad
+ * (RFC 2104), so that a packet's MAC starts from it. */
+static void hmac_pad_state(const uint8_t *ak, uint8_t pad, uint8_t *state)
+{
+	uint8_t blk[64];
+
+	memset(blk, pad, sizeof(blk));
+	for (int i = 0; i < 20; i++)
+		blk[i] ^= ak[i];
+	IMB_SHA1_ONE_BLOCK(keymgr, blk, state);
+	OPENSSL_cleanse(blk, sizeof(blk));
+}
+
 /* One of the context's key sets from session keys. */
 static void set_keys(struct srtp_mb_ctx *c, unsigned which, const uint8_t *ek,
 		     const uint8_t *salt, const uint8_t *ak)
@@ -214,23 +227,15 @@ static void set_keys(struct srtp_mb_ctx *c, unsigned which, const uint8_t *ek,
 	} else {
 		struct cm_keys *k = c->keys[which];
 		uint32_t dec[4 * 15] __attribute__((aligned(16)));
-		uint8_t blk[64];
 
 		if (c->key_len == 16)
 			IMB_AES_KEYEXP_128(keymgr, ek, k->enc, dec);
 		else
 			IMB_AES_KEYEXP_256(keymgr, ek, k->enc, dec);
-		memset(blk, 0x36, sizeof(blk));
-		for (int i = 0; i < 20; i++)
-			blk[i] ^= ak[i];
-		IMB_SHA1_ONE_BLOCK(keymgr, blk, k->ipad);
-		memset(blk, 0x5c, sizeof(blk));
-		for (int i = 0; i < 20; i++)
-			blk[i] ^= ak[i];
-		IMB_SHA1_ONE_BLOCK(keymgr, blk, k->opad);
+		hmac_pad_state(ak, 0x36, k->ipad);
+		hmac_pad_state(ak, 0x5c, k->opad);
 		memcpy(k->salt, salt, 14);
 		OPENSSL_cleanse(dec, sizeof(dec));
-		OPENSSL_cleanse(blk, sizeof(blk));
 	}
 }
 
